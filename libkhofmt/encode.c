@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The encoder: builds the radix tracker and the root FDT the way the kernel
+ * lays them out (kho-abi.md 2-4), in an in-memory image, for tests, synth
+ * and benchmarks.
+ *
+ * The encoder's own pages (tracker nodes, the root FDT page, blobs) come
+ * from a bump allocator over the meta area; the tracker pages are not
+ * preserved, the FDT page and blobs are (like kho_alloc_preserve()).
+ */
+#include <stdlib.h>
+#include <libfdt.h>
+
+#include "internal.h"
+
+#define DEFAULT_META_BASE UINT64_C(0x1000000)
+#define DEFAULT_META_SIZE (UINT64_C(256) << 20)
+#define MAX_NODES 4096
+
+struct enc_node {
+	char *name;
+	uint64_t pa, size;
+};
+
+struct khofmt_enc {
+	struct khofmt_geom geom;
+	enum khofmt_abi abi;
+	uint64_t meta_base, meta_size;
+	unsigned char *meta;	/* meta area bytes in use */
+	size_t used, cap;
+	uint64_t root;		/* radix root page */
+	struct enc_node *nodes;
+	size_t nnodes;
+	bool spent;
+	char errmsg[ERRMSG_LEN];
+};
+
+#define E_ERR(e, code, ...) \
+	(khofmt_setmsg((e)->errmsg, sizeof((e)->errmsg), __VA_ARGS__), -(code))
+
+/* Allocate 2^order zeroed pages aligned to their size; returns the pa. */
+static int meta_alloc(struct khofmt_enc *e, unsigned order, uint64_t *pa)
+{
+	uint64_t sz = UINT64_C(1) << (e->geom.page_shift + order);
+	uint64_t off = (e->used + sz - 1) & ~(sz - 1);
+	uint64_t abs = e->meta_base + off;
+
+	/* Keep the allocation aligned in physical terms too. */
+	if (abs & (sz - 1))
+		off += sz - (abs & (sz - 1));
+	if (off + sz > e->meta_size || off + sz < off)
+		return E_ERR(e, KHOFMT_ERR_LIMIT,
+			     "meta area 0x%llx+0x%llx is full",
+			     (unsigned long long)e->meta_base,
+			     (unsigned long long)e->meta_size);
+	if (off + sz > e->cap) {
+		size_t ncap = e->cap ? e->cap : (size_t)sz * 16;
+		unsigned char *n;
+
+		while (ncap < off + sz)
+			ncap *= 2;
+		n = realloc(e->meta, ncap);
+		if (!n)
+			return -KHOFMT_ERR_NOMEM;
+		memset(n + e->cap, 0, ncap - e->cap);
+		e->meta = n;
+		e->cap = ncap;
+	}
+	e->used = off + sz;
+	*pa = e->meta_base + off;
+	return 0;
+}
+
+static inline unsigned char *meta_ptr(struct khofmt_enc *e, uint64_t pa)
+{
+	return e->meta + (pa - e->meta_base);
+}
+
+int khofmt_enc_new(const struct khofmt_enc_opts *opts,
+		   struct khofmt_enc **out)
+{
+	struct khofmt_enc *e;
+	unsigned ps = 12;
+	int r;
+
+	if (!out || (opts && opts->sz < sizeof(*opts)))
+		return -KHOFMT_ERR_INVAL;
+	*out = NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -KHOFMT_ERR_NOMEM;
+	if (opts && opts->page_shift)
+		ps = opts->page_shift;
+	r = khofmt_geom_init(&e->geom, ps);
+	if (r)
+		goto fail;
+	e->abi = opts && opts->abi ? opts->abi : KHOFMT_ABI_V4;
+	if (e->abi < KHOFMT_ABI_V2 || e->abi > KHOFMT_ABI_V4) {
+		r = -KHOFMT_ERR_UNSUPPORTED;
+		goto fail;
+	}
+	e->meta_base = opts && opts->meta_size ? opts->meta_base
+					       : DEFAULT_META_BASE;
+	e->meta_size = opts && opts->meta_size ? opts->meta_size
+					       : DEFAULT_META_SIZE;
+	if ((e->meta_base & ((UINT64_C(1) << ps) - 1)) ||
+	    e->meta_base + e->meta_size < e->meta_base ||
+	    (e->meta_base + e->meta_size) >> e->geom.phys_bits) {
+		r = -KHOFMT_ERR_INVAL;
+		goto fail;
+	}
+	r = meta_alloc(e, 0, &e->root);
+	if (r)
+		goto fail;
+	*out = e;
+	return 0;
+fail:
+	khofmt_enc_free(e);
+	return r;
+}
+
+void khofmt_enc_free(struct khofmt_enc *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->nnodes; i++)
+		free(e->nodes[i].name);
+	free(e->nodes);
+	free(e->meta);
+	free(e);
+}
+
+const char *khofmt_enc_errmsg(const struct khofmt_enc *e)
+{
+	return e ? e->errmsg : "";
+}
+
+int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
+{
+	const struct khofmt_geom *g;
+	uint64_t key, node;
+	unsigned level;
+
+	if (!e || e->spent)
+		return -KHOFMT_ERR_INVAL;
+	g = &e->geom;
+	key = khofmt_radix_key(g, phys, order);
+	if (!key)
+		return E_ERR(e, KHOFMT_ERR_INVAL,
+			     "cannot preserve 0x%llx order %u: misaligned or beyond the %u-bit space",
+			     (unsigned long long)phys, order, g->phys_bits);
+	node = e->root;
+	for (level = g->depth - 1; level >= 1; level--) {
+		unsigned s = (level - 1) * g->tbl_log2 + g->leaf_log2;
+		size_t idx = (key >> s) & ((UINT64_C(1) << g->tbl_log2) - 1);
+		uint64_t child = ld_le64(meta_ptr(e, node) + 8 * idx);
+
+		if (!child) {
+			int r = meta_alloc(e, 0, &child);
+
+			if (r)
+				return r;
+			st_le64(meta_ptr(e, node) + 8 * idx, child);
+		}
+		node = child;
+	}
+	{
+		uint64_t bit = key & ((UINT64_C(1) << g->leaf_log2) - 1);
+		unsigned char *w = meta_ptr(e, node) + 8 * (bit / 64);
+
+		st_le64(w, ld_le64(w) | (UINT64_C(1) << (bit % 64)));
+	}
+	return 0;
+}
+
+int khofmt_enc_add_range(struct khofmt_enc *e, uint64_t phys, uint64_t size)
+{
+	unsigned ps;
+
+	if (!e)
+		return -KHOFMT_ERR_INVAL;
+	ps = e->geom.page_shift;
+	if ((phys | size) & ((UINT64_C(1) << ps) - 1) || phys + size < phys)
+		return E_ERR(e, KHOFMT_ERR_INVAL,
+			     "range 0x%llx+0x%llx is not page-aligned",
+			     (unsigned long long)phys,
+			     (unsigned long long)size);
+	while (size) {
+		uint64_t pfn = phys >> ps, pages = size >> ps;
+		unsigned order = pfn ? __builtin_ctzll(pfn) : 63;
+		unsigned fit = 63 - __builtin_clzll(pages);
+		int r;
+
+		if (fit < order)
+			order = fit;
+		if (order > e->geom.max_order)
+			order = e->geom.max_order;
+		r = khofmt_enc_add_folio(e, phys, order);
+		if (r)
+			return r;
+		phys += UINT64_C(1) << (ps + order);
+		size -= UINT64_C(1) << (ps + order);
+	}
+	return 0;
+}
+
+int khofmt_enc_add_subnode(struct khofmt_enc *e, const char *name,
+			   uint64_t pa, uint64_t size)
+{
+	struct enc_node *n;
+	size_t i;
+
+	if (!e || !name || !*name || e->spent || strchr(name, '/') ||
+	    strchr(name, '@') || strlen(name) > 63)
+		return -KHOFMT_ERR_INVAL;
+	for (i = 0; i < e->nnodes; i++)
+		if (strcmp(e->nodes[i].name, name) == 0)
+			return E_ERR(e, KHOFMT_ERR_INVAL,
+				     "subnode \"%s\" added twice", name);
+	if (e->nnodes >= MAX_NODES)
+		return -KHOFMT_ERR_LIMIT;
+	n = realloc(e->nodes, (e->nnodes + 1) * sizeof(*n));
+	if (!n)
+		return -KHOFMT_ERR_NOMEM;
+	e->nodes = n;
+	n = &e->nodes[e->nnodes];
+	n->name = strdup(name);
+	if (!n->name)
+		return -KHOFMT_ERR_NOMEM;
+	n->pa = pa;
+	n->size = size;
+	e->nnodes++;
+	return 0;
+}
+
+int khofmt_enc_add_blob(struct khofmt_enc *e, const char *name,
+			const void *data, size_t len, uint64_t *pa)
+{
+	unsigned order = 0, ps;
+	uint64_t at;
+	int r;
+
+	if (!e || (!data && len) || !len)
+		return -KHOFMT_ERR_INVAL;
+	ps = e->geom.page_shift;
+	while ((UINT64_C(1) << (ps + order)) < len)
+		order++;
+	r = meta_alloc(e, order, &at);
+	if (r)
+		return r;
+	r = khofmt_enc_add_subnode(e, name, at, len);
+	if (r)
+		return r;
+	memcpy(meta_ptr(e, at), data, len);
+	r = khofmt_enc_add_folio(e, at, order);
+	if (r)
+		return r;
+	if (pa)
+		*pa = at;
+	return 0;
+}
+
+/* Build the root FDT into @buf (P bytes) as the kernel does. */
+static int build_fdt(struct khofmt_enc *e, void *buf, size_t P)
+{
+	static const char *const compat[] = {
+		[KHOFMT_ABI_V2] = "kho-v2",
+		[KHOFMT_ABI_V3] = "kho-v3",
+		[KHOFMT_ABI_V4] = "kho-v4",
+	};
+	uint64_t v;
+	size_t i;
+	int r;
+
+	/* Root properties first (sequential writer), like kho_out_fdt_setup. */
+	r = fdt_create(buf, P);
+	r = r ? r : fdt_finish_reservemap(buf);
+	r = r ? r : fdt_begin_node(buf, "");
+	r = r ? r : fdt_property_string(buf, "compatible", compat[e->abi]);
+	st_le64(&v, e->root);
+	r = r ? r : fdt_property(buf, "preserved-memory-map", &v, sizeof(v));
+	r = r ? r : fdt_end_node(buf);
+	r = r ? r : fdt_finish(buf);
+	r = r ? r : fdt_open_into(buf, buf, P);
+	/* Subtrees are added later in place; libfdt puts each new one first. */
+	for (i = 0; !r && i < e->nnodes; i++) {
+		int node = fdt_add_subnode(buf, 0, e->nodes[i].name);
+
+		if (node < 0) {
+			r = node;
+			break;
+		}
+		st_le64(&v, e->nodes[i].pa);
+		r = fdt_setprop(buf, node, "preserved-data", &v, sizeof(v));
+		if (!r && e->abi >= KHOFMT_ABI_V3) {
+			st_le64(&v, e->nodes[i].size);
+			r = fdt_setprop(buf, node, "blob-size", &v, sizeof(v));
+		}
+	}
+	r = r ? r : fdt_pack(buf);
+	if (r)
+		return E_ERR(e, r == -FDT_ERR_NOSPACE ? KHOFMT_ERR_LIMIT
+						      : KHOFMT_ERR_INTERNAL,
+			     "building the root FDT: %s", fdt_strerror(r));
+	return 0;
+}
+
+int khofmt_enc_finish(struct khofmt_enc *e, struct khofmt_source **src,
+		      void **fdt, size_t *fdt_len, uint64_t *fdt_pa)
+{
+	size_t P;
+	uint64_t at;
+	void *copy, *img;
+	struct khofmt_source *s;
+	int r;
+
+	if (!e || e->spent || !src || !fdt || !fdt_len)
+		return -KHOFMT_ERR_INVAL;
+	*src = NULL;
+	*fdt = NULL;
+	P = (size_t)1 << e->geom.page_shift;
+	r = meta_alloc(e, 0, &at);
+	if (r)
+		return r;
+	/* The root FDT page is itself preserved as an order-0 entry. */
+	r = khofmt_enc_add_folio(e, at, 0);
+	if (r)
+		return r;
+	r = build_fdt(e, meta_ptr(e, at), P);
+	if (r)
+		return r;
+	copy = malloc(fdt_totalsize(meta_ptr(e, at)));
+	if (!copy)
+		return -KHOFMT_ERR_NOMEM;
+	memcpy(copy, meta_ptr(e, at), fdt_totalsize(meta_ptr(e, at)));
+
+	r = khofmt_source_new_mem(&s);
+	if (r)
+		goto fail;
+	r = khofmt_source_mem_add(s, e->meta_base, e->used, &img);
+	if (r) {
+		khofmt_source_free(s);
+		goto fail;
+	}
+	memcpy(img, e->meta, e->used);
+	e->spent = true;
+	*src = s;
+	*fdt = copy;
+	*fdt_len = fdt_totalsize(copy);
+	if (fdt_pa)
+		*fdt_pa = at;
+	return 0;
+fail:
+	free(copy);
+	return r;
+}

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The root KHO FDT: check it with libfdt, find the generation from the root
+ * `compatible`, read `preserved-memory-map` and every subnode
+ * (kho-abi.md 2, 3). Payload u64s are native-endian (3.3), read unaligned.
+ */
+#include <stdlib.h>
+#include <libfdt.h>
+
+#include "internal.h"
+
+#define FDT_MAX_SIZE (64u << 20)	/* far above any root FDT (<= P) */
+#define FDT_MAX_SUBNODES 4096
+
+static const struct {
+	const char *compat;
+	enum khofmt_abi abi;
+} abi_table[] = {
+	{ "kho-v4", KHOFMT_ABI_V4 },
+	{ "kho-v3", KHOFMT_ABI_V3 },
+	{ "kho-v2", KHOFMT_ABI_V2 },
+	{ "kho-v1", KHOFMT_ABI_V1 },
+};
+
+const char *khofmt_abi_name(enum khofmt_abi abi)
+{
+	switch (abi) {
+	case KHOFMT_ABI_RFC: return "kho-rfc";
+	case KHOFMT_ABI_V1: return "kho-v1";
+	case KHOFMT_ABI_V2: return "kho-v2";
+	case KHOFMT_ABI_V3: return "kho-v3";
+	case KHOFMT_ABI_V4: return "kho-v4";
+	default: return "unknown";
+	}
+}
+
+/* Read an 8-byte native u64 property: 1 found, 0 absent, -1 wrong size. */
+static int prop_u64(const void *blob, int node, const char *name,
+		    uint64_t *val)
+{
+	const void *p;
+	int len;
+
+	p = fdt_getprop(blob, node, name, &len);
+	if (!p)
+		return 0;
+	if (len != 8)
+		return -1;
+	*val = ld_le64(p);
+	return 1;
+}
+
+static int parse_subnodes(struct khofmt_fdt *f, char *errbuf, size_t errlen)
+{
+	const void *blob = f->blob;
+	const char *ptrprop;
+	size_t cap = 0;
+	int node;
+
+	ptrprop = f->abi == KHOFMT_ABI_V1 ? "fdt" : "preserved-data";
+	fdt_for_each_subnode(node, blob, 0) {
+		struct khofmt_subnode *s;
+		int r, prop;
+
+		if (f->nsub >= FDT_MAX_SUBNODES) {
+			khofmt_setmsg(errbuf, errlen,
+				      "more than %u subnodes", FDT_MAX_SUBNODES);
+			return -KHOFMT_ERR_LIMIT;
+		}
+		if (f->nsub == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			void *n = realloc(f->sub, ncap * sizeof(*f->sub));
+
+			if (!n)
+				return -KHOFMT_ERR_NOMEM;
+			f->sub = n;
+			cap = ncap;
+		}
+		s = &f->sub[f->nsub++];
+		memset(s, 0, sizeof(*s));
+		s->offset = node;
+		s->name = fdt_get_name(blob, node, NULL);
+		if (!s->name)
+			s->name = "";
+		r = prop_u64(blob, node, ptrprop, &s->pa);
+		s->has_pa = r > 0;
+		s->bad_pa = r < 0;
+		r = prop_u64(blob, node, "blob-size", &s->size);
+		s->has_size = r > 0;
+		s->bad_size = r < 0;
+		fdt_for_each_property_offset(prop, blob, node)
+			s->nprops++;
+	}
+	if (node < 0 && node != -FDT_ERR_NOTFOUND) {
+		khofmt_setmsg(errbuf, errlen, "walking subnodes: %s",
+			      fdt_strerror(node));
+		return -KHOFMT_ERR_BADFDT;
+	}
+	return 0;
+}
+
+int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
+		    char *errbuf, size_t errlen)
+{
+	struct khofmt_fdt *f;
+	const char *compat;
+	size_t total, i;
+	int r, clen;
+
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!blob || !out)
+		return -KHOFMT_ERR_INVAL;
+	*out = NULL;
+	if (len < sizeof(struct fdt_header)) {
+		khofmt_setmsg(errbuf, errlen,
+			      "%zu bytes: shorter than an FDT header", len);
+		return -KHOFMT_ERR_TRUNCATED;
+	}
+	r = fdt_check_header(blob);
+	if (r) {
+		khofmt_setmsg(errbuf, errlen, "FDT header: %s",
+			      fdt_strerror(r));
+		return -KHOFMT_ERR_BADFDT;
+	}
+	total = fdt_totalsize(blob);
+	if (total > FDT_MAX_SIZE) {
+		khofmt_setmsg(errbuf, errlen, "FDT totalsize %zu too large",
+			      total);
+		return -KHOFMT_ERR_BADFDT;
+	}
+	if (total > len) {
+		khofmt_setmsg(errbuf, errlen,
+			      "FDT truncated: header totalsize %zu, only %zu bytes present",
+			      total, len);
+		return -KHOFMT_ERR_TRUNCATED;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -KHOFMT_ERR_NOMEM;
+	/* An aligned private copy: libfdt wants 8-byte alignment. */
+	f->blob = aligned_alloc(8, (total + 7) & ~(size_t)7);
+	if (!f->blob) {
+		free(f);
+		return -KHOFMT_ERR_NOMEM;
+	}
+	memcpy(f->blob, blob, total);
+	f->len = total;
+	if (len > total)
+		f->flags |= KHOFMT_FDT_TRAILING;
+
+	r = fdt_check_full(f->blob, total);
+	if (r) {
+		khofmt_setmsg(errbuf, errlen, "FDT structure: %s",
+			      fdt_strerror(r));
+		r = -KHOFMT_ERR_BADFDT;
+		goto fail;
+	}
+
+	compat = fdt_getprop(f->blob, 0, "compatible", &clen);
+	if (!compat || clen < 1 || compat[clen - 1] != '\0') {
+		khofmt_setmsg(errbuf, errlen,
+			      "root node has no NUL-terminated `compatible`");
+		r = -KHOFMT_ERR_COMPAT;
+		goto fail;
+	}
+	f->compatible = strdup(compat);
+	if (!f->compatible) {
+		r = -KHOFMT_ERR_NOMEM;
+		goto fail;
+	}
+	/* Like the kernel: any entry of the string list may match. */
+	for (i = 0; i < sizeof(abi_table) / sizeof(abi_table[0]); i++) {
+		if (fdt_node_check_compatible(f->blob, 0,
+					      abi_table[i].compat) == 0) {
+			f->abi = abi_table[i].abi;
+			break;
+		}
+	}
+
+	r = prop_u64(f->blob, 0, "preserved-memory-map", &f->map);
+	if (r < 0) {
+		khofmt_setmsg(errbuf, errlen,
+			      "`preserved-memory-map` is not 8 bytes long");
+		r = -KHOFMT_ERR_BADPROP;
+		goto fail;
+	}
+	f->has_map = r > 0;
+	r = parse_subnodes(f, errbuf, errlen);
+	if (r)
+		goto fail;
+	if (f->abi == KHOFMT_ABI_UNKNOWN) {
+		khofmt_setmsg(errbuf, errlen, "unknown root compatible \"%s\"",
+			      f->compatible);
+		*out = f;
+		return -KHOFMT_ERR_COMPAT;
+	}
+	*out = f;
+	return 0;
+fail:
+	khofmt_fdt_free(f);
+	return r;
+}
+
+void khofmt_fdt_free(struct khofmt_fdt *f)
+{
+	if (!f)
+		return;
+	free(f->sub);
+	free(f->compatible);
+	free(f->blob);
+	free(f);
+}
+
+enum khofmt_abi khofmt_fdt_abi(const struct khofmt_fdt *f)
+{
+	return f ? f->abi : KHOFMT_ABI_UNKNOWN;
+}
+
+const char *khofmt_fdt_compatible(const struct khofmt_fdt *f)
+{
+	return f && f->compatible ? f->compatible : "";
+}
+
+unsigned khofmt_fdt_flags(const struct khofmt_fdt *f)
+{
+	return f ? f->flags : 0;
+}
+
+const void *khofmt_fdt_blob(const struct khofmt_fdt *f, size_t *len)
+{
+	if (!f)
+		return NULL;
+	if (len)
+		*len = f->len;
+	return f->blob;
+}
+
+uint64_t khofmt_fdt_map(const struct khofmt_fdt *f)
+{
+	return f ? f->map : 0;
+}
+
+bool khofmt_fdt_has_map(const struct khofmt_fdt *f)
+{
+	return f && f->has_map;
+}
+
+size_t khofmt_fdt_nsubnodes(const struct khofmt_fdt *f)
+{
+	return f ? f->nsub : 0;
+}
+
+const struct khofmt_subnode *khofmt_fdt_subnode(const struct khofmt_fdt *f,
+						size_t i)
+{
+	if (!f || i >= f->nsub)
+		return NULL;
+	return &f->sub[i];
+}
+
+const struct khofmt_subnode *
+khofmt_fdt_subnode_by_name(const struct khofmt_fdt *f, const char *name)
+{
+	size_t i;
+
+	if (!f || !name)
+		return NULL;
+	for (i = 0; i < f->nsub; i++)
+		if (strcmp(f->sub[i].name, name) == 0)
+			return &f->sub[i];
+	return NULL;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkhofmt internals shared between the fdt, tracker, walk and encoder
+ * files. Not installed.
+ */
+#ifndef KHOFMT_INTERNAL_H
+#define KHOFMT_INTERNAL_H
+
+#include <endian.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "khofmt.h"
+
+#define ERRMSG_LEN 256
+
+/* Unaligned-safe native-endian (little-endian on every KHO producer) loads. */
+static inline uint64_t ld_le64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static inline uint32_t ld_le32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+static inline void st_le64(void *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+void khofmt_setmsg(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- root FDT ---- */
+
+struct khofmt_fdt {
+	void *blob;		/* totalsize bytes, 8-byte aligned copy */
+	size_t len;
+	unsigned flags;		/* KHOFMT_FDT_* */
+	enum khofmt_abi abi;
+	char *compatible;	/* first string of the root compatible list */
+	bool has_map;
+	uint64_t map;
+	struct khofmt_subnode *sub;
+	size_t nsub;
+};
+
+/* ---- set of page addresses (cycle / shared-node detection) ---- */
+
+struct pageset {
+	uint64_t *slot;		/* open addressing, 0 = empty (pa 0 kept aside) */
+	size_t cap, n;
+	bool has_zero;
+};
+
+void pageset_init(struct pageset *s);
+void pageset_free(struct pageset *s);
+/* 1 if added, 0 if already present, negative error. */
+int pageset_add(struct pageset *s, uint64_t pa);
+
+/* ---- tracker generations ---- */
+
+/*
+ * A stream of preserved runs of one order, in ascending address order:
+ * next() gives 0 with a run, 1 at the end, or a negative error.
+ */
+struct order_stream;
+
+struct tracker_ops {
+	const char *name;
+	/* Structural check of every node; problems through opts. */
+	int (*check)(struct khofmt_handover *h,
+		     const struct khofmt_walk_opts *opts);
+	int (*walk_folios)(struct khofmt_handover *h,
+			   const struct khofmt_walk_opts *opts,
+			   khofmt_folio_cb cb, void *arg);
+	int (*stats)(struct khofmt_handover *h,
+		     const struct khofmt_walk_opts *opts,
+		     struct khofmt_stats *st);
+	int (*walk_nodes)(struct khofmt_handover *h,
+			  const struct khofmt_walk_opts *opts,
+			  khofmt_node_cb cb, void *arg);
+	int (*stream_open)(struct khofmt_handover *h, unsigned order,
+			   struct order_stream **out);
+	int (*stream_next)(struct order_stream *s, uint64_t *start,
+			   uint64_t *len);
+	void (*stream_close)(struct order_stream *s);
+};
+
+extern const struct tracker_ops khofmt_radix_ops;
+
+struct khofmt_handover {
+	struct khofmt_fdt *fdt;
+	struct khofmt_source *src;
+	struct khofmt_geom geom;
+	enum khofmt_abi abi;
+	const struct tracker_ops *ops;
+	uint64_t root;		/* tracker root (radix) / first chunk */
+	char errmsg[ERRMSG_LEN];
+};
+
+#define H_ERR(h, code, ...) \
+	(khofmt_setmsg((h)->errmsg, sizeof((h)->errmsg), __VA_ARGS__), -(code))
+
+/*
+ * Report a problem: with a problem callback, tell it and return 0 (go on)
+ * or 1 (callback asked to stop); without one, return -err (stop).
+ */
+int khofmt_report(struct khofmt_handover *h,
+		  const struct khofmt_walk_opts *opts, int err,
+		  unsigned level, uint64_t node_pa, uint64_t index,
+		  uint64_t value, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+#endif /* KHOFMT_INTERNAL_H */

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * ELF core memory sources: read (QEMU dump-guest-memory, vmcore, kdump,
+ * khoctl synth) and write.
+ *
+ * Reading maps the file once and lets libelf parse the headers out of that
+ * same mapping (elf_memory), so segment data is used in place: a 512 MiB
+ * dump costs no copy. libelf converts headers of either class and byte
+ * order; everything it hands back is still checked against the file size
+ * here, because dumps are input we do not trust.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "khofmt.h"
+#include "source_int.h"
+
+#define ELF_PAGE 4096u
+
+static int elf_err(struct khofmt_source *src, const char *what)
+{
+	return khofmt_src_err(src, -KHOFMT_ERR_BADELF, "%s: %s: %s",
+			      khofmt_src_name(src), what, elf_errmsg(-1));
+}
+
+/* Collect the PT_LOADs of @elf as segments pointing into the mapping. */
+static int elf_load_segs(struct khofmt_source *src, Elf *elf, size_t phnum)
+{
+	struct khofmt_seg *segs;
+	GElf_Phdr ph;
+	size_t i, n = 0;
+
+	/* First pass counts, so the table is sized by what the file holds. */
+	for (i = 0; i < phnum; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			return elf_err(src, "cannot read program header");
+		if (ph.p_type == PT_LOAD && ph.p_filesz > 0)
+			n++;
+	}
+	if (n == 0)
+		return khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				      "%s: no PT_LOAD segment", src->path);
+
+	segs = calloc(n, sizeof(*segs));
+	if (!segs)
+		return -KHOFMT_ERR_NOMEM;
+	n = 0;
+	for (i = 0; i < phnum; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph)) {
+			free(segs);
+			return elf_err(src, "cannot read program header");
+		}
+		/*
+		 * Only the file-backed part is covered: bytes between p_filesz
+		 * and p_memsz (excluded pages in some kdump cores) are unknown,
+		 * not zero.
+		 */
+		if (ph.p_type != PT_LOAD || ph.p_filesz == 0)
+			continue;
+		if (ph.p_offset > src->map_len ||
+		    ph.p_filesz > src->map_len - ph.p_offset) {
+			free(segs);
+			return khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+					      "%s: program header %zu: file bytes [0x%" PRIx64
+					      ", +0x%" PRIx64 ") outside the file (0x%zx bytes)",
+					      src->path, i, (uint64_t)ph.p_offset,
+					      (uint64_t)ph.p_filesz, src->map_len);
+		}
+		if (ph.p_paddr > UINT64_MAX - ph.p_filesz) {
+			free(segs);
+			return khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+					      "%s: program header %zu: physical 0x%" PRIx64
+					      " (+0x%" PRIx64 ") wraps around the address space",
+					      src->path, i, (uint64_t)ph.p_paddr,
+					      (uint64_t)ph.p_filesz);
+		}
+		segs[n].start = ph.p_paddr;
+		segs[n].size = ph.p_filesz;
+		segs[n].data = (unsigned char *)src->map + ph.p_offset;
+		n++;
+	}
+
+	/* set_segs takes @segs over, even when it fails. */
+	return khofmt_src_set_segs(src, segs, n);
+}
+
+static int elf_parse(struct khofmt_source *src)
+{
+	GElf_Ehdr eh;
+	size_t phnum, entsz;
+	Elf *elf;
+	int cls, err;
+
+	if (src->map_len == 0)
+		return khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				      "%s: empty file", src->path);
+	/* libelf refuses to work until told which ELF version we speak. */
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return khofmt_src_err(src, -KHOFMT_ERR_INTERNAL,
+				      "libelf: %s", elf_errmsg(-1));
+
+	elf = elf_memory(src->map, src->map_len);
+	if (!elf)
+		return elf_err(src, "not readable as ELF");
+	if (elf_kind(elf) != ELF_K_ELF) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				     "%s: not an ELF file", src->path);
+		goto out;
+	}
+	cls = gelf_getclass(elf);
+	if (cls != ELFCLASS32 && cls != ELFCLASS64) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				     "%s: unknown ELF class %d", src->path, cls);
+		goto out;
+	}
+	if (!gelf_getehdr(elf, &eh)) {
+		err = elf_err(src, "cannot read the ELF header");
+		goto out;
+	}
+	/* A vmlinux or a program passed by mistake must not look like RAM. */
+	if (eh.e_type != ET_CORE) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				     "%s: not an ELF core (e_type %u)", src->path,
+				     (unsigned)eh.e_type);
+		goto out;
+	}
+	/* Handles PN_XNUM (the real count is then in section header 0). */
+	if (elf_getphdrnum(elf, &phnum) != 0) {
+		err = elf_err(src, "cannot count program headers");
+		goto out;
+	}
+	if (phnum == 0) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				     "%s: no PT_LOAD segment", src->path);
+		goto out;
+	}
+	/*
+	 * libelf trusts e_phentsize; a table that does not fit the file must
+	 * be refused before anything walks it.
+	 */
+	entsz = gelf_fsize(elf, ELF_T_PHDR, 1, EV_CURRENT);
+	if (eh.e_phentsize != entsz) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				     "%s: e_phentsize %u, expected %zu", src->path,
+				     (unsigned)eh.e_phentsize, entsz);
+		goto out;
+	}
+	if (eh.e_phoff > src->map_len ||
+	    phnum > (src->map_len - eh.e_phoff) / entsz) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				     "%s: %zu program headers at 0x%" PRIx64
+				     " run past the end of the file (0x%zx bytes)",
+				     src->path, phnum, (uint64_t)eh.e_phoff,
+				     src->map_len);
+		goto out;
+	}
+	/* gelf_getphdr takes an int index. */
+	if (phnum > INT32_MAX) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_LIMIT,
+				     "%s: %zu program headers", src->path, phnum);
+		goto out;
+	}
+
+	err = elf_load_segs(src, elf, phnum);
+	if (err == -KHOFMT_ERR_OVERLAP)
+		err = -KHOFMT_ERR_BADELF;	/* detail already names both */
+out:
+	/* The mapping is ours (elf_memory): elf_end leaves it alone. */
+	elf_end(elf);
+	return err;
+}
+
+KHOFMT_API int khofmt_source_open_elf(const char *path,
+				      struct khofmt_source **out)
+{
+	struct khofmt_source *src;
+	int err;
+
+	if (!out)
+		return -KHOFMT_ERR_INVAL;
+	*out = NULL;
+	if (!path)
+		return -KHOFMT_ERR_INVAL;
+
+	err = khofmt_src_alloc(KHOFMT_SOURCE_ELF, path, &src);
+	if (err)
+		return err;
+	err = khofmt_src_map(src);
+	if (!err)
+		err = elf_parse(src);
+	if (err) {
+		khofmt_source_free(src);
+		return err;
+	}
+	*out = src;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                             */
+/* ------------------------------------------------------------------ */
+
+static uint64_t page_up(uint64_t x)
+{
+	return (x + ELF_PAGE - 1) & ~(uint64_t)(ELF_PAGE - 1);
+}
+
+/* Write all of @buf at @off, through short writes and EINTR. */
+static int pwrite_all(int fd, const unsigned char *buf, uint64_t len,
+		      uint64_t off)
+{
+	while (len) {
+		/* Bounded so that one call stays well inside ssize_t. */
+		size_t chunk = len > (1u << 30) ? (1u << 30) : (size_t)len;
+		ssize_t n = pwrite(fd, buf, chunk, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		buf += n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A new file next to @path, so the final rename stays on one filesystem.
+ * Not mkstemp(): that forces mode 0600, and a dump written here should get
+ * the caller's umask like any other output file.
+ */
+static int open_tmp(const char *path, char **tmpp)
+{
+	size_t len = strlen(path) + 40;
+	struct timespec ts;
+	char *tmp;
+	int attempt, fd;
+
+	tmp = malloc(len);
+	if (!tmp)
+		return -1;
+	for (attempt = 0; attempt < 100; attempt++) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(tmp, len, "%s.tmp%ld.%lx", path, (long)getpid(),
+			 (unsigned long)ts.tv_nsec ^ (unsigned long)attempt << 20);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0) {
+			*tmpp = tmp;
+			return fd;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	free(tmp);
+	return -1;
+}
+
+static int write_fail(struct khofmt_source *src, int err, const char *path,
+		      const char *what, const char *why)
+{
+	return khofmt_src_err(src, err, "cannot write %s: %s: %s", path, what,
+			      why);
+}
+
+/*
+ * Headers through libelf, with the layout (ELF_F_LAYOUT) chosen here so the
+ * payload offsets are known; the payload is pwrite()n afterwards, since
+ * elf_update() sizes the file to the headers it knows about.
+ */
+static int write_core(struct khofmt_source *src, int fd, const char *path,
+		      unsigned machine)
+{
+	const struct khofmt_range *r = src->ranges;
+	size_t n = src->nranges, i, ri;
+	uint64_t *offs, pos, hdr_end, shoff = 0;
+	GElf_Ehdr eh;
+	GElf_Phdr ph;
+	bool xnum;
+	Elf *elf;
+	int err;
+
+	/* Past 0xffff headers, e_phnum says PN_XNUM and shdr 0 holds the count. */
+	xnum = n >= PN_XNUM;
+	if (n > UINT32_MAX)
+		return khofmt_src_err(src, -KHOFMT_ERR_LIMIT,
+				      "cannot write %s: %zu ranges", path, n);
+
+	offs = calloc(n, sizeof(*offs));
+	if (!offs)
+		return -KHOFMT_ERR_NOMEM;
+	hdr_end = sizeof(Elf64_Ehdr) + (uint64_t)n * sizeof(Elf64_Phdr);
+	if (xnum) {
+		shoff = hdr_end;	/* already 8-aligned */
+		hdr_end += sizeof(Elf64_Shdr);
+	}
+	pos = page_up(hdr_end);
+	for (i = 0; i < n; i++) {
+		offs[i] = pos;
+		if (r[i].size > (uint64_t)INT64_MAX - ELF_PAGE - pos) {
+			free(offs);
+			return khofmt_src_err(src, -KHOFMT_ERR_LIMIT,
+					      "cannot write %s: file would exceed 2^63 bytes",
+					      path);
+		}
+		pos = page_up(pos + r[i].size);
+	}
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		free(offs);
+		return write_fail(src, -KHOFMT_ERR_INTERNAL, path, "libelf",
+				  elf_errmsg(-1));
+	}
+	elf = elf_begin(fd, ELF_C_WRITE, NULL);
+	if (!elf) {
+		free(offs);
+		return write_fail(src, -KHOFMT_ERR_IO, path, "elf_begin",
+				  elf_errmsg(-1));
+	}
+	elf_flagelf(elf, ELF_C_SET, ELF_F_LAYOUT);
+
+	if (!gelf_newehdr(elf, ELFCLASS64) || !gelf_getehdr(elf, &eh)) {
+		err = write_fail(src, -KHOFMT_ERR_IO, path, "ELF header",
+				 elf_errmsg(-1));
+		goto out;
+	}
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+	eh.e_type = ET_CORE;
+	eh.e_machine = (GElf_Half)(machine ? machine : EM_X86_64);
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof(Elf64_Ehdr);
+	eh.e_shoff = shoff;
+	eh.e_ehsize = sizeof(Elf64_Ehdr);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_shentsize = xnum ? sizeof(Elf64_Shdr) : 0;
+	if (!gelf_update_ehdr(elf, &eh)) {
+		err = write_fail(src, -KHOFMT_ERR_IO, path, "ELF header",
+				 elf_errmsg(-1));
+		goto out;
+	}
+	if (xnum && !elf_newscn(elf)) {
+		/*
+		 * Section 0 must exist to carry the real e_phnum; libelf
+		 * creates it with the first section, which we then drop by
+		 * never giving it a type: see the fix-up below.
+		 */
+		err = write_fail(src, -KHOFMT_ERR_IO, path, "section 0",
+				 elf_errmsg(-1));
+		goto out;
+	}
+	if (!gelf_newphdr(elf, n)) {
+		err = write_fail(src, -KHOFMT_ERR_IO, path, "program headers",
+				 elf_errmsg(-1));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&ph, 0, sizeof(ph));
+		ph.p_type = PT_LOAD;
+		ph.p_flags = PF_R | PF_W | PF_X;
+		ph.p_offset = offs[i];
+		ph.p_vaddr = 0;
+		ph.p_paddr = r[i].start;
+		ph.p_filesz = r[i].size;
+		ph.p_memsz = r[i].size;
+		ph.p_align = ELF_PAGE;
+		if (!gelf_update_phdr(elf, (int)i, &ph)) {
+			err = write_fail(src, -KHOFMT_ERR_IO, path,
+					 "program header", elf_errmsg(-1));
+			goto out;
+		}
+	}
+	if (elf_update(elf, ELF_C_WRITE) < 0) {
+		err = write_fail(src, -KHOFMT_ERR_IO, path, "elf_update",
+				 elf_errmsg(-1));
+		goto out;
+	}
+
+	/* Payload: segment by segment, at its range's offset. */
+	for (i = 0, ri = 0; i < src->nsegs; i++) {
+		const struct khofmt_seg *s = &src->segs[i];
+
+		while (s->start - r[ri].start >= r[ri].size)
+			ri++;
+		if (pwrite_all(fd, s->data, s->size,
+			       offs[ri] + (s->start - r[ri].start)) < 0) {
+			err = write_fail(src, -KHOFMT_ERR_IO, path, "payload",
+					 strerror(errno));
+			goto out;
+		}
+	}
+	err = 0;
+out:
+	elf_end(elf);
+	free(offs);
+	return err;
+}
+
+KHOFMT_API int khofmt_source_write_elf(struct khofmt_source *src,
+				       const char *path, unsigned machine)
+{
+	char *tmp = NULL;
+	int fd, err;
+
+	if (!src || !path)
+		return -KHOFMT_ERR_INVAL;
+	if (machine > 0xffff)
+		return khofmt_src_err(src, -KHOFMT_ERR_INVAL,
+				      "cannot write %s: e_machine %u does not fit 16 bits",
+				      path, machine);
+	/* It could not be read back: opening wants at least one PT_LOAD. */
+	if (src->nranges == 0)
+		return khofmt_src_err(src, -KHOFMT_ERR_INVAL,
+				      "cannot write %s: %s covers no memory", path,
+				      khofmt_src_name(src));
+
+	fd = open_tmp(path, &tmp);
+	if (fd < 0)
+		return khofmt_src_err(src, -KHOFMT_ERR_IO,
+				      "cannot create a file next to %s: %s", path,
+				      strerror(errno));
+	err = write_core(src, fd, path, machine);
+	if (!err && close(fd) < 0)
+		err = write_fail(src, -KHOFMT_ERR_IO, path, "close",
+				 strerror(errno));
+	else if (err)
+		close(fd);
+	if (!err && rename(tmp, path) < 0)
+		err = write_fail(src, -KHOFMT_ERR_IO, path, "rename",
+				 strerror(errno));
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	return err;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to source.c and source_elf.c: the memory-source object and the
+ * helpers both files share. Nothing here is part of the ABI (the library is
+ * built with -fvisibility=hidden and these have no KHOFMT_API).
+ */
+#ifndef KHOFMT_SOURCE_INT_H
+#define KHOFMT_SOURCE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "khofmt.h"
+
+/* One covered piece of physical memory: [start, start + size). */
+struct khofmt_seg {
+	uint64_t start;
+	uint64_t size;       /* > 0; start + size never wraps */
+	unsigned char *data; /* into the file mapping, or calloc'd (MEM) */
+};
+
+struct khofmt_source {
+	enum khofmt_source_kind kind;
+	char *path;                  /* for messages; NULL for MEM */
+
+	/* Sorted by start, never overlapping: lookups bisect. */
+	struct khofmt_seg *segs;
+	size_t nsegs;
+	size_t cap;                  /* of segs and of ranges */
+	/*
+	 * Segment of the last successful lookup. Tracker walks touch the
+	 * same segment many times in a row, so checking it first turns most
+	 * lookups into two compares.
+	 */
+	size_t last;
+
+	/*
+	 * Adjacent segments merged. Kept up to date by every insertion so
+	 * that khofmt_source_ranges() is a pure getter on a const source;
+	 * its capacity follows segs (there are never more ranges than
+	 * segments), so it never has to allocate.
+	 */
+	struct khofmt_range *ranges;
+	size_t nranges;
+
+	void *map;                   /* read-only file mapping (ELF, RAW) */
+	size_t map_len;
+
+	char errmsg[256];
+};
+
+/* Display name for messages: the path, or a label for in-memory images. */
+const char *khofmt_src_name(const struct khofmt_source *src);
+
+/* Format the error detail and return @err (a negative code) unchanged. */
+int khofmt_src_err(struct khofmt_source *src, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A new empty source of @kind; @path is copied when not NULL. */
+int khofmt_src_alloc(enum khofmt_source_kind kind, const char *path,
+		     struct khofmt_source **out);
+
+/*
+ * Map @src->path read-only into src->map / src->map_len. An empty file
+ * succeeds with map == NULL and map_len == 0 (callers decide what that
+ * means for them). -KHOFMT_ERR_IO with errno kept on failure.
+ */
+int khofmt_src_map(struct khofmt_source *src);
+
+/*
+ * Install @n segments (any order; the array is taken over even on
+ * failure), sort them and build the merged ranges. -KHOFMT_ERR_OVERLAP if
+ * two of them share a byte (the detail names both).
+ */
+int khofmt_src_set_segs(struct khofmt_source *src, struct khofmt_seg *segs,
+			size_t n);
+
+#endif /* KHOFMT_SOURCE_INT_H */
