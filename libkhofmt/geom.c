@@ -51,7 +51,8 @@ int khofmt_radix_decode(const struct khofmt_geom *g, uint64_t key,
 	if (!g || !key)
 		return -KHOFMT_ERR_BADKEY;
 	hb = 63 - __builtin_clzll(key);
-	if (hb >= g->key_bits - 1 + 1 || hb > g->order0_bit)
+	/* The order bit sits at most at ORDER0_BIT (KEY_BITS wide keys). */
+	if (hb > g->order0_bit)
 		return -KHOFMT_ERR_BADKEY;
 	o = g->order0_bit - hb;
 	if (o > g->max_order)

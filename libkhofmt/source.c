@@ -120,7 +120,11 @@ int khofmt_src_map(struct khofmt_source *src)
 		errno = saved;
 		return src_io_err(src, "map");
 	}
-	/* The mapping keeps the file referenced; the fd is not needed. */
+	/*
+	 * The mapping keeps the file referenced; the fd is not needed. (A
+	 * file truncated by someone else while mapped would fault on access:
+	 * dumps are not expected to change under a reader.)
+	 */
 	close(fd);
 	src->map = map;
 	src->map_len = (size_t)size;
@@ -160,12 +164,11 @@ int khofmt_src_set_segs(struct khofmt_source *src, struct khofmt_seg *segs,
 
 		if (s->start - p->start < p->size)
 			return khofmt_src_err(src, -KHOFMT_ERR_OVERLAP,
-					      "segments [0x%" PRIx64 ", 0x%" PRIx64
+					      "%s: segments [0x%" PRIx64 ", 0x%" PRIx64
 					      ") and [0x%" PRIx64 ", 0x%" PRIx64
-					      ") of %s overlap",
+					      ") overlap", khofmt_src_name(src),
 					      p->start, p->start + p->size,
-					      s->start, s->start + s->size,
-					      khofmt_src_name(src));
+					      s->start, s->start + s->size);
 	}
 
 	r = calloc(n ? n : 1, sizeof(*r));

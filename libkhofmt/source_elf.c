@@ -93,10 +93,33 @@ static int elf_load_segs(struct khofmt_source *src, Elf *elf, size_t phnum)
 	return khofmt_src_set_segs(src, segs, n);
 }
 
+/*
+ * The program header count as the file states it. Not elf_getphdrnum():
+ * that trims the count to what fits in the file, which would turn a
+ * truncated dump into a silently smaller one.
+ */
+static int elf_phnum(struct khofmt_source *src, Elf *elf,
+		     const GElf_Ehdr *eh, size_t *phnum)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+
+	if (eh->e_phnum != PN_XNUM) {
+		*phnum = eh->e_phnum;
+		return 0;
+	}
+	/* Extended numbering: the real count is in section header 0. */
+	scn = elf_getscn(elf, 0);
+	if (!scn || !gelf_getshdr(scn, &sh))
+		return elf_err(src, "e_phnum is PN_XNUM but section header 0 is unreadable");
+	*phnum = sh.sh_info;
+	return 0;
+}
+
 static int elf_parse(struct khofmt_source *src)
 {
 	GElf_Ehdr eh;
-	size_t phnum, entsz;
+	size_t phnum = 0, entsz;
 	Elf *elf;
 	int cls, err;
 
@@ -133,21 +156,30 @@ static int elf_parse(struct khofmt_source *src)
 				     (unsigned)eh.e_type);
 		goto out;
 	}
-	/* Handles PN_XNUM (the real count is then in section header 0). */
-	if (elf_getphdrnum(elf, &phnum) != 0) {
-		err = elf_err(src, "cannot count program headers");
+	err = elf_phnum(src, elf, &eh, &phnum);
+	if (err)
 		goto out;
-	}
 	if (phnum == 0) {
 		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
 				     "%s: no PT_LOAD segment", src->path);
 		goto out;
 	}
+	/* Offset 0 is the ELF header itself: libelf reads that as "none". */
+	if (eh.e_phoff == 0) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				     "%s: %zu program headers at offset 0", src->path,
+				     phnum);
+		goto out;
+	}
 	/*
-	 * libelf trusts e_phentsize; a table that does not fit the file must
-	 * be refused before anything walks it.
+	 * libelf reads entries of its own size whatever e_phentsize says, and
+	 * would quietly drop entries past the end of the file: refuse both.
 	 */
 	entsz = gelf_fsize(elf, ELF_T_PHDR, 1, EV_CURRENT);
+	if (entsz == 0) {
+		err = elf_err(src, "cannot size program headers");
+		goto out;
+	}
 	if (eh.e_phentsize != entsz) {
 		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
 				     "%s: e_phentsize %u, expected %zu", src->path,
@@ -249,7 +281,7 @@ static int open_tmp(const char *path, char **tmpp)
 	size_t len = strlen(path) + 40;
 	struct timespec ts;
 	char *tmp;
-	int attempt, fd;
+	int attempt, fd, saved;
 
 	tmp = malloc(len);
 	if (!tmp)
@@ -266,7 +298,9 @@ static int open_tmp(const char *path, char **tmpp)
 		if (errno != EEXIST)
 			break;
 	}
+	saved = errno;	/* the caller reports it */
 	free(tmp);
+	errno = saved;
 	return -1;
 }
 
@@ -305,13 +339,15 @@ static int write_core(struct khofmt_source *src, int fd, const char *path,
 		return -KHOFMT_ERR_NOMEM;
 	hdr_end = sizeof(Elf64_Ehdr) + (uint64_t)n * sizeof(Elf64_Phdr);
 	if (xnum) {
+		/* Section 0 plus the empty section 1 libelf insists on. */
 		shoff = hdr_end;	/* already 8-aligned */
-		hdr_end += sizeof(Elf64_Shdr);
+		hdr_end += 2 * sizeof(Elf64_Shdr);
 	}
 	pos = page_up(hdr_end);
 	for (i = 0; i < n; i++) {
 		offs[i] = pos;
-		if (r[i].size > (uint64_t)INT64_MAX - ELF_PAGE - pos) {
+		if (pos > (uint64_t)INT64_MAX - ELF_PAGE ||
+		    r[i].size > (uint64_t)INT64_MAX - ELF_PAGE - pos) {
 			free(offs);
 			return khofmt_src_err(src, -KHOFMT_ERR_LIMIT,
 					      "cannot write %s: file would exceed 2^63 bytes",
@@ -353,15 +389,29 @@ static int write_core(struct khofmt_source *src, int fd, const char *path,
 				 elf_errmsg(-1));
 		goto out;
 	}
-	if (xnum && !elf_newscn(elf)) {
-		/*
-		 * Section 0 must exist to carry the real e_phnum; libelf
-		 * creates it with the first section, which we then drop by
-		 * never giving it a type: see the fix-up below.
-		 */
-		err = write_fail(src, -KHOFMT_ERR_IO, path, "section 0",
-				 elf_errmsg(-1));
-		goto out;
+	/*
+	 * libelf only writes PN_XNUM (real count in section 0's sh_info) when
+	 * section 0 exists, and it only exists once some section does: add an
+	 * empty SHT_NULL one. It must be given an offset inside the layout, or
+	 * elf_update() zero-fills the headers it has just laid out.
+	 */
+	if (xnum) {
+		Elf_Scn *scn = elf_newscn(elf);
+		GElf_Shdr sh;
+
+		if (!scn || !gelf_getshdr(scn, &sh)) {
+			err = write_fail(src, -KHOFMT_ERR_IO, path, "section 0",
+					 elf_errmsg(-1));
+			goto out;
+		}
+		sh.sh_type = SHT_NULL;
+		sh.sh_offset = hdr_end;
+		sh.sh_size = 0;
+		if (!gelf_update_shdr(scn, &sh)) {
+			err = write_fail(src, -KHOFMT_ERR_IO, path, "section 0",
+					 elf_errmsg(-1));
+			goto out;
+		}
 	}
 	if (!gelf_newphdr(elf, n)) {
 		err = write_fail(src, -KHOFMT_ERR_IO, path, "program headers",
