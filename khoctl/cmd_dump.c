@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * khoctl dump: an annotated view of a handover: the root FDT, the tracker
+ * summary (the same object as `khoctl stat`) and each subnode with the
+ * first bytes of its blob. Works on the FDT alone when no --mem is given.
+ * Decoding the sub-schemas (LUO, memblock, ...) is left to later commands.
+ */
+#include <string.h>
+
+#include "input.h"
+#include "khoctl.h"
+#include "out.h"
+
+/* Bytes of each blob shown in "head" (also in the --help text). */
+#define HEAD_BYTES 32
+
+struct dump_args {
+	struct input_opts in;
+};
+
+static void dump_fdt(const struct khofmt_fdt *fdt)
+{
+	unsigned flags = khofmt_fdt_flags(fdt);
+	size_t len;
+
+	khofmt_fdt_blob(fdt, &len);
+	out_obj_begin("fdt");
+	out_str("compatible", khofmt_fdt_compatible(fdt));
+	out_str("abi", khofmt_abi_name(khofmt_fdt_abi(fdt)));
+	out_u64("totalsize", len);
+	out_bool("truncated", flags & KHOFMT_FDT_TRUNCATED);
+	out_bool("trailing", flags & KHOFMT_FDT_TRAILING);
+	if (khofmt_fdt_has_map(fdt))
+		out_addr("preserved_memory_map", khofmt_fdt_map(fdt));
+	else
+		out_null("preserved_memory_map", "(absent)");
+	out_obj_end();
+}
+
+/* The tracker summary; returns an exit status. */
+static int dump_tracker(const struct input_opts *o, struct input *in)
+{
+	struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
+	struct khofmt_stats st;
+	int r;
+
+	if (!in->src) {
+		out_null("tracker", "(no memory source: give --mem FILE)");
+		return 0;
+	}
+	r = input_open_handover(o, in);
+	if (!r) {
+		r = khofmt_stats(in->h, &wo, &st);
+		if (r < 0)
+			r = out_lib_err("tracker", r, khofmt_handover_errmsg(in->h));
+	}
+	if (r) {
+		out_null("tracker", "(not decoded, see the error above)");
+		return r;
+	}
+	out_obj_begin("tracker");
+	stat_emit(in->h, &st);
+	out_obj_end();
+	return 0;
+}
+
+static void dump_subnode(struct khofmt_source *src,
+			 const struct khofmt_subnode *sn)
+{
+	unsigned char head[HEAD_BYTES];
+	size_t n = HEAD_BYTES;
+	const char *why = NULL;
+
+	out_obj_begin(NULL);
+	out_str("name", sn->name);
+	if (sn->has_pa)
+		out_addr("preserved_data", sn->pa);
+	else
+		out_null("preserved_data", sn->bad_pa ? "(wrong size)" : "(absent)");
+	if (sn->has_size)
+		out_size("blob_size", sn->size);
+	else
+		out_null("blob_size", sn->bad_size ? "(wrong size)" : "(absent)");
+
+	if (sn->has_size && sn->size < n)
+		n = (size_t)sn->size;
+	if (!sn->has_pa)
+		why = "(no blob address)";
+	else if (!src)
+		why = "(no memory source)";
+	else if (khofmt_source_read(src, sn->pa, head, n) < 0)
+		why = "not in memory source";
+	out_bool("readable", !why);
+	if (why)
+		out_null("head", why);
+	else
+		out_hexbytes("head", head, n);
+	out_obj_end();
+}
+
+static error_t dump_parse(int key, char *arg, struct argp_state *state)
+{
+	struct dump_args *a = state->input;
+
+	(void)arg;
+	if (key == ARGP_KEY_INIT) {
+		state->child_inputs[0] = &a->in;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp_child dump_children[] = {
+	{ &input_argp, 0, "Input options:", 0 },
+	{ 0 }
+};
+
+static const struct argp dump_argp = {
+	.parser = dump_parse,
+	.doc = "Show a handover: the root FDT (compatible, generation, size, "
+	       "flags, memory-map address), the tracker summary (as in "
+	       "`khoctl stat`, needs --mem) and each subnode with its blob "
+	       "address, size and first 32 bytes.\v" KHOCTL_EXIT_DOC,
+	.children = dump_children,
+};
+
+int cmd_dump(int argc, char **argv)
+{
+	struct dump_args a;
+	struct input in;
+	size_t i, n;
+	int r, w;
+
+	input_opts_init(&a.in, 0);
+	argp_parse(&dump_argp, argc, argv, 0, NULL, &a);
+	out_init(&a.in.out);
+
+	r = input_open(&a.in, &in);
+	if (r)
+		return r;
+	out_doc_begin("dump", OUT_STYLE_RECORD);
+	dump_fdt(in.fdt);
+	r = dump_tracker(&a.in, &in);
+	out_array_begin("subnodes");
+	n = khofmt_fdt_nsubnodes(in.fdt);
+	for (i = 0; i < n; i++)
+		dump_subnode(in.src, khofmt_fdt_subnode(in.fdt, i));
+	out_array_end();
+	w = out_doc_end();
+	input_close(&in);
+	return r ? r : w;
+}

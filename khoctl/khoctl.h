@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * khoctl: exit statuses and the subcommand entry points (main.c's table).
+ */
+#ifndef KHOCTL_H
+#define KHOCTL_H
+
+#include "khofmt.h"
+
+#define KHOCTL_NAME "khoctl"
+
+/* Exit status contract (--help, khoctl(8)). */
+enum {
+	KHOCTL_EXIT_OK = 0,       /* done, nothing to report */
+	KHOCTL_EXIT_FINDINGS = 1, /* reserved: a check found problems */
+	KHOCTL_EXIT_DECODE = 2,   /* could not read, decode or write */
+	KHOCTL_EXIT_USAGE = 64,   /* bad command line (EX_USAGE) */
+};
+
+#define KHOCTL_EXIT_DOC \
+	"Exit status: 0 ok, 1 findings (reserved), 2 could not read, decode " \
+	"or write, 64 usage error."
+
+/*
+ * Each handler gets argv[0] = "khoctl <command>" and parses the rest with
+ * its own argp parser; it returns one of the exit statuses above.
+ */
+int cmd_dump(int argc, char **argv);
+int cmd_ranges(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+
+/*
+ * The tracker summary object shared by `stat` (its whole document) and
+ * `dump` (its "tracker" member).
+ */
+void stat_emit(const struct khofmt_handover *h, const struct khofmt_stats *st);
+
+#endif /* KHOCTL_H */

@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The output layer: one set of field calls, rendered as text or as
+ * streaming JSON. See out.h for the rendering rules.
+ *
+ * State is a small stack of open containers (the CLI is single-threaded
+ * and writes one document per run, so file-scope state is fine here).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* the *_unlocked stdio calls (config.h has it too) */
+#endif
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "khoctl.h"
+#include "out.h"
+
+#define OUT_MAX_DEPTH 16
+#define VALUE_COLUMN 26 /* text: values of "label: value" lines start here */
+
+enum frame_kind { F_DOC, F_OBJ, F_ARRAY, F_TABLE, F_ROW };
+
+struct frame {
+	enum frame_kind kind;
+	unsigned n;     /* field calls so far (a row's current column) */
+	unsigned jn;    /* JSON members written (comma placement) */
+	int indent;     /* text: indentation of this container's lines */
+	bool dash;      /* text: next line starts an array element ("- ") */
+	int pending;    /* text rows: padding owed by a left-aligned cell */
+	const char *label; /* text arrays: key not printed yet (until the
+			    * first element, or "(none)" at the end) */
+	const struct out_col *cols;
+	size_t ncols;
+};
+
+static struct {
+	struct out_opts o;
+	enum out_style style;
+	int depth; /* index of the innermost open frame, -1 = none */
+	struct frame f[OUT_MAX_DEPTH];
+	char *tbuf; /* text: escaped string scratch */
+	size_t tcap;
+} S = { .depth = -1 };
+
+#define OUT stdout
+/* single-threaded: skip stdio locking on the hot path (millions of rows) */
+#define PUTC(c) putc_unlocked((c), OUT)
+#define PUTS(s) fputs_unlocked((s), OUT)
+#define WRITE(p, n) fwrite_unlocked((p), 1, (n), OUT)
+
+void out_init(const struct out_opts *opts)
+{
+	S.o = *opts;
+	S.depth = -1;
+}
+
+bool out_failed(void)
+{
+	return ferror(OUT) != 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Small formatters                                                    */
+/* ------------------------------------------------------------------ */
+
+static void fmt_dec(char *b, uint64_t v)
+{
+	char t[21];
+	int i = 0;
+
+	do {
+		t[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		*b++ = t[--i];
+	*b = '\0';
+}
+
+static void fmt_hex(char *b, uint64_t v)
+{
+	static const char hx[] = "0123456789abcdef";
+	char t[16];
+	int i = 0;
+
+	*b++ = '0';
+	*b++ = 'x';
+	do {
+		t[i++] = hx[v & 0xf];
+		v >>= 4;
+	} while (v);
+	while (i)
+		*b++ = t[--i];
+	*b = '\0';
+}
+
+/* "1.5 MiB" (or "1.5M" when @compact); one rounded decimal when needed. */
+static void fmt_human(char *b, uint64_t v, bool compact)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0, shift;
+	uint64_t tenth = 0;
+
+	while (u < 6 && v >> (10 * (u + 1)))
+		u++;
+	if (u) {
+		shift = 10 * u;
+		/* top 10 bits of the remainder, then tenths, rounded */
+		tenth = (((v & ((UINT64_C(1) << shift) - 1)) >> (shift - 10)) * 10 +
+			 512) >> 10;
+		v >>= shift;
+		if (tenth == 10) {
+			v++;
+			tenth = 0;
+		}
+	}
+	fmt_dec(b, v);
+	b += strlen(b);
+	if (tenth) {
+		*b++ = '.';
+		*b++ = (char)('0' + tenth);
+	}
+	if (compact) {
+		*b++ = units[u][0];
+		*b = '\0';
+	} else {
+		*b++ = ' ';
+		strcpy(b, units[u]);
+	}
+}
+
+static void pad(int n)
+{
+	static const char spaces[] = "                                ";
+
+	while (n > 0) {
+		int k = n < (int)sizeof(spaces) - 1 ? n : (int)sizeof(spaces) - 1;
+
+		WRITE(spaces, (size_t)k);
+		n -= k;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Frames                                                              */
+/* ------------------------------------------------------------------ */
+
+static struct frame *top(void)
+{
+	return &S.f[S.depth];
+}
+
+static struct frame *push(enum frame_kind kind, int indent)
+{
+	struct frame *f;
+
+	if (S.depth + 1 >= OUT_MAX_DEPTH || (S.depth < 0 && kind != F_DOC)) {
+		fputs(KHOCTL_NAME ": internal error: bad output nesting\n", stderr);
+		abort();
+	}
+	f = &S.f[++S.depth];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->indent = indent;
+	return f;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+/* ------------------------------------------------------------------ */
+
+/* Length of a valid UTF-8 sequence at @s, 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * A JSON string: quotes, backslashes and control characters escaped,
+ * valid UTF-8 passed through, invalid bytes replaced by U+FFFD so the
+ * document stays valid whatever a dump holds.
+ */
+static void j_string(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	PUTC('"');
+	while (*s) {
+		switch (*s) {
+		case '"':  PUTS("\\\""); break;
+		case '\\': PUTS("\\\\"); break;
+		case '\b': PUTS("\\b"); break;
+		case '\f': PUTS("\\f"); break;
+		case '\n': PUTS("\\n"); break;
+		case '\r': PUTS("\\r"); break;
+		case '\t': PUTS("\\t"); break;
+		default:
+			if (*s < 0x20) {
+				fprintf(OUT, "\\u%04x", *s);
+			} else if (*s < 0x80) {
+				PUTC(*s);
+			} else if ((n = utf8_len(s))) {
+				WRITE(s, n);
+				s += n;
+				continue;
+			} else {
+				PUTS("\\ufffd");
+			}
+		}
+		s++;
+	}
+	PUTC('"');
+}
+
+/*
+ * Start a JSON member or element. Returns false for a row's text-only
+ * column, which JSON leaves out.
+ */
+static bool j_member(const char *key)
+{
+	struct frame *f = top();
+
+	if (f->kind == F_ROW) {
+		size_t c = f->n++;
+
+		if (c < f->ncols && (f->cols[c].flags & OUT_COL_TEXT))
+			return false;
+	}
+	if (f->jn++)
+		PUTC(',');
+	if (f->kind != F_ARRAY && f->kind != F_TABLE) {
+		j_string(key ? key : "");
+		PUTC(':');
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Text                                                                */
+/* ------------------------------------------------------------------ */
+
+/* @s with control characters and invalid UTF-8 shown as \xNN (terminal safety). */
+static const char *t_escape(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t need = strlen(str) * 4 + 1, o = 0;
+
+	if (need > S.tcap) {
+		char *nb = realloc(S.tbuf, need);
+
+		if (!nb)
+			return "?";
+		S.tbuf = nb;
+		S.tcap = need;
+	}
+	while (*s) {
+		size_t n = *s < 0x80 ? 1 : utf8_len(s);
+
+		if (*s < 0x20 || *s == 0x7f || !n) {
+			o += (size_t)sprintf(S.tbuf + o, "\\x%02x", *s++);
+			continue;
+		}
+		memcpy(S.tbuf + o, s, n);
+		o += n;
+		s += n;
+	}
+	S.tbuf[o] = '\0';
+	return S.tbuf;
+}
+
+/* Indentation of the next line of @f, with the "- " of a new element. */
+static void t_indent(struct frame *f)
+{
+	if (f->dash) {
+		pad(f->indent - 2);
+		PUTS("- ");
+		f->dash = false;
+	} else {
+		pad(f->indent);
+	}
+}
+
+/* "label:" from a JSON key; returns the printed width. */
+static int t_label(const char *key)
+{
+	const char *k;
+
+	for (k = key ? key : ""; *k; k++)
+		PUTC(*k == '_' ? ' ' : *k);
+	PUTC(':');
+	return (int)(k - (key ? key : "")) + 1;
+}
+
+static void t_cell(struct frame *f, const char *val, const struct out_col *c)
+{
+	int len = (int)strlen(val);
+	int w = c ? c->width : 0;
+
+	if (f->n == 0)
+		pad(f->indent);
+	else
+		pad(f->pending + 2);
+	f->pending = 0;
+	if (w > 0)
+		pad(w - len);
+	PUTS(val);
+	if (w < 0)
+		f->pending = -w - len;
+	f->n++;
+}
+
+/* "label: value" (or "label:" opening a container when @val is NULL) */
+static void t_line(struct frame *f, const char *key, const char *val)
+{
+	int w;
+
+	if (S.o.noheadings)
+		return;
+	t_indent(f);
+	w = f->indent + t_label(key);
+	if (val) {
+		pad(w < VALUE_COLUMN - 1 ? VALUE_COLUMN - w : 1);
+		PUTS(val);
+	}
+	PUTC('\n');
+}
+
+/* An array's label, printed once it has an element. */
+static void t_array_label(void)
+{
+	struct frame *f = top();
+
+	if (f->kind == F_ARRAY && f->label) {
+		t_line(&S.f[S.depth - 1], f->label, NULL);
+		f->label = NULL;
+	}
+}
+
+/* One text field, already formatted. */
+static void t_field(const char *key, const char *val)
+{
+	struct frame *f = top();
+
+	t_array_label();
+	switch (f->kind) {
+	case F_ROW:
+		t_cell(f, val, f->n < f->ncols ? &f->cols[f->n] : NULL);
+		return;
+	case F_ARRAY:
+	case F_TABLE:
+		if (S.o.noheadings)
+			return;
+		pad(f->indent);
+		PUTS("- ");
+		PUTS(val);
+		PUTC('\n');
+		return;
+	case F_DOC:
+		if (S.style == OUT_STYLE_LINE) {
+			if (f->n++)
+				PUTS(", ");
+			t_label(key);
+			PUTC(' ');
+			PUTS(val);
+			return;
+		}
+		/* fall through */
+	case F_OBJ:
+		t_line(f, key, val);
+		return;
+	}
+}
+
+/* A "label:" line opening a nested container; returns the child indent. */
+static int t_open(const char *key)
+{
+	struct frame *f = top();
+
+	t_array_label();
+	if (f->kind == F_ARRAY || f->kind == F_TABLE)
+		return f->indent + 2;
+	t_line(f, key, NULL);
+	return f->indent + 2;
+}
+
+/* ------------------------------------------------------------------ */
+/* Containers                                                          */
+/* ------------------------------------------------------------------ */
+
+void out_doc_begin(const char *cmd, enum out_style style)
+{
+	struct frame *f;
+
+	S.style = style;
+	f = push(F_DOC, 0);
+	if (S.o.json) {
+		PUTS("{\"schema\":");
+		{
+			char schema[64];
+
+			snprintf(schema, sizeof(schema), KHOCTL_NAME "-%s", cmd);
+			j_string(schema);
+		}
+		fprintf(OUT, ",\"version\":%d", OUT_SCHEMA_VERSION);
+		f->jn = 2;
+	}
+}
+
+/* Close the innermost container, whatever it is. */
+static void close_top(void)
+{
+	struct frame *f = top();
+
+	if (S.o.json) {
+		PUTC(f->kind == F_ARRAY || f->kind == F_TABLE ? ']' : '}');
+	} else if (f->kind == F_ROW) {
+		PUTC('\n');
+	} else if (f->kind == F_DOC && S.style == OUT_STYLE_LINE && f->n) {
+		PUTC('\n');
+	}
+	S.depth--;
+}
+
+int out_flush(void)
+{
+	static bool reported;
+	int err = 0;
+
+	if (fflush(OUT))
+		err = errno;
+	if (!ferror(OUT))
+		return 0;
+	if (!reported) {
+		reported = true;
+		if (err)
+			return out_err("standard output", "write error: %s",
+				       strerror(err));
+		return out_err("standard output", "write error");
+	}
+	return KHOCTL_EXIT_DECODE;
+}
+
+int out_doc_end(void)
+{
+	while (S.depth >= 0)
+		close_top();
+	if (S.o.json)
+		PUTC('\n');
+	free(S.tbuf);
+	S.tbuf = NULL;
+	S.tcap = 0;
+	return out_flush();
+}
+
+void out_obj_begin(const char *key)
+{
+	bool elem = top()->kind == F_ARRAY;
+	int indent = 0;
+
+	if (S.o.json) {
+		j_member(key);
+		PUTC('{');
+	} else {
+		/* an array element: fields under the "- ", which starts it */
+		indent = t_open(key);
+	}
+	push(F_OBJ, indent)->dash = elem && !S.o.json;
+}
+
+static void end_kind(enum frame_kind a, enum frame_kind b)
+{
+	if (S.depth < 1 || (top()->kind != a && top()->kind != b)) {
+		fputs(KHOCTL_NAME ": internal error: bad output nesting\n", stderr);
+		abort();
+	}
+	close_top();
+}
+
+void out_obj_end(void)
+{
+	end_kind(F_OBJ, F_OBJ);
+}
+
+void out_array_begin(const char *key)
+{
+	struct frame *f = top();
+	bool elem = f->kind == F_ARRAY || f->kind == F_TABLE;
+
+	if (S.o.json) {
+		j_member(key);
+		PUTC('[');
+		push(F_ARRAY, 0);
+		return;
+	}
+	t_array_label();
+	/* the label waits for the first element: empty arrays say "(none)" */
+	push(F_ARRAY, f->indent + 2)->label = elem ? NULL : key ? key : "";
+}
+
+void out_array_end(void)
+{
+	struct frame *f = top();
+
+	if (!S.o.json && f->kind == F_ARRAY && f->label)
+		t_line(&S.f[S.depth - 1], f->label, "(none)");
+	end_kind(F_ARRAY, F_ARRAY);
+}
+
+void out_table_begin(const char *key, const struct out_col *cols,
+		     size_t ncols, unsigned flags)
+{
+	struct frame *f;
+	int indent = 0;
+	size_t i;
+
+	if (S.o.json) {
+		j_member(key);
+		PUTC('[');
+	} else if (flags & OUT_TABLE_MAIN) {
+		indent = top()->indent;
+	} else {
+		indent = t_open(key);
+	}
+	f = push(F_TABLE, indent);
+	f->cols = cols;
+	f->ncols = ncols;
+	if (S.o.json || S.o.noheadings)
+		return;
+	/* the header line, laid out like a row */
+	f->kind = F_ROW;
+	for (i = 0; i < ncols; i++)
+		t_cell(f, cols[i].header, &cols[i]);
+	PUTC('\n');
+	f->kind = F_TABLE;
+	f->n = 0;
+	f->pending = 0;
+}
+
+void out_table_end(void)
+{
+	end_kind(F_TABLE, F_TABLE);
+}
+
+void out_row_begin(void)
+{
+	struct frame *t = top(), *f;
+
+	if (t->kind != F_TABLE) {
+		fputs(KHOCTL_NAME ": internal error: row outside a table\n", stderr);
+		abort();
+	}
+	if (S.o.json) {
+		j_member(NULL);
+		PUTC('{');
+	}
+	f = push(F_ROW, t->indent);
+	f->cols = t->cols;
+	f->ncols = t->ncols;
+}
+
+void out_row_end(void)
+{
+	end_kind(F_ROW, F_ROW);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fields                                                              */
+/* ------------------------------------------------------------------ */
+
+/* A scalar whose JSON form is @json verbatim. */
+static void scalar(const char *key, const char *json, const char *text)
+{
+	if (S.o.json) {
+		if (j_member(key))
+			PUTS(json);
+	} else {
+		t_field(key, text);
+	}
+}
+
+void out_u64(const char *key, uint64_t v)
+{
+	char b[24];
+
+	fmt_dec(b, v);
+	scalar(key, b, b);
+}
+
+void out_addr(const char *key, uint64_t v)
+{
+	char b[24];
+
+	if (S.o.json)
+		fmt_dec(b, v);
+	else
+		fmt_hex(b, v);
+	scalar(key, b, b);
+}
+
+void out_size(const char *key, uint64_t v)
+{
+	char d[24], t[64];
+
+	fmt_dec(d, v);
+	if (S.o.json || S.o.bytes) {
+		scalar(key, d, d);
+	} else if (top()->kind == F_ROW) {
+		fmt_human(t, v, true);
+		scalar(key, d, t);
+	} else {
+		fmt_human(t, v, false);
+		if (v >= 1024)
+			snprintf(t + strlen(t), sizeof(t) - strlen(t), " (%s)", d);
+		scalar(key, d, t);
+	}
+}
+
+void out_hex64(const char *key, uint64_t v)
+{
+	char h[24], q[28];
+
+	fmt_hex(h, v);
+	snprintf(q, sizeof(q), "\"%s\"", h);
+	scalar(key, q, h);
+}
+
+void out_str(const char *key, const char *s)
+{
+	if (S.o.json) {
+		if (j_member(key))
+			j_string(s);
+	} else {
+		t_field(key, t_escape(s));
+	}
+}
+
+void out_bool(const char *key, bool v)
+{
+	scalar(key, v ? "true" : "false", v ? "yes" : "no");
+}
+
+void out_null(const char *key, const char *text)
+{
+	scalar(key, "null", text);
+}
+
+void out_hexbytes(const char *key, const void *buf, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *p = buf;
+	char *t;
+	size_t i, o = 0;
+
+	/* hex (2/byte) + group spaces + "  |ascii|" */
+	t = malloc(len * 4 + 16);
+	if (!t) {
+		scalar(key, "null", "?");
+		return;
+	}
+	if (S.o.json) {
+		t[o++] = '"';
+		for (i = 0; i < len; i++) {
+			t[o++] = hx[p[i] >> 4];
+			t[o++] = hx[p[i] & 0xf];
+		}
+		t[o++] = '"';
+	} else if (!len) {
+		memcpy(t, "(empty)", 8);
+		o = 7;
+	} else {
+		for (i = 0; i < len; i++) {
+			if (i && !(i % 8))
+				t[o++] = ' ';
+			t[o++] = hx[p[i] >> 4];
+			t[o++] = hx[p[i] & 0xf];
+		}
+		t[o++] = ' ';
+		t[o++] = ' ';
+		t[o++] = '|';
+		for (i = 0; i < len; i++)
+			t[o++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
+		t[o++] = '|';
+	}
+	t[o] = '\0';
+	scalar(key, t, t);
+	free(t);
+}
+
+void out_note(const char *key, const char *fmt, ...)
+{
+	char b[256];
+	va_list ap;
+
+	if (S.o.json) {
+		/* in a row the note still takes its (text-only) column */
+		if (top()->kind == F_ROW)
+			top()->n++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	t_field(key, t_escape(b));
+}
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics                                                         */
+/* ------------------------------------------------------------------ */
+
+int out_err(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(OUT); /* keep stdout and stderr in order */
+	fprintf(stderr, KHOCTL_NAME ": %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	putc('\n', stderr);
+	return KHOCTL_EXIT_DECODE;
+}
+
+int out_lib_err(const char *what, int err, const char *detail)
+{
+	if (detail && *detail)
+		return out_err(what, "%s: %s", khofmt_strerror(err), detail);
+	return out_err(what, "%s", khofmt_strerror(err));
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * khoctl's one output layer (iproute2's print-any idea): every field is
+ * written once, through one call, and comes out either as text or as
+ * JSON. The JSON side is a streaming writer: nothing is buffered beyond
+ * stdio, so lists of millions of items cost no memory.
+ *
+ * Text rendering follows the structure:
+ *  - object members are "label: value" lines (label = key with '_' -> ' '),
+ *    nested objects and arrays indent by two;
+ *  - elements of a plain array start with "- ";
+ *  - a table (array of rows with declared columns) prints a header line
+ *    and one line per row, columns padded to the declared widths;
+ *  - OUT_STYLE_LINE documents print their top-level fields on one line.
+ *
+ * JSON rendering: every document is one object starting with
+ * "schema": "khoctl-<cmd>" and "version": 1; integers are numbers,
+ * addresses and sizes are numbers (they fit in 52 bits), opaque 64-bit
+ * values are "0x..." strings.
+ */
+#ifndef KHOCTL_OUT_H
+#define KHOCTL_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OUT_SCHEMA_VERSION 1
+
+struct out_opts {
+	bool json;       /* JSON instead of text */
+	bool bytes;      /* text: sizes as exact byte counts only */
+	bool noheadings; /* text: table rows only (no headers, no other fields) */
+};
+
+enum out_style {
+	OUT_STYLE_RECORD, /* text: one "label: value" line per field */
+	OUT_STYLE_LINE,   /* text: top-level fields on one line */
+};
+
+/* A table column, declared once per list. */
+#define OUT_COL_TEXT 0x1u /* derived value: text only, not in JSON */
+
+struct out_col {
+	const char *key;    /* JSON key (also checks the field calls) */
+	const char *header; /* text header */
+	int width;          /* text width: > 0 right-aligned, < 0 left */
+	unsigned flags;     /* OUT_COL_* */
+};
+
+#define OUT_NCOLS(cols) (sizeof(cols) / sizeof((cols)[0]))
+
+/* Table flags */
+#define OUT_TABLE_MAIN 0x1u /* text: the document's main list: no label, no indent */
+
+void out_init(const struct out_opts *opts);
+
+/* Start the document of command @cmd (schema "khoctl-@cmd"). */
+void out_doc_begin(const char *cmd, enum out_style style);
+/*
+ * Close all open containers and the document, flush stdout and check it
+ * for write errors. Returns 0 or KHOCTL_EXIT_DECODE (message printed).
+ */
+int out_doc_end(void);
+/*
+ * Flush stdout and check it for write errors; the first failure is
+ * reported. Returns 0 or KHOCTL_EXIT_DECODE. main() also calls it at exit,
+ * which covers --help and --version.
+ */
+int out_flush(void);
+/* True once stdout has failed: long loops stop early. */
+bool out_failed(void);
+
+void out_obj_begin(const char *key);
+void out_obj_end(void);
+void out_array_begin(const char *key);
+void out_array_end(void);
+void out_table_begin(const char *key, const struct out_col *cols,
+		     size_t ncols, unsigned flags);
+void out_table_end(void);
+/* Inside a table: one row; each field call fills the next column. */
+void out_row_begin(void);
+void out_row_end(void);
+
+/* Fields. @key is ignored for array elements. */
+void out_u64(const char *key, uint64_t v);
+void out_addr(const char *key, uint64_t v);   /* text 0x..; JSON number */
+void out_size(const char *key, uint64_t v);   /* text "1.5 MiB (1572864)"; JSON number */
+void out_hex64(const char *key, uint64_t v);  /* opaque: "0x.." in both */
+void out_str(const char *key, const char *s);
+void out_bool(const char *key, bool v);
+/* JSON null; @text is what text mode shows instead. */
+void out_null(const char *key, const char *text);
+/* Bytes as a hex string (JSON: "00ab.."; text: grouped hex + ASCII). */
+void out_hexbytes(const char *key, const void *buf, size_t len);
+/* A derived, text-only annotation (JSON consumers compute it). */
+void out_note(const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Diagnostics on stderr, one line: "khoctl: <what>: <detail>".
+ * Both return KHOCTL_EXIT_DECODE so callers can `return out_err(...)`.
+ */
+int out_err(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "khoctl: <what>: <khofmt_strerror(err)>[: <detail>]" */
+int out_lib_err(const char *what, int err, const char *detail);
+
+#endif /* KHOCTL_OUT_H */
