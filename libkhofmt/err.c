@@ -26,9 +26,10 @@ static const char *const errstr[KHOFMT_ERR_MAX] = {
 
 const char *khofmt_strerror(int err)
 {
-	if (err < 0)
+	/* -INT_MIN does not exist: compare without negating. */
+	if (err < 0 && err > -KHOFMT_ERR_MAX)
 		err = -err;
-	if (err >= KHOFMT_ERR_MAX || !errstr[err])
+	if (err < 0 || err >= KHOFMT_ERR_MAX || !errstr[err])
 		return "unknown error";
 	return errstr[err];
 }
