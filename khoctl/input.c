@@ -289,6 +289,8 @@ static int open_files(const struct input_opts *o, struct input *in)
 	r = khofmt_fdt_open(blob, len, &in->fdt, errbuf, sizeof(errbuf));
 	free(blob);
 	if (r < 0) {
+		/* On -KHOFMT_ERR_COMPAT the object is handed out anyway. */
+		khofmt_fdt_free(in->fdt);
 		in->fdt = NULL;
 		return out_lib_err(in->name, r, errbuf);
 	}

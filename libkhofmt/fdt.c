@@ -124,16 +124,16 @@ int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
 		return -KHOFMT_ERR_BADFDT;
 	}
 	total = fdt_totalsize(blob);
-	if (total > FDT_MAX_SIZE) {
-		khofmt_setmsg(errbuf, errlen, "FDT totalsize %zu too large",
-			      total);
-		return -KHOFMT_ERR_BADFDT;
-	}
 	if (total > len) {
 		khofmt_setmsg(errbuf, errlen,
 			      "FDT truncated: header totalsize %zu, only %zu bytes present",
 			      total, len);
 		return -KHOFMT_ERR_TRUNCATED;
+	}
+	if (total > FDT_MAX_SIZE) {
+		khofmt_setmsg(errbuf, errlen, "FDT totalsize %zu too large",
+			      total);
+		return -KHOFMT_ERR_BADFDT;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
