@@ -389,4 +389,11 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
 }
 #endif
 
+/*
+ * Per-area API headers (schemas, rules, live sources, ...): one line each,
+ * each header installed beside this one.
+ */
+/* KHOFMT-AREA-HEADERS-BEGIN */
+/* KHOFMT-AREA-HEADERS-END */
+
 #endif /* KHOFMT_H */
