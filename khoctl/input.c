@@ -764,19 +764,35 @@ out:
 	return r;
 }
 
-/* The integer after "KEY": in a manifest; false if absent. */
-static bool manifest_u64(const char *text, const char *key, uint64_t *v)
+/*
+ * The value after "KEY": in a manifest (the first occurrence: top-level
+ * keys come before nested ones in what capture writes), or NULL.
+ */
+static const char *manifest_val(const char *text, const char *key)
 {
 	char pat[64];
 	const char *p;
 
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
 	p = strstr(text, pat);
 	if (!p)
-		return false;
+		return NULL;
 	p += strlen(pat);
+	p += strspn(p, " \t\n");
+	if (*p != ':')
+		return NULL;
+	p++;
+	return p + strspn(p, " \t\n");
+}
+
+static bool manifest_u64(const char *text, const char *key, uint64_t *v)
+{
+	const char *p = manifest_val(text, key);
+
+	if (!p || *p < '0' || *p > '9')
+		return false;
 	*v = strtoull(p, NULL, 10);
-	return *p >= '0' && *p <= '9';
+	return true;
 }
 
 static int open_capture(const struct input_opts *o, struct input *in)
@@ -786,6 +802,7 @@ static int open_capture(const struct input_opts *o, struct input *in)
 	char *fdtp = input_path(dir, CAPTURE_FDT);
 	char *memp = input_path(dir, CAPTURE_MEM);
 	char errbuf[256] = "", *text = NULL;
+	const char *sv;
 	void *blob = NULL;
 	uint64_t v;
 	size_t len;
@@ -797,7 +814,8 @@ static int open_capture(const struct input_opts *o, struct input *in)
 			    strerror(errno));
 		goto out;
 	}
-	if (!strstr(text, "\"schema\": \"" CAPTURE_SCHEMA "\"") ||
+	sv = manifest_val(text, "schema");
+	if (!sv || strncmp(sv, "\"" CAPTURE_SCHEMA "\"", strlen(CAPTURE_SCHEMA) + 2) ||
 	    !manifest_u64(text, "version", &v) || v != 1) {
 		r = out_err(man, "not a %s version 1 manifest", CAPTURE_SCHEMA);
 		goto out;

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * khoctl capture DIR: a self-contained, deterministic bundle of a KHO
+ * state that every command reads back with --capture DIR:
+ *
+ *   manifest.json  schema "khoctl-capture" version 1 (written by the
+ *                  same output layer as every JSON document)
+ *   fdt.dtb        the full root FDT
+ *   blobs/NAME     every subnode's blob (blob-size bytes)
+ *   memory.elf     a slim ELF core: the root FDT page (when known), the
+ *                  tracker pages and the pages the blobs occupy; with
+ *                  --with-data also the preserved memory itself
+ *   iomem          /proc/iomem as read (live inputs)
+ *
+ * Time comes from SOURCE_DATE_EPOCH when set, so that two captures of the
+ * same state are byte-identical.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "khoctl.h"
+#include "out.h"
+
+struct capture_args {
+	struct input_opts in;
+	const char *dir;
+	bool with_data;
+};
+
+struct slim {
+	struct khofmt_source *src;  /* where pages come from */
+	struct khofmt_source *mem;  /* the slim image */
+	uint64_t P;
+	uint64_t pages, missing;
+};
+
+/* Copy the page holding @pa into the slim image (once). */
+static int slim_page(struct slim *s, uint64_t pa)
+{
+	void *data;
+	int r;
+
+	pa &= ~(s->P - 1);
+	if (khofmt_source_covers(s->mem, pa, s->P))
+		return 0;
+	if (!khofmt_source_covers(s->src, pa, s->P)) {
+		s->missing++;
+		return 0;
+	}
+	r = khofmt_source_mem_add(s->mem, pa, s->P, &data);
+	if (r < 0)
+		return r;
+	s->pages++;
+	return khofmt_source_read(s->src, pa, data, (size_t)s->P);
+}
+
+static int slim_span(struct slim *s, uint64_t pa, uint64_t len)
+{
+	uint64_t p, end = pa + len;
+	int r;
+
+	if (end < pa)
+		return -KHOFMT_ERR_INVAL;
+	for (p = pa & ~(s->P - 1); p < end; p += s->P) {
+		r = slim_page(s, p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int node_cb(void *arg, uint64_t pa, unsigned level)
+{
+	(void)level;
+	return slim_page(arg, pa) < 0;
+}
+
+static int range_cb(void *arg, uint64_t start, uint64_t size)
+{
+	return slim_span(arg, start, size) < 0;
+}
+
+/*
+ * Pages that blob structures point at (LUO session blocks, memfd records,
+ * vmalloc chunks ...) are added by per-schema hooks; the schema decoders
+ * register here once they exist.
+ */
+typedef int (*capture_hook)(struct input *in, const struct khofmt_subnode *sn,
+			    int (*add)(void *slim, uint64_t pa, uint64_t len),
+			    void *slim);
+static const capture_hook capture_hooks[] = { NULL };
+
+static int hook_add(void *slim, uint64_t pa, uint64_t len)
+{
+	return slim_span(slim, pa, len);
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	const char *p = buf;
+
+	if (fd < 0)
+		return out_err(path, "cannot create: %s", strerror(errno));
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			return out_err(path, "write error: %s", strerror(errno));
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd))
+		return out_err(path, "write error: %s", strerror(errno));
+	return 0;
+}
+
+static void hex32(char *o, const unsigned char d[32])
+{
+	int i;
+
+	for (i = 0; i < 32; i++)
+		sprintf(o + 2 * i, "%02x", d[i]);
+}
+
+static void emit_ranges(const char *key, const struct khofmt_range *r, size_t n)
+{
+	size_t i;
+
+	out_array_begin(key);
+	for (i = 0; i < n; i++) {
+		out_obj_begin(NULL);
+		out_addr("start", r[i].start);
+		out_size("size", r[i].size);
+		out_obj_end();
+	}
+	out_array_end();
+}
+
+static const char *kind_name(enum input_kind k)
+{
+	switch (k) {
+	case INPUT_LIVE: return "live";
+	case INPUT_INCOMING: return "incoming";
+	case INPUT_CAPTURE: return "capture";
+	default: return "files";
+	}
+}
+
+/* The manifest, through the output layer with stdout on the file. */
+static int write_manifest(const struct capture_args *a, struct input *in,
+			  const struct slim *s, bool have_mem, long long when)
+{
+	struct out_opts jo = { .json = true };
+	char *path = input_path(a->dir, CAPTURE_MANIFEST), hex[65];
+	unsigned char dig[32];
+	const void *blob;
+	size_t flen, i, n;
+	int saved, fd, r;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (saved < 0 || fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		r = out_err(path, "cannot create: %s", strerror(errno));
+		free(path);
+		return r;
+	}
+	close(fd);
+	out_init(&jo);
+	out_doc_begin("capture", OUT_STYLE_RECORD);
+	out_str("source", kind_name(a->in.kind));
+	out_str("kernel_release", in->release);
+	out_u64("time", (uint64_t)when);
+	out_u64("page_shift", in->page_shift);
+	blob = khofmt_fdt_blob(in->fdt, &flen);
+	khofmt_sha256(blob, flen, dig);
+	hex32(hex, dig);
+	out_obj_begin("fdt");
+	out_str("file", CAPTURE_FDT);
+	out_size("size", flen);
+	out_str("sha256", hex);
+	out_str("compatible", khofmt_fdt_compatible(in->fdt));
+	if (in->has_fdt_pa)
+		out_addr("fdt_pa", in->fdt_pa);
+	else
+		out_null("fdt_pa", "(unknown)");
+	out_bool("recovered", in->recovered != 0);
+	out_obj_end();
+
+	out_array_begin("blobs");
+	n = khofmt_fdt_nsubnodes(in->fdt);
+	for (i = 0; i < n; i++) {
+		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in->fdt, i);
+		const char *why;
+		void *b;
+		size_t bl;
+
+		out_obj_begin(NULL);
+		out_str("name", sn->name);
+		if (sn->has_pa)
+			out_addr("preserved_data", sn->pa);
+		else
+			out_null("preserved_data", "(absent)");
+		if (input_blob(in, sn, &b, &bl, &why) == 0) {
+			khofmt_sha256(b, bl, dig);
+			hex32(hex, dig);
+			out_size("size", bl);
+			out_str("sha256", hex);
+			free(b);
+		} else {
+			out_null("size", why);
+			out_null("sha256", why);
+		}
+		out_obj_end();
+	}
+	out_array_end();
+
+	out_obj_begin("memory");
+	if (have_mem)
+		out_str("file", CAPTURE_MEM);
+	else
+		out_null("file", "(none)");
+	out_bool("with_data", a->with_data);
+	out_u64("pages", s->pages);
+	out_u64("missing_pages", s->missing);
+	out_obj_end();
+	if (in->has_scratch)
+		emit_ranges("scratch", in->scratch, in->nscratch);
+	else
+		out_null("scratch", "(unknown)");
+	if (in->has_ram)
+		emit_ranges("ram", in->ram, in->nram);
+	else
+		out_null("ram", "(unknown)");
+	r = out_doc_end();
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	out_init(&a->in.out);
+	free(path);
+	return r;
+}
+
+static const struct argp_option capture_options[] = {
+	{ "with-data", 'D', NULL, 0,
+	  "Also copy the preserved memory itself into memory.elf", 0 },
+	{ 0 }
+};
+
+static error_t capture_parse(int key, char *arg, struct argp_state *state)
+{
+	struct capture_args *a = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->in;
+		return 0;
+	case 'D':
+		a->with_data = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->dir)
+			argp_error(state, "give one DIR");
+		a->dir = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!a->dir)
+			argp_error(state, "no DIR given");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp_child capture_children[] = {
+	{ &input_argp, 0, "Input options:", 0 },
+	{ 0 }
+};
+
+static const struct argp capture_argp = {
+	.options = capture_options,
+	.parser = capture_parse,
+	.args_doc = "DIR",
+	.doc = "Save a self-contained bundle of a KHO state in DIR (created; "
+	       "must not exist): manifest.json (schema khoctl-capture), "
+	       "fdt.dtb, blobs/NAME, memory.elf (tracker and blob pages only, "
+	       "unless --with-data) and iomem. Read it back with --capture DIR. "
+	       "SOURCE_DATE_EPOCH sets the recorded time.\v" KHOCTL_EXIT_DOC,
+	.children = capture_children,
+};
+
+int cmd_capture(int argc, char **argv)
+{
+	struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
+	struct capture_args a = { .dir = NULL };
+	struct slim s = { 0 };
+	struct input in;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	long long when = sde && *sde ? strtoll(sde, NULL, 10) : (long long)time(NULL);
+	char *p = NULL, *bdir = NULL;
+	const void *blob;
+	size_t len, i, n;
+	bool have_mem = false;
+	int r;
+
+	input_opts_init(&a.in, 0);
+	argp_parse(&capture_argp, argc, argv, 0, NULL, &a);
+	out_init(&a.in.out);
+	r = input_open(&a.in, &in);
+	if (r)
+		return r;
+	if (!in.release[0] && a.in.kind == INPUT_LIVE && !a.in.sysroot) {
+		struct utsname u;
+
+		if (uname(&u) == 0)
+			snprintf(in.release, sizeof(in.release), "%s", u.release);
+	}
+	if (mkdir(a.dir, 0755) < 0) {
+		r = out_err(a.dir, "cannot create: %s", strerror(errno));
+		goto out;
+	}
+	bdir = input_path(a.dir, CAPTURE_BLOBS);
+	if (mkdir(bdir, 0755) < 0) {
+		r = out_err(bdir, "cannot create: %s", strerror(errno));
+		goto out;
+	}
+	blob = khofmt_fdt_blob(in.fdt, &len);
+	p = input_path(a.dir, CAPTURE_FDT);
+	r = write_file(p, blob, len);
+	if (r)
+		goto out;
+
+	n = khofmt_fdt_nsubnodes(in.fdt);
+	for (i = 0; i < n; i++) {
+		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in.fdt, i);
+		const char *why;
+		void *b;
+		size_t bl;
+
+		if (strchr(sn->name, '/') || !strcmp(sn->name, ".") ||
+		    !strcmp(sn->name, "..") || !sn->name[0] ||
+		    input_blob(&in, sn, &b, &bl, &why))
+			continue;
+		free(p);
+		p = input_path(bdir, sn->name);
+		r = write_file(p, b, bl);
+		free(b);
+		if (r)
+			goto out;
+	}
+	if (in.iomem) {
+		free(p);
+		p = input_path(a.dir, CAPTURE_IOMEM);
+		r = write_file(p, in.iomem, in.iomem_len);
+		if (r)
+			goto out;
+	}
+
+	if (in.src) {
+		s.src = in.src;
+		s.P = UINT64_C(1) << in.page_shift;
+		r = khofmt_source_new_mem(&s.mem);
+		if (r < 0) {
+			r = out_lib_err("memory", r, NULL);
+			goto out;
+		}
+		if (in.has_fdt_pa)
+			slim_page(&s, in.fdt_pa);
+		r = input_open_handover(&a.in, &in);
+		if (r)
+			goto out;
+		r = khofmt_walk_nodes(in.h, &wo, node_cb, &s);
+		if (r) {
+			r = out_lib_err("tracker", r < 0 ? r : -KHOFMT_ERR_NOMEM,
+					khofmt_handover_errmsg(in.h));
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			const struct khofmt_subnode *sn = khofmt_fdt_subnode(in.fdt, i);
+			size_t k;
+
+			if (sn->has_pa && sn->has_size && sn->size <= INPUT_MAX_FILE)
+				slim_span(&s, sn->pa, sn->size);
+			for (k = 0; capture_hooks[k]; k++)
+				capture_hooks[k](&in, sn, hook_add, &s);
+		}
+		if (a.with_data &&
+		    (r = khofmt_walk_ranges(in.h, &wo, range_cb, &s))) {
+			r = out_lib_err("preserved memory", r < 0 ? r : -KHOFMT_ERR_NOMEM,
+					khofmt_handover_errmsg(in.h));
+			goto out;
+		}
+		if (s.pages) {
+			free(p);
+			p = input_path(a.dir, CAPTURE_MEM);
+			r = khofmt_source_write_elf(s.mem, p, 0);
+			if (r < 0) {
+				r = out_lib_err(p, r, khofmt_source_errmsg(s.mem));
+				goto out;
+			}
+			have_mem = true;
+		}
+	}
+	r = write_manifest(&a, &in, &s, have_mem, when);
+	if (r)
+		goto out;
+
+	out_doc_begin("capture-result", OUT_STYLE_RECORD);
+	out_str("directory", a.dir);
+	out_u64("blobs", n);
+	out_u64("memory_pages", s.pages);
+	out_u64("missing_pages", s.missing);
+	r = out_doc_end();
+out:
+	khofmt_source_free(s.mem);
+	free(p);
+	free(bdir);
+	input_close(&in);
+	return r;
+}
