@@ -15,6 +15,7 @@
  * Time comes from SOURCE_DATE_EPOCH when set, so that two captures of the
  * same state are byte-identical.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 struct capture_args {
 	struct input_opts in;
 	const char *dir;
+	const char *tar;   /* --tar FILE: the bundle as one ustar archive */
 	bool with_data;
 };
 
@@ -254,9 +256,181 @@ static int write_manifest(const struct capture_args *a, struct input *in,
 	return r;
 }
 
+/* ---- ustar output (deterministic: fixed order, owner 0, mtime = time) ---- */
+
+/* @w - 1 octal digits and a NUL (values too large are refused earlier) */
+static void tar_octal(char *f, size_t w, uint64_t v)
+{
+	size_t i;
+
+	f[w - 1] = '\0';
+	for (i = w - 1; i-- > 0; v >>= 3)
+		f[i] = (char)('0' + (v & 7));
+}
+
+static int tar_member(FILE *t, const char *name, const char *path, bool dir,
+		      long long when)
+{
+	unsigned char h[512], buf[65536];
+	unsigned sum = 0;
+	uint64_t size = 0, left;
+	struct stat st;
+	FILE *f = NULL;
+	size_t i;
+
+	if (strlen(name) >= 100)
+		return out_err(name, "name too long for a tar member");
+	if (!dir) {
+		f = fopen(path, "rb");
+		if (!f || fstat(fileno(f), &st)) {
+			if (f)
+				fclose(f);
+			return out_err(path, "cannot read: %s", strerror(errno));
+		}
+		size = (uint64_t)st.st_size;
+		if (size >= UINT64_C(1) << 33) {
+			fclose(f);
+			return out_err(path, "too large for a ustar member");
+		}
+	}
+	memset(h, 0, sizeof(h));
+	memcpy(h, name, strlen(name));
+	tar_octal((char *)h + 100, 8, dir ? 0755 : 0644);
+	tar_octal((char *)h + 108, 8, 0);
+	tar_octal((char *)h + 116, 8, 0);
+	tar_octal((char *)h + 124, 12, size);
+	tar_octal((char *)h + 136, 12, when < 0 ? 0 : (uint64_t)when);
+	h[156] = dir ? '5' : '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memset(h + 148, ' ', 8);
+	for (i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	fwrite(h, 1, 512, t);
+	for (left = size; left;) {
+		size_t n = fread(buf, 1, left < sizeof(buf) ? (size_t)left : sizeof(buf), f);
+
+		if (!n) {
+			fclose(f);
+			return out_err(path, "read error");
+		}
+		fwrite(buf, 1, n, t);
+		left -= n;
+	}
+	if (size % 512) {
+		memset(buf, 0, 512);
+		fwrite(buf, 1, 512 - size % 512, t);
+	}
+	if (f)
+		fclose(f);
+	return 0;
+}
+
+/* Archive the bundle in @dir as @tar with members under @top/. */
+static int write_tar(const char *dir, const char *tar, long long when)
+{
+	static const char *const files[] = { CAPTURE_MANIFEST, CAPTURE_FDT,
+					     CAPTURE_MEM, CAPTURE_IOMEM };
+	char *bdir = input_path(dir, CAPTURE_BLOBS), *top, *dot, *p, *m;
+	const char *base = strrchr(tar, '/') ? strrchr(tar, '/') + 1 : tar;
+	struct dirent **ents = NULL;
+	int n, i, r = 0;
+	FILE *t;
+
+	top = strdup(base);
+	if (!top)
+		return out_err(tar, "out of memory");
+	dot = strstr(top, ".tar");
+	if (dot && dot != top)
+		*dot = '\0';
+	t = fopen(tar, "wb");
+	if (!t) {
+		free(top);
+		free(bdir);
+		return out_err(tar, "cannot create: %s", strerror(errno));
+	}
+	m = input_path(top, "");
+	r = tar_member(t, m, dir, true, when);
+	free(m);
+	for (i = 0; !r && i < (int)(sizeof(files) / sizeof(files[0])); i++) {
+		p = input_path(dir, files[i]);
+		m = input_path(top, files[i]);
+		if (access(p, F_OK) == 0)
+			r = tar_member(t, m, p, false, when);
+		free(p);
+		free(m);
+	}
+	n = scandir(bdir, &ents, NULL, alphasort);
+	if (!r) {
+		m = input_path(top, CAPTURE_BLOBS "/");
+		r = tar_member(t, m, bdir, true, when);
+		free(m);
+	}
+	for (i = 0; i < n; i++) {
+		if (!r && ents[i]->d_name[0] != '.') {
+			char *mb = input_path(top, CAPTURE_BLOBS);
+
+			p = input_path(bdir, ents[i]->d_name);
+			m = input_path(mb, ents[i]->d_name);
+			r = tar_member(t, m, p, false, when);
+			free(p);
+			free(m);
+			free(mb);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (!r) {
+		unsigned char z[1024] = { 0 };
+
+		fwrite(z, 1, sizeof(z), t);
+	}
+	if (fclose(t) && !r)
+		r = out_err(tar, "write error: %s", strerror(errno));
+	if (r)
+		unlink(tar);
+	free(top);
+	free(bdir);
+	return r;
+}
+
+/* rm -r of the temporary bundle (only the names capture writes). */
+static void remove_bundle(const char *dir)
+{
+	static const char *const files[] = { CAPTURE_MANIFEST, CAPTURE_FDT,
+					     CAPTURE_MEM, CAPTURE_IOMEM };
+	char *bdir = input_path(dir, CAPTURE_BLOBS), *p;
+	struct dirent **ents = NULL;
+	size_t i;
+	int n, k;
+
+	n = scandir(bdir, &ents, NULL, NULL);
+	for (k = 0; k < n; k++) {
+		if (ents[k]->d_name[0] != '.') {
+			p = input_path(bdir, ents[k]->d_name);
+			unlink(p);
+			free(p);
+		}
+		free(ents[k]);
+	}
+	free(ents);
+	rmdir(bdir);
+	free(bdir);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		p = input_path(dir, files[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+}
+
 static const struct argp_option capture_options[] = {
 	{ "with-data", 'D', NULL, 0,
 	  "Also copy the preserved memory itself into memory.elf", 0 },
+	{ "tar", 'T', "FILE", 0,
+	  "Write the bundle as one ustar archive FILE instead of a directory "
+	  "(its members are under NAME/, NAME = FILE's base name without .tar)", 0 },
 	{ 0 }
 };
 
@@ -271,14 +445,17 @@ static error_t capture_parse(int key, char *arg, struct argp_state *state)
 	case 'D':
 		a->with_data = true;
 		return 0;
+	case 'T':
+		a->tar = arg;
+		return 0;
 	case ARGP_KEY_ARG:
-		if (a->dir)
-			argp_error(state, "give one DIR");
+		if (a->dir || a->tar)
+			argp_error(state, "give one DIR, or --tar FILE");
 		a->dir = arg;
 		return 0;
 	case ARGP_KEY_END:
-		if (!a->dir)
-			argp_error(state, "no DIR given");
+		if (!a->dir && !a->tar)
+			argp_error(state, "no DIR given (or --tar FILE)");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -293,7 +470,7 @@ static const struct argp_child capture_children[] = {
 static const struct argp capture_argp = {
 	.options = capture_options,
 	.parser = capture_parse,
-	.args_doc = "DIR",
+	.args_doc = "DIR\n--tar FILE",
 	.doc = "Save a self-contained bundle of a KHO state in DIR (created; "
 	       "must not exist): manifest.json (schema khoctl-capture), "
 	       "fdt.dtb, blobs/NAME, memory.elf (tracker and blob pages only, "
@@ -310,7 +487,7 @@ int cmd_capture(int argc, char **argv)
 	struct input in;
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	long long when = sde && *sde ? strtoll(sde, NULL, 10) : (long long)time(NULL);
-	char *p = NULL, *bdir = NULL;
+	char *p = NULL, *bdir = NULL, *tmpdir = NULL;
 	const void *blob;
 	size_t len, i, n;
 	bool have_mem = false;
@@ -319,6 +496,20 @@ int cmd_capture(int argc, char **argv)
 	input_opts_init(&a.in, 0);
 	argp_parse(&capture_argp, argc, argv, 0, NULL, &a);
 	out_init(&a.in.out);
+	if (a.tar) {
+		tmpdir = malloc(strlen(a.tar) + 16);
+		if (!tmpdir)
+			return out_err(a.tar, "out of memory");
+		sprintf(tmpdir, "%s.tmp.XXXXXX", a.tar);
+		if (!mkdtemp(tmpdir)) {
+			r = out_err(a.tar, "cannot create a temporary directory: %s",
+				    strerror(errno));
+			free(tmpdir);
+			return r;
+		}
+		rmdir(tmpdir);	/* recreated below like a DIR argument */
+		a.dir = tmpdir;
+	}
 	r = input_open(&a.in, &in);
 	if (r)
 		return r;
@@ -418,8 +609,16 @@ int cmd_capture(int argc, char **argv)
 	if (r)
 		goto out;
 
+	if (a.tar) {
+		r = write_tar(a.dir, a.tar, when);
+		if (r)
+			goto out;
+	}
 	out_doc_begin("capture-result", OUT_STYLE_RECORD);
-	out_str("directory", a.dir);
+	if (a.tar)
+		out_str("archive", a.tar);
+	else
+		out_str("directory", a.dir);
 	out_u64("blobs", n);
 	out_u64("memory_pages", s.pages);
 	out_u64("missing_pages", s.missing);
@@ -428,6 +627,10 @@ out:
 	khofmt_source_free(s.mem);
 	free(p);
 	free(bdir);
+	if (tmpdir) {
+		remove_bundle(tmpdir);
+		free(tmpdir);
+	}
 	input_close(&in);
 	return r;
 }
