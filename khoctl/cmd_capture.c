@@ -163,7 +163,8 @@ static const char *kind_name(enum input_kind k)
 
 /* The manifest, through the output layer with stdout on the file. */
 static int write_manifest(const struct capture_args *a, struct input *in,
-			  const struct slim *s, bool have_mem, long long when)
+			  const struct slim *s, bool have_mem, bool tracker,
+			  long long when)
 {
 	struct out_opts jo = { .json = true };
 	char *path = input_path(a->dir, CAPTURE_MANIFEST), hex[65];
@@ -235,6 +236,7 @@ static int write_manifest(const struct capture_args *a, struct input *in,
 		out_str("file", CAPTURE_MEM);
 	else
 		out_null("file", "(none)");
+	out_bool("tracker", tracker);
 	out_bool("with_data", a->with_data);
 	out_u64("pages", s->pages);
 	out_u64("missing_pages", s->missing);
@@ -490,7 +492,7 @@ int cmd_capture(int argc, char **argv)
 	char *p = NULL, *bdir = NULL, *tmpdir = NULL;
 	const void *blob;
 	size_t len, i, n;
-	bool have_mem = false;
+	bool have_mem = false, tracker = false;
 	int r;
 
 	input_opts_init(&a.in, 0);
@@ -570,15 +572,27 @@ int cmd_capture(int argc, char **argv)
 		}
 		if (in.has_fdt_pa)
 			slim_page(&s, in.fdt_pa);
+		/*
+		 * No tracker (an incoming state after boot: its pages are
+		 * reused) still leaves the FDT and the blobs worth saving.
+		 */
 		r = input_open_handover(&a.in, &in);
-		if (r)
-			goto out;
-		r = khofmt_walk_nodes(in.h, &wo, node_cb, &s);
-		if (r) {
-			r = out_lib_err("tracker", r < 0 ? r : -KHOFMT_ERR_NOMEM,
-					khofmt_handover_errmsg(in.h));
-			goto out;
+		if (!r) {
+			r = khofmt_walk_nodes(in.h, &wo, node_cb, &s);
+			if (r)
+				out_lib_err("tracker", r < 0 ? r : -KHOFMT_ERR_NOMEM,
+					    khofmt_handover_errmsg(in.h));
 		}
+		tracker = !r;
+		if (!tracker) {
+			if (a.with_data) {
+				r = out_err(a.dir, "--with-data needs a decodable tracker");
+				goto out;
+			}
+			fprintf(stderr, KHOCTL_NAME ": %s: tracker not saved; the "
+				"bundle holds the root FDT and the blobs\n", a.dir);
+		}
+		r = 0;
 		for (i = 0; i < n; i++) {
 			const struct khofmt_subnode *sn = khofmt_fdt_subnode(in.fdt, i);
 			size_t k;
@@ -605,7 +619,7 @@ int cmd_capture(int argc, char **argv)
 			have_mem = true;
 		}
 	}
-	r = write_manifest(&a, &in, &s, have_mem, when);
+	r = write_manifest(&a, &in, &s, have_mem, tracker, when);
 	if (r)
 		goto out;
 

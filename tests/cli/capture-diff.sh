@@ -110,6 +110,14 @@ for n in $(jq -r '.blobs[].name' "$TMP/out"); do
 done
 is "$(jq -r '[.blobs[] | .name + "=" + .status] | join(" ")' "$TMP/out") " "$want" \
 	"blob status = sha256sum of fixture blobs vs kho/in/sub_fdts files"
+# the same through bundles: before the kexec (live, k1) and after (incoming, k2)
+expect_exit 0 "capture --live (k1)" capture --live --sysroot "$k1" "$TMP/before"
+expect_exit 0 "capture --incoming (k2, tracker gone)" capture --incoming --sysroot "$k2" "$TMP/after"
+is "$(jq -c '[.source, .memory.tracker]' "$TMP/after/manifest.json")" '["incoming",false]' \
+	"incoming bundle: no tracker"
+expect_diff 0 "diff of the two bundles" --json "$TMP/before" "$TMP/after"
+is "$(jq -c '[.folios.compared, ([.blobs[].status] | unique)]' "$TMP/out")" \
+	'[false,["same"]]' "bundles: blobs compared, folios not"
 expect_exit 2 "diff with an unreadable side" diff "$TMP/nonexistent.fdt" "$TMP/c1"
 expect_exit 64 "diff with one state" diff "$TMP/c1"
 
