@@ -663,8 +663,11 @@ static int open_live(const struct input_opts *o, struct input *in)
 	size_t len;
 	int r;
 
-	in->name = in->name_buf = input_path(fdtp, "");
-	in->name_buf[strlen(in->name_buf) - 1] = '\0';
+	in->name = in->name_buf = strdup(fdtp);
+	if (!in->name_buf) {
+		r = out_err(fdtp, "out of memory");
+		goto out;
+	}
 	if (!exists(kho)) {
 		int e;
 		DIR *d = opendir(dbg);

@@ -80,9 +80,13 @@ KHOFMT_API int khofmt_source_open_kcore(const char *path,
 				     path, strerror(errno));
 		goto fail;
 	}
-	if (fstat(src->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (errno == 0 || S_ISREG(st.st_mode) == 0)
-			errno = EINVAL;
+	if (fstat(src->fd, &st) < 0) {
+		err = khofmt_src_err(src, -KHOFMT_ERR_IO, "cannot stat %s: %s",
+				     path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
 		err = khofmt_src_err(src, -KHOFMT_ERR_IO,
 				     "%s: not a regular file", path);
 		goto fail;

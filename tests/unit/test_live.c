@@ -222,6 +222,15 @@ static void test_iomem(void)
 	free(text);
 }
 
+static int progress_stop(void *arg, uint64_t done, uint64_t total)
+{
+	uint64_t *calls = arg;
+
+	(void)total;
+	(void)done;
+	return ++*calls == 3;
+}
+
 static void test_recover(void)
 {
 	char *pp = fx("blobs/debugfs/k1-out_fdt.bin"), *pr = fx("root.fdt");
@@ -294,6 +303,48 @@ static void test_recover(void)
 		    -KHOFMT_ERR_INVAL)
 			bad++;
 	is_int(bad, 0, "prefixes shorter than a header: INVAL");
+
+	/* hostile prefixes: random bytes flipped after the magic and totalsize */
+	{
+		unsigned char *m = xmalloc(plen);
+		uint64_t seed = 42;
+		int wrong = 0, k;
+
+		for (k = 0; k < 3000; k++) {
+			unsigned flips = 1 + (unsigned)rnd_below(&seed, 8), j;
+
+			memcpy(m, prefix, plen);
+			for (j = 0; j < flips; j++)
+				m[8 + rnd_below(&seed, plen - 8)] ^=
+					(unsigned char)(1 + rnd_below(&seed, 255));
+			ro.flags = KHOFMT_RECOVER_NO_SCAN;
+			rc = khofmt_fdt_recover(src, m, plen, &ro, &fdt, &flen, NULL);
+			if (rc > 0 && (flen != rlen || memcmp(fdt, m, plen)))
+				wrong++;
+			free(fdt);
+			fdt = NULL;
+		}
+		ro.flags = 0;
+		is_int(wrong, 0, "3000 mutated prefixes: no crash, a match always starts with the prefix");
+		free(m);
+	}
+	/* the scan reports progress and stops when told to */
+	{
+		struct khofmt_source *big = NULL;
+		uint64_t calls = 0;
+
+		khofmt_source_new_mem(&big);
+		khofmt_source_mem_add(big, 0x10000000, 64u << 20, &data);
+		ro.progress = progress_stop;
+		ro.progress_arg = &calls;
+		rc = khofmt_fdt_recover(big, prefix, plen, &ro, &fdt, &flen, NULL);
+		is_int(rc, -KHOFMT_ERR_LIMIT, "scan stopped by the progress callback");
+		ok(calls == 3, "progress called until it said stop (%" PRIu64 ")", calls);
+		ro.progress = NULL;
+		free(fdt);
+		fdt = NULL;
+		khofmt_source_free(big);
+	}
 out:
 	khofmt_source_free(src);
 	khofmt_source_free(post);
