@@ -570,8 +570,6 @@ int cmd_capture(int argc, char **argv)
 			r = out_lib_err("memory", r, NULL);
 			goto out;
 		}
-		if (in.has_fdt_pa)
-			slim_page(&s, in.fdt_pa);
 		/*
 		 * No tracker (an incoming state after boot: its pages are
 		 * reused) still leaves the FDT and the blobs worth saving.
@@ -584,6 +582,11 @@ int cmd_capture(int argc, char **argv)
 					    khofmt_handover_errmsg(in.h));
 		}
 		tracker = !r;
+		if (tracker && !in.has_fdt_pa &&
+		    khofmt_handover_fdt_pa(in.h, &in.fdt_pa) == 0)
+			in.has_fdt_pa = true;
+		if (in.has_fdt_pa)
+			slim_page(&s, in.fdt_pa);
 		if (!tracker) {
 			if (a.with_data) {
 				r = out_err(a.dir, "--with-data needs a decodable tracker");

@@ -114,6 +114,18 @@ KHOFMT_API int khofmt_fdt_recover(struct khofmt_source *src,
 				  const struct khofmt_recover_opts *opts,
 				  void **fdt, size_t *fdt_len, uint64_t *fdt_pa);
 
+/**
+ * khofmt_handover_fdt_pa() - where the root FDT page of a handover is
+ * @h:  a handover (radix generations)
+ * @pa: receives the address
+ *
+ * The kernel preserves its root FDT page as an order-0 entry; this finds
+ * the preserved order-0 page whose bytes equal the whole FDT of @h.
+ * 0, or -KHOFMT_ERR_NOTCOVERED when no such page is in the source.
+ */
+KHOFMT_API int khofmt_handover_fdt_pa(struct khofmt_handover *h,
+				      uint64_t *pa);
+
 /* ------------------------------------------------------------------ */
 /* SHA-256 (FIPS 180-4)                                                */
 /* ------------------------------------------------------------------ */

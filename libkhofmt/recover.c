@@ -253,3 +253,29 @@ out:
 	free(r.buf);
 	return ret;
 }
+
+int khofmt_handover_fdt_pa(struct khofmt_handover *h, uint64_t *pa)
+{
+	struct rec r;
+	int ret;
+
+	if (!h || !pa || !h->fdt)
+		return -KHOFMT_ERR_INVAL;
+	if (h->ops != &khofmt_radix_ops)
+		return -KHOFMT_ERR_UNSUPPORTED;
+	memset(&r, 0, sizeof(r));
+	r.src = h->src;
+	r.prefix = h->fdt->blob;
+	r.len = r.total = h->fdt->len;
+	r.P = (size_t)1 << h->geom.page_shift;
+	if (r.total > r.P)
+		return -KHOFMT_ERR_NOTCOVERED;
+	r.buf = malloc(r.total);
+	if (!r.buf)
+		return -KHOFMT_ERR_NOMEM;
+	ret = via_tracker(&r, h->geom.page_shift, h->root, pa);
+	free(r.buf);
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -KHOFMT_ERR_NOTCOVERED;
+}

@@ -48,12 +48,13 @@ done
 # memory.elf: tracker pages + the distinct pages of the four blobs
 tp=$("$KHOCTL" stat --json --capture "$TMP/c1" | jq '.tracker.pages')
 bp=$("$KHOCTL" dump --json $FM | jq '[.subnodes[] | range(.preserved_data / 4096 | floor; (.preserved_data + .blob_size + 4095) / 4096 | floor)] | unique | length')
-is "$(jq '.memory.pages' "$m")" "$((tp + bp))" "slim core = $tp tracker + $bp blob pages"
+# + the root FDT page (kho-abi FDT-6: a preserved order-0 entry)
+is "$(jq '.memory.pages' "$m")" "$((tp + bp + 1))" "slim core = $tp tracker + $bp blob pages + the FDT page"
 sz=$(du -sb "$TMP/c1" | cut -f1)
 ok "$([ "$sz" -lt 1048576 ]; echo $?)" "bundle is small ($sz bytes)"
 if [ -n "${READELF:-}" ]; then
 	is "$(( ($("$READELF" -lW "$TMP/c1/memory.elf" | awk '$1 == "LOAD" { printf "+%s", $5 }')) / 4096 ))" \
-		"$((tp + bp))" "readelf: PT_LOAD bytes = those pages"
+		"$((tp + bp + 1))" "readelf: PT_LOAD bytes = those pages"
 else
 	skip "no readelf"
 fi
@@ -61,7 +62,7 @@ fi
 # --with-data: also the preserved memory the core holds
 # shellcheck disable=SC2086
 expect_exit 0 "capture --with-data" capture --with-data $FM "$TMP/cd"
-ok "$([ "$(jq '.memory.pages' "$TMP/cd/manifest.json")" -gt "$((tp + bp))" ]; echo $?)" \
+ok "$([ "$(jq '.memory.pages' "$TMP/cd/manifest.json")" -gt "$((tp + bp + 1))" ]; echo $?)" \
 	"--with-data holds more pages"
 "$KHOCTL" ranges --json --capture "$TMP/cd" >"$TMP/got"
 # shellcheck disable=SC2086
@@ -191,7 +192,7 @@ if [ -z "${KHO_TEST_SMALL:-}" ]; then
 	sz=$(du -sb "$TMP/c16" | cut -f1)
 	tp=$("$KHOCTL" stat --json --fdt "$TMP/g16.fdt" --mem "$TMP/g16.elf" | jq '.tracker.pages')
 	diag "16 GiB order-0 bundle: $sz bytes ($tp tracker pages)"
-	is "$(jq '.memory.pages' "$TMP/c16/manifest.json")" "$tp" "slim core = the tracker pages"
+	is "$(jq '.memory.pages' "$TMP/c16/manifest.json")" "$((tp + 1))" "slim core = the tracker pages + the FDT page"
 	ok "$([ "$sz" -lt $((2 * 1048576)) ]; echo $?)" "16 GiB order-0 bundle under 2 MiB"
 fi
 

@@ -263,6 +263,22 @@ static void test_recover(void)
 	   "the reported address holds it, page-aligned");
 	free(fdt);
 	fdt = NULL;
+	{
+		struct khofmt_fdt *rf = NULL;
+		struct khofmt_handover *h = NULL;
+		uint64_t hp = 0;
+
+		if (khofmt_fdt_open(root, rlen, &rf, NULL, 0) == 0 &&
+		    khofmt_handover_open(rf, src, NULL, &h) == 0) {
+			is_int(khofmt_handover_fdt_pa(h, &hp), 0, "handover_fdt_pa");
+			is_u64(hp, pa, "same FDT page as the recovery found");
+		} else {
+			ok(0, "open root.fdt");
+			ok(0, "open root.fdt");
+		}
+		khofmt_handover_free(h);
+		khofmt_fdt_free(rf);
+	}
 
 	/* the scan: a source holding only that page, no tracker */
 	khofmt_source_new_mem(&one);
