@@ -14,7 +14,7 @@
 void rules_scratch_check(struct vctx *c)
 {
 	uint64_t align = c->P << SCRATCH_ALIGN_ORDER;
-	size_t i;
+	size_t i, m;
 
 	if (!c->has_scratch) {
 		vfind(c, R_SCR_NONE, false, 0, 0, -1, NULL,
@@ -44,17 +44,22 @@ void rules_scratch_check(struct vctx *c)
 			      i, (unsigned long long)a->start,
 			      (unsigned long long)a->size);
 	}
-	/* sorted by start: an overlap shows between neighbours */
-	for (i = 1; i < c->nscr; i++) {
-		const struct khofmt_range *p = &c->scr[i - 1], *a = &c->scr[i];
+	/* sorted by start: compare each area with the furthest-reaching one */
+	for (i = 1, m = 0; i < c->nscr; i++) {
+		const struct khofmt_range *p = &c->scr[m], *a = &c->scr[i];
 
-		if (ranges_meet(p->start, p->size, a->start, a->size))
+		if (ranges_meet(p->start, p->size, a->start, a->size)) {
+			uint64_t pe = p->start + p->size, ae = a->start + a->size;
+
 			vfind(c, R_SCR_OVERLAP, true, a->start,
-			      p->start + p->size - a->start, -1, NULL,
+			      (pe < ae ? pe : ae) - a->start, -1, NULL,
 			      "scratch areas [0x%llx, +0x%llx) and [0x%llx, +0x%llx) overlap",
 			      (unsigned long long)p->start,
 			      (unsigned long long)p->size,
 			      (unsigned long long)a->start,
 			      (unsigned long long)a->size);
+		}
+		if (a->start + a->size > p->start + p->size)
+			m = i;
 	}
 }
