@@ -483,6 +483,9 @@ int cmd_verify(int argc, char **argv)
 	w = out_doc_end();
 	if (w)
 		r = w;
+	else if (r == KHOCTL_EXIT_FINDINGS)
+		out_err("verify", "errors found%s (see the findings)",
+			a.strict ? " (--strict: warnings count)" : "");
 out:
 	khofmt_verify_free(v);
 	khofmt_source_free(src);

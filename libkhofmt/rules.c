@@ -370,6 +370,30 @@ bool in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
 	return f && a - f->start <= f->size && len <= f->size - (a - f->start);
 }
 
+bool first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
+	       uint64_t len, uint64_t *gap, uint64_t *glen)
+{
+	const struct khofmt_range *f = floor_range(r, n, a);
+	uint64_t end = a + len, pos = a;
+
+	if (!f)
+		f = r;
+	for (; f < r + n && pos < end; f++) {
+		uint64_t fe = f->start + f->size;
+
+		if (fe <= pos)
+			continue;
+		if (f->start > pos)
+			break;
+		pos = fe;
+	}
+	if (pos >= end)
+		return false;
+	*gap = pos;
+	*glen = (f < r + n && f->start < end ? f->start : end) - pos;
+	return true;
+}
+
 const struct khofmt_range *meet_ranges(const struct khofmt_range *r,
 				       size_t n, uint64_t a, uint64_t len)
 {

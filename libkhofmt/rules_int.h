@@ -91,6 +91,9 @@ static inline bool ranges_meet(uint64_t a, uint64_t al, uint64_t b,
 /* Is [a, a+len) fully inside the sorted, merged ranges? */
 bool in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
 	       uint64_t len);
+/* First part of [a, a+len) outside the sorted, merged ranges, if any. */
+bool first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
+	       uint64_t len, uint64_t *gap, uint64_t *glen);
 /* First range of the sorted set meeting [a, a+len), or NULL. */
 const struct khofmt_range *meet_ranges(const struct khofmt_range *r,
 				       size_t n, uint64_t a, uint64_t len);

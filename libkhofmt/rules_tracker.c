@@ -139,11 +139,13 @@ static int on_range(void *arg, uint64_t start, uint64_t size)
 	struct vctx *c = p->c;
 	uint64_t end = start + size;
 	const struct khofmt_range *s;
+	uint64_t gap, glen;
 	size_t i;
 
-	if (c->has_ram && !in_ranges(c->ram, c->nram, start, size))
-		vfind(c, R_MEM_RAM, true, start, size, -1, NULL,
-		      "preserved range [0x%llx, 0x%llx) is not inside System RAM",
+	if (c->has_ram && first_gap(c->ram, c->nram, start, size, &gap, &glen))
+		vfind(c, R_MEM_RAM, true, gap, glen, -1, NULL,
+		      "preserved memory [0x%llx, 0x%llx) is not System RAM (in the preserved range [0x%llx, 0x%llx))",
+		      (unsigned long long)gap, (unsigned long long)(gap + glen),
 		      (unsigned long long)start, (unsigned long long)end);
 	s = meet_ranges(c->scr, c->nscr, start, size);
 	if (s)
