@@ -48,21 +48,28 @@ struct verify_args {
 	size_t nonly, nskip;
 };
 
-static void rlist_add(struct argp_state *state, struct rlist *l,
-		      uint64_t start, uint64_t size)
+static bool rlist_push(struct rlist *l, uint64_t start, uint64_t size)
 {
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 8;
 		void *p = realloc(l->v, ncap * sizeof(*l->v));
 
 		if (!p)
-			argp_failure(state, KHOCTL_EXIT_DECODE, ENOMEM, "ranges");
+			return false;
 		l->v = p;
 		l->cap = ncap;
 	}
 	l->v[l->n].start = start;
 	l->v[l->n].size = size;
 	l->n++;
+	return true;
+}
+
+static void rlist_add(struct argp_state *state, struct rlist *l,
+		      uint64_t start, uint64_t size)
+{
+	if (!rlist_push(l, start, size))
+		argp_failure(state, KHOCTL_EXIT_DECODE, ENOMEM, "ranges");
 }
 
 /* "START-END" (inclusive end, as in /proc/iomem) or "START+SIZE". */
@@ -266,24 +273,9 @@ static int load_scratch_files(struct verify_args *a)
 	if (!r && np != nl)
 		r = out_err(a->scratch_len, "%zu sizes for %zu addresses in %s",
 			    nl, np, a->scratch_phys);
-	for (i = 0; !r && i < np; i++) {
-		struct khofmt_range *p;
-
-		if (a->scratch.n == a->scratch.cap) {
-			size_t ncap = a->scratch.cap ? a->scratch.cap * 2 : 8;
-
-			p = realloc(a->scratch.v, ncap * sizeof(*p));
-			if (!p) {
-				r = out_err("scratch", "out of memory");
-				break;
-			}
-			a->scratch.v = p;
-			a->scratch.cap = ncap;
-		}
-		a->scratch.v[a->scratch.n].start = phys[i];
-		a->scratch.v[a->scratch.n].size = lens[i];
-		a->scratch.n++;
-	}
+	for (i = 0; !r && i < np; i++)
+		if (!rlist_push(&a->scratch, phys[i], lens[i]))
+			r = out_err("scratch", "out of memory");
 	free(phys);
 	free(lens);
 	return r;
