@@ -325,9 +325,10 @@ static void build(struct st *s, uint64_t muts)
 		s->fault = DATA + 0xe00000;
 	}
 	if (HAS(M_SUBFDT_BAD)) {
-		const uint64_t *pa = fdt_prop_w(s, "/memblock", "preserved-data");
+		uint64_t pa;
 
-		s->fault = le64toh(*pa);
+		memcpy(&pa, fdt_prop_w(s, "/memblock", "preserved-data"), 8);
+		s->fault = le64toh(pa);
 		memset(page_w(s->src, s->fault), 0, 4);	/* FDT magic */
 	}
 
@@ -503,11 +504,13 @@ static void expect(enum mut m, const char *id, bool at_fault)
 			others++;
 		}
 	}
-	good = ok(hits >= 1 && !others,
-		  "mutation %d: %s%s%s, no other error", m, id,
-		  at_fault ? " at 0x" : "", "");
 	if (at_fault)
-		diag("  (fault at 0x%" PRIx64 ")", s.fault);
+		good = ok(hits >= 1 && !others,
+			  "mutation %d: %s at the fault 0x%" PRIx64 ", no other error",
+			  m, id, s.fault);
+	else
+		good = ok(hits >= 1 && !others,
+			  "mutation %d: %s, no other error", m, id);
 	if (!good)
 		show(v);
 	khofmt_verify_free(v);
