@@ -445,6 +445,22 @@ static void summarise_caps(struct vctx *c)
 	}
 }
 
+/*
+ * The checks, in order. Coverage questions (is this blob / region / page
+ * preserved?) are registered before the preserved-memory pass and
+ * answered after it; a per-schema rules file adds its prepare step before
+ * rules_tracker_check and its check step after it.
+ */
+static void (*const steps[])(struct vctx *c) = {
+	rules_fdt_check,
+	rules_scratch_check,
+	rules_blob_prepare,
+	rules_tracker_check,
+	rules_blob_check,
+};
+
+#define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
 int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
 		      struct khofmt_source *src,
 		      const struct khofmt_verify_opts *opts,
@@ -452,6 +468,7 @@ int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
 {
 	struct khofmt_verify_opts dflt = { .sz = sizeof(dflt) };
 	struct vctx c;
+	size_t i;
 	int r;
 
 	if (!out || (!fdt_blob && fdt_len))
@@ -499,15 +516,8 @@ int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
 		      "RAM map from %s: %zu ranges",
 		      opts->ram_origin ? opts->ram_origin : "the caller",
 		      c.nram);
-	rules_fdt_check(&c);
-	if (!c.err)
-		rules_scratch_check(&c);
-	if (!c.err)
-		rules_blob_prepare(&c);
-	if (!c.err)
-		rules_tracker_check(&c);
-	if (!c.err)
-		rules_blob_check(&c);
+	for (i = 0; i < NSTEPS && !c.err; i++)
+		steps[i](&c);
 	if (!c.err)
 		summarise_caps(&c);
 out:

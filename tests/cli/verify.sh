@@ -103,6 +103,16 @@ expect_exit 64 "unknown rule ID" verify $IN --rule KHO-E999
 expect_exit 64 "two RAM maps" verify $IN --ram 0-0xfff --iomem "$TMP/iomem"
 expect_exit 64 "--scratch-phys without --scratch-len" verify $IN --scratch-phys "$TMP/scratch_phys"
 
+# --ram-from-core: the slim core holds only the pages KHO metadata points at
+# and the memfd data pages (README), so as a RAM map it leaves other
+# preserved memory out, but not memfd 0x2b's pages
+expect_exit 1 "--ram-from-core on a slim dump" verify $IN --ram-from-core --json
+ok "$(jq -e '.inputs.ram_map | test("PT_LOAD")' "$TMP/out" >/dev/null; echo $?)" \
+	"the RAM map's origin says PT_LOAD segments"
+ok "$([ -n "$(findings KHO-E041)" ]; echo $?)" "KHO-E041: preserved memory missing from the slim core"
+ok "$(! findings KHO-E041 | contains $MFD; echo $?)" "... but not memfd 0x2b's 0x14c7000 (in the core)"
+expect_exit 64 "--ram-from-core with --iomem" verify $IN --ram-from-core --iomem "$TMP/iomem"
+
 # ---- rules
 expect_exit 0 "rules --json" rules --json
 cp "$TMP/out" "$TMP/rules.json"
