@@ -395,6 +395,7 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
  */
 /* KHOFMT-AREA-HEADERS-BEGIN */
 #include "khofmt-live.h"
+#include "khofmt-verify.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */
