@@ -61,4 +61,23 @@ expect_exit 0 "dump without memory" dump --fdt "$F/root.fdt" --json
 is "$(jq -r '[.subnodes[] | .schema] | unique | join(" ")' "$TMP/out")" "unknown" \
 	"no memory source: schema unknown"
 
+# synth --schemas writes the README's memfd contents from their
+# definitions: the data hashes must equal those of the real kernel's pages.
+expect_exit 0 "synth --schemas" synth -o "$TMP/demo" --schemas
+expect_exit 0 "dump of the synthetic schemas" dump --fdt "$TMP/demo.fdt" --mem "$TMP/demo.elf" --json --data
+cp "$TMP/out" "$TMP/demo.json"
+hashes() {
+	jq -r '[.subnodes[] | .sessions[]?.files[]? | select(.token == "0x1a" or .token == "0x2b") |
+		.token + "=" + .memfd.data.fnv1a64] | join(" ")' "$1"
+}
+H=$(hashes "$TMP/d.json")
+ok "$([ -n "$H" ] && [ "$H" != "${H#*0x1a=0x}" ] && [ "$H" != "${H#*0x2b=0x}" ]; echo $?)" \
+	"capture: memfd 0x1a and 0x2b hashed ($H)"
+is "$(hashes "$TMP/demo.json")" "$H" "synthetic README patterns hash like the kernel's pages"
+is "$(jq -r '[.subnodes[] | .name + "=" + .schema + "/" + (.problems | length | tostring)] | sort | join(" ")' "$TMP/demo.json")" \
+	"LUO=luo-v5/0 kexec-metadata=kexec-metadata-v1/0 kho_test=kho-test-v1/0 memblock=memblock-v1/0" \
+	"synthetic: four schemas, no problems"
+is "$(jq -r '.subnodes[] | select(.name == "LUO") | [.sessions[].files[] | "\(.token)=\(.memfd.size)/\(.memfd.pos)/\(.memfd.seals)"] | join(" ")' "$TMP/demo.json")" \
+	"0x1a=3145728/12345/1 0x2b=10000/0/6 0x4d=0/0/1 0x3e7=4096/0/1" "synthetic: memfds as requested"
+
 done_testing
