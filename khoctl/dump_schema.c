@@ -215,6 +215,7 @@ static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 		emit_err("folios_error", r);
 	else if (c->data)
 		memfd_data(c, &m, v, n);
+	khofmt_memfd_close(&m);
 	free(v);
 	out_obj_end();
 }

@@ -232,6 +232,31 @@ KHOFMT_API int khofmt_luo_file_next(struct khofmt_luo *luo,
 KHOFMT_API int khofmt_luo_flb_next(struct khofmt_luo *luo,
 				   struct khofmt_luo_flb *f);
 
+/*
+ * Every page area LUO state uses, for checks against the tracker (LUO-2:
+ * blocks are preserved order-0 entries; SB-2: records start an entry;
+ * VM-1; MFD-1: folios are preserved heads). Walks the whole state again
+ * (sessions, files, memfd records and their folio arrays); stops at the
+ * first fatal error (returned, and told to the problem callback) or when
+ * @cb returns non-zero (that value is returned). Empty trailing vmalloc
+ * chunks (after a full one) are not reported.
+ */
+enum khofmt_luo_page_kind {
+	KHOFMT_LUO_PAGE_FLB = 1,       /* FLB header page */
+	KHOFMT_LUO_PAGE_SESSION_BLOCK, /* v5 block; v1: the session array */
+	KHOFMT_LUO_PAGE_FILE_BLOCK,    /* v5 block; v1: a file array */
+	KHOFMT_LUO_PAGE_MEMFD_RECORD,
+	KHOFMT_LUO_PAGE_VMALLOC_CHUNK,
+	KHOFMT_LUO_PAGE_VMALLOC_RUN,   /* len = P << order */
+	KHOFMT_LUO_PAGE_MEMFD_FOLIO,   /* head page of a data folio (len P) */
+};
+typedef int (*khofmt_luo_page_cb)(void *arg, enum khofmt_luo_page_kind kind,
+				  uint64_t pa, uint64_t len);
+KHOFMT_API int khofmt_luo_walk_pages(struct khofmt_luo *luo,
+				     khofmt_luo_page_cb cb, void *arg);
+/* "session-block", ... */
+KHOFMT_API const char *khofmt_luo_page_kind_name(enum khofmt_luo_page_kind k);
+
 /* ---- memfd (6.4) ---- */
 
 struct khofmt_memfd {
@@ -247,6 +272,7 @@ struct khofmt_memfd {
 	uint64_t seen;
 	struct khofmt_source *src;
 	const struct khofmt_schema_opts *opts;
+	void *index_set;        /* duplicate-index check; freed at the end */
 };
 
 struct khofmt_memfd_folio {
@@ -264,8 +290,17 @@ KHOFMT_API int khofmt_memfd_open(struct khofmt_source *src, uint64_t pa,
 				 const char *compatible,
 				 const struct khofmt_schema_opts *opts,
 				 struct khofmt_memfd *m);
+/*
+ * Next folio record. Also checked: flags within DIRTY|UPTODATE, index
+ * below the file's page count and not used twice (MFD-1).
+ */
 KHOFMT_API int khofmt_memfd_folio_next(struct khofmt_memfd *m,
 				       struct khofmt_memfd_folio *f);
+/*
+ * Release what an iteration keeps (only needed when folio_next() was not
+ * run to its end or error). Safe to call twice.
+ */
+KHOFMT_API void khofmt_memfd_close(struct khofmt_memfd *m);
 
 /* ---- memblock (6.6) ---- */
 

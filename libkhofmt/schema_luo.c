@@ -407,3 +407,123 @@ int khofmt_luo_flb_next(struct khofmt_luo *luo, struct khofmt_luo_flb *f)
 			      "FLB name \"%s\" used twice", f->name);
 	return 0;
 }
+
+const char *khofmt_luo_page_kind_name(enum khofmt_luo_page_kind k)
+{
+	switch (k) {
+	case KHOFMT_LUO_PAGE_FLB: return "flb";
+	case KHOFMT_LUO_PAGE_SESSION_BLOCK: return "session-block";
+	case KHOFMT_LUO_PAGE_FILE_BLOCK: return "file-block";
+	case KHOFMT_LUO_PAGE_MEMFD_RECORD: return "memfd-record";
+	case KHOFMT_LUO_PAGE_VMALLOC_CHUNK: return "vmalloc-chunk";
+	case KHOFMT_LUO_PAGE_VMALLOC_RUN: return "vmalloc-run";
+	case KHOFMT_LUO_PAGE_MEMFD_FOLIO: return "memfd-folio";
+	default: return "unknown";
+	}
+}
+
+/* The pages of one memfd: record, vmalloc chunks and runs, data folios. */
+static int memfd_pages(struct khofmt_luo *luo, const struct khofmt_luo_file *f,
+		       khofmt_luo_page_cb cb, void *arg)
+{
+	uint64_t P = UINT64_C(1) << luo->ps, pa, len, chunk = 0;
+	struct khofmt_vmalloc_iter it;
+	struct khofmt_memfd m;
+	struct khofmt_memfd_folio fo;
+	int r, c;
+
+	r = khofmt_memfd_open(luo->src, f->data, f->compatible, &luo->opts, &m);
+	if (r)
+		return r;
+	c = cb(arg, KHOFMT_LUO_PAGE_MEMFD_RECORD, f->data, P);
+	if (c || !m.nr_folios)
+		return c;
+	r = khofmt_vmalloc_iter_init(&it, luo->src, &m.folios, &luo->opts);
+	if (r)
+		return r;
+	while ((r = khofmt_vmalloc_run_next(&it, &pa, &len)) == 0) {
+		if (it.chunk != chunk) {
+			chunk = it.chunk;
+			c = cb(arg, KHOFMT_LUO_PAGE_VMALLOC_CHUNK, chunk, P);
+			if (c)
+				return c;
+		}
+		c = cb(arg, KHOFMT_LUO_PAGE_VMALLOC_RUN, pa, len);
+		if (c)
+			return c;
+	}
+	if (r < 0)
+		return r;
+	while ((r = khofmt_memfd_folio_next(&m, &fo)) == 0) {
+		if (!fo.pfn)
+			continue;
+		c = cb(arg, KHOFMT_LUO_PAGE_MEMFD_FOLIO, fo.phys, P);
+		if (c) {
+			khofmt_memfd_close(&m);
+			return c;
+		}
+	}
+	return r == 1 ? 0 : r;
+}
+
+static int walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *arg)
+{
+	uint64_t P = UINT64_C(1) << luo->ps, sblk = 0;
+	bool v1 = luo->info.kind == KHOFMT_SCHEMA_LUO_V1;
+	struct khofmt_luo_session s;
+	struct khofmt_luo_file f;
+	int r, c = 0;
+
+	if (luo->info.flbs_pa)
+		c = cb(arg, KHOFMT_LUO_PAGE_FLB, luo->info.flbs_pa, P);
+	if (!c && v1 && luo->info.sessions_pa)
+		c = cb(arg, KHOFMT_LUO_PAGE_SESSION_BLOCK, luo->info.sessions_pa,
+		       8 + luo->v1_count * SESSION_REC);
+	if (c)
+		return c;
+	while ((r = khofmt_luo_session_next(luo, &s)) == 0) {
+		uint64_t fblk = 0;
+
+		if (!v1 && luo->sit.cur != sblk) {
+			sblk = luo->sit.cur;
+			c = cb(arg, KHOFMT_LUO_PAGE_SESSION_BLOCK, sblk, P);
+			if (c)
+				return c;
+		}
+		if (v1 && s.files_pa && s.file_count <= V1_MAX_RECS) {
+			c = cb(arg, KHOFMT_LUO_PAGE_FILE_BLOCK, s.files_pa,
+			       s.file_count * FILE_REC);
+			if (c)
+				return c;
+		}
+		while ((r = khofmt_luo_file_next(luo, &s, &f)) == 0) {
+			if (!v1 && s.files.cur != fblk) {
+				fblk = s.files.cur;
+				c = cb(arg, KHOFMT_LUO_PAGE_FILE_BLOCK, fblk, P);
+				if (c)
+					return c;
+			}
+			if (!strcmp(f.compatible, "memfd-v2") ||
+			    !strcmp(f.compatible, "memfd-v1")) {
+				c = memfd_pages(luo, &f, cb, arg);
+				if (c)
+					return c;
+			}
+		}
+		if (r < 0)
+			return r;
+	}
+	return r == 1 ? 0 : r;
+}
+
+int khofmt_luo_walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *arg)
+{
+	int r;
+
+	if (!luo || !cb)
+		return -KHOFMT_ERR_INVAL;
+	khofmt_luo_rewind(luo);
+	r = walk_pages(luo, cb, arg);
+	khofmt_luo_rewind(luo);
+	return r;
+}

@@ -6,6 +6,8 @@
  * area. memfd-v1 (6.19-7.0) is [I]: the same record without seals/flags
  * (40 bytes); its findings carry inferred = true.
  */
+#include <stdlib.h>
+
 #include "schema_int.h"
 
 #define MFD_V2_REC 48
@@ -89,17 +91,24 @@ int khofmt_memfd_folio_next(struct khofmt_memfd *m, struct khofmt_memfd_folio *f
 
 	if (!m || !f || !m->src)
 		return -KHOFMT_ERR_INVAL;
-	if (m->seen >= m->nr_folios)
+	if (m->seen >= m->nr_folios) {
+		khofmt_memfd_close(m);
 		return 1;
+	}
 	ps = schema_ps(m->opts);
 	if (m->seen == 0) {
+		khofmt_memfd_close(m);
+		m->index_set = calloc(1, sizeof(struct pageset));
+		if (!m->index_set)
+			return -KHOFMT_ERR_NOMEM;
+		pageset_init(m->index_set);
 		r = khofmt_vmalloc_iter_init(&m->it, m->src, &m->folios, m->opts);
 		if (r)
-			return r;
+			goto fail;
 	}
 	r = khofmt_vmalloc_read(&m->it, rec, sizeof(rec));
 	if (r)
-		return r;
+		goto fail;
 	m->seen++;
 	w = ld_le64(rec);
 	memset(f, 0, sizeof(*f));
@@ -120,5 +129,26 @@ int khofmt_memfd_folio_next(struct khofmt_memfd *m, struct khofmt_memfd_folio *f
 			      (unsigned long long)(m->seen - 1),
 			      (unsigned long long)f->index,
 			      (unsigned long long)pages);
+	r = m->index_set ? pageset_add(m->index_set, f->index) : 1;
+	if (r < 0)
+		goto fail;
+	if (r == 0)
+		schema_report(m->opts, "MFD-1", KHOFMT_ERR_STRUCT, false,
+			      m->inferred, m->it.run_pa,
+			      "folio %llu: index %llu used twice",
+			      (unsigned long long)(m->seen - 1),
+			      (unsigned long long)f->index);
 	return 0;
+fail:
+	khofmt_memfd_close(m);
+	return r;
+}
+
+void khofmt_memfd_close(struct khofmt_memfd *m)
+{
+	if (!m || !m->index_set)
+		return;
+	pageset_free(m->index_set);
+	free(m->index_set);
+	m->index_set = NULL;
 }

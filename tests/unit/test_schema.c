@@ -366,6 +366,91 @@ static void test_capture_luo(struct capture *c)
 	free(blob);
 }
 
+struct pagecheck {
+	struct fvec tracker;  /* sorted entries */
+	struct rvec ranges;
+	unsigned count[8];
+	unsigned bad[8];
+};
+
+static bool is_entry(const struct fvec *f, uint64_t phys, int order)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f->v[mid].phys < phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < f->n && f->v[lo].phys == phys; lo++)
+		if (order < 0 || f->v[lo].order == (unsigned)order)
+			return true;
+	return false;
+}
+
+static int page_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint64_t len)
+{
+	struct pagecheck *pc = arg;
+	bool good;
+
+	if (kind == KHOFMT_LUO_PAGE_VMALLOC_RUN)
+		good = rv_covers(&pc->ranges, pa, len);
+	else if (kind == KHOFMT_LUO_PAGE_MEMFD_FOLIO)
+		good = is_entry(&pc->tracker, pa, -1);
+	else
+		good = is_entry(&pc->tracker, pa, 0);
+	pc->count[kind & 7]++;
+	pc->bad[kind & 7] += !good;
+	return 0;
+}
+
+/* kho-abi.md 5 / SB-2 / LUO-2 / VM-1 / MFD-1, against the tracker */
+static void test_capture_luo_pages(struct capture *c)
+{
+	static const unsigned want[8] = {
+		[KHOFMT_LUO_PAGE_FLB] = 1,
+		[KHOFMT_LUO_PAGE_SESSION_BLOCK] = 1,  /* 2 sessions */
+		[KHOFMT_LUO_PAGE_FILE_BLOCK] = 2,     /* one per session */
+		[KHOFMT_LUO_PAGE_MEMFD_RECORD] = 4,
+		[KHOFMT_LUO_PAGE_VMALLOC_CHUNK] = 3,  /* the empty memfd has none */
+		/* 768 + 3 + 1 folio records of 16 bytes: 3 + 1 + 1 pages */
+		[KHOFMT_LUO_PAGE_VMALLOC_RUN] = 5,
+		[KHOFMT_LUO_PAGE_MEMFD_FOLIO] = 772,
+	};
+	const struct khofmt_subnode *sn = khofmt_fdt_subnode_by_name(c->fdt, "LUO");
+	struct khofmt_handover *h = NULL;
+	struct khofmt_luo *luo = NULL;
+	struct pagecheck pc;
+	void *blob = NULL;
+	size_t len;
+	unsigned k;
+
+	memset(&pc, 0, sizeof(pc));
+	if (!ok(sn && !khofmt_subnode_blob_read(c->src, sn, &blob, &len) &&
+		!khofmt_luo_open(c->src, blob, len, NULL, &luo) &&
+		!khofmt_handover_open(c->fdt, c->src, NULL, &h), "LUO pages: open"))
+		goto out;
+	khofmt_walk_folios(h, NULL, collect_folio_cb, &pc.tracker);
+	khofmt_walk_ranges(h, NULL, collect_range_cb, &pc.ranges);
+	fv_sort_unique(&pc.tracker);
+	is(khofmt_luo_walk_pages(luo, page_cb, &pc), 0, "LUO pages: walk");
+	for (k = 1; k < 8; k++) {
+		is(pc.count[k], want[k], "LUO pages: %u %s", want[k],
+		   khofmt_luo_page_kind_name((enum khofmt_luo_page_kind)k));
+		is(pc.bad[k], 0, "LUO pages: every %s is preserved as kho-abi.md 5 requires",
+		   khofmt_luo_page_kind_name((enum khofmt_luo_page_kind)k));
+	}
+out:
+	fv_free(&pc.tracker);
+	rv_free(&pc.ranges);
+	khofmt_luo_free(luo);
+	khofmt_handover_free(h);
+	free(blob);
+}
+
 static void test_capture_other_luo(struct capture *c)
 {
 	static const struct {
@@ -863,6 +948,27 @@ static void test_hostile_luo(void)
 		opts_for(&pr);
 		is(khofmt_memfd_open(src, rec, "memfd-v9", &o, &m), -KHOFMT_ERR_COMPAT,
 		   "memfd-v9 refused");
+		{
+			struct khofmt_memfd_folio fo;
+			uint64_t chunk = peek64(src, rec + 32), run = peek64(src, chunk + 8);
+
+			/* folio record 1's index := 0 (file 0 has 3 folios) */
+			poke64(src, run + 16 + 8, 0);
+			opts_for(&pr);
+			khofmt_memfd_open(src, rec, "memfd-v2", &o, &m);
+			while (khofmt_memfd_folio_next(&m, &fo) == 0)
+				;
+			ok(has_rule(&pr, "MFD-1") && strstr(pr.last, "used twice"),
+			   "duplicate folio index reported (%s)", pr.last);
+			poke64(src, run, (U64(0x1234) | (U64(0x10) << 52)));
+			opts_for(&pr);
+			khofmt_memfd_open(src, rec, "memfd-v2", &o, &m);
+			is(khofmt_memfd_folio_next(&m, &fo), 0, "folio with flag 0x10 decodes");
+			ok(fo.pfn == 0x1234 && fo.flags == 0x10 && has_rule(&pr, "MFD-1"),
+			   "pfn/flags bitfield split, unknown flag reported");
+			khofmt_memfd_close(&m);
+			khofmt_memfd_close(&m);
+		}
 		poke64(src, rec + 24, U64(1) << 40); /* nr_folios huge */
 		is(khofmt_memfd_open(src, rec, "memfd-v2", &o, &m), -KHOFMT_ERR_STRUCT,
 		   "nr_folios beyond the vmalloc area");
@@ -1071,6 +1177,7 @@ int main(void)
 		test_capture_dispatch(&c);
 		test_capture_kexec_meta(&c);
 		test_capture_luo(&c);
+		test_capture_luo_pages(&c);
 		test_capture_other_luo(&c);
 		test_capture_memblock(&c);
 		test_capture_kho_test(&c);
