@@ -134,7 +134,8 @@ static void memfd_data(struct ctx *c, struct khofmt_memfd *m, struct fol *f,
 	bool readable = true;
 	size_t i;
 
-	qsort(f, n, sizeof(*f), fol_cmp);
+	if (n)
+		qsort(f, n, sizeof(*f), fol_cmp);
 	for (i = 0; i < n && readable; i++) {
 		uint64_t start = f[i].index * P, end;
 		uint64_t next = i + 1 < n ? f[i + 1].index * P : m->size;
