@@ -12,6 +12,23 @@
 
 #define P_OF(e) (UINT64_C(1) << khofmt_enc_page_shift(e))
 
+/* Append @page to a chain of pages linked by their first u64. */
+static int enc_link(struct khofmt_enc *e, uint64_t *prev, uint64_t *first,
+		    uint64_t page)
+{
+	unsigned char w[8];
+	int r = 0;
+
+	if (*prev) {
+		st_le64(w, page);
+		r = khofmt_enc_write(e, *prev, w, 8);
+	} else {
+		*first = page;
+	}
+	*prev = page;
+	return r;
+}
+
 int khofmt_enc_vmalloc(struct khofmt_enc *e, const void *data, size_t len,
 		       unsigned order, struct khofmt_vmalloc_desc *d)
 {
@@ -36,17 +53,9 @@ int khofmt_enc_vmalloc(struct khofmt_enc *e, const void *data, size_t len,
 
 		if (!chunk || slot == slots) {
 			r = khofmt_enc_alloc(e, 0, &chunk);
+			r = r ? r : enc_link(e, &prev, &d->first, chunk);
 			if (r)
 				return r;
-			if (prev) {
-				st_le64(w, chunk);
-				r = khofmt_enc_write(e, prev, w, 8);
-				if (r)
-					return r;
-			} else {
-				d->first = chunk;
-			}
-			prev = chunk;
 			slot = 0;
 		}
 		r = khofmt_enc_alloc(e, order, &run);
@@ -199,17 +208,9 @@ static int enc_chain(struct khofmt_enc *e, const unsigned char *ent, size_t esiz
 		r = khofmt_enc_write(e, blk, hdr, 16);
 		r = r ? r : khofmt_enc_write(e, blk + 16, ent + i * esize,
 					     (size_t)cnt * esize);
+		r = r ? r : enc_link(e, &prev, first, blk);
 		if (r)
 			return r;
-		if (prev) {
-			st_le64(hdr, blk);
-			r = khofmt_enc_write(e, prev, hdr, 8);
-			if (r)
-				return r;
-		} else {
-			*first = blk;
-		}
-		prev = blk;
 		i += (size_t)cnt;
 	}
 	return 0;

@@ -107,3 +107,20 @@ int khofmt_subnode_blob_read(struct khofmt_source *src,
 	*len = (size_t)size;
 	return 0;
 }
+
+int schema_fdt_check(const void *blob, size_t len, const char *compat,
+		     const struct khofmt_schema_opts *opts, const char *rule)
+{
+	const char *c;
+
+	if (len < 40 || fdt_check_header(blob) || fdt_totalsize(blob) > len ||
+	    fdt_check_full(blob, len))
+		return FATAL(opts, rule, KHOFMT_ERR_BADFDT, 0,
+			     "%s sub-FDT fails libfdt's checks", compat);
+	c = fdt_root_compat(blob, len);
+	if (!c || strcmp(c, compat))
+		return FATAL(opts, rule, KHOFMT_ERR_COMPAT, 0,
+			     "root compatible \"%s\" is not %s", c ? c : "",
+			     compat);
+	return 0;
+}

@@ -26,6 +26,13 @@ int schema_report(const struct khofmt_schema_opts *opts, const char *rule,
 #define WARN(o, rule, err, pa, ...) \
 	schema_report(o, rule, err, false, false, pa, __VA_ARGS__)
 
+/*
+ * Check a sub-FDT blob (libfdt's full check) and its root compatible;
+ * fatal problems under @rule. 0 or a negative error.
+ */
+int schema_fdt_check(const void *blob, size_t len, const char *compat,
+		     const struct khofmt_schema_opts *opts, const char *rule);
+
 /* Copy a fixed-size name field into @dst (n+1 bytes), return true if the
  * field held a NUL. */
 bool schema_copy_name(char *dst, const unsigned char *src, size_t n);

@@ -13,21 +13,15 @@ int khofmt_memblock_open(const void *blob, size_t len,
 			 const struct khofmt_schema_opts *opts,
 			 struct khofmt_memblock *mb)
 {
-	const char *c;
-	int l;
+	int r;
 
 	if (!blob || !mb)
 		return -KHOFMT_ERR_INVAL;
 	memset(mb, 0, sizeof(*mb));
 	mb->opts = opts;
-	if (len < 40 || fdt_check_header(blob) || fdt_totalsize(blob) > len ||
-	    fdt_check_full(blob, len))
-		return FATAL(opts, "MB-1", KHOFMT_ERR_BADFDT, 0,
-			     "memblock sub-FDT fails libfdt's checks");
-	c = fdt_getprop(blob, 0, "compatible", &l);
-	if (!c || l < 1 || !memchr(c, 0, (size_t)l) || strcmp(c, "memblock-v1"))
-		return FATAL(opts, "MB-1", KHOFMT_ERR_COMPAT, 0,
-			     "memblock root compatible is not memblock-v1");
+	r = schema_fdt_check(blob, len, "memblock-v1", opts, "MB-1");
+	if (r)
+		return r;
 	mb->fdt = blob;
 	mb->len = len;
 	mb->cursor = -1;

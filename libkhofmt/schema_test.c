@@ -27,9 +27,8 @@ int khofmt_kho_test_open(struct khofmt_source *src, const void *blob,
 			 size_t len, const struct khofmt_schema_opts *opts,
 			 struct khofmt_kho_test *t)
 {
-	const char *c;
 	const void *p;
-	int l, node;
+	int l, node, r;
 
 	if (!src || !blob || !t || !schema_ps(opts))
 		return -KHOFMT_ERR_INVAL;
@@ -37,14 +36,9 @@ int khofmt_kho_test_open(struct khofmt_source *src, const void *blob,
 	t->opts = opts;
 	t->page_shift = schema_ps(opts);
 	t->it.src = src;
-	if (len < 40 || fdt_check_header(blob) || fdt_totalsize(blob) > len ||
-	    fdt_check_full(blob, len))
-		return FATAL(opts, "KT-1", KHOFMT_ERR_BADFDT, 0,
-			     "kho_test sub-FDT fails libfdt's checks");
-	c = fdt_getprop(blob, 0, "compatible", &l);
-	if (!c || l < 1 || !memchr(c, 0, (size_t)l) || strcmp(c, "kho-test-v1"))
-		return FATAL(opts, "KT-1", KHOFMT_ERR_COMPAT, 0,
-			     "kho_test root compatible is not kho-test-v1");
+	r = schema_fdt_check(blob, len, "kho-test-v1", opts, "KT-1");
+	if (r)
+		return r;
 	t->has_magic = prop_u32(blob, 0, "magic", &t->magic);
 	if (!t->has_magic || t->magic != KHO_TEST_MAGIC)
 		WARN(opts, "KT-1", KHOFMT_ERR_STRUCT, 0,
