@@ -102,23 +102,49 @@ static int fdt_prop_le32(void *fdt, const char *name, uint32_t v)
 	return fdt_property(fdt, name, b, 4);
 }
 
-int khofmt_enc_memblock(struct khofmt_enc *e, const struct khofmt_enc_region *reg,
-			size_t n)
+/* A one-page sequential-write FDT with root compatible @compat. */
+static int enc_fdt_begin(struct khofmt_enc *e, const char *compat, void **out)
 {
-	size_t cap, i;
-	void *fdt;
+	size_t cap = (size_t)P_OF(e);
+	void *fdt = calloc(1, cap);
 	int r;
 
-	if (!e || (!reg && n))
-		return -KHOFMT_ERR_INVAL;
-	cap = (size_t)P_OF(e);
-	fdt = calloc(1, cap);
+	*out = fdt;
 	if (!fdt)
 		return -KHOFMT_ERR_NOMEM;
 	r = fdt_create(fdt, (int)cap);
 	r = r ? r : fdt_finish_reservemap(fdt);
 	r = r ? r : fdt_begin_node(fdt, "");
-	r = r ? r : fdt_property_string(fdt, "compatible", "memblock-v1");
+	return r ? r : fdt_property_string(fdt, "compatible", compat);
+}
+
+/* Close the root node and add the FDT as subnode @name's blob. */
+static int enc_fdt_finish(struct khofmt_enc *e, void *fdt, int r, const char *name)
+{
+	r = r ? r : fdt_end_node(fdt);
+	r = r ? r : fdt_finish(fdt);
+	if (!r)
+		r = khofmt_enc_add_blob(e, name, fdt, fdt_totalsize(fdt), NULL);
+	else if (r == -FDT_ERR_NOSPACE)
+		r = -KHOFMT_ERR_LIMIT;
+	else
+		r = -KHOFMT_ERR_INVAL;
+	free(fdt);
+	return r;
+}
+
+int khofmt_enc_memblock(struct khofmt_enc *e, const struct khofmt_enc_region *reg,
+			size_t n)
+{
+	size_t i;
+	void *fdt = NULL;
+	int r;
+
+	if (!e || (!reg && n))
+		return -KHOFMT_ERR_INVAL;
+	r = enc_fdt_begin(e, "memblock-v1", &fdt);
+	if (!fdt)
+		return -KHOFMT_ERR_NOMEM;
 	for (i = 0; !r && i < n; i++) {
 		r = fdt_begin_node(fdt, reg[i].name);
 		r = r ? r : fdt_property_string(fdt, "compatible", "reserve-mem-v1");
@@ -126,14 +152,7 @@ int khofmt_enc_memblock(struct khofmt_enc *e, const struct khofmt_enc_region *re
 		r = r ? r : fdt_prop_le64(fdt, "size", reg[i].size);
 		r = r ? r : fdt_end_node(fdt);
 	}
-	r = r ? r : fdt_end_node(fdt);
-	r = r ? r : fdt_finish(fdt);
-	if (r) {
-		free(fdt);
-		return r == -FDT_ERR_NOSPACE ? -KHOFMT_ERR_LIMIT : -KHOFMT_ERR_INVAL;
-	}
-	r = khofmt_enc_add_blob(e, "memblock", fdt, fdt_totalsize(fdt), NULL);
-	free(fdt);
+	r = enc_fdt_finish(e, fdt, r, "memblock");
 	for (i = 0; !r && i < n; i++)
 		r = khofmt_enc_add_range(e, reg[i].start, reg[i].size);
 	return r;
@@ -144,7 +163,7 @@ int khofmt_enc_kho_test(struct khofmt_enc *e, const uint64_t *phys,
 {
 	struct khofmt_vmalloc_desc d;
 	unsigned char raw[16], *words;
-	size_t cap, i;
+	size_t i;
 	void *fdt;
 	int r;
 
@@ -162,14 +181,9 @@ int khofmt_enc_kho_test(struct khofmt_enc *e, const uint64_t *phys,
 	if (r)
 		return r;
 	khofmt_vmalloc_desc_store(raw, &d);
-	cap = (size_t)P_OF(e);
-	fdt = calloc(1, cap);
+	r = enc_fdt_begin(e, "kho-test-v1", &fdt);
 	if (!fdt)
 		return -KHOFMT_ERR_NOMEM;
-	r = fdt_create(fdt, (int)cap);
-	r = r ? r : fdt_finish_reservemap(fdt);
-	r = r ? r : fdt_begin_node(fdt, "");
-	r = r ? r : fdt_property_string(fdt, "compatible", "kho-test-v1");
 	r = r ? r : fdt_prop_le32(fdt, "magic", 0x4b484f21u);
 	r = r ? r : fdt_begin_node(fdt, "data");
 	r = r ? r : fdt_prop_le32(fdt, "nr_folios", (uint32_t)n);
@@ -177,14 +191,7 @@ int khofmt_enc_kho_test(struct khofmt_enc *e, const uint64_t *phys,
 	/* the folios' bytes are not in the image (zero): checksum 0 */
 	r = r ? r : fdt_prop_le32(fdt, "csum", 0);
 	r = r ? r : fdt_end_node(fdt);
-	r = r ? r : fdt_end_node(fdt);
-	r = r ? r : fdt_finish(fdt);
-	if (!r)
-		r = khofmt_enc_add_blob(e, "kho_test", fdt, fdt_totalsize(fdt), NULL);
-	else
-		r = -KHOFMT_ERR_INVAL;
-	free(fdt);
-	return r;
+	return enc_fdt_finish(e, fdt, r, "kho_test");
 }
 
 /* Write @n entries of @esize bytes as a kho_block chain; *first = 0 if n=0. */
