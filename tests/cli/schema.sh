@@ -42,6 +42,10 @@ WANT=$(i=0; while [ $i -lt "$2" ]; do printf '%d ' $(( ($1 + i) * 4096 )); i=$((
 is "$(sub LUO | jq -r '[.sessions[].files[] | select(.token == "0x2b") | .memfd.folios[].phys | tostring] | join(" ")') " \
 	"$WANT" "LUO: memfd 0x2b folio addresses = serial.log pfn-runs"
 
+is "$(sub LUO | jq -r '.sessions[0].files[0] | [(.token | type), (.data | type), (.memfd.size | type)] | join(" ")')" \
+	"string number number" "JSON: tokens are \"0x...\" strings, addresses and sizes integers"
+is "$(jq -r '.schema + " " + (.version | tostring)' "$TMP/d.json")" "khoctl-dump 1" "JSON: schema khoctl-dump 1"
+
 # memblock: reserve_mem=1028K:16K:sample
 is "$(sub memblock | jq -r '.regions[] | "\(.name) \(.size) \(.start % 16384)"')" \
 	"sample $((1028 * 1024)) 0" "memblock: region sample, 1028 KiB, 16 KiB aligned"

@@ -1167,6 +1167,37 @@ static void test_luo_v1(void)
 	khofmt_source_free(src);
 }
 
+/* kho-v2 roots have no blob-size: FDT blobs are sized by their header */
+static void test_v2_blob(void)
+{
+	struct khofmt_enc_opts eo = { .sz = sizeof(eo), .abi = KHOFMT_ABI_V2 };
+	struct khofmt_enc_region reg = { "r", 0x20000000, 1 << 20 };
+	const struct khofmt_subnode *sn;
+	struct khofmt_enc *e;
+	struct state st;
+	void *b = NULL;
+	size_t len = 0;
+
+	if (!ok(khofmt_enc_new(&eo, &e) == 0, "kho-v2 encoder"))
+		return;
+	khofmt_enc_memblock(e, &reg, 1);
+	khofmt_enc_kexec_meta(e, "x", 1);
+	if (state_finish_open(e, 12, &st) == 0) {
+		sn = khofmt_fdt_subnode_by_name(st.fdt, "memblock");
+		ok(sn && !sn->has_size, "kho-v2: no blob-size");
+		is(sn ? khofmt_subnode_blob_read(st.src, sn, &b, &len) : -1, 0,
+		   "kho-v2: FDT blob read by its header");
+		ok(b && len == fdt_totalsize(b), "kho-v2: length = totalsize");
+		is(khofmt_subnode_schema(sn, b, len), KHOFMT_SCHEMA_MEMBLOCK_V1, "memblock-v1");
+		free(b);
+		sn = khofmt_fdt_subnode_by_name(st.fdt, "kexec-metadata");
+		is(sn ? khofmt_subnode_blob_read(st.src, sn, &b, &len) : -1, -KHOFMT_ERR_BADFDT,
+		   "kho-v2: a raw struct without blob-size cannot be sized");
+	}
+	state_free(&st);
+	khofmt_enc_free(e);
+}
+
 int main(void)
 {
 	struct capture c;
@@ -1191,5 +1222,6 @@ int main(void)
 	test_vmalloc_hostile();
 	test_small_blobs();
 	test_luo_v1();
+	test_v2_blob();
 	return done_testing();
 }
