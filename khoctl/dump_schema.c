@@ -16,6 +16,8 @@
 /* Bytes of an unknown blob shown in "head". */
 #define HEAD_BYTES 32
 #define MAX_PROBLEMS 64
+/* --data: largest folio list kept for hashing (16 bytes each) */
+#define MAX_DATA_FOLIOS (1u << 22)
 
 static const struct out_col folio_cols[] = {
 	{ "index", "INDEX", 8, 0 },
@@ -175,6 +177,7 @@ static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 	struct khofmt_memfd_folio f;
 	struct fol *v = NULL;
 	size_t n = 0, cap = 0;
+	bool too_many = false;
 	int r;
 
 	out_obj_begin("memfd");
@@ -199,13 +202,17 @@ static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 		out_addr("phys", f.phys);
 		out_u64("flags", f.flags);
 		out_row_end();
+		if (!c->data || too_many)
+			continue;
 		if (n == cap) {
 			struct fol *nv;
 
 			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
-				break;
+			nv = cap <= MAX_DATA_FOLIOS ? realloc(v, cap * sizeof(*v)) : NULL;
+			if (!nv) {
+				too_many = true;
+				continue;
+			}
 			v = nv;
 		}
 		v[n].phys = f.phys;
@@ -214,6 +221,8 @@ static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 	out_table_end();
 	if (r < 0)
 		emit_err("folios_error", r);
+	else if (c->data && too_many)
+		out_null("data", "(too many folios to summarise)");
 	else if (c->data)
 		memfd_data(c, &m, v, n);
 	khofmt_memfd_close(&m);

@@ -27,7 +27,8 @@ static const char *fdt_root_compat(const void *blob, size_t len)
 	const char *c;
 	int l;
 
-	if (len < 40 || fdt_check_header(blob) || fdt_totalsize(blob) > len)
+	if (len < 40 || fdt_check_header(blob) || fdt_totalsize(blob) > len ||
+	    fdt_check_full(blob, len))
 		return NULL;
 	c = fdt_getprop(blob, 0, "compatible", &l);
 	if (!c || l < 1 || !memchr(c, 0, (size_t)l))

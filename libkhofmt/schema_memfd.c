@@ -73,8 +73,7 @@ int khofmt_memfd_open(struct khofmt_source *src, uint64_t pa,
 			      (unsigned long long)pages,
 			      (unsigned long long)m->size);
 	if (m->nr_folios &&
-	    m->nr_folios * MFD_FOLIO_REC >
-	    ((uint64_t)m->folios.total_pages << ps))
+	    m->nr_folios > ((uint64_t)m->folios.total_pages << ps) / MFD_FOLIO_REC)
 		return schema_report(opts, "MFD-1", KHOFMT_ERR_STRUCT, true, inf, pa,
 				     "%llu folio records do not fit %u vmalloc pages",
 				     (unsigned long long)m->nr_folios,
