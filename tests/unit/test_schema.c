@@ -978,6 +978,94 @@ static void test_hostile_luo(void)
 	world_free(&w);
 }
 
+struct pagelist {
+	uint64_t pa[4096];
+	unsigned n;
+};
+
+static int list_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint64_t len)
+{
+	struct pagelist *pl = arg;
+
+	(void)len;
+	if (kind != KHOFMT_LUO_PAGE_MEMFD_FOLIO && kind != KHOFMT_LUO_PAGE_VMALLOC_RUN &&
+	    pl->n < 4096)
+		pl->pa[pl->n++] = pa;
+	return 0;
+}
+
+static int count_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint64_t len)
+{
+	(void)kind;
+	(void)pa;
+	(void)len;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+/*
+ * Random corruption of LUO metadata words (seeded): every decoder must end
+ * with an item count, an end or a clean error, never a crash (run it under
+ * the sanitizers).
+ */
+static void test_mutations(void)
+{
+	struct enc_world w;
+	struct pagelist *pl = xmalloc(sizeof(*pl));
+	struct khofmt_luo *luo = NULL;
+	uint64_t seed = 7;
+	unsigned char *blob;
+	unsigned i, clean = 0, errors = 0;
+	size_t len;
+
+	if (!is(world_build(&w), 0, "mutations: base world")) {
+		world_free(&w);
+		free(pl);
+		return;
+	}
+	blob = sub_blob(&w.st, "LUO", &len);
+	pl->n = 0;
+	khofmt_luo_open(w.st.src, blob, len, NULL, &luo);
+	is(khofmt_luo_walk_pages(luo, list_cb, pl), 0, "mutations: metadata pages listed");
+	khofmt_luo_free(luo);
+	for (i = 0; i < 150; i++) {
+		struct khofmt_source *src;
+		struct probs pr;
+		unsigned k, nw = 1 + (unsigned)rnd_below(&seed, 4), pages = 0;
+		int r;
+
+		if (source_clone_mem(w.st.src, &src))
+			bail_out("clone");
+		for (k = 0; k < nw; k++) {
+			uint64_t pa = pl->pa[rnd_below(&seed, pl->n)] + 8 * rnd_below(&seed, 512);
+			uint64_t v;
+
+			switch (rnd_below(&seed, 4)) {
+			case 0: v = 0; break;
+			case 1: v = splitmix64(&seed); break;
+			case 2: v = pl->pa[rnd_below(&seed, pl->n)]; break;
+			default: v = peek64(src, pa) ^ (U64(1) << rnd_below(&seed, 64)); break;
+			}
+			poke64(src, pa, v);
+		}
+		r = luo_walk(src, blob, len, &pr);
+		if (khofmt_luo_open(src, blob, len, NULL, &luo) == 0) {
+			int r2 = khofmt_luo_walk_pages(luo, count_cb, &pages);
+
+			errors += r2 < 0;
+			khofmt_luo_free(luo);
+		}
+		clean += r == 1;
+		errors += r < 0;
+		khofmt_source_free(src);
+	}
+	ok(clean + errors >= 150, "mutations: 150 corrupted states decoded or refused "
+	   "cleanly (%u clean, %u with errors)", clean, errors);
+	free(blob);
+	free(pl);
+	world_free(&w);
+}
+
 /* A hand-built chain of @n blocks (count 1, 64-byte entries). */
 static void test_chain_limit(void)
 {
@@ -1223,5 +1311,6 @@ int main(void)
 	test_small_blobs();
 	test_luo_v1();
 	test_v2_blob();
+	test_mutations();
 	return done_testing();
 }
