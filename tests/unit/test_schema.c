@@ -583,19 +583,20 @@ static void fill(unsigned char *p, size_t n, uint64_t seed)
 		p[i] = (unsigned char)(splitmix64(&seed) >> 7);
 }
 
-static int world_build(struct enc_world *w)
+static int world_build_ps(struct enc_world *w, unsigned ps)
 {
 	static const struct khofmt_enc_luo_flb flb[] = {
 		{ "liveupdate-test-flb-v0", U64(0xFEEDF00DCAFEBEE0), 1 },
 		{ "liveupdate-test-flb-v1", U64(0xFEEDF00DCAFEBEE1), 2 },
 	};
 	static const size_t sizes[4] = { 10000, 3 << 20, 1, 4096 * 5 + 7 };
-	struct khofmt_enc_opts eo = { .sz = sizeof(eo) };
+	struct khofmt_enc_opts eo = { .sz = sizeof(eo), .page_shift = ps };
 	struct khofmt_enc_region reg[2] = {
-		{ "sample", 0x20000000, 1028 * 1024 },
+		{ "sample", 0x20000000, ps == 12 ? 1028 * 1024 : 1 << 20 },
 		{ "other", 0x30000000, 64 << 20 },
 	};
-	uint64_t tphys[5] = { 0x40000000, 0x40200000, 0x40400000, 0x40410000, 0x41000000 };
+	/* aligned and disjoint for every page size (order 12 at 64 KiB: 256 MiB) */
+	uint64_t tphys[5] = { 0x60000000, 0x40200000, 0x40400000, 0x40600000, 0x50000000 };
 	unsigned tord[5] = { 9, 0, 4, 1, 12 };
 	struct khofmt_enc *e;
 	size_t i;
@@ -636,9 +637,14 @@ static int world_build(struct enc_world *w)
 		khofmt_enc_free(e);
 		return r;
 	}
-	r = state_finish_open(e, 12, &w->st);
+	r = state_finish_open(e, ps, &w->st);
 	khofmt_enc_free(e);
 	return r;
+}
+
+static int world_build(struct enc_world *w)
+{
+	return world_build_ps(w, 12);
 }
 
 static void world_free(struct enc_world *w)
@@ -664,8 +670,8 @@ static void *sub_blob(struct state *st, const char *name, size_t *len)
  * Read a whole memfd back through its folios. The record does not store
  * folio orders: a folio extends to the next folio's index (or the end).
  */
-static unsigned char *memfd_content(struct khofmt_source *src, struct khofmt_memfd *m,
-				    uint64_t *nf)
+static unsigned char *memfd_content_ps(struct khofmt_source *src, struct khofmt_memfd *m,
+				       uint64_t *nf, unsigned ps)
 {
 	struct khofmt_memfd_folio f;
 	struct rvec v = { 0 };
@@ -674,7 +680,7 @@ static unsigned char *memfd_content(struct khofmt_source *src, struct khofmt_mem
 	int r;
 
 	while ((r = khofmt_memfd_folio_next(m, &f)) == 0)
-		rv_push(&v, f.phys, f.index * 4096);
+		rv_push(&v, f.phys, f.index << ps);
 	*nf = v.n;
 	for (i = 0; r == 1 && i < v.n; i++) {
 		uint64_t off = v.v[i].size;
@@ -690,6 +696,12 @@ static unsigned char *memfd_content(struct khofmt_source *src, struct khofmt_mem
 		return NULL;
 	}
 	return buf;
+}
+
+static unsigned char *memfd_content(struct khofmt_source *src, struct khofmt_memfd *m,
+				    uint64_t *nf)
+{
+	return memfd_content_ps(src, m, nf, 12);
 }
 
 static void test_roundtrip(void)
@@ -744,8 +756,8 @@ static void test_roundtrip(void)
 	is(b ? khofmt_kho_test_open(w.st.src, b, len, &o, &kt) : -1, 0, "rt: kho_test");
 	n = okf = 0;
 	while (b && khofmt_kho_test_folio_next(&kt, &phys, &order) == 0) {
-		static const uint64_t ph[5] = { 0x40000000, 0x40200000, 0x40400000,
-						0x40410000, 0x41000000 };
+		static const uint64_t ph[5] = { 0x60000000, 0x40200000, 0x40400000,
+						0x40600000, 0x50000000 };
 		static const unsigned od[5] = { 9, 0, 4, 1, 12 };
 
 		okf += n < 5 && phys == ph[n] && order == od[n];
@@ -804,6 +816,71 @@ static void test_roundtrip(void)
 	}
 	free(b);
 	fv_free(&tracker);
+	world_free(&w);
+}
+
+static int count_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint64_t len)
+{
+	(void)kind;
+	(void)pa;
+	(void)len;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+/* 16 KiB and 64 KiB pages: capacities and sizes follow P (kho-abi.md 10) */
+static void test_roundtrip_ps(unsigned ps)
+{
+	struct enc_world w;
+	struct probs pr;
+	struct khofmt_schema_opts o = opts_for(&pr);
+	struct khofmt_luo *luo = NULL;
+	struct khofmt_luo_session s;
+	struct khofmt_luo_file f;
+	struct khofmt_kho_test kt;
+	unsigned ns = 0, nf0 = 0, good = 0, pages = 0, n = 0;
+	uint64_t phys, nf;
+	unsigned order;
+	size_t len;
+	void *b;
+
+	o.page_shift = ps;
+	if (!is(world_build_ps(&w, ps), 0, "ps %u: encode", ps)) {
+		world_free(&w);
+		return;
+	}
+	b = sub_blob(&w.st, "LUO", &len);
+	is(b ? khofmt_luo_open(w.st.src, b, len, &o, &luo) : -1, 0, "ps %u: LUO opens", ps);
+	while (luo && khofmt_luo_session_next(luo, &s) == 0) {
+		ns++;
+		while (khofmt_luo_file_next(luo, &s, &f) == 0) {
+			struct khofmt_memfd m;
+			unsigned i = ns == 1 ? nf0++ : 99;
+
+			if (i >= 4 || khofmt_memfd_open(w.st.src, f.data, f.compatible, &o, &m))
+				continue;
+			{
+				unsigned char *c = memfd_content_ps(w.st.src, &m, &nf, ps);
+
+				good += c && m.size == w.dlen[i] && !memcmp(c, w.data[i], w.dlen[i]);
+				free(c);
+			}
+		}
+	}
+	ok(ns == NSESS && nf0 == NFILES, "ps %u: %u sessions, %u files", ps, ns, nf0);
+	is(good, 4, "ps %u: four memfd contents", ps);
+	if (luo)
+		khofmt_luo_walk_pages(luo, count_cb, &pages);
+	ok(pages > 0, "ps %u: %u LUO pages", ps, pages);
+	khofmt_luo_free(luo);
+	free(b);
+	b = sub_blob(&w.st, "kho_test", &len);
+	if (b && khofmt_kho_test_open(w.st.src, b, len, &o, &kt) == 0)
+		while (khofmt_kho_test_folio_next(&kt, &phys, &order) == 0)
+			n += !(phys & ((U64(1) << ps) - 1)) && order < 13;
+	is(n, 5, "ps %u: kho_test words split at PS bits", ps);
+	is(pr.n, 0, "ps %u: no problems%s%s", ps, pr.n ? ": " : "", pr.last);
+	free(b);
 	world_free(&w);
 }
 
@@ -991,15 +1068,6 @@ static int list_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint6
 	if (kind != KHOFMT_LUO_PAGE_MEMFD_FOLIO && kind != KHOFMT_LUO_PAGE_VMALLOC_RUN &&
 	    pl->n < 4096)
 		pl->pa[pl->n++] = pa;
-	return 0;
-}
-
-static int count_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint64_t len)
-{
-	(void)kind;
-	(void)pa;
-	(void)len;
-	++*(unsigned *)arg;
 	return 0;
 }
 
@@ -1312,5 +1380,7 @@ int main(void)
 	test_luo_v1();
 	test_v2_blob();
 	test_mutations();
+	test_roundtrip_ps(14);
+	test_roundtrip_ps(16);
 	return done_testing();
 }
