@@ -47,6 +47,7 @@ struct synth_args {
 	char **blobs; /* "NAME=FILE" */
 	size_t nblobs;
 	bool schemas; /* --schemas: demo sub-schemas (synth_schemas.c) */
+	struct synth_luo *luo; /* --luo SPEC */
 };
 
 struct synth {
@@ -442,6 +443,7 @@ enum {
 	OPT_RAM_BASE,
 	OPT_BLOB,
 	OPT_SCHEMAS,
+	OPT_LUO,
 };
 
 static const struct argp_option synth_options[] = {
@@ -471,6 +473,10 @@ static const struct argp_option synth_options[] = {
 	  "kexec-metadata, memblock region \"sample\", kho_test, LUO "
 	  "sessions with memfds (placed at 0x20000000..0x22000000 and in the "
 	  "meta area)", 0 },
+	{ "luo", OPT_LUO, "SPEC", 0,
+	  "Add a LUO subnode (luo-v5) with the sessions of SPEC: "
+	  "NAME:TOKEN=SIZE[+POS][/SEALS],...;NAME2:... (memfd-v2 files with "
+	  "deterministic content; SIZE takes K/M suffixes)", 0 },
 	{ 0 }
 };
 
@@ -572,6 +578,15 @@ static error_t synth_parse(int key, char *arg, struct argp_state *state)
 	case OPT_SCHEMAS:
 		a->schemas = true;
 		return 0;
+	case OPT_LUO: {
+		char err[256];
+
+		synth_luo_free(a->luo);
+		a->luo = synth_luo_parse(arg, err, sizeof(err));
+		if (!a->luo)
+			argp_error(state, "--luo: %s", err);
+		return 0;
+	}
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
@@ -632,10 +647,11 @@ int cmd_synth(int argc, char **argv)
 		r = generate(&s, &a);
 	if (!r)
 		r = add_blobs(&s, &a);
-	if (!r && a.schemas) {
-		r = synth_schemas(s.enc);
+	if (!r && (a.schemas || a.luo)) {
+		r = synth_schemas(s.enc, a.schemas, a.luo);
 		if (r < 0)
-			r = out_lib_err("--schemas", r, khofmt_enc_errmsg(s.enc));
+			r = out_lib_err(a.luo ? "--luo" : "--schemas", r,
+					khofmt_enc_errmsg(s.enc));
 	}
 	if (r)
 		goto out;
@@ -681,5 +697,6 @@ out:
 	khofmt_source_free(src);
 	khofmt_enc_free(s.enc);
 	free(a.blobs);
+	synth_luo_free(a.luo);
 	return r;
 }
