@@ -69,9 +69,10 @@ void synth_luo_free(struct synth_luo *l)
 
 	if (!l)
 		return;
-	for (i = 0; i < l->ns; i++)
+	/* all slots: a failed parse may leave one past ns/nf */
+	for (i = 0; l->names && i < SPEC_MAX_SESSIONS; i++)
 		free(l->names[i]);
-	for (i = 0; i < l->nf; i++)
+	for (i = 0; l->data && i < SPEC_MAX_FILES; i++)
 		free(l->data[i]);
 	free(l->names);
 	free(l->data);
