@@ -17,6 +17,7 @@
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "synth_schemas.h"
 
 /* The encoder's meta area, passed explicitly so the checks here match. */
 #define META_BASE UINT64_C(0x1000000)
@@ -45,6 +46,8 @@ struct synth_args {
 	uint64_t seed;
 	char **blobs; /* "NAME=FILE" */
 	size_t nblobs;
+	bool schemas; /* --schemas: demo sub-schemas (synth_schemas.c) */
+	struct synth_luo *luo; /* --luo SPEC */
 };
 
 struct synth {
@@ -439,6 +442,8 @@ enum {
 	OPT_RAM,
 	OPT_RAM_BASE,
 	OPT_BLOB,
+	OPT_SCHEMAS,
+	OPT_LUO,
 };
 
 static const struct argp_option synth_options[] = {
@@ -463,6 +468,15 @@ static const struct argp_option synth_options[] = {
 	{ "seed", 's', "N", 0, "PRNG seed (default 0): same seed, same output", 0 },
 	{ "blob", OPT_BLOB, "NAME=FILE", 0,
 	  "Add subnode NAME whose blob is the content of FILE (repeatable)", 0 },
+	{ "schemas", OPT_SCHEMAS, NULL, 0,
+	  "Add demo sub-schemas shaped like the 7.2.13 capture: "
+	  "kexec-metadata, memblock region \"sample\", kho_test, LUO "
+	  "sessions with memfds (placed at 0x20000000..0x22000000 and in the "
+	  "meta area)", 0 },
+	{ "luo", OPT_LUO, "SPEC", 0,
+	  "Add a LUO subnode (luo-v5) with the sessions of SPEC: "
+	  "NAME:TOKEN=SIZE[+POS][/SEALS],...;NAME2:... (memfd-v2 files with "
+	  "deterministic content; SIZE takes K/M suffixes)", 0 },
 	{ 0 }
 };
 
@@ -561,6 +575,18 @@ static error_t synth_parse(int key, char *arg, struct argp_state *state)
 		a->blobs = nb;
 		a->blobs[a->nblobs++] = arg;
 		return 0;
+	case OPT_SCHEMAS:
+		a->schemas = true;
+		return 0;
+	case OPT_LUO: {
+		char err[256];
+
+		synth_luo_free(a->luo);
+		a->luo = synth_luo_parse(arg, err, sizeof(err));
+		if (!a->luo)
+			argp_error(state, "--luo: %s", err);
+		return 0;
+	}
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
@@ -621,6 +647,12 @@ int cmd_synth(int argc, char **argv)
 		r = generate(&s, &a);
 	if (!r)
 		r = add_blobs(&s, &a);
+	if (!r && (a.schemas || a.luo)) {
+		r = synth_schemas(s.enc, a.schemas, a.luo);
+		if (r < 0)
+			r = out_lib_err(a.luo ? "--luo" : "--schemas", r,
+					khofmt_enc_errmsg(s.enc));
+	}
 	if (r)
 		goto out;
 	r = khofmt_enc_finish(s.enc, &src, &fdt, &fdt_len, &fdt_pa);
@@ -665,5 +697,6 @@ out:
 	khofmt_source_free(src);
 	khofmt_enc_free(s.enc);
 	free(a.blobs);
+	synth_luo_free(a.luo);
 	return r;
 }

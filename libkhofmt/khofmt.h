@@ -396,6 +396,7 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
 /* KHOFMT-AREA-HEADERS-BEGIN */
 #include "khofmt-live.h"
 #include "khofmt-verify.h"
+#include "khofmt-schema.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */
