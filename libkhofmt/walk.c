@@ -60,19 +60,73 @@ int khofmt_walk_nodes(struct khofmt_handover *h,
 	return h->ops->walk_nodes(h, opts, cb, arg);
 }
 
+/* Runs fetched from a stream per call: one indirect call per batch. */
+#define RUN_BATCH 256
+
 struct head {
 	struct order_stream *s;
-	uint64_t start, len;
+	struct tracker_run *run;	/* RUN_BATCH slots */
+	size_t i, n;			/* next unread run, runs in the batch */
 };
+
+/* Next batch of @hd's stream: 0 = got runs, 1 = end, < 0 error. */
+static int head_refill(struct khofmt_handover *h, struct head *hd)
+{
+	int r;
+
+	hd->i = 0;
+	hd->n = 0;
+	if (h->ops->stream_fill) {
+		r = h->ops->stream_fill(hd->s, hd->run, RUN_BATCH);
+		if (r <= 0)
+			return r < 0 ? r : 1;
+		hd->n = (size_t)r;
+		return 0;
+	}
+	r = h->ops->stream_next(hd->s, &hd->run[0].start, &hd->run[0].len);
+	if (r == 0)
+		hd->n = 1;
+	return r;
+}
+
+/* The coalescing range being built: [cs, ce) once have. */
+struct merge {
+	uint64_t cs, ce;
+	bool have;
+	khofmt_range_cb cb;
+	void *arg;
+};
+
+/* Add [s, s + len) (in ascending start order): the callback's value. */
+static inline int merge_add(struct merge *m, uint64_t s, uint64_t len)
+{
+	uint64_t e = s + len;
+	int r;
+
+	if (m->have && s <= m->ce) {
+		if (e > m->ce)
+			m->ce = e;
+		return 0;
+	}
+	if (m->have) {
+		r = m->cb(m->arg, m->cs, m->ce - m->cs);
+		if (r)
+			return r;
+	}
+	m->have = true;
+	m->cs = s;
+	m->ce = e;
+	return 0;
+}
 
 int khofmt_walk_ranges(struct khofmt_handover *h,
 		       const struct khofmt_walk_opts *opts,
 		       khofmt_range_cb cb, void *arg)
 {
 	struct head heads[KHOFMT_MAX_ORDERS];
+	struct tracker_run *runs = NULL;
+	struct merge mg = { .cb = cb, .arg = arg };
 	unsigned nheads = 0, o, i;
-	uint64_t cs = 0, ce = 0;
-	bool have = false;
 	int r;
 
 	r = check_args(h, opts);
@@ -88,14 +142,18 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 	r = h->ops->check(h, opts);
 	if (r)
 		return r;
+	runs = malloc(sizeof(*runs) * RUN_BATCH * KHOFMT_MAX_ORDERS);
+	if (!runs)
+		return -KHOFMT_ERR_NOMEM;
 
 	for (o = 0; o <= h->geom.max_order && o < KHOFMT_MAX_ORDERS; o++) {
 		struct head *hd = &heads[nheads];
 
+		hd->run = runs + (size_t)nheads * RUN_BATCH;
 		r = h->ops->stream_open(h, o, &hd->s);
 		if (r)
 			goto out;
-		r = h->ops->stream_next(hd->s, &hd->start, &hd->len);
+		r = head_refill(h, hd);
 		if (r < 0) {
 			h->ops->stream_close(hd->s);
 			goto out;
@@ -107,39 +165,50 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 		nheads++;
 	}
 
+	/*
+	 * Merge the order streams by start address. Each stream's runs are
+	 * sorted and already coalesced, so the last stream standing (the only
+	 * one, for a single-order tracker) is drained a batch at a time.
+	 */
 	while (nheads) {
-		unsigned m = 0;
+		struct head *hd = &heads[0];
 
-		for (i = 1; i < nheads; i++)
-			if (heads[i].start < heads[m].start)
-				m = i;
-		if (have && heads[m].start <= ce) {
-			uint64_t e = heads[m].start + heads[m].len;
-
-			if (e > ce)
-				ce = e;
-		} else {
-			if (have) {
-				r = cb(arg, cs, ce - cs);
+		if (nheads == 1) {
+			for (; hd->i < hd->n; hd->i++) {
+				r = merge_add(&mg, hd->run[hd->i].start,
+					      hd->run[hd->i].len);
 				if (r)
 					goto out;
 			}
-			have = true;
-			cs = heads[m].start;
-			ce = cs + heads[m].len;
+		} else {
+			unsigned m = 0;
+			uint64_t best = heads[0].run[heads[0].i].start;
+
+			for (i = 1; i < nheads; i++)
+				if (heads[i].run[heads[i].i].start < best) {
+					m = i;
+					best = heads[i].run[heads[i].i].start;
+				}
+			hd = &heads[m];
+			r = merge_add(&mg, best, hd->run[hd->i].len);
+			if (r)
+				goto out;
+			hd->i++;
 		}
-		r = h->ops->stream_next(heads[m].s, &heads[m].start,
-					&heads[m].len);
+		if (hd->i < hd->n)
+			continue;
+		r = head_refill(h, hd);
 		if (r < 0)
 			goto out;
 		if (r == 1) {
-			h->ops->stream_close(heads[m].s);
-			heads[m] = heads[--nheads];
+			h->ops->stream_close(hd->s);
+			*hd = heads[--nheads];
 		}
 	}
-	r = have ? cb(arg, cs, ce - cs) : 0;
+	r = mg.have ? cb(arg, mg.cs, mg.ce - mg.cs) : 0;
 out:
 	for (i = 0; i < nheads; i++)
 		h->ops->stream_close(heads[i].s);
+	free(runs);
 	return r;
 }
