@@ -534,22 +534,25 @@ static void stream_leaf(struct order_stream *s, const unsigned char *n,
 	uint64_t nbits = UINT64_C(1) << g->leaf_log2;
 	uint64_t bit = s->lo > k ? s->lo - k : 0;
 	uint64_t bit_end = s->hi - k < nbits ? s->hi - k : nbits;
-	uint64_t kbase = k - (UINT64_C(1) << s->hb), lim;
+	uint64_t lim;
 
 	/*
-	 * Entries beyond the physical address space are not ranges (check()
-	 * reports them): clip the leaf to the entries below 2^phys_bits.
+	 * Bit b is entry k + b - 2^hb of this order (b >= bit keeps that
+	 * non-negative; the leaf under the all-zero prefix holds several
+	 * orders). Entries at or beyond 2^phys_bits are not ranges (check()
+	 * reports them): clip the leaf to the entries below.
 	 */
-	lim = s->shift < g->phys_bits ?
-	      UINT64_C(1) << (g->phys_bits - s->shift) : 0;
-	if (kbase >= lim)
+	lim = (s->shift <= g->phys_bits ?
+	       UINT64_C(1) << (g->phys_bits - s->shift) : 0) +
+	      (UINT64_C(1) << s->hb);
+	if (k >= lim)
 		return;
-	if (bit_end > lim - kbase)
-		bit_end = lim - kbase;
+	if (bit_end > lim - k)
+		bit_end = lim - k;
 	if (bit >= bit_end)
 		return;
 	s->leaf = n;
-	s->kbase = kbase;
+	s->kbase = k - (UINT64_C(1) << s->hb);	/* modulo 2^64 */
 	s->wi = s->wfirst = bit >> 6;
 	s->wend = (bit_end + 63) >> 6;
 	s->mfirst = ~UINT64_C(0) << (bit & 63);
