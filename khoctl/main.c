@@ -30,6 +30,7 @@ static const struct cmd cmds[] = {
 	{ "dump", cmd_dump, "Show the root FDT, the tracker summary and the subnodes" },
 	{ "stat", cmd_stat, "Count the preserved memory per order, tracker pages, span" },
 	{ "ranges", cmd_ranges, "List the preserved memory as physical ranges (or folios)" },
+	{ "analyze", cmd_analyze, "Compare tracker encodings of the preserved memory (size, time)" },
 	{ "synth", cmd_synth, "Write a synthetic handover (root FDT + ELF core)" },
 	{ "help", cmd_help, "Show the help of khoctl or of a command" },
 };

@@ -394,6 +394,7 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
  * each header installed beside this one.
  */
 /* KHOFMT-AREA-HEADERS-BEGIN */
+#include "khofmt-analyze.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */
