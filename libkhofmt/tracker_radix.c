@@ -523,7 +523,7 @@ struct order_stream {
 	uint64_t pstart, pend_end;
 	bool done;
 	struct pageset seen;		/* each page once per stream */
-	unsigned char *buf;		/* depth * P fallback buffers */
+	unsigned char *buf;		/* depth * P fallback buffers, or NULL */
 };
 
 /* Set up the leaf @n (key prefix @k) for word-at-a-time extraction. */
@@ -574,7 +574,16 @@ static int stream_descend(struct order_stream *s, unsigned lvl, uint64_t c,
 	r = pageset_add(&s->seen, c);
 	if (r <= 0)
 		return r;
-	n = node_get(s->h->src, g, c, s->buf + (size_t)(lvl - 1) * P);
+	n = khofmt_source_ptr(s->h->src, c, P);
+	if (!n) {
+		/* not zero-copy: read into this level's buffer (made on demand) */
+		if (!s->buf) {
+			s->buf = malloc(P * g->depth);
+			if (!s->buf)
+				return -KHOFMT_ERR_NOMEM;
+		}
+		n = node_get(s->h->src, g, c, s->buf + (size_t)(lvl - 1) * P);
+	}
 	if (!n)
 		return 0;
 	if (lvl == 1) {
@@ -608,6 +617,15 @@ static int stream_next_leaf(struct order_stream *s)
 		if (s->top >= (int)g->depth)
 			return 1;
 		f = &s->f[s->top];
+		/* skip empty entries in a tight loop (sparse tables) */
+		{
+			const unsigned char *node = f->node;
+			uint32_t idx = f->idx, end = f->end;
+
+			while (idx < end && !ld_le64(node + 8 * (size_t)idx))
+				idx++;
+			f->idx = idx;
+		}
 		if (f->idx >= f->end) {
 			if (s->top == (int)g->depth - 1)
 				return 1;
@@ -618,8 +636,6 @@ static int stream_next_leaf(struct order_stream *s)
 		k = f->prefix | ((uint64_t)f->idx << lvl_shift(g, s->top));
 		lvl = s->top;
 		f->idx++;
-		if (!c)
-			continue;
 		r = stream_descend(s, lvl, c, k);
 		if (r < 0)
 			return r;
@@ -750,7 +766,6 @@ static int radix_stream_open(struct khofmt_handover *h, unsigned order,
 			     struct order_stream **out)
 {
 	const struct khofmt_geom *g = &h->geom;
-	size_t P = (size_t)1 << g->page_shift;
 	struct order_stream *s;
 	int r;
 
@@ -760,11 +775,6 @@ static int radix_stream_open(struct khofmt_handover *h, unsigned order,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -KHOFMT_ERR_NOMEM;
-	s->buf = malloc(P * g->depth);
-	if (!s->buf) {
-		free(s);
-		return -KHOFMT_ERR_NOMEM;
-	}
 	pageset_init(&s->seen);
 	s->h = h;
 	s->order = order;

@@ -61,7 +61,7 @@ int khofmt_walk_nodes(struct khofmt_handover *h,
 }
 
 /* Runs fetched from a stream per call: one indirect call per batch. */
-#define RUN_BATCH 256
+#define RUN_BATCH 128
 
 struct head {
 	struct order_stream *s;
@@ -181,19 +181,30 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 					goto out;
 			}
 		} else {
+			/* the lowest head runs until it passes the second lowest */
 			unsigned m = 0;
 			uint64_t best = heads[0].run[heads[0].i].start;
+			uint64_t second = UINT64_MAX;
 
-			for (i = 1; i < nheads; i++)
-				if (heads[i].run[heads[i].i].start < best) {
+			for (i = 1; i < nheads; i++) {
+				uint64_t st = heads[i].run[heads[i].i].start;
+
+				if (st < best) {
+					second = best;
 					m = i;
-					best = heads[i].run[heads[i].i].start;
+					best = st;
+				} else if (st < second) {
+					second = st;
 				}
+			}
 			hd = &heads[m];
-			r = merge_add(&mg, best, hd->run[hd->i].len);
-			if (r)
-				goto out;
-			hd->i++;
+			do {
+				r = merge_add(&mg, hd->run[hd->i].start,
+					      hd->run[hd->i].len);
+				if (r)
+					goto out;
+				hd->i++;
+			} while (hd->i < hd->n && hd->run[hd->i].start <= second);
 		}
 		if (hd->i < hd->n)
 			continue;
