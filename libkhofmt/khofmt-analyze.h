@@ -45,8 +45,9 @@ enum khofmt_analyze_kind {
  *	bitmaps and for the contiguous encodings)
  * @records: ranges (pairs, packed), bitmaps (chunk), tree pages (radix),
  *	slices (slices)
- * @encode_ns: median time to encode from the tracker's stream
- * @decode_ns: median time to decode back to coalesced ranges
+ * @encode_ns: median time to encode from the tracker's stream (CPU time
+ *	of the calling thread: a shared machine does not inflate it)
+ * @decode_ns: median CPU time to decode back to coalesced ranges
  * @ranges: coalesced ranges the decoder produced
  * @range_bytes: bytes those ranges cover
  * @match: the decoder's ranges equal khofmt_walk_ranges()'s, range by range
