@@ -119,11 +119,38 @@ static inline int merge_add(struct merge *m, uint64_t s, uint64_t len)
 	return 0;
 }
 
+static inline uint64_t head_key(const struct head *heads, unsigned k)
+{
+	return heads[k].run[heads[k].i].start;
+}
+
+/* Restore the min-heap @hp[0..n) below position @i. */
+static void heap_down(const struct head *heads, unsigned *hp, unsigned n,
+		      unsigned i)
+{
+	for (;;) {
+		unsigned l = 2 * i + 1, m = i, t;
+
+		if (l < n && head_key(heads, hp[l]) < head_key(heads, hp[m]))
+			m = l;
+		if (l + 1 < n &&
+		    head_key(heads, hp[l + 1]) < head_key(heads, hp[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = hp[i];
+		hp[i] = hp[m];
+		hp[m] = t;
+		i = m;
+	}
+}
+
 int khofmt_walk_ranges(struct khofmt_handover *h,
 		       const struct khofmt_walk_opts *opts,
 		       khofmt_range_cb cb, void *arg)
 {
 	struct head heads[KHOFMT_MAX_ORDERS];
+	unsigned hp[KHOFMT_MAX_ORDERS];	/* heap of head indexes */
 	struct tracker_run *runs = NULL;
 	struct merge mg = { .cb = cb, .arg = arg };
 	unsigned nheads = 0, o, i;
@@ -162,16 +189,21 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 			h->ops->stream_close(hd->s);
 			continue;
 		}
+		hp[nheads] = nheads;
 		nheads++;
 	}
 
 	/*
-	 * Merge the order streams by start address. Each stream's runs are
-	 * sorted and already coalesced, so the last stream standing (the only
-	 * one, for a single-order tracker) is drained a batch at a time.
+	 * Merge the order streams by start address with a binary min-heap of
+	 * the heads. Each stream's runs are sorted and already coalesced, so
+	 * the lowest head runs on until it passes the second lowest (one of
+	 * the root's children), and the last stream standing (the only one,
+	 * for a single-order tracker) is drained a batch at a time.
 	 */
+	for (i = nheads / 2; i-- > 0;)
+		heap_down(heads, hp, nheads, i);
 	while (nheads) {
-		struct head *hd = &heads[0];
+		struct head *hd = &heads[hp[0]];
 
 		if (nheads == 1) {
 			for (; hd->i < hd->n; hd->i++) {
@@ -181,23 +213,10 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 					goto out;
 			}
 		} else {
-			/* the lowest head runs until it passes the second lowest */
-			unsigned m = 0;
-			uint64_t best = heads[0].run[heads[0].i].start;
-			uint64_t second = UINT64_MAX;
+			uint64_t second = head_key(heads, hp[1]);
 
-			for (i = 1; i < nheads; i++) {
-				uint64_t st = heads[i].run[heads[i].i].start;
-
-				if (st < best) {
-					second = best;
-					m = i;
-					best = st;
-				} else if (st < second) {
-					second = st;
-				}
-			}
-			hd = &heads[m];
+			if (nheads > 2 && head_key(heads, hp[2]) < second)
+				second = head_key(heads, hp[2]);
 			do {
 				r = merge_add(&mg, hd->run[hd->i].start,
 					      hd->run[hd->i].len);
@@ -206,20 +225,22 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 				hd->i++;
 			} while (hd->i < hd->n && hd->run[hd->i].start <= second);
 		}
-		if (hd->i < hd->n)
-			continue;
-		r = head_refill(h, hd);
-		if (r < 0)
-			goto out;
-		if (r == 1) {
-			h->ops->stream_close(hd->s);
-			*hd = heads[--nheads];
+		if (hd->i == hd->n) {
+			r = head_refill(h, hd);
+			if (r < 0)
+				goto out;
+			if (r == 1) {
+				h->ops->stream_close(hd->s);
+				hp[0] = hp[--nheads];
+			}
 		}
+		if (nheads > 1)
+			heap_down(heads, hp, nheads, 0);
 	}
 	r = mg.have ? cb(arg, mg.cs, mg.ce - mg.cs) : 0;
 out:
 	for (i = 0; i < nheads; i++)
-		h->ops->stream_close(heads[i].s);
+		h->ops->stream_close(heads[hp[i]].s);
 	free(runs);
 	return r;
 }
