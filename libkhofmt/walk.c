@@ -67,6 +67,7 @@ struct head {
 	struct order_stream *s;
 	struct tracker_run *run;	/* RUN_BATCH slots */
 	size_t i, n;			/* next unread run, runs in the batch */
+	uint64_t key;			/* run[i].start, kept at hand for the heap */
 };
 
 /* Next batch of @hd's stream: 0 = got runs, 1 = end, < 0 error. */
@@ -81,11 +82,14 @@ static int head_refill(struct khofmt_handover *h, struct head *hd)
 		if (r <= 0)
 			return r < 0 ? r : 1;
 		hd->n = (size_t)r;
+		hd->key = hd->run[0].start;
 		return 0;
 	}
 	r = h->ops->stream_next(hd->s, &hd->run[0].start, &hd->run[0].len);
-	if (r == 0)
+	if (r == 0) {
 		hd->n = 1;
+		hd->key = hd->run[0].start;
+	}
 	return r;
 }
 
@@ -121,7 +125,7 @@ static inline int merge_add(struct merge *m, uint64_t s, uint64_t len)
 
 static inline uint64_t head_key(const struct head *heads, unsigned k)
 {
-	return heads[k].run[heads[k].i].start;
+	return heads[k].key;
 }
 
 /* Restore the min-heap @hp[0..n) below position @i. */
@@ -224,6 +228,8 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 					goto out;
 				hd->i++;
 			} while (hd->i < hd->n && hd->run[hd->i].start <= second);
+			if (hd->i < hd->n)
+				hd->key = hd->run[hd->i].start;
 		}
 		if (hd->i == hd->n) {
 			r = head_refill(h, hd);
