@@ -301,21 +301,45 @@ static int sample(struct synth *s, uint64_t base, uint64_t n, uint64_t k,
  * at order 0) and is then preserved with probability @density. Every order
  * gets about the same share of bytes; counts grow towards small orders,
  * which looks like a real mix of pages, THPs and large reservations.
+ *
+ * Sampled top-down so that the cost follows the preserved folios, not the
+ * RAM: z[o] is the probability that a block of order o ends up holding no
+ * preserved folio,
+ *	z[0] = 1 - d,  z[o] = (1 - d) / (o + 1) + o / (o + 1) * z[o-1]^2,
+ * an empty block is skipped whole, and a non-empty one stops or splits with
+ * the probabilities conditioned on being non-empty. Same distribution as
+ * visiting every block, without visiting the empty ones.
  */
-static int mixed_fill(struct synth *s, uint64_t phys, unsigned order,
-		      double density)
+#define MIXED_MAX_ORDER 64
+
+static int mixed_nonempty(struct synth *s, uint64_t phys, unsigned order,
+			  double density, const double *z)
 {
 	uint64_t half;
+	double zc, v;
 	int r;
 
-	if (!order || !rnd_below(s, order + 1)) {
-		if (rnd_unit(s) < density)
-			return add(s, phys, order);
-		return 0;
-	}
+	if (!order ||
+	    rnd_unit(s) * (1 - z[order]) < density / (order + 1))
+		return add(s, phys, order);
 	half = UINT64_C(1) << (s->geom.page_shift + order - 1);
-	r = mixed_fill(s, phys, order - 1, density);
-	return r ? r : mixed_fill(s, phys + half, order - 1, density);
+	zc = z[order - 1];
+	/* halves (empty, full), (full, empty), (full, full) */
+	v = rnd_unit(s) * (1 - zc * zc);
+	if (v < zc * (1 - zc))
+		return mixed_nonempty(s, phys + half, order - 1, density, z);
+	r = mixed_nonempty(s, phys, order - 1, density, z);
+	if (r || v < 2 * zc * (1 - zc))
+		return r;
+	return mixed_nonempty(s, phys + half, order - 1, density, z);
+}
+
+static int mixed_fill(struct synth *s, uint64_t phys, unsigned order,
+		      double density, const double *z)
+{
+	if (rnd_unit(s) < z[order])
+		return 0;
+	return mixed_nonempty(s, phys, order, density, z);
 }
 
 static unsigned ctz64(uint64_t x)
@@ -343,6 +367,7 @@ static int generate(struct synth *s, const struct synth_args *a)
 	const unsigned ps = s->geom.page_shift, huge = GIB_SHIFT - ps;
 	const uint64_t end = a->ram_base + a->ram;
 	uint64_t first, n, k, pa;
+	double z[MIXED_MAX_ORDER];
 	unsigned order;
 	int r = 0;
 
@@ -363,6 +388,11 @@ static int generate(struct synth *s, const struct synth_args *a)
 		}
 		return k ? sample(s, first, n, k, order) : 0;
 	case GEN_MIXED:
+		z[0] = 1 - a->density;
+		for (order = 1; order <= huge && order < MIXED_MAX_ORDER; order++)
+			z[order] = (1 - a->density) / (order + 1) +
+				   (double)order / (order + 1) *
+				   z[order - 1] * z[order - 1];
 		/* greedy blocks, as kho_preserve_pages() cuts a range */
 		for (pa = a->ram_base; pa < end && !r;) {
 			order = ctz64(pa >> ps);
@@ -370,7 +400,7 @@ static int generate(struct synth *s, const struct synth_args *a)
 				order = huge;
 			if (order > log2_floor((end - pa) >> ps))
 				order = log2_floor((end - pa) >> ps);
-			r = mixed_fill(s, pa, order, a->density);
+			r = mixed_fill(s, pa, order, a->density, z);
 			pa += UINT64_C(1) << (ps + order);
 		}
 		return r;

@@ -397,6 +397,7 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
 #include "khofmt-live.h"
 #include "khofmt-verify.h"
 #include "khofmt-schema.h"
+#include "khofmt-analyze.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */
