@@ -112,7 +112,7 @@ static inline void fz_hdr_put(uint8_t out[4], unsigned page_shift,
 /* ---- running every walker over a handover, with cross-checks ---- */
 
 /* Folios collected up to a cap; past it only counted. */
-#define FZ_MAX_FOLIOS 65536u
+#define FZ_MAX_FOLIOS 8192u
 
 struct fz_folios {
 	uint64_t n;

@@ -14,7 +14,7 @@
  */
 #include "fuzz.h"
 
-#define MAX_PAGES 512u
+#define MAX_PAGES 64u	/* the real trees have 32 and 45 pages */
 
 struct page {
 	uint64_t pa;
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!page) {
 			void *p;
 
-			if (npages == MAX_PAGES || (npages + 1) * P > (32u << 20))
+			if (npages == MAX_PAGES || (npages + 1) * P > (4u << 20))
 				break;
 			rc = khofmt_source_mem_add(src, pa, P, &p);
 			FZ_RC(rc);
