@@ -462,6 +462,38 @@ static void sweep_elf(const char *name, const char *tmpd)
 	free(buf);
 }
 
+/*
+ * Regressions of fuzz_fdt / fuzz_radix findings: a valid root FDT at an
+ * address that is not 8-byte aligned opens; a version 5 header (the libfdt
+ * 1.6.1 fdt_check_full NULL dereference) is refused as a bad FDT.
+ */
+static void fdt_regressions(void)
+{
+	struct khofmt_fdt *fdt = NULL;
+	unsigned char *buf, *odd;
+	char err[256] = "";
+	size_t len;
+	int rc;
+
+	buf = read_whole_file(fx("root.fdt"), &len);
+	if (!buf)
+		bail_out("cannot read root.fdt");
+	odd = xmalloc(len + 3);
+	memcpy(odd + 3, buf, len);
+	rc = khofmt_fdt_open(odd + 3, len, &fdt, err, sizeof(err));
+	is_int(rc, 0, "root.fdt at an odd address opens (%s)", err);
+	is_str(khofmt_abi_name(khofmt_fdt_abi(fdt)), "kho-v4", "... as kho-v4");
+	khofmt_fdt_free(fdt);
+	fdt = NULL;
+	buf[23] = 5;	/* version (big-endian u32 at offset 20) */
+	rc = khofmt_fdt_open(buf, len, &fdt, err, sizeof(err));
+	is_int(rc, -KHOFMT_ERR_BADFDT, "FDT version 5 refused as a bad FDT");
+	ok(strstr(err, "version") != NULL, "... the message names the version: %s", err);
+	khofmt_fdt_free(fdt);
+	free(odd);
+	free(buf);
+}
+
 int main(void)
 {
 	static const struct fdt_file roots[] = {
@@ -474,6 +506,7 @@ int main(void)
 	char *tmpd;
 
 	snprintf(dir, sizeof(dir), "%s", e && *e ? e : FIXTURES_DIR);
+	fdt_regressions();
 	for (i = 0; i < 2; i++)
 		sweep_fdt_file(&roots[i]);
 	fdt_files_below("blobs", &blobs, &nblobs);
