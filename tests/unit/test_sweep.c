@@ -485,7 +485,9 @@ static void fdt_regressions(void)
 	is_str(khofmt_abi_name(khofmt_fdt_abi(fdt)), "kho-v4", "... as kho-v4");
 	khofmt_fdt_free(fdt);
 	fdt = NULL;
-	buf[23] = 5;	/* version (big-endian u32 at offset 20) */
+	/* version 5, last compatible version 2 (big-endian u32s at 20, 24) */
+	buf[23] = 5;
+	buf[27] = 2;
 	rc = khofmt_fdt_open(buf, len, &fdt, err, sizeof(err));
 	is_int(rc, -KHOFMT_ERR_BADFDT, "FDT version 5 refused as a bad FDT");
 	ok(strstr(err, "version") != NULL, "... the message names the version: %s", err);
