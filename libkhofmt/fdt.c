@@ -11,6 +11,7 @@
 
 #define FDT_MAX_SIZE (64u << 20)	/* far above any root FDT (<= P) */
 #define FDT_MAX_SUBNODES 4096
+#define FDT_MIN_VERSION 17	/* what fdt_create()/fdt_finish() write */
 
 static const struct {
 	const char *compat;
@@ -103,6 +104,7 @@ int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
 		    char *errbuf, size_t errlen)
 {
 	struct khofmt_fdt *f;
+	struct fdt_header hdr;
 	const char *compat;
 	size_t total, i;
 	int r, clen;
@@ -117,13 +119,32 @@ int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
 			      "%zu bytes: shorter than an FDT header", len);
 		return -KHOFMT_ERR_TRUNCATED;
 	}
-	r = fdt_check_header(blob);
+	/*
+	 * Check an aligned copy of the header: libfdt refuses (with
+	 * FDT_ERR_ALIGNMENT) a blob that is not 8-byte aligned, and the
+	 * caller's bytes may sit anywhere (found by fuzz_radix). The header
+	 * check reads nothing past the header.
+	 */
+	memcpy(&hdr, blob, sizeof(hdr));
+	r = fdt_check_header(&hdr);
 	if (r) {
 		khofmt_setmsg(errbuf, errlen, "FDT header: %s",
 			      fdt_strerror(r));
 		return -KHOFMT_ERR_BADFDT;
 	}
-	total = fdt_totalsize(blob);
+	/*
+	 * Every KHO FDT is written by libfdt's sequential-write API: version
+	 * 17. Older layouts are refused here, before fdt_check_full(): the
+	 * libfdt 1.6.1 of Debian bookworm dereferences NULL on some version
+	 * < 16 blobs (found by fuzz_fdt; tests/fuzz/regress/fuzz_fdt/).
+	 */
+	if (fdt_version(&hdr) < FDT_MIN_VERSION) {
+		khofmt_setmsg(errbuf, errlen,
+			      "FDT version %u: a KHO FDT is version %u or later",
+			      fdt_version(&hdr), FDT_MIN_VERSION);
+		return -KHOFMT_ERR_BADFDT;
+	}
+	total = fdt_totalsize(&hdr);
 	if (total > len) {
 		khofmt_setmsg(errbuf, errlen,
 			      "FDT truncated: header totalsize %zu, only %zu bytes present",
