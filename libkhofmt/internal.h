@@ -52,6 +52,7 @@ struct khofmt_fdt {
 	uint64_t map;
 	struct khofmt_subnode *sub;
 	size_t nsub;
+	char abi_reason[ERRMSG_LEN];	/* how the generation was chosen */
 };
 
 /* ---- set of page addresses (cycle / shared-node detection) ---- */
@@ -97,6 +98,8 @@ struct tracker_ops {
 };
 
 extern const struct tracker_ops khofmt_radix_ops;
+extern const struct tracker_ops khofmt_chunk_ops;	/* tracker_chunk.c */
+extern const struct tracker_ops khofmt_rfc_ops;	/* tracker_rfc.c */
 
 struct khofmt_handover {
 	struct khofmt_fdt *fdt;
@@ -106,7 +109,26 @@ struct khofmt_handover {
 	const struct tracker_ops *ops;
 	uint64_t root;		/* tracker root (radix) / first chunk */
 	char errmsg[ERRMSG_LEN];
+	struct khofmt_variant_info variant;	/* gen.c */
+	char variant_reason[ERRMSG_LEN];
+	char conflict_msg[ERRMSG_LEN];	/* variant.conflict: the detail */
+	void *tdata;		/* tracker-private state (RFC: its ranges) */
+	void (*tdata_free)(void *tdata);
 };
+
+/*
+ * kho-v1: choose E1a/E1b (kho-abi.md 4.2.5) from the caller's variant,
+ * the producer release or the chunk list itself; fills h->variant.
+ */
+int khofmt_chunk_choose(struct khofmt_handover *h, unsigned variant,
+			const char *producer);
+/* Radix: the depth formula (gen.c); fills h->variant, may set geom.depth. */
+int khofmt_radix_choose(struct khofmt_handover *h, unsigned depth,
+			unsigned variant);
+/* Levels of the first kho-v2 commit's radix tree (ORDER0_BIT formula). */
+unsigned khofmt_geom_early_depth(const struct khofmt_geom *g);
+/* RFC: collect the `mem` ranges of the FDT into h->tdata. */
+int khofmt_rfc_load(struct khofmt_handover *h);
 
 #define H_ERR(h, code, ...) \
 	(khofmt_setmsg((h)->errmsg, sizeof((h)->errmsg), __VA_ARGS__), -(code))
