@@ -27,6 +27,7 @@ static void dump_fdt(const struct khofmt_fdt *fdt)
 	out_obj_begin("fdt");
 	out_str("compatible", khofmt_fdt_compatible(fdt));
 	out_str("abi", khofmt_abi_name(khofmt_fdt_abi(fdt)));
+	out_str("abi_reason", khofmt_fdt_abi_reason(fdt));
 	out_u64("totalsize", len);
 	out_bool("truncated", flags & KHOFMT_FDT_TRUNCATED);
 	out_bool("trailing", flags & KHOFMT_FDT_TRAILING);
@@ -64,12 +65,14 @@ static int dump_tracker(const struct input_opts *o, struct input *in)
 	return 0;
 }
 
-static void dump_subnode(struct khofmt_source *src,
+static void dump_subnode(struct khofmt_source *src, struct khofmt_handover *h,
 			 const struct khofmt_subnode *sn)
 {
 	unsigned char head[HEAD_BYTES];
 	size_t n = HEAD_BYTES;
 	const char *why = NULL;
+	uint64_t blen = 0;
+	int bl = h ? khofmt_handover_blob_size(h, sn, &blen) : 0;
 
 	out_obj_begin(NULL);
 	out_str("name", sn->name);
@@ -82,7 +85,14 @@ static void dump_subnode(struct khofmt_source *src,
 	else
 		out_null("blob_size", sn->bad_size ? "(wrong size)" : "(absent)");
 
-	if (sn->has_size && sn->size < n)
+	/* blob-size (v3+) or, for kho-v1, the sub-FDT's own totalsize */
+	if (bl > 0)
+		out_size("blob_len", blen);
+	else
+		out_null("blob_len", bl < 0 ? "(unreadable)" : "(unknown)");
+	if (bl > 0 && blen < n)
+		n = (size_t)blen;
+	else if (!h && sn->has_size && sn->size < n)
 		n = (size_t)sn->size;
 	if (!sn->has_pa)
 		why = "(no blob address)";
@@ -144,7 +154,7 @@ int cmd_dump(int argc, char **argv)
 	out_array_begin("subnodes");
 	n = khofmt_fdt_nsubnodes(in.fdt);
 	for (i = 0; i < n; i++)
-		dump_subnode(in.src, khofmt_fdt_subnode(in.fdt, i));
+		dump_subnode(in.src, in.h, khofmt_fdt_subnode(in.fdt, i));
 	out_array_end();
 	w = out_doc_end();
 	input_close(&in);

@@ -96,6 +96,25 @@ int khofmt_producer_parse(const char *s, unsigned *major, unsigned *minor,
 	return 0;
 }
 
+enum khofmt_variant khofmt_producer_variant(enum khofmt_abi abi,
+					    const char *producer)
+{
+	unsigned ma, mi;
+	int pa;
+
+	if (abi != KHOFMT_ABI_V1 ||
+	    khofmt_producer_parse(producer, &ma, &mi, &pa))
+		return KHOFMT_VARIANT_NONE;
+	if (ma * 1000 + mi < 6016)
+		return KHOFMT_VARIANT_NONE;
+	if (ma * 1000 + mi == 6016)
+		return KHOFMT_VARIANT_E1A;
+	if (ma * 1000 + mi == 6017)
+		return pa < 0 ? KHOFMT_VARIANT_NONE :
+		       pa >= 9 ? KHOFMT_VARIANT_E1B : KHOFMT_VARIANT_E1A;
+	return KHOFMT_VARIANT_E1B;
+}
+
 const struct khofmt_variant_info *
 khofmt_handover_variant(const struct khofmt_handover *h)
 {

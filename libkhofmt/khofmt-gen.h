@@ -90,6 +90,16 @@ KHOFMT_API int khofmt_producer_parse(const char *s, unsigned *major,
 				     unsigned *minor, int *patch);
 
 /*
+ * The variant a producer release wrote for @abi: for kho-v1, E1a up to
+ * 6.16 and 6.17.0..8, E1b from 6.17.9 (the exact stable release is
+ * unverified, kho-abi.md Open question 1) and 6.18 on. KHOFMT_VARIANT_NONE
+ * when the release does not tell (NULL, "6.17" without a patch level, not
+ * a release) or @abi has one form.
+ */
+KHOFMT_API enum khofmt_variant khofmt_producer_variant(enum khofmt_abi abi,
+						       const char *producer);
+
+/*
  * How khofmt_fdt_open() chose the generation (one line), e.g.
  * "compatible \"kho-v1\", no preserved-memory-map, `mem` at /ftrace: RFC".
  */

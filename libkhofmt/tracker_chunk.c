@@ -896,44 +896,37 @@ static int gather(struct khofmt_handover *h, struct evidence *ev)
 	return r < 0 ? r : 0;
 }
 
-/* Producer release -> variant: 0 when the release does not tell. */
+/* Producer release -> variant (khofmt_producer_variant) and why. */
 static int from_producer(struct khofmt_handover *h, const char *producer,
 			 enum khofmt_variant *v, char *why, size_t whylen)
 {
-	unsigned ma, mi, ver;
+	unsigned ma, mi;
 	int pa;
 
 	*v = KHOFMT_VARIANT_NONE;
 	if (!producer)
 		return 0;
 	if (khofmt_producer_parse(producer, &ma, &mi, &pa))
-		return H_ERR(h, KHOFMT_ERR_INVAL, "producer \"%s\" is not a release number",
-			     producer);
-	ver = ma * 1000 + mi;
-	if (ver < 6016) {
+		return H_ERR(h, KHOFMT_ERR_INVAL,
+			     "producer \"%s\" is not a release number", producer);
+	if (ma * 1000 + mi < 6016)
 		return H_ERR(h, KHOFMT_ERR_INVAL,
 			     "producer %s: the kho-v1 chunk list first shipped in 6.16 (earlier kho-v1 is the RFC form)",
 			     producer);
-	} else if (ver == 6016) {
-		*v = KHOFMT_VARIANT_E1A;
-		khofmt_setmsg(why, whylen, "producer %s: 6.16 wrote 512-byte bitmaps",
-			      producer);
-	} else if (ver == 6017 && pa < 0) {
+	*v = khofmt_producer_variant(KHOFMT_ABI_V1, producer);
+	if (*v == KHOFMT_VARIANT_NONE)
 		khofmt_setmsg(why, whylen,
 			      "producer %s: 6.17.y switched to page-sized bitmaps in a stable update (about 6.17.9); give the patch level",
 			      producer);
-	} else if (ver == 6017) {
-		/* kho-abi.md Open question 1: 6.17.9 taken as the switch. */
-		*v = pa >= 9 ? KHOFMT_VARIANT_E1B : KHOFMT_VARIANT_E1A;
+	else if (ma * 1000 + mi == 6017)
 		khofmt_setmsg(why, whylen,
-			      "producer %s: %s (page-sized bitmaps from about 6.17.9, the exact stable release is unverified)",
-			      producer, pa >= 9 ? "after" : "before");
-	} else {
-		*v = KHOFMT_VARIANT_E1B;
-		khofmt_setmsg(why, whylen, "producer %s: page-sized bitmaps since 6.18%s",
-			      producer, ver >= 7001 ?
+			      "producer %s: %s bitmaps (page-sized from about 6.17.9; the exact stable release is unverified)",
+			      producer, *v == KHOFMT_VARIANT_E1A ? "512-byte" : "page-sized");
+	else
+		khofmt_setmsg(why, whylen, "producer %s: %s bitmaps%s", producer,
+			      *v == KHOFMT_VARIANT_E1A ? "512-byte" : "page-sized",
+			      ma * 1000 + mi >= 7001 ?
 			      " (note: 7.1+ kernels write kho-v3/v4, not kho-v1)" : "");
-	}
 	return 0;
 }
 
