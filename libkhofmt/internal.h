@@ -8,6 +8,7 @@
 
 #include <endian.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "khofmt.h"
@@ -68,7 +69,30 @@ void pageset_free(struct pageset *s);
 /* 1 if added, 0 if already present, negative error. */
 int pageset_add(struct pageset *s, uint64_t pa);
 
+/*
+ * Array @v of @size-byte elements with capacity *cap, grown (doubling) to
+ * hold @need: the array to use, or NULL when out of memory (then @v and
+ * *cap are unchanged).
+ */
+static inline void *khofmt_grow(void *v, size_t *cap, size_t need, size_t size)
+{
+	size_t nc = *cap ? *cap : 64;
+
+	if (need <= *cap)
+		return v;
+	while (nc < need)
+		nc *= 2;
+	v = realloc(v, nc * size);
+	if (v)
+		*cap = nc;
+	return v;
+}
+
 /* ---- tracker generations ---- */
+
+/* Count @n entries of @order spanning [lo, end) into @st (walk.c). */
+void khofmt_stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
+		      unsigned page_shift, uint64_t lo, uint64_t end);
 
 /*
  * A stream of preserved runs of one order, in ascending address order:

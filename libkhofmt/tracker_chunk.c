@@ -337,15 +337,11 @@ struct spans {
 
 static int spans_push(struct spans *s, const struct span *x)
 {
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 64;
-		struct span *nv = realloc(s->v, nc * sizeof(*nv));
+	struct span *v = khofmt_grow(s->v, &s->cap, s->n + 1, sizeof(*v));
 
-		if (!nv)
-			return -KHOFMT_ERR_NOMEM;
-		s->v = nv;
-		s->cap = nc;
-	}
+	if (!v)
+		return -KHOFMT_ERR_NOMEM;
+	s->v = v;
 	s->v[s->n++] = *x;
 	return 0;
 }
@@ -456,25 +452,6 @@ static int chunk_walk_folios(struct khofmt_handover *h,
 
 /* ---- stats ---- */
 
-static void stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
-		      unsigned ps, uint64_t lo, uint64_t end)
-{
-	if (!n)
-		return;
-	if (!st->folios || order < st->min_order)
-		st->min_order = order;
-	if (!st->folios || order > st->max_order)
-		st->max_order = order;
-	if (!st->folios || lo < st->lowest)
-		st->lowest = lo;
-	if (!st->folios || end > st->highest_end)
-		st->highest_end = end;
-	st->folios += n;
-	st->per_order[order] += n;
-	st->pages += n << order;
-	st->bytes += n << (order + ps);
-}
-
 static int stats_chunk(struct cwalk *w, uint64_t pa, unsigned order,
 		       unsigned n)
 {
@@ -517,7 +494,7 @@ static int stats_elm(struct cwalk *w, const struct celm *e)
 	if (!n)
 		st->empty_leaves++;
 	else
-		stats_add(st, n, e->order, w->ps,
+		khofmt_stats_add(st, n, e->order, w->ps,
 			  e->phys_start + (first << shift),
 			  e->phys_start + ((last + 1) << shift));
 	return 0;
@@ -596,18 +573,14 @@ struct order_stream {
 static int collect_elm(struct cwalk *w, const struct celm *e)
 {
 	struct order_stream *s = w->arg;
+	struct selm *v;
 
 	if (e->order != s->order)
 		return 0;
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 64;
-		struct selm *nv = realloc(s->elms, nc * sizeof(*nv));
-
-		if (!nv)
-			return -KHOFMT_ERR_NOMEM;
-		s->elms = nv;
-		s->cap = nc;
-	}
+	v = khofmt_grow(s->elms, &s->cap, s->n + 1, sizeof(*v));
+	if (!v)
+		return -KHOFMT_ERR_NOMEM;
+	s->elms = v;
 	s->elms[s->n].phys_start = e->phys_start;
 	s->elms[s->n].bitmap = e->bitmap;
 	s->elms[s->n].nbits = e->nbits;
@@ -827,16 +800,13 @@ static int evidence_elm(struct cwalk *w, const struct celm *e)
 			ev->unaligned_pa = e->bitmap;
 		}
 	} else {
-		ev->aligned++;
-		if (ev->napa == ev->capa) {
-			size_t nc = ev->capa ? ev->capa * 2 : 64;
-			uint64_t *nv = realloc(ev->apa, nc * sizeof(*nv));
+		uint64_t *v = khofmt_grow(ev->apa, &ev->capa, ev->napa + 1,
+					  sizeof(*v));
 
-			if (!nv)
-				return -KHOFMT_ERR_NOMEM;
-			ev->apa = nv;
-			ev->capa = nc;
-		}
+		ev->aligned++;
+		if (!v)
+			return -KHOFMT_ERR_NOMEM;
+		ev->apa = v;
 		ev->apa[ev->napa++] = e->bitmap;
 	}
 	if (e->phys_start % e1b_span && !ev->offspan) {

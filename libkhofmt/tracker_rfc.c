@@ -55,15 +55,11 @@ static void rfc_free(void *p)
 
 static int rfc_push(struct rfc *r, const struct rfc_range *x)
 {
-	if (r->n == r->cap) {
-		size_t nc = r->cap ? r->cap * 2 : 64;
-		struct rfc_range *nv = realloc(r->v, nc * sizeof(*nv));
+	struct rfc_range *v = khofmt_grow(r->v, &r->cap, r->n + 1, sizeof(*v));
 
-		if (!nv)
-			return -KHOFMT_ERR_NOMEM;
-		r->v = nv;
-		r->cap = nc;
-	}
+	if (!v)
+		return -KHOFMT_ERR_NOMEM;
+	r->v = v;
 	r->v[r->n++] = *x;
 	return 0;
 }
@@ -268,21 +264,9 @@ struct stats_arg {
 static int stats_block(void *arg, uint64_t phys, unsigned order)
 {
 	struct stats_arg *a = arg;
-	struct khofmt_stats *st = a->st;
-	uint64_t end = phys + (UINT64_C(1) << (a->ps + order));
 
-	if (!st->folios || order < st->min_order)
-		st->min_order = order;
-	if (!st->folios || order > st->max_order)
-		st->max_order = order;
-	if (!st->folios || phys < st->lowest)
-		st->lowest = phys;
-	if (!st->folios || end > st->highest_end)
-		st->highest_end = end;
-	st->folios++;
-	st->per_order[order]++;
-	st->pages += UINT64_C(1) << order;
-	st->bytes += UINT64_C(1) << (order + a->ps);
+	khofmt_stats_add(a->st, 1, order, a->ps, phys,
+			 phys + (UINT64_C(1) << (a->ps + order)));
 	return 0;
 }
 
