@@ -107,9 +107,10 @@ int khofmt_enc_chunk_build(struct khofmt_enc *e, uint64_t *map)
 	qsort(e->ents, e->nents, sizeof(*e->ents), ent_cmp);
 	for (i = 0; i < e->nents; i++) {
 		const struct enc_ent *x = &e->ents[i];
-		uint64_t unit = b.P << x->order;
-		uint64_t span = b.bm_bytes * 8 * unit;
-		uint64_t start = x->phys - x->phys % span, bit;
+		unsigned shift = ps + x->order;
+		/* bm_bytes * 8 bits of P << order: may pass 2^64 */
+		unsigned span_log2 = 63 - __builtin_clzll(b.bm_bytes * 8) + shift;
+		uint64_t start = x->phys - low_bits(x->phys, span_log2), bit;
 		unsigned char *w;
 
 		if (!have || x->order != cur_order || start != cur_start) {
@@ -120,7 +121,7 @@ int khofmt_enc_chunk_build(struct khofmt_enc *e, uint64_t *map)
 			cur_order = x->order;
 			cur_start = start;
 		}
-		bit = (x->phys - start) / unit;
+		bit = (x->phys - start) >> shift;
 		w = enc_meta_ptr(e, bitmap) + bit / 8;
 		*w |= (unsigned char)(1u << (bit % 8));
 	}

@@ -38,6 +38,12 @@ static inline void st_le64(void *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* x mod 2^shift, for any shift (spans of high orders pass 2^64). */
+static inline uint64_t low_bits(uint64_t x, unsigned shift)
+{
+	return shift >= 64 ? x : x & ((UINT64_C(1) << shift) - 1);
+}
+
 void khofmt_setmsg(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

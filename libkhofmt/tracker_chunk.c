@@ -59,7 +59,7 @@ struct cwalk {
 	bool quiet;			/* probe: no reports, skip what is bad */
 	const struct cmode *mode;
 	void *arg;
-	unsigned ps;
+	unsigned ps, bits_log2;
 	uint64_t P, cap, bits, bm_bytes, limit;
 	unsigned char *chunk;		/* P bytes */
 	unsigned char *bm;		/* bm_bytes */
@@ -111,6 +111,7 @@ static int cwalk_init(struct cwalk *w, struct khofmt_handover *h,
 	w->cap = (w->P - 16) / 16;
 	w->bm_bytes = h->variant.bitmap_bytes ? h->variant.bitmap_bytes : w->P;
 	w->bits = w->bm_bytes * 8;
+	w->bits_log2 = 63 - __builtin_clzll(w->bits);
 	/* Distinct chunk pages cannot outnumber the pages of the source. */
 	w->limit = source_bytes(h->src) / w->P + 1;
 	w->chunk = malloc(w->P);
@@ -141,7 +142,8 @@ static int do_elm(struct cwalk *w, uint64_t cpa, unsigned idx, unsigned order,
 		  const unsigned char *raw)
 {
 	const uint64_t top = UINT64_C(1) << h_phys_bits(w);
-	uint64_t unit = w->P << order, span = w->bits * unit;
+	uint64_t unit = w->P << order;
+	unsigned span_log2 = w->bits_log2 + w->ps + order;	/* may pass 64 */
 	struct celm e = {
 		.chunk_pa = cpa, .idx = idx, .order = order,
 		.phys_start = ld_le64(raw), .bitmap = ld_le64(raw + 8),
@@ -173,15 +175,14 @@ static int do_elm(struct cwalk *w, uint64_t cpa, unsigned idx, unsigned order,
 			   (unsigned long long)w->bm_bytes);
 	}
 	/* MAP-4: the producer puts phys_start on a bitmap-span boundary. */
-	if (e.phys_start % span) {
+	if (low_bits(e.phys_start, span_log2)) {
 		r = rep(w, KHOFMT_ERR_STRUCT, 1, cpa, idx, e.phys_start,
-			"chunk 0x%llx element %u: phys_start 0x%llx is not a multiple of the bitmap span 0x%llx (order %u)",
+			"chunk 0x%llx element %u: phys_start 0x%llx is not a multiple of the bitmap span 2^%u (order %u)",
 			(unsigned long long)cpa, idx,
-			(unsigned long long)e.phys_start,
-			(unsigned long long)span, order);
+			(unsigned long long)e.phys_start, span_log2, order);
 		if (r)
 			return r;
-		if (e.phys_start % unit)
+		if (low_bits(e.phys_start, w->ps + order))
 			return 0;	/* entries would not be aligned: skip */
 	}
 	if (e.phys_start >= top) {
@@ -787,7 +788,8 @@ struct evidence {
 static int evidence_elm(struct cwalk *w, const struct celm *e)
 {
 	struct evidence *ev = w->arg;
-	uint64_t e1b_span = (ev->P * 8) * (ev->P << e->order);
+	unsigned ps = 63 - __builtin_clzll(ev->P);
+	unsigned e1b_log2 = 2 * ps + 3 + e->order;	/* P*8 bits of P << o */
 	int r;
 
 	ev->bitmaps++;
@@ -809,7 +811,7 @@ static int evidence_elm(struct cwalk *w, const struct celm *e)
 		ev->apa = v;
 		ev->apa[ev->napa++] = e->bitmap;
 	}
-	if (e->phys_start % e1b_span && !ev->offspan) {
+	if (low_bits(e->phys_start, e1b_log2) && !ev->offspan) {
 		ev->offspan = true;
 		ev->offspan_start = e->phys_start;
 		ev->offspan_order = e->order;

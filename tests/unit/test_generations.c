@@ -45,6 +45,8 @@ static void random_set(unsigned ps, size_t nslots, size_t pick,
 	for (i = 0; i < 3; i++)
 		if (rnd_below(&seed, 2))
 			fv_push(out, (U64(1) << 40) + i * (U64(2) << (ps + 18)), 18);
+	/* the top half of 2^52: a bitmap span beyond 2^64 for kho-v1 */
+	fv_push(out, U64(1) << 51, 51 - ps);
 }
 
 struct enc_case {
