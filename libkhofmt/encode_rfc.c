@@ -55,7 +55,8 @@ int khofmt_enc_rfc_build(struct khofmt_enc *e, uint64_t *fdt_pa)
 	r = r ? r : fdt_begin_node(buf, "kho-tools");
 	r = r ? r : fdt_property_string(buf, "compatible", "kho-tools-synth-v1");
 	r = r ? r : fdt_begin_node(buf, "folios");
-	r = r ? r : fdt_property(buf, "mem", mem, (int)(e->nents * 16));
+	r = r ? r : fdt_property(buf, "mem", mem ? (void *)mem : (void *)buf,
+				 (int)(e->nents * 16));
 	r = r ? r : fdt_end_node(buf);
 	r = r ? r : fdt_end_node(buf);
 	for (i = 0; !r && i < e->nnodes; i++) {

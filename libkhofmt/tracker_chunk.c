@@ -380,7 +380,8 @@ static int check_overlaps(struct khofmt_handover *h,
 	size_t i;
 	int r;
 
-	qsort(s->v, s->n, sizeof(*s->v), span_cmp);
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), span_cmp);
 	for (i = 1; i < s->n; i++) {
 		const struct span *a = &s->v[i - 1], *b = &s->v[i];
 
@@ -745,7 +746,8 @@ static int chunk_stream_open(struct khofmt_handover *h, unsigned order,
 		chunk_stream_close(s);
 		return r;
 	}
-	qsort(s->elms, s->n, sizeof(*s->elms), selm_cmp);
+	if (s->n)
+		qsort(s->elms, s->n, sizeof(*s->elms), selm_cmp);
 	s->act = calloc(s->n ? s->n : 1, sizeof(*s->act));
 	if (!s->act) {
 		chunk_stream_close(s);
