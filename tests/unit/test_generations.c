@@ -841,6 +841,100 @@ static void test_producer(void)
 	is_int(khofmt_abi_parse("kho-v9"), KHOFMT_ABI_UNKNOWN, "abi_parse kho-v9");
 }
 
+/* ---- random chunk pages: every walk ends, no crash (sanitizers) ---- */
+
+static int count_range_cb(void *arg, uint64_t start, uint64_t size)
+{
+	uint64_t *last = arg;
+
+	(void)size;
+	if (start < *last)
+		*last = UINT64_MAX;	/* out of order: poison */
+	else if (*last != UINT64_MAX)
+		*last = start;
+	return 0;
+}
+
+static void test_random_chunks(void)
+{
+	struct khofmt_walk_opts wo = { .sz = sizeof(wo), .problem = prob_cb };
+	unsigned iter, bad = 0, unsorted = 0, mismatch = 0, i;
+	uint64_t entries = 0, problems = 0;
+
+	for (iter = 0; iter < 300; iter++) {
+		struct probs pr = { .n = 0 };
+		struct khofmt_handover *ho;
+		struct khofmt_stats st;
+		struct fvec got = { 0 };
+		struct hand h;
+		uint64_t last = 0;
+		int rc;
+
+		hand_init(&h, CH_BASE + 4096 * rnd_below(&seed, 3));
+		for (i = 0; i < 3 * 4096; i += 8) {
+			uint64_t v = splitmix64(&seed);
+
+			/* plausible pointers half of the time */
+			switch (rnd_below(&seed, 6)) {
+			case 0: v = CH_BASE + 4096 * rnd_below(&seed, 4); break;
+			case 1: v = BM_BASE + 512 * rnd_below(&seed, 40); break;
+			case 2: v = rnd_below(&seed, 300); break;
+			case 3: v = U64(0x100000000) + (rnd_below(&seed, 64) << 24); break;
+			default: break;
+			}
+			le64_store(h.chunks + i, v);
+		}
+		/* mostly plausible headers: small orders, counts near 255 */
+		for (i = 0; i < 3; i++)
+			if (rnd_below(&seed, 4))
+				chunk_hdr(&h, i, le64_load(h.chunks + 4096 * i),
+					  (uint32_t)rnd_below(&seed, 13),
+					  (uint32_t)rnd_below(&seed, 300));
+		for (i = 0; i < 16 * 4096; i++)
+			h.bms[i] = (unsigned char)splitmix64(&seed);
+		ho = hand_open(&h, rnd_below(&seed, 2) ? "6.16" : NULL);
+		if (!ho) {
+			bad++;
+			hand_free(&h);
+			continue;
+		}
+		wo.problem_arg = &pr;
+		rc = khofmt_walk_folios(ho, &wo, collect_folio_cb, &got);
+		bad += rc < 0;
+		entries += got.n;
+		problems += pr.n;
+		rc = khofmt_stats(ho, &wo, &st);
+		bad += rc < 0;
+		rc = khofmt_walk_ranges(ho, &wo, count_range_cb, &last);
+		bad += rc < 0;
+		unsorted += last == UINT64_MAX;
+		{
+			struct rvec gr = { 0 }, wr;
+
+			/* ranges = the decoded entries, coalesced independently */
+			rc = khofmt_walk_ranges(ho, &wo, collect_range_cb, &gr);
+			fv_sort_unique(&got);
+			ref_coalesce(&got, 12, &wr);
+			if (rc || !rv_equal_diag(&gr, &wr))
+				mismatch++;
+			rv_free(&gr);
+			rv_free(&wr);
+		}
+		rc = khofmt_walk_ranges(ho, NULL, count_range_cb, &last);
+		rc = khofmt_walk_nodes(ho, NULL, collect_folio_cb, &got);
+		fv_free(&got);
+		khofmt_handover_free(ho);
+		hand_free(&h);
+	}
+	diag("random chunk lists: %" PRIu64 " entries decoded, %" PRIu64
+	     " problems reported", entries, problems);
+	ok(entries > 0 && problems > 0, "random chunk lists exercise both decoding and reporting");
+	is(bad, 0, "300 random chunk lists: every walk with a problem callback completes");
+	is(unsorted, 0, "... and ranges always come in ascending order");
+	is(mismatch, 0, "... equal to the decoded entries coalesced independently "
+	   "(out-of-order and overlapping elements included)");
+}
+
 int main(void)
 {
 	test_producer();
@@ -850,5 +944,6 @@ int main(void)
 	test_rfc();
 	test_early_depth();
 	test_subnodes();
+	test_random_chunks();
 	return done_testing();
 }
