@@ -23,13 +23,23 @@
 #include "khofmt.h"
 #include "out.h"
 
+/* A capture bundle's files (khoctl capture, --capture DIR). */
+#define CAPTURE_SCHEMA "khoctl-capture"
+#define CAPTURE_MANIFEST "manifest.json"
+#define CAPTURE_FDT "fdt.dtb"
+#define CAPTURE_MEM "memory.elf"
+#define CAPTURE_BLOBS "blobs"
+#define CAPTURE_IOMEM "iomem"
+
 /* Largest root FDT or blob file khoctl reads (a root FDT is one page). */
 #define INPUT_MAX_FILE (16u << 20)
 
 enum input_kind {
 	INPUT_NONE = 0,
-	INPUT_FILES, /* --fdt FILE [--mem FILE[@BASE]] */
-	/* to come: INPUT_LIVE, INPUT_INCOMING, INPUT_CAPTURE */
+	INPUT_FILES,    /* --fdt FILE [--mem FILE[@BASE]] */
+	INPUT_LIVE,     /* --live: debugfs kho/out + /proc/kcore + /proc/iomem */
+	INPUT_INCOMING, /* --incoming: debugfs kho/in + /proc/kcore */
+	INPUT_CAPTURE,  /* --capture DIR: a `khoctl capture` bundle */
 };
 
 /* What a command needs; set in input_opts.need before parsing. */
@@ -42,6 +52,9 @@ struct input_opts {
 	const char *mem_path;  /* ELF core, or raw image when mem_raw */
 	bool mem_raw;
 	uint64_t mem_base;     /* raw image: physical address of byte 0 */
+	const char *capture_dir; /* --capture DIR */
+	const char *sysroot;   /* --sysroot DIR: live paths below DIR ("" = /) */
+	bool page_shift_set;   /* --page-shift given */
 	unsigned page_shift;   /* producer PAGE_SHIFT: 12, 14 or 16 */
 	enum khofmt_abi abi;   /* --abi: 0 = from the compatible string */
 	const char *producer;  /* --producer RELEASE, NULL = unknown */
@@ -55,6 +68,23 @@ struct input {
 	struct khofmt_source *src;    /* NULL when no memory source was given */
 	struct khofmt_handover *h;    /* NULL until input_open_handover() */
 	const char *name;             /* for messages: the FDT file */
+	char *name_buf;               /* owned storage behind @name */
+
+	/* What live, incoming and capture inputs know besides FDT + memory. */
+	char *blob_dir;               /* files named after subnodes, or NULL */
+	struct khofmt_range *scratch; /* scratch areas (live, capture) */
+	size_t nscratch;
+	bool has_scratch;
+	struct khofmt_range *ram;     /* System RAM (/proc/iomem) */
+	size_t nram;
+	bool has_ram;
+	char *iomem;                  /* raw /proc/iomem text, or NULL */
+	size_t iomem_len;
+	char release[80];             /* kernel release, "" if unknown */
+	uint64_t fdt_pa;              /* where the root FDT page is, if known */
+	bool has_fdt_pa;
+	int recovered;                /* KHOFMT_RECOVER_* when the FDT was */
+	unsigned page_shift;          /* effective page shift */
 };
 
 extern const struct argp input_argp;
@@ -71,6 +101,17 @@ int input_open(const struct input_opts *o, struct input *in);
 /* Tie FDT and memory source together (needs a memory source). */
 int input_open_handover(const struct input_opts *o, struct input *in);
 void input_close(struct input *in);
+
+/*
+ * The bytes of subnode @sn's blob: from the memory source when it covers
+ * them, else from the blob file of a live/incoming/capture input. 0 and a
+ * malloc'd buffer, or -1 when neither has them (@why says which).
+ */
+int input_blob(struct input *in, const struct khofmt_subnode *sn,
+	       void **buf, size_t *len, const char **why);
+
+/* "DIR/NAME" in a new string (exits on out of memory like argp does). */
+char *input_path(const char *dir, const char *name);
 
 /* Read a whole file ("-" = stdin) of at most @max bytes; prints errors. */
 int input_read_file(const char *path, size_t max, void **buf, size_t *len);

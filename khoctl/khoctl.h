@@ -29,6 +29,10 @@ int cmd_dump(int argc, char **argv);
 int cmd_ranges(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /*
  * The tracker summary object shared by `stat` (its whole document) and

@@ -173,4 +173,17 @@ int khofmt_report(struct khofmt_handover *h,
 		  uint64_t value, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 
+/*
+ * khofmt_walk_ranges() that also tells @ovl about every run of one order
+ * overlapping memory already covered by runs of other orders: the
+ * overlapping part [start, start+size), the run's order and the start of
+ * the coalesced range it falls into. Non-zero from @ovl stops.
+ */
+typedef int (*overlap_cb)(void *arg, uint64_t start, uint64_t size,
+			  unsigned order, uint64_t range_start);
+int walk_ranges_overlap(struct khofmt_handover *h,
+			const struct khofmt_walk_opts *opts,
+			khofmt_range_cb cb, void *arg,
+			overlap_cb ovl, void *ovl_arg);
+
 #endif /* KHOFMT_INTERNAL_H */

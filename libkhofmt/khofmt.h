@@ -402,6 +402,8 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
  */
 /* KHOFMT-AREA-HEADERS-BEGIN */
 #include "khofmt-gen.h"
+#include "khofmt-live.h"
+#include "khofmt-verify.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */

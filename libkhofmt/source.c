@@ -53,6 +53,7 @@ int khofmt_src_alloc(enum khofmt_source_kind kind, const char *path,
 	if (!src)
 		return -KHOFMT_ERR_NOMEM;
 	src->kind = kind;
+	src->fd = -1;
 	if (path) {
 		src->path = strdup(path);
 		if (!src->path) {
@@ -256,6 +257,35 @@ static const struct khofmt_range *range_lookup(const struct khofmt_source *src,
 	return pa - r->start < r->size ? r : NULL;
 }
 
+/* Copy @n bytes at offset @off of segment @s (mapped, in memory or pread). */
+static int seg_copy(struct khofmt_source *src, const struct khofmt_seg *s,
+		    uint64_t off, unsigned char *out, uint64_t n)
+{
+	if (s->data) {
+		memcpy(out, s->data + off, (size_t)n);
+		return 0;
+	}
+	while (n) {
+		ssize_t r = pread(src->fd, out, (size_t)n, (off_t)(s->off + off));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return khofmt_src_err(src, -KHOFMT_ERR_IO,
+					      "cannot read %s at file offset 0x%" PRIx64
+					      " (physical 0x%" PRIx64 "): %s",
+					      khofmt_src_name(src), s->off + off,
+					      s->start + off, strerror(errno));
+		}
+		out += r;
+		off += (uint64_t)r;
+		n -= (uint64_t)r;
+	}
+	return 0;
+}
+
 KHOFMT_API int khofmt_source_read(struct khofmt_source *src, uint64_t pa,
 				  void *buf, size_t len)
 {
@@ -283,9 +313,8 @@ KHOFMT_API int khofmt_source_read(struct khofmt_source *src, uint64_t pa,
 		s = &src->segs[i];
 		off = pa - s->start;
 		if (len <= s->size - off) {
-			memcpy(out, s->data + off, len);
 			src->last = i;
-			return 0;
+			return seg_copy(src, s, off, out, len);
 		}
 	}
 
@@ -309,7 +338,8 @@ KHOFMT_API int khofmt_source_read(struct khofmt_source *src, uint64_t pa,
 		n = s->size - off;
 		if (n > end - pa)
 			n = end - pa;
-		memcpy(out, s->data + off, (size_t)n);
+		if (seg_copy(src, s, off, out, n) < 0)
+			return -KHOFMT_ERR_IO;
 		out += n;
 		pa += n;
 		if (pa < end)
@@ -328,7 +358,7 @@ KHOFMT_API const void *khofmt_source_ptr(struct khofmt_source *src,
 	if (!src || !seg_lookup(src, pa, &i))
 		return NULL;
 	s = &src->segs[i];
-	if ((uint64_t)len > s->size - (pa - s->start))
+	if (!s->data || (uint64_t)len > s->size - (pa - s->start))
 		return NULL;
 	src->last = i;
 	return s->data + (pa - s->start);
@@ -572,6 +602,8 @@ KHOFMT_API void khofmt_source_free(struct khofmt_source *src)
 			free(src->segs[i].data);
 	if (src->map)
 		munmap(src->map, src->map_len);
+	if (src->fd >= 0)
+		close(src->fd);
 	free(src->segs);
 	free(src->ranges);
 	free(src->path);

@@ -32,12 +32,60 @@ static int elf_err(struct khofmt_source *src, const char *what)
 			      khofmt_src_name(src), what, elf_errmsg(-1));
 }
 
-/* Collect the PT_LOADs of @elf as segments pointing into the mapping. */
-static int elf_load_segs(struct khofmt_source *src, Elf *elf, size_t phnum)
+/*
+ * kcore direct-map filter (khofmt-live.h): the p_vaddr - p_paddr delta
+ * carried by the most bytes of segments with a real, non-zero p_paddr.
+ * false when there is none.
+ */
+static bool elf_directmap_delta(Elf *elf, size_t phnum, int cls,
+				uint64_t *delta)
 {
+	uint64_t none = cls == ELFCLASS32 ? UINT32_MAX : UINT64_MAX;
+	uint64_t best = 0, best_bytes = 0;
+	GElf_Phdr ph, q;
+	size_t i, j;
+	bool found = false;
+
+	/* Quadratic in the program headers: kcore has tens of them. */
+	for (i = 0; i < phnum; i++) {
+		uint64_t d, bytes = 0;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    ph.p_filesz == 0 || ph.p_paddr == none || ph.p_paddr == 0)
+			continue;
+		d = ph.p_vaddr - ph.p_paddr;
+		for (j = 0; j < phnum; j++)
+			if (gelf_getphdr(elf, (int)j, &q) && q.p_type == PT_LOAD &&
+			    q.p_paddr != none && q.p_paddr != 0 &&
+			    q.p_vaddr - q.p_paddr == d)
+				bytes += q.p_filesz;
+		if (!found || bytes > best_bytes) {
+			found = true;
+			best = d;
+			best_bytes = bytes;
+		}
+	}
+	*delta = best;
+	return found;
+}
+
+/* Collect the PT_LOADs of @elf as segments (into the mapping or pread). */
+static int elf_load_segs(struct khofmt_source *src, Elf *elf, size_t phnum,
+			 const void *img, uint64_t file_len, unsigned flags)
+{
+	uint64_t none = gelf_getclass(elf) == ELFCLASS32 ? UINT32_MAX : UINT64_MAX;
+	bool mapped = img && img == src->map;
 	struct khofmt_seg *segs;
+	uint64_t delta = 0;
 	GElf_Phdr ph;
 	size_t i, n = 0;
+
+	if ((flags & KHOFMT_ELF_DIRECTMAP) &&
+	    !elf_directmap_delta(elf, phnum, gelf_getclass(elf), &delta))
+		return khofmt_src_err(src, -KHOFMT_ERR_BADELF,
+				      "%s: no PT_LOAD segment with a physical address "
+				      "(p_paddr): not a kcore of the direct map",
+				      src->path);
 
 	/* First pass counts, so the table is sized by what the file holds. */
 	for (i = 0; i < phnum; i++) {
@@ -66,14 +114,17 @@ static int elf_load_segs(struct khofmt_source *src, Elf *elf, size_t phnum)
 		 */
 		if (ph.p_type != PT_LOAD || ph.p_filesz == 0)
 			continue;
-		if (ph.p_offset > src->map_len ||
-		    ph.p_filesz > src->map_len - ph.p_offset) {
+		if ((flags & KHOFMT_ELF_DIRECTMAP) &&
+		    (ph.p_paddr == none || ph.p_vaddr - ph.p_paddr != delta))
+			continue;
+		if (ph.p_offset > file_len ||
+		    ph.p_filesz > file_len - ph.p_offset) {
 			free(segs);
 			return khofmt_src_err(src, -KHOFMT_ERR_BADELF,
 					      "%s: program header %zu: file bytes [0x%" PRIx64
-					      ", +0x%" PRIx64 ") outside the file (0x%zx bytes)",
+					      ", +0x%" PRIx64 ") outside the file (0x%" PRIx64 " bytes)",
 					      src->path, i, (uint64_t)ph.p_offset,
-					      (uint64_t)ph.p_filesz, src->map_len);
+					      (uint64_t)ph.p_filesz, file_len);
 		}
 		if (ph.p_paddr > UINT64_MAX - ph.p_filesz) {
 			free(segs);
@@ -85,7 +136,9 @@ static int elf_load_segs(struct khofmt_source *src, Elf *elf, size_t phnum)
 		}
 		segs[n].start = ph.p_paddr;
 		segs[n].size = ph.p_filesz;
-		segs[n].data = (unsigned char *)src->map + ph.p_offset;
+		segs[n].off = ph.p_offset;
+		segs[n].data = mapped ? (unsigned char *)src->map + ph.p_offset
+				      : NULL;
 		n++;
 	}
 
@@ -116,14 +169,15 @@ static int elf_phnum(struct khofmt_source *src, Elf *elf,
 	return 0;
 }
 
-static int elf_parse(struct khofmt_source *src)
+int khofmt_src_elf_parse(struct khofmt_source *src, const void *img,
+			 size_t img_len, uint64_t file_len, unsigned flags)
 {
 	GElf_Ehdr eh;
 	size_t phnum = 0, entsz;
 	Elf *elf;
 	int cls, err;
 
-	if (src->map_len == 0)
+	if (img_len == 0)
 		return khofmt_src_err(src, -KHOFMT_ERR_BADELF,
 				      "%s: empty file", src->path);
 	/* libelf refuses to work until told which ELF version we speak. */
@@ -131,7 +185,7 @@ static int elf_parse(struct khofmt_source *src)
 		return khofmt_src_err(src, -KHOFMT_ERR_INTERNAL,
 				      "libelf: %s", elf_errmsg(-1));
 
-	elf = elf_memory(src->map, src->map_len);
+	elf = elf_memory((char *)img, img_len);
 	if (!elf)
 		return elf_err(src, "not readable as ELF");
 	if (elf_kind(elf) != ELF_K_ELF) {
@@ -186,13 +240,13 @@ static int elf_parse(struct khofmt_source *src)
 				     (unsigned)eh.e_phentsize, entsz);
 		goto out;
 	}
-	if (eh.e_phoff > src->map_len ||
-	    phnum > (src->map_len - eh.e_phoff) / entsz) {
+	if (eh.e_phoff > img_len ||
+	    phnum > (img_len - eh.e_phoff) / entsz) {
 		err = khofmt_src_err(src, -KHOFMT_ERR_BADELF,
 				     "%s: %zu program headers at 0x%" PRIx64
 				     " run past the end of the file (0x%zx bytes)",
 				     src->path, phnum, (uint64_t)eh.e_phoff,
-				     src->map_len);
+				     img_len);
 		goto out;
 	}
 	/* gelf_getphdr takes an int index. */
@@ -202,7 +256,7 @@ static int elf_parse(struct khofmt_source *src)
 		goto out;
 	}
 
-	err = elf_load_segs(src, elf, phnum);
+	err = elf_load_segs(src, elf, phnum, img, file_len, flags);
 	if (err == -KHOFMT_ERR_OVERLAP)
 		err = -KHOFMT_ERR_BADELF;	/* detail already names both */
 out:
@@ -228,7 +282,8 @@ KHOFMT_API int khofmt_source_open_elf(const char *path,
 		return err;
 	err = khofmt_src_map(src);
 	if (!err)
-		err = elf_parse(src);
+		err = khofmt_src_elf_parse(src, src->map, src->map_len,
+					   src->map_len, 0);
 	if (err) {
 		khofmt_source_free(src);
 		return err;
@@ -472,6 +527,11 @@ KHOFMT_API int khofmt_source_write_elf(struct khofmt_source *src,
 		return khofmt_src_err(src, -KHOFMT_ERR_INVAL,
 				      "cannot write %s: e_machine %u does not fit 16 bits",
 				      path, machine);
+	/* Payload is copied from segment data: not for pread sources. */
+	if (src->fd >= 0)
+		return khofmt_src_err(src, -KHOFMT_ERR_INVAL,
+				      "cannot write %s: copy %s into an in-memory image first",
+				      path, khofmt_src_name(src));
 	/* It could not be read back: opening wants at least one PT_LOAD. */
 	if (src->nranges == 0)
 		return khofmt_src_err(src, -KHOFMT_ERR_INVAL,

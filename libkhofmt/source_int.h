@@ -17,7 +17,9 @@
 struct khofmt_seg {
 	uint64_t start;
 	uint64_t size;       /* > 0; start + size never wraps */
-	unsigned char *data; /* into the file mapping, or calloc'd (MEM) */
+	unsigned char *data; /* into the file mapping, or calloc'd (MEM);
+			      * NULL: read with pread() at @off from fd */
+	uint64_t off;        /* file offset when data == NULL */
 };
 
 struct khofmt_source {
@@ -46,6 +48,7 @@ struct khofmt_source {
 
 	void *map;                   /* read-only file mapping (ELF, RAW) */
 	size_t map_len;
+	int fd;                      /* pread() backing (kcore), else -1 */
 
 	char errmsg[256];
 };
@@ -75,5 +78,17 @@ int khofmt_src_map(struct khofmt_source *src);
  */
 int khofmt_src_set_segs(struct khofmt_source *src, struct khofmt_seg *segs,
 			size_t n);
+
+/* ELF parsing options (source_elf.c) */
+#define KHOFMT_ELF_DIRECTMAP 0x1u /* keep only the kcore direct map */
+
+/*
+ * Parse ELF headers held in @img (@img_len bytes: the whole file when it
+ * is mapped, or at least the ELF and program headers) of a file of
+ * @file_len bytes. With src->map == @img segments point into it, else
+ * they are read from src->fd.
+ */
+int khofmt_src_elf_parse(struct khofmt_source *src, const void *img,
+			 size_t img_len, uint64_t file_len, unsigned flags);
 
 #endif /* KHOFMT_SOURCE_INT_H */

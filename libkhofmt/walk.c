@@ -82,11 +82,20 @@ int khofmt_walk_nodes(struct khofmt_handover *h,
 struct head {
 	struct order_stream *s;
 	uint64_t start, len;
+	unsigned order;
 };
 
 int khofmt_walk_ranges(struct khofmt_handover *h,
 		       const struct khofmt_walk_opts *opts,
 		       khofmt_range_cb cb, void *arg)
+{
+	return walk_ranges_overlap(h, opts, cb, arg, NULL, NULL);
+}
+
+int walk_ranges_overlap(struct khofmt_handover *h,
+			const struct khofmt_walk_opts *opts,
+			khofmt_range_cb cb, void *arg,
+			overlap_cb ovl, void *ovl_arg)
 {
 	struct head heads[KHOFMT_MAX_ORDERS];
 	unsigned nheads = 0, o, i;
@@ -123,6 +132,7 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 			h->ops->stream_close(hd->s);
 			continue;
 		}
+		hd->order = o;
 		nheads++;
 	}
 
@@ -134,6 +144,14 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 				m = i;
 		if (have && heads[m].start <= ce) {
 			uint64_t e = heads[m].start + heads[m].len;
+
+			if (ovl && heads[m].start < ce) {
+				r = ovl(ovl_arg, heads[m].start,
+					(e < ce ? e : ce) - heads[m].start,
+					heads[m].order, cs);
+				if (r)
+					goto out;
+			}
 
 			if (e > ce)
 				ce = e;

@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="build-essential autoconf automake libtool pkg-config libfdt-dev libelf-dev
-      elfutils device-tree-compiler jq valgrind binutils"
+      elfutils device-tree-compiler jq valgrind binutils bash-completion"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * khoctl diff OLD NEW: compare two KHO states, typically the outgoing
+ * state captured before a kexec and what the next kernel received.
+ *
+ * Each side is one of:
+ *   DIR             a `khoctl capture` bundle (has manifest.json)
+ *   live            the running kernel's outgoing state (--sysroot applies)
+ *   incoming        the state the running kernel received (--sysroot)
+ *   FDT:MEM         a root FDT file and an ELF core (MEM@BASE: raw image)
+ *   FDT             a root FDT file alone (no folio comparison)
+ *
+ * Compared: root compatible and generation; preserved entries per order
+ * (both trackers streamed in address order and merged: memory does not
+ * grow with the number of entries); blobs by name (missing, added, size,
+ * SHA-256). A side whose tracker cannot be decoded (the incoming side
+ * after boot: its tracker pages are reused once the kernel has reserved
+ * the memory) is reported as not compared, not as everything lost.
+ *
+ * Exit: 0 same, 1 differences, 2 a side could not be read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "input.h"
+#include "khoctl.h"
+#include "out.h"
+
+struct diff_args {
+	struct input_opts in;   /* common options (+ --sysroot) */
+	const char *spec[2];
+	bool list;              /* list every changed run */
+};
+
+struct side {
+	struct input_opts o;
+	struct input in;
+	char *fdt, *mem;        /* owned copies of the spec parts */
+	bool tracker;           /* handover opened and tracker decodable */
+	const char *why;        /* why not */
+};
+
+static const struct out_col run_cols[] = {
+	{ "change", "CHANGE", -6, 0 },
+	{ "order", "ORDER", 5, 0 },
+	{ "phys", "PHYS", 18, 0 },
+	{ "count", "COUNT", 10, 0 },
+};
+
+static const struct out_col order_cols[] = {
+	{ "order", "ORDER", 5, 0 },
+	{ "lost", "LOST", 10, 0 },
+	{ "added", "ADDED", 10, 0 },
+};
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Turn a side's spec into input options. */
+static int side_parse(const struct diff_args *a, const char *spec,
+		      struct side *s)
+{
+	const char *colon;
+	char *at;
+	uint64_t base;
+
+	s->o = a->in;
+	s->o.need = 0;
+	if (!strcmp(spec, "live") || !strcmp(spec, "incoming")) {
+		s->o.kind = spec[0] == 'l' ? INPUT_LIVE : INPUT_INCOMING;
+		return 0;
+	}
+	s->o.sysroot = NULL;
+	if (is_dir(spec)) {
+		s->o.kind = INPUT_CAPTURE;
+		s->o.capture_dir = spec;
+		return 0;
+	}
+	s->o.kind = INPUT_FILES;
+	colon = strchr(spec, ':');
+	if (!colon) {
+		s->fdt = strdup(spec);
+	} else {
+		s->fdt = strndup(spec, (size_t)(colon - spec));
+		s->mem = strdup(colon + 1);
+	}
+	if (!s->fdt || (colon && !s->mem))
+		return out_err("diff", "out of memory");
+	s->o.fdt_path = s->fdt;
+	if (s->mem) {
+		s->o.mem_path = s->mem;
+		at = strrchr(s->mem, '@');
+		if (at && at != s->mem && input_parse_u64(at + 1, &base)) {
+			*at = '\0';
+			s->o.mem_raw = true;
+			s->o.mem_base = base;
+		}
+	}
+	return 0;
+}
+
+static int side_open(const struct diff_args *a, const char *spec,
+		     struct side *s)
+{
+	struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
+	struct khofmt_stats st;
+	int r;
+
+	r = side_parse(a, spec, s);
+	if (r)
+		return r;
+	r = input_open(&s->o, &s->in);
+	if (r)
+		return r;
+	if (!s->in.src) {
+		s->why = "no memory source";
+		return 0;
+	}
+	r = khofmt_handover_open(s->in.fdt, s->in.src,
+				 &(struct khofmt_open_opts){
+					 .sz = sizeof(struct khofmt_open_opts),
+					 .page_shift = s->in.page_shift },
+				 &s->in.h);
+	if (r < 0) {
+		s->in.h = NULL;
+		s->why = "tracker generation not decodable";
+		return 0;
+	}
+	/* A full structural pass: a tracker whose pages are gone or reused. */
+	r = khofmt_stats(s->in.h, &wo, &st);
+	if (r < 0) {
+		fprintf(stderr, KHOCTL_NAME ": %s: tracker not decodable: %s%s%s\n",
+			spec, khofmt_strerror(r),
+			*khofmt_handover_errmsg(s->in.h) ? ": " : "",
+			khofmt_handover_errmsg(s->in.h));
+		s->why = "tracker not decodable in this memory (pages absent or reused)";
+		return 0;
+	}
+	s->tracker = true;
+	return 0;
+}
+
+static void side_close(struct side *s)
+{
+	input_close(&s->in);
+	free(s->fdt);
+	free(s->mem);
+}
+
+struct fold {
+	uint64_t lost[KHOFMT_MAX_ORDERS], added[KHOFMT_MAX_ORDERS];
+	bool list;
+};
+
+static int diff_cb(void *arg, enum khofmt_diff_side side, uint64_t phys,
+		   unsigned order, uint64_t count)
+{
+	struct fold *f = arg;
+
+	if (order < KHOFMT_MAX_ORDERS)
+		(side == KHOFMT_DIFF_LOST ? f->lost : f->added)[order] += count;
+	if (f->list) {
+		out_row_begin();
+		out_str("change", side == KHOFMT_DIFF_LOST ? "lost" : "added");
+		out_u64("order", order);
+		out_addr("phys", phys);
+		out_u64("count", count);
+		out_row_end();
+	}
+	return out_failed();
+}
+
+/* Folios; returns 1 on differences, 0 same, or an exit status > 1. */
+static int diff_folios(struct side *s, bool list)
+{
+	struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
+	struct fold f;
+	uint64_t tl = 0, ta = 0;
+	unsigned o;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.list = list;
+	out_obj_begin("folios");
+	if (!s[0].tracker || !s[1].tracker) {
+		out_bool("compared", false);
+		out_str("reason", !s[0].tracker ? s[0].why : s[1].why);
+		out_str("side", !s[0].tracker ? "old" : "new");
+		out_obj_end();
+		return 0;
+	}
+	out_bool("compared", true);
+	if (list)
+		out_table_begin("runs", run_cols, OUT_NCOLS(run_cols), 0);
+	r = khofmt_diff_folios(s[0].in.h, s[1].in.h, &wo, diff_cb, &f);
+	if (list)
+		out_table_end();
+	if (r < 0) {
+		out_obj_end();
+		return out_lib_err("folios", r, NULL);
+	}
+	out_table_begin("orders", order_cols, OUT_NCOLS(order_cols), 0);
+	for (o = 0; o < KHOFMT_MAX_ORDERS; o++) {
+		if (!f.lost[o] && !f.added[o])
+			continue;
+		out_row_begin();
+		out_u64("order", o);
+		out_u64("lost", f.lost[o]);
+		out_u64("added", f.added[o]);
+		out_row_end();
+		tl += f.lost[o];
+		ta += f.added[o];
+	}
+	out_table_end();
+	out_u64("lost", tl);
+	out_u64("added", ta);
+	out_obj_end();
+	return tl || ta;
+}
+
+static void hexdig(char *o, const void *b, size_t n)
+{
+	unsigned char d[32];
+	int i;
+
+	khofmt_sha256(b, n, d);
+	for (i = 0; i < 32; i++)
+		sprintf(o + 2 * i, "%02x", d[i]);
+}
+
+/* One side of a blob: size and digest, or why not. */
+static bool blob_side(struct side *s, const struct khofmt_subnode *sn,
+		      const char *key, size_t *len, char *hex)
+{
+	const char *why;
+	void *b;
+
+	out_obj_begin(key);
+	if (!sn) {
+		out_bool("present", false);
+		out_obj_end();
+		return false;
+	}
+	out_bool("present", true);
+	if (input_blob(&s->in, sn, &b, len, &why)) {
+		out_null("size", why);
+		out_null("sha256", why);
+		out_obj_end();
+		return false;
+	}
+	hexdig(hex, b, *len);
+	free(b);
+	out_size("size", *len);
+	out_str("sha256", hex);
+	out_obj_end();
+	return true;
+}
+
+static void blob_row(struct side *s, const char *name, int *diff)
+{
+	const struct khofmt_subnode *x = khofmt_fdt_subnode_by_name(s[0].in.fdt, name);
+	const struct khofmt_subnode *y = khofmt_fdt_subnode_by_name(s[1].in.fdt, name);
+	char hx[65], hy[65];
+	size_t lx = 0, ly = 0;
+	bool rx, ry;
+	const char *st;
+
+	out_obj_begin(NULL);
+	out_str("name", name);
+	rx = blob_side(&s[0], x, "old", &lx, hx);
+	ry = blob_side(&s[1], y, "new", &ly, hy);
+	if (!y)
+		st = "missing";
+	else if (!x)
+		st = "added";
+	else if (!rx || !ry)
+		st = "unreadable";
+	else if (lx != ly || strcmp(hx, hy))
+		st = "changed";
+	else
+		st = "same";
+	out_str("status", st);
+	out_obj_end();
+	if (strcmp(st, "same") && strcmp(st, "unreadable"))
+		*diff = 1;
+}
+
+static int diff_blobs(struct side *s)
+{
+	size_t i, n;
+	int diff = 0;
+
+	out_array_begin("blobs");
+	n = khofmt_fdt_nsubnodes(s[0].in.fdt);
+	for (i = 0; i < n; i++)
+		blob_row(s, khofmt_fdt_subnode(s[0].in.fdt, i)->name, &diff);
+	n = khofmt_fdt_nsubnodes(s[1].in.fdt);
+	for (i = 0; i < n; i++) {
+		const char *name = khofmt_fdt_subnode(s[1].in.fdt, i)->name;
+
+		if (!khofmt_fdt_subnode_by_name(s[0].in.fdt, name))
+			blob_row(s, name, &diff);
+	}
+	out_array_end();
+	return diff;
+}
+
+static int diff_root(struct side *s)
+{
+	const char *ca = khofmt_fdt_compatible(s[0].in.fdt);
+	const char *cb = khofmt_fdt_compatible(s[1].in.fdt);
+	enum khofmt_abi aa = khofmt_fdt_abi(s[0].in.fdt);
+	enum khofmt_abi ab = khofmt_fdt_abi(s[1].in.fdt);
+	int d = strcmp(ca, cb) != 0 || aa != ab;
+
+	out_obj_begin("root");
+	out_str("old_compatible", ca);
+	out_str("new_compatible", cb);
+	out_str("old_abi", khofmt_abi_name(aa));
+	out_str("new_abi", khofmt_abi_name(ab));
+	out_bool("differs", d);
+	out_obj_end();
+	return d;
+}
+
+static const struct argp_option diff_options[] = {
+	{ "list", 'l', NULL, 0,
+	  "List every lost or added run of entries (else counts per order)", 0 },
+	{ "sysroot", 's', "DIR", 0,
+	  "For the sides 'live' and 'incoming': read system files below DIR", 0 },
+	{ 0 }
+};
+
+static error_t diff_parse(int key, char *arg, struct argp_state *state)
+{
+	struct diff_args *a = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->in;
+		return 0;
+	case 'l':
+		a->list = true;
+		return 0;
+	case 's':
+		a->in.sysroot = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (state->arg_num >= 2)
+			argp_error(state, "give exactly two states: OLD NEW");
+		a->spec[state->arg_num] = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (state->arg_num != 2)
+			argp_error(state, "give exactly two states: OLD NEW");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp_child diff_children[] = {
+	{ &input_common_argp, 0, "Common options:", 0 },
+	{ 0 }
+};
+
+static const struct argp diff_argp = {
+	.options = diff_options,
+	.parser = diff_parse,
+	.args_doc = "OLD NEW",
+	.doc = "Compare two KHO states: root compatible and generation, "
+	       "preserved entries lost or added per order, blobs missing, added "
+	       "or changed (size, SHA-256). Each of OLD and NEW is a capture "
+	       "DIR, 'live', 'incoming', FDT:MEM (root FDT file and ELF core, "
+	       "MEM@BASE for a raw image) or an FDT file alone."
+	       "\vExit status: 0 same, 1 differences, 2 a state could not be "
+	       "read, 64 usage error.",
+	.children = diff_children,
+};
+
+int cmd_diff(int argc, char **argv)
+{
+	struct diff_args a;
+	struct side s[2];
+	int r, d = 0, w;
+
+	memset(&a, 0, sizeof(a));
+	memset(s, 0, sizeof(s));
+	input_opts_init(&a.in, 0);
+	argp_parse(&diff_argp, argc, argv, 0, NULL, &a);
+	out_init(&a.in.out);
+
+	r = side_open(&a, a.spec[0], &s[0]);
+	if (!r)
+		r = side_open(&a, a.spec[1], &s[1]);
+	if (r)
+		goto out;
+	if (s[0].in.h && s[1].in.h && s[0].in.page_shift != s[1].in.page_shift) {
+		r = out_err("diff", "the two states have different page sizes");
+		goto out;
+	}
+	out_doc_begin("diff", OUT_STYLE_RECORD);
+	out_str("old", a.spec[0]);
+	out_str("new", a.spec[1]);
+	d |= diff_root(s);
+	r = diff_folios(s, a.list);
+	if (r > 1) {
+		out_doc_end();
+		goto out;
+	}
+	d |= r;
+	d |= diff_blobs(s);
+	out_bool("differences", d);
+	w = out_doc_end();
+	r = w ? w : (d ? KHOCTL_EXIT_FINDINGS : KHOCTL_EXIT_OK);
+out:
+	side_close(&s[0]);
+	side_close(&s[1]);
+	return r;
+}

@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The verify engine: the rule table (data: the man page and `khoctl rules`
+ * are generated from it), rule selection, findings and the run that calls
+ * the checks of the rules_*.c files in order.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "rules_int.h"
+
+#define E KHOFMT_SEV_ERROR
+#define W KHOFMT_SEV_WARNING
+#define I KHOFMT_SEV_INFO
+
+static const struct khofmt_rule rule_table[] = {
+	/* ---- root FDT (000-019) ---- */
+	{ "KHO-E001", E, "FDT-1", "root FDT is not a valid flattened device tree",
+	  "The root FDT fails libfdt's header or structure checks. The next kernel disables KHO revival and boots cold: all preserved memory is lost. Re-read the FDT from kho/out/fdt or from memory; if it is really damaged, the producer's KHO state is corrupt." },
+	{ "KHO-E002", E, "FDT-1", "root FDT truncated",
+	  "The FDT header's totalsize is larger than the bytes given. A copy of debugfs kho/out/fdt taken after subtrees were added is cut short (its size is fixed at boot); read the root FDT from memory instead. The kernel itself refuses a root FDT larger than its page." },
+	{ "KHO-E003", E, "FDT-2", "root compatible unknown or missing",
+	  "The root `compatible` names no known KHO generation (kho-v1..kho-v4). A receiving kernel accepts only its own string and otherwise reuses the preserved memory (silent data loss). Check that producer and receiver run the same KHO generation." },
+	{ "KHO-E004", E, "FDT-4", "subnode without a usable blob pointer",
+	  "A subnode lacks its 8-byte pointer property (`preserved-data` for kho-v2+, `fdt` for kho-v1) or has it with a wrong size. The consumer gets EINVAL at restore; for LUO the next kernel panics. The producer registered the subtree incorrectly." },
+	{ "KHO-E005", E, "FDT-4", "subnode without a usable blob-size",
+	  "kho-v3 and later need an 8-byte `blob-size` on every subnode; it is missing or has a wrong size. The consumer gets EINVAL." },
+	{ "KHO-E006", E, "FDT-4", "subnode properties of another generation",
+	  "A subnode carries a pointer or size property that belongs to a different KHO generation than the root compatible (e.g. `fdt` under kho-v4, `blob-size` under kho-v1/v2): compatible and layout disagree, the state was assembled by mixed code." },
+	{ "KHO-W007", W, "FDT-5", "unknown root property or nested subnode",
+	  "The root node has properties other than `compatible` and `preserved-memory-map`, or a subnode has children. The kernel ignores them; they may be a producer bug or a newer generation." },
+	{ "KHO-I008", I, "DBG-1", "bytes after the FDT's totalsize",
+	  "More bytes were given than the FDT's totalsize (stale tail after removals, or a page-sized copy). Only totalsize bytes are used." },
+	{ "KHO-I009", I, "", "tracker generation not checked by this build",
+	  "The compatible is known but this build decodes only the radix tracker (kho-v2..v4): tracker, preserved-memory and blob-coverage rules were skipped." },
+	{ "KHO-E010", E, "FDT-3", "preserved-memory-map missing or not 8 bytes",
+	  "The root property `preserved-memory-map` is absent or has a wrong size; the next kernel disables revival." },
+	{ "KHO-E011", E, "FDT-3", "preserved-memory-map is 0",
+	  "From kho-v2 on the tracker root pointer must be non-zero (an empty tracker still has a root page)." },
+	{ "KHO-E012", E, "MAP-1", "preserved-memory-map not page-aligned",
+	  "The tracker root must be a page. A misaligned pointer means the FDT is corrupt, or was written for another page size (see --page-shift)." },
+	{ "KHO-E013", E, "MAP-1", "preserved-memory-map outside System RAM",
+	  "The tracker root page is not inside System RAM: the next kernel faults at early boot when it walks the tracker." },
+
+	/* ---- tracker (020-039) ---- */
+	{ "KHO-E020", E, "MAP-1", "tracker page pointer not page-aligned",
+	  "A radix table entry points to an address that is not page-aligned: the tree is corrupt and the next kernel decodes garbage." },
+	{ "KHO-E021", E, "", "tracker page not in the memory source",
+	  "A tracker page the tree points to is not in the memory image, so the tree below it cannot be checked. With a partial dump, take a dump that includes it; with a full dump the pointer leads outside memory (corruption)." },
+	{ "KHO-E022", E, "MAP-2", "tracker cycle or shared page",
+	  "A tracker page is referenced twice (a cycle, or one page at two places or levels). The next kernel decodes ranges from garbage and may reserve huge areas." },
+	{ "KHO-E023", E, "MAP-3", "tracker entry decodes to an invalid key",
+	  "A leaf bit or root index decodes to a zero key, an order at or above KEY_BITS, or an address beyond the physical address width: undefined shifts and garbage ranges in the next kernel." },
+	{ "KHO-E024", E, "MAP-1", "tracker page outside System RAM",
+	  "A tracker page is not inside System RAM: the next kernel faults when it reads it at early boot." },
+	{ "KHO-E025", E, "MAP-1", "tracker page inside a scratch area",
+	  "A tracker page lies in a scratch area; the next kernel's early allocations and the kexec segments use scratch, so the page is overwritten before the tracker is read." },
+	{ "KHO-W026", W, "MAP-1b", "tracker page overlaps preserved memory",
+	  "A tracker page lies inside memory the tracker itself preserves. The kernel never does this: it indicates corruption (the page is both parsed and reserved)." },
+	{ "KHO-I027", I, "", "tracker overhead",
+	  "Figures: tracker pages per level, their size against the preserved memory, empty leaves." },
+
+	/* ---- preserved memory (040-059) ---- */
+	{ "KHO-E040", E, "MAP-6", "preserved folios overlap",
+	  "Two preserved entries (possibly of different orders) cover the same memory. The next kernel tags head pages twice; restoring one entry corrupts the other. The producer preserved the same memory twice." },
+	{ "KHO-E041", E, "MAP-5", "preserved memory outside System RAM",
+	  "A preserved range is not inside System RAM (per the RAM map given). The next kernel writes struct pages for memory that does not exist. Check the RAM map, then the producer." },
+	{ "KHO-E042", E, "MAP-7", "preserved memory inside a scratch area",
+	  "A preserved range intersects a scratch area, which the next kernel uses for early allocations and which holds the kexec segments: the data is overwritten before it is reserved or read." },
+	{ "KHO-W043", W, "", "order-0 folios that could be larger folios",
+	  "Many order-0 entries form aligned power-of-two runs that one higher-order entry could describe. It works, but costs tracker pages and restore time; preserve whole ranges (kho_preserve_pages) or larger folios." },
+	{ "KHO-W044", W, "FDT-6", "root FDT page not preserved",
+	  "The page holding the root FDT (--fdt-pa) is not preserved as memory; the next kernel does not reserve it and debugfs or consumers may read reused memory." },
+	{ "KHO-I045", I, "MAP-5", "no RAM map: RAM rules skipped",
+	  "No RAM map was given (--ram, --iomem or --ram-from-core), so the rules needing one (KHO-E013, E024, E041, E081) were not checked." },
+	{ "KHO-I046", I, "", "RAM map in use",
+	  "Where the RAM map came from and what it holds; the RAM rules are only as good as this map." },
+	{ "KHO-I047", I, "", "no memory source: tracker and blob rules skipped",
+	  "Only the root FDT was given; the tracker, preserved-memory and blob rules need the memory image." },
+
+	/* ---- sub-blobs (060-079) ---- */
+	{ "KHO-E060", E, "SB-1", "blob not preserved",
+	  "The blob's address is not inside preserved memory. The next kernel frees those pages to the allocator before the consumer runs: silent corruption. The producer must preserve the blob (kho_alloc_preserve / kho_preserve_folio)." },
+	{ "KHO-E061", E, "SB-1,SB-3", "blob extends beyond preserved memory",
+	  "The blob starts in preserved memory but [address, address+blob-size) runs past the end of it: the tail is not preserved, and debugfs exposes unpreserved bytes." },
+	{ "KHO-E062", E, "", "blob not readable",
+	  "The blob's bytes are not in the memory image, so its content cannot be checked. With a partial dump include them; otherwise the pointer leads outside memory." },
+	{ "KHO-W063", W, "SB-3", "blob-size is 0",
+	  "A blob of size 0 gives the consumer nothing to read; the producer most likely forgot to set the size." },
+	{ "KHO-W064", W, "SB-3", "blob-size larger than the producer can allocate",
+	  "The kernel's preserve allocator serves at most P << MAX_PAGE_ORDER bytes (4 MiB with 4 KiB pages); a larger blob-size is implausible." },
+	{ "KHO-E065", E, "SB-3", "sub-FDT invalid",
+	  "A blob that is an FDT (FDT magic, or a schema known to be one: memblock, kho_test) fails libfdt's checks. The consumer rejects it and its data is lost." },
+	{ "KHO-W066", W, "SB-3", "blob-size smaller than the sub-FDT's totalsize",
+	  "For FDT blobs blob-size should equal fdt_totalsize(); a smaller value truncates the blob for debugfs and for consumers that honour blob-size." },
+	{ "KHO-E067", E, "SB-4,LUO-1", "LUO blob shorter than 32 bytes",
+	  "The LUO root struct is 32 bytes; the next kernel panics at early initcall when it is shorter." },
+	{ "KHO-W068", W, "SB-4", "kexec-metadata blob shorter than 73 bytes",
+	  "The reader ignores a kexec-metadata blob shorter than 73 bytes; the previous-release information is lost (never fatal)." },
+
+	/* ---- scratch areas (080-099) ---- */
+	{ "KHO-E080", E, "SC-1", "scratch areas overlap",
+	  "Two scratch areas intersect; the next kernel marks the pages twice. The producer's scratch setup is broken." },
+	{ "KHO-E081", E, "SC-1", "scratch area outside System RAM",
+	  "A scratch area is not inside System RAM: early allocations of the next kernel would come from non-RAM." },
+	{ "KHO-W082", W, "SC-1", "scratch area not aligned",
+	  "Scratch addresses and sizes are aligned to P << MAX_PAGE_ORDER (4 MiB with 4 KiB pages) since 7.2; an unaligned area points to a wrong --scratch input or an older producer." },
+	{ "KHO-I083", I, "SC-1", "empty scratch area",
+	  "A scratch area of size 0 covers nothing and is ignored by the overlap rules. 7.2 kernels record one when a class of memory is empty, e.g. the global area of a machine whose memory is all below 4 GiB." },
+	{ "KHO-I084", I, "MAP-7", "no scratch areas: scratch rules skipped",
+	  "No scratch areas were given (--scratch, or --scratch-phys/--scratch-len from debugfs), so KHO-E025 and E042 were not checked." },
+
+	/* ---- memblock (100-119) ---- */
+	{ "KHO-E100", E, "MB-1", "memblock sub-FDT malformed",
+	  "The memblock blob's root compatible is not memblock-v1, or a child is not reserve-mem-v1 with 8-byte start and size. The reserve_mem region is not revived." },
+	{ "KHO-E101", E, "MB-1", "reserve_mem region not preserved",
+	  "A reserve_mem region named in the memblock blob is not fully covered by preserved memory; its content is lost in the next kernel." },
+
+	/* ---- kexec-metadata (120-139) ---- */
+	{ "KHO-W120", W, "KM-1", "kexec-metadata fields invalid",
+	  "version is not 1, previous_release is not NUL-terminated, or kexec_count is 0. The next kernel ignores the metadata (never fatal)." },
+};
+
+#undef E
+#undef W
+#undef I
+
+#define NRULES (sizeof(rule_table) / sizeof(rule_table[0]))
+
+static int rule_num(const struct khofmt_rule *r)
+{
+	return atoi(r->id + 5);
+}
+
+const char *khofmt_severity_name(enum khofmt_severity sev)
+{
+	switch (sev) {
+	case KHOFMT_SEV_ERROR: return "error";
+	case KHOFMT_SEV_WARNING: return "warning";
+	case KHOFMT_SEV_INFO: return "info";
+	}
+	return "unknown";
+}
+
+size_t khofmt_rule_count(void)
+{
+	return NRULES;
+}
+
+const struct khofmt_rule *khofmt_rule_get(size_t i)
+{
+	return i < NRULES ? &rule_table[i] : NULL;
+}
+
+const struct khofmt_rule *khofmt_rule_by_id(const char *id)
+{
+	size_t i;
+
+	if (!id)
+		return NULL;
+	for (i = 0; i < NRULES; i++)
+		if (!strcasecmp(rule_table[i].id, id))
+			return &rule_table[i];
+	return NULL;
+}
+
+static const struct khofmt_rule *rule_by_num(int num)
+{
+	size_t i;
+
+	for (i = 0; i < NRULES; i++)
+		if (rule_num(&rule_table[i]) == num)
+			return &rule_table[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Results                                                             */
+/* ------------------------------------------------------------------ */
+
+struct khofmt_verify {
+	struct khofmt_finding *f;
+	size_t n, cap;
+	unsigned per_rule[NRULES];	/* findings seen, kept or not */
+	unsigned max_per_rule;
+};
+
+static int rule_index(const struct khofmt_rule *r)
+{
+	return (int)(r - rule_table);
+}
+
+static bool id_listed(const char *const *list, size_t n, const struct khofmt_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] && !strcasecmp(list[i], r->id))
+			return true;
+	return false;
+}
+
+bool vrule_on(const struct vctx *c, int num)
+{
+	const struct khofmt_rule *r = rule_by_num(num);
+
+	if (!r)
+		return false;
+	if (c->o->nonly && !id_listed(c->o->only, c->o->nonly, r))
+		return false;
+	return !id_listed(c->o->skip, c->o->nskip, r);
+}
+
+static int push(struct khofmt_verify *v, const struct khofmt_rule *r,
+		bool addr_valid, uint64_t addr, uint64_t size, int order,
+		const char *obj, char *msg)
+{
+	struct khofmt_finding *f;
+
+	if (v->n == v->cap) {
+		size_t ncap = v->cap ? v->cap * 2 : 16;
+		void *p = realloc(v->f, ncap * sizeof(*v->f));
+
+		if (!p)
+			return -KHOFMT_ERR_NOMEM;
+		v->f = p;
+		v->cap = ncap;
+	}
+	f = &v->f[v->n];
+	memset(f, 0, sizeof(*f));
+	f->rule = r;
+	f->has_addr = addr_valid;
+	f->addr = addr;
+	f->size = size;
+	f->order = order;
+	f->object = strdup(obj ? obj : "");
+	f->message = msg;
+	if (!f->object)
+		return -KHOFMT_ERR_NOMEM;
+	v->n++;
+	return 0;
+}
+
+void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
+	   uint64_t size, int order, const char *obj, const char *fmt, ...)
+{
+	const struct khofmt_rule *r = rule_by_num(num);
+	struct khofmt_verify *v = c->v;
+	unsigned *seen;
+	va_list ap;
+	char *msg;
+	int n;
+
+	if (!r || !vrule_on(c, num) || c->err)
+		return;
+	seen = &v->per_rule[rule_index(r)];
+	if (++*seen > v->max_per_rule)
+		return;	/* summarised at the end of the run */
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		c->err = -KHOFMT_ERR_NOMEM;
+		return;
+	}
+	if (push(v, r, addr_valid, addr, size, order, obj, msg) < 0) {
+		free(msg);
+		c->err = -KHOFMT_ERR_NOMEM;
+	}
+}
+
+long vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
+		uint64_t len)
+{
+	if (c->nq == c->capq) {
+		size_t ncap = c->capq ? c->capq * 2 : 16;
+		void *p = realloc(c->q, ncap * sizeof(*c->q));
+
+		if (!p) {
+			c->err = -KHOFMT_ERR_NOMEM;
+			return -1;
+		}
+		c->q = p;
+		c->capq = ncap;
+	}
+	memset(&c->q[c->nq], 0, sizeof(c->q[0]));
+	c->q[c->nq].kind = kind;
+	snprintf(c->q[c->nq].name, sizeof(c->q[c->nq].name), "%s",
+		 name ? name : "");
+	c->q[c->nq].start = start;
+	c->q[c->nq].len = len;
+	return (long)c->nq++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Range sets                                                          */
+/* ------------------------------------------------------------------ */
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct khofmt_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Sorted copy of @in without empty ranges; merged when @merge. */
+static int range_set(const struct khofmt_range *in, size_t n, bool merge,
+		     struct khofmt_range **out, size_t *nout)
+{
+	struct khofmt_range *r;
+	size_t i, k = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (!n)
+		return 0;
+	r = malloc(n * sizeof(*r));
+	if (!r)
+		return -KHOFMT_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		if (in[i].size && in[i].start + in[i].size > in[i].start)
+			r[k++] = in[i];
+	qsort(r, k, sizeof(*r), cmp_range);
+	if (merge && k) {
+		size_t j = 0;
+
+		for (i = 1; i < k; i++) {
+			uint64_t e = r[j].start + r[j].size;
+
+			if (r[i].start <= e) {
+				uint64_t ie = r[i].start + r[i].size;
+
+				if (ie > e)
+					r[j].size = ie - r[j].start;
+			} else {
+				r[++j] = r[i];
+			}
+		}
+		k = j + 1;
+	}
+	*out = r;
+	*nout = k;
+	return 0;
+}
+
+/* Last range starting at or below @a, or NULL. */
+static const struct khofmt_range *floor_range(const struct khofmt_range *r,
+					      size_t n, uint64_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].start <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &r[lo - 1] : NULL;
+}
+
+bool in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
+	       uint64_t len)
+{
+	const struct khofmt_range *f = floor_range(r, n, a);
+
+	return f && a - f->start <= f->size && len <= f->size - (a - f->start);
+}
+
+bool first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
+	       uint64_t len, uint64_t *gap, uint64_t *glen)
+{
+	const struct khofmt_range *f = floor_range(r, n, a);
+	uint64_t end = a + len, pos = a;
+
+	if (!f)
+		f = r;
+	for (; f < r + n && pos < end; f++) {
+		uint64_t fe = f->start + f->size;
+
+		if (fe <= pos)
+			continue;
+		if (f->start > pos)
+			break;
+		pos = fe;
+	}
+	if (pos >= end)
+		return false;
+	*gap = pos;
+	*glen = (f < r + n && f->start < end ? f->start : end) - pos;
+	return true;
+}
+
+const struct khofmt_range *meet_ranges(const struct khofmt_range *r,
+				       size_t n, uint64_t a, uint64_t len)
+{
+	const struct khofmt_range *f = floor_range(r, n, a);
+
+	if (f && ranges_meet(f->start, f->size, a, len))
+		return f;
+	f = f ? f + 1 : r;
+	if (f < r + n && ranges_meet(f->start, f->size, a, len))
+		return f;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Run                                                                 */
+/* ------------------------------------------------------------------ */
+
+static bool ids_known(const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!khofmt_rule_by_id(list[i]))
+			return false;
+	return true;
+}
+
+/* "... and N more" for rules whose findings were capped. */
+static void summarise_caps(struct vctx *c)
+{
+	struct khofmt_verify *v = c->v;
+	size_t i;
+
+	for (i = 0; i < NRULES && !c->err; i++) {
+		unsigned seen = v->per_rule[i];
+		char *msg;
+
+		if (seen <= v->max_per_rule)
+			continue;
+		if (asprintf(&msg, "%u more findings of %s not listed",
+			     seen - v->max_per_rule, rule_table[i].id) < 0) {
+			c->err = -KHOFMT_ERR_NOMEM;
+			break;
+		}
+		if (push(v, &rule_table[i], false, 0, 0, -1, "", msg) < 0) {
+			free(msg);
+			c->err = -KHOFMT_ERR_NOMEM;
+		}
+	}
+}
+
+/*
+ * The checks, in order. Coverage questions (is this blob / region / page
+ * preserved?) are registered before the preserved-memory pass and
+ * answered after it; a per-schema rules file adds its prepare step before
+ * rules_tracker_check and its check step after it.
+ */
+static void (*const steps[])(struct vctx *c) = {
+	rules_fdt_check,
+	rules_scratch_check,
+	rules_blob_prepare,
+	rules_tracker_check,
+	rules_blob_check,
+};
+
+#define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
+		      struct khofmt_source *src,
+		      const struct khofmt_verify_opts *opts,
+		      struct khofmt_verify **out)
+{
+	struct khofmt_verify_opts dflt = { .sz = sizeof(dflt) };
+	struct vctx c;
+	size_t i;
+	int r;
+
+	if (!out || (!fdt_blob && fdt_len))
+		return -KHOFMT_ERR_INVAL;
+	*out = NULL;
+	if (!opts)
+		opts = &dflt;
+	if (opts->sz < sizeof(*opts))
+		return -KHOFMT_ERR_INVAL;
+	if ((opts->nonly && !opts->only) || (opts->nskip && !opts->skip) ||
+	    (opts->nram && !opts->ram) || (opts->nscratch && !opts->scratch) ||
+	    !ids_known(opts->only, opts->nonly) ||
+	    !ids_known(opts->skip, opts->nskip))
+		return -KHOFMT_ERR_INVAL;
+
+	memset(&c, 0, sizeof(c));
+	c.o = opts;
+	c.blob = fdt_blob;
+	c.blob_len = fdt_len;
+	c.src = src;
+	c.page_shift = opts->page_shift ? opts->page_shift : 12;
+	if (c.page_shift != 12 && c.page_shift != 14 && c.page_shift != 16)
+		return -KHOFMT_ERR_INVAL;
+	c.P = UINT64_C(1) << c.page_shift;
+	c.v = calloc(1, sizeof(*c.v));
+	if (!c.v)
+		return -KHOFMT_ERR_NOMEM;
+	c.v->max_per_rule = opts->max_per_rule ? opts->max_per_rule : 32;
+	c.has_ram = opts->has_ram || opts->nram;
+	c.has_scratch = opts->has_scratch || opts->nscratch;
+	r = range_set(opts->ram, opts->nram, true, &c.ram, &c.nram);
+	if (!r)
+		r = range_set(opts->scratch, opts->nscratch, false, &c.scr,
+			      &c.nscr);
+	if (r) {
+		c.err = r;
+		goto out;
+	}
+
+	if (!c.has_ram)
+		vfind(&c, R_MEM_NORAM, false, 0, 0, -1, NULL,
+		      "no RAM map given: RAM rules not checked");
+	else
+		vfind(&c, R_MEM_RAMINFO, false, 0, 0, -1, NULL,
+		      "RAM map from %s: %zu ranges",
+		      opts->ram_origin ? opts->ram_origin : "the caller",
+		      c.nram);
+	for (i = 0; i < NSTEPS && !c.err; i++)
+		steps[i](&c);
+	if (!c.err)
+		summarise_caps(&c);
+out:
+	khofmt_handover_free(c.h);
+	khofmt_fdt_free(c.fdt);
+	free(c.ram);
+	free(c.scr);
+	free(c.tpages);
+	free(c.q);
+	if (c.err) {
+		khofmt_verify_free(c.v);
+		return c.err;
+	}
+	*out = c.v;
+	return 0;
+}
+
+void khofmt_verify_free(struct khofmt_verify *v)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < v->n; i++) {
+		free((char *)v->f[i].object);
+		free((char *)v->f[i].message);
+	}
+	free(v->f);
+	free(v);
+}
+
+size_t khofmt_verify_nfindings(const struct khofmt_verify *v)
+{
+	return v ? v->n : 0;
+}
+
+const struct khofmt_finding *khofmt_verify_finding(const struct khofmt_verify *v,
+						    size_t i)
+{
+	return v && i < v->n ? &v->f[i] : NULL;
+}
+
+void khofmt_verify_counts(const struct khofmt_verify *v, size_t counts[3])
+{
+	size_t i;
+
+	counts[0] = counts[1] = counts[2] = 0;
+	if (!v)
+		return;
+	for (i = 0; i < v->n; i++)
+		counts[v->f[i].rule->severity]++;
+}
+
+/* ------------------------------------------------------------------ */
+/* /proc/iomem                                                         */
+/* ------------------------------------------------------------------ */
+
+int khofmt_iomem_parse(const char *text, size_t len, struct khofmt_range **out,
+		       size_t *n)
+{
+	struct khofmt_range *v = NULL;
+	size_t nv = 0, cap = 0, pos = 0;
+
+	if (!out || !n || (!text && len))
+		return -KHOFMT_ERR_INVAL;
+	*out = NULL;
+	*n = 0;
+	while (pos < len) {
+		const char *line = text + pos, *nl;
+		size_t ll;
+		char buf[160], name[64];
+		unsigned long long a, b;
+		int used = 0;
+
+		nl = memchr(line, '\n', len - pos);
+		ll = nl ? (size_t)(nl - line) : len - pos;
+		pos += ll + (nl ? 1 : 0);
+		if (ll >= sizeof(buf))
+			continue;
+		memcpy(buf, line, ll);
+		buf[ll] = '\0';
+		if (!strstr(buf, "System RAM"))
+			continue;
+		if (sscanf(buf, " %llx-%llx : %63[^\n]%n", &a, &b, name,
+			   &used) != 3 || strcmp(name, "System RAM") || b < a ||
+		    b == UINT64_MAX) {
+			free(v);
+			return -KHOFMT_ERR_INVAL;
+		}
+		if (nv == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			void *p = realloc(v, ncap * sizeof(*v));
+
+			if (!p) {
+				free(v);
+				return -KHOFMT_ERR_NOMEM;
+			}
+			v = p;
+			cap = ncap;
+		}
+		v[nv].start = a;
+		v[nv].size = (uint64_t)b - a + 1;
+		nv++;
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Rules on the sub-blobs (kho-abi.md 5, 6; 9 SB-*, MB-1, KM-1): size sane,
+ * bytes readable, sub-FDTs valid, known schemas' minimum sizes and the
+ * trivial per-schema checks (memblock, kexec-metadata). Whether blobs and
+ * the regions they name are preserved is asked of the preserved-memory
+ * pass (coverage questions) and reported after it.
+ *
+ * Per-schema rules that need a decoder (LUO sessions, memfd) belong in a
+ * rules_schema.c beside the decoders: a prepare step that registers
+ * coverage questions and a check step that reads the answers, like here.
+ */
+#include <libfdt.h>
+#include <stdlib.h>
+
+#include "rules_int.h"
+
+/* The preserve allocator's limit: P << MAX_PAGE_ORDER (10). */
+#define BLOB_MAX_ORDER 10
+#define LUO_MIN 32
+#define KM_SIZE 73
+#define KM_RELEASE_LEN 65
+
+static bool is_fdt_schema(const char *name)
+{
+	return !strcmp(name, "memblock") || !strcmp(name, "kho_test");
+}
+
+static void check_memblock(struct vctx *c, const struct khofmt_subnode *sn,
+			   const void *fdt)
+{
+	int node, len;
+	const char *compat;
+
+	compat = fdt_getprop(fdt, 0, "compatible", &len);
+	if (!compat || len < 1 || compat[len - 1] ||
+	    strcmp(compat, "memblock-v1")) {
+		vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, sn->name,
+		      "memblock blob: root compatible is not \"memblock-v1\"");
+		return;
+	}
+	fdt_for_each_subnode(node, fdt, 0) {
+		const char *name = fdt_get_name(fdt, node, NULL);
+		const void *ps, *pz;
+		int ls, lz;
+		uint64_t start, size;
+
+		if (!name)
+			name = "";
+		if (fdt_node_check_compatible(fdt, node, "reserve-mem-v1")) {
+			vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, name,
+			      "memblock blob: node %s is not reserve-mem-v1",
+			      name);
+			continue;
+		}
+		ps = fdt_getprop(fdt, node, "start", &ls);
+		pz = fdt_getprop(fdt, node, "size", &lz);
+		if (!ps || !pz || ls != 8 || lz != 8) {
+			vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, name,
+			      "memblock blob: node %s lacks 8-byte start and size",
+			      name);
+			continue;
+		}
+		start = ld_le64(ps);
+		size = ld_le64(pz);
+		if (size)
+			vcover_add(c, Q_REGION, name, start, size);
+	}
+}
+
+/* A blob that is (or must be) an FDT: header, size, structure. */
+static void check_subfdt(struct vctx *c, const struct khofmt_subnode *sn,
+			 const unsigned char *head, size_t hlen)
+{
+	uint64_t cap = c->P << BLOB_MAX_ORDER;
+	uint32_t total;
+	void *buf;
+	int r;
+
+	if (hlen < sizeof(struct fdt_header) || fdt_check_header(head)) {
+		vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
+		      "blob %s at 0x%llx is not a valid FDT header", sn->name,
+		      (unsigned long long)sn->pa);
+		return;
+	}
+	total = fdt_totalsize(head);
+	if (total > cap) {
+		vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
+		      "sub-FDT %s: totalsize %u is beyond the 0x%llx-byte limit",
+		      sn->name, total, (unsigned long long)cap);
+		return;
+	}
+	if (sn->has_size && sn->size < total)
+		vfind(c, R_BLOB_FDTSIZE, true, sn->pa, sn->size, -1, sn->name,
+		      "sub-FDT %s: blob-size %llu is smaller than its totalsize %u",
+		      sn->name, (unsigned long long)sn->size, total);
+	buf = aligned_alloc(8, ((size_t)total + 7) & ~(size_t)7);
+	if (!buf) {
+		c->err = -KHOFMT_ERR_NOMEM;
+		return;
+	}
+	if (khofmt_source_read(c->src, sn->pa, buf, total) < 0) {
+		vfind(c, R_BLOB_UNREADABLE, true, sn->pa, total, -1, sn->name,
+		      "sub-FDT %s: its %u bytes at 0x%llx are not all in the memory source",
+		      sn->name, total, (unsigned long long)sn->pa);
+		free(buf);
+		return;
+	}
+	r = fdt_check_full(buf, total);
+	if (r)
+		vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
+		      "sub-FDT %s: %s", sn->name, fdt_strerror(r));
+	else if (!strcmp(sn->name, "memblock"))
+		check_memblock(c, sn, buf);
+	free(buf);
+}
+
+static void check_kexec_metadata(struct vctx *c,
+				 const struct khofmt_subnode *sn)
+{
+	unsigned char m[KM_SIZE];
+	uint32_t version, count;
+
+	if (sn->size < KM_SIZE) {
+		vfind(c, R_BLOB_KMMIN, true, sn->pa, sn->size, -1, sn->name,
+		      "kexec-metadata blob-size %llu < %u: the reader ignores it",
+		      (unsigned long long)sn->size, KM_SIZE);
+		return;
+	}
+	if (khofmt_source_read(c->src, sn->pa, m, sizeof(m)) < 0)
+		return;	/* reported as unreadable */
+	version = ld_le32(m);
+	count = ld_le32(m + 4 + KM_RELEASE_LEN);
+	if (version != 1 || !memchr(m + 4, 0, KM_RELEASE_LEN) || !count)
+		vfind(c, R_KM_FIELDS, true, sn->pa, sn->size, -1, sn->name,
+		      "kexec-metadata: version %u (want 1), previous_release %sNUL-terminated, kexec_count %u (want >= 1)",
+		      version, memchr(m + 4, 0, KM_RELEASE_LEN) ? "" : "not ",
+		      count);
+}
+
+static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
+{
+	uint64_t cap = c->P << BLOB_MAX_ORDER, rlen;
+	unsigned char head[sizeof(struct fdt_header)];
+	size_t hlen;
+
+	if (sn->has_size && !sn->size)
+		vfind(c, R_BLOB_ZERO, true, sn->pa, 0, -1, sn->name,
+		      "blob %s at 0x%llx has blob-size 0", sn->name,
+		      (unsigned long long)sn->pa);
+	if (sn->has_size && sn->size > cap)
+		vfind(c, R_BLOB_HUGE, true, sn->pa, sn->size, -1, sn->name,
+		      "blob %s: blob-size 0x%llx is larger than 0x%llx", sn->name,
+		      (unsigned long long)sn->size, (unsigned long long)cap);
+	vcover_add(c, Q_BLOB, sn->name, sn->pa, sn->has_size ? sn->size : 0);
+
+	rlen = sn->has_size ? (sn->size < cap ? sn->size : cap) : 1;
+	if (rlen && !khofmt_source_covers(c->src, sn->pa, rlen)) {
+		vfind(c, R_BLOB_UNREADABLE, true, sn->pa, rlen, -1, sn->name,
+		      "blob %s [0x%llx, +0x%llx) is not in the memory source",
+		      sn->name, (unsigned long long)sn->pa,
+		      (unsigned long long)rlen);
+		return;
+	}
+	if (!strcmp(sn->name, "LUO") && sn->has_size && sn->size < LUO_MIN)
+		vfind(c, R_BLOB_LUOMIN, true, sn->pa, sn->size, -1, sn->name,
+		      "LUO blob-size %llu < %u: the next kernel panics",
+		      (unsigned long long)sn->size, LUO_MIN);
+	if (!strcmp(sn->name, "kexec-metadata") && sn->has_size)
+		check_kexec_metadata(c, sn);
+	hlen = sizeof(head);
+	if (khofmt_source_read(c->src, sn->pa, head, hlen) < 0)
+		hlen = 0;
+	if (is_fdt_schema(sn->name) ||
+	    (hlen >= 4 && fdt_magic(head) == FDT_MAGIC))
+		check_subfdt(c, sn, head, hlen);
+}
+
+void rules_blob_prepare(struct vctx *c)
+{
+	size_t i, n;
+
+	if (!c->fdt || khofmt_fdt_abi(c->fdt) < KHOFMT_ABI_V2 || !c->src)
+		return;
+	n = khofmt_fdt_nsubnodes(c->fdt);
+	for (i = 0; i < n && !c->err; i++) {
+		const struct khofmt_subnode *sn = khofmt_fdt_subnode(c->fdt, i);
+
+		if (sn->has_pa)
+			check_blob(c, sn);
+	}
+	if (c->o->has_fdt_pa)
+		vcover_add(c, Q_FDTPAGE, "/", c->o->fdt_pa, c->P);
+}
+
+void rules_blob_check(struct vctx *c)
+{
+	size_t i;
+
+	if (!c->tracker_walked)
+		return;
+	for (i = 0; i < c->nq; i++) {
+		const struct cover_q *q = &c->q[i];
+		bool full = q->start_covered &&
+			    q->len <= q->extent_end - q->start;
+
+		switch (q->kind) {
+		case Q_BLOB:
+			if (!q->start_covered)
+				vfind(c, R_BLOB_UNPRESERVED, true, q->start,
+				      q->len, -1, q->name,
+				      "blob %s at 0x%llx is not in preserved memory",
+				      q->name, (unsigned long long)q->start);
+			else if (!full)
+				vfind(c, R_BLOB_BEYOND, true, q->start, q->len,
+				      -1, q->name,
+				      "blob %s [0x%llx, +0x%llx): preserved memory ends at 0x%llx",
+				      q->name, (unsigned long long)q->start,
+				      (unsigned long long)q->len,
+				      (unsigned long long)q->extent_end);
+			break;
+		case Q_REGION:
+			if (!full)
+				vfind(c, R_MB_REGION, true, q->start, q->len,
+				      -1, q->name,
+				      "reserve_mem region %s [0x%llx, +0x%llx) is not fully preserved",
+				      q->name, (unsigned long long)q->start,
+				      (unsigned long long)q->len);
+			break;
+		case Q_FDTPAGE:
+			if (!full)
+				vfind(c, R_MEM_FDTPAGE, true, q->start, q->len,
+				      -1, "/",
+				      "root FDT page 0x%llx is not preserved",
+				      (unsigned long long)q->start);
+			break;
+		}
+	}
+}

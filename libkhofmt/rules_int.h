@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Verify engine internals shared by rules.c and the rules_*.c files.
+ * Not installed.
+ */
+#ifndef KHOFMT_RULES_INT_H
+#define KHOFMT_RULES_INT_H
+
+#include "internal.h"
+#include "khofmt-verify.h"
+
+/* Rule numbers (the digits of the ID); the table in rules.c is the truth. */
+enum {
+	R_FDT_INVALID = 1, R_FDT_TRUNC = 2, R_FDT_COMPAT = 3,
+	R_FDT_SUBPTR = 4, R_FDT_SUBSIZE = 5, R_FDT_LAYOUT = 6,
+	R_FDT_EXTRA = 7, R_FDT_TRAILING = 8, R_FDT_GEN = 9,
+	R_MAP_ABSENT = 10, R_MAP_ZERO = 11, R_MAP_ALIGN = 12, R_MAP_RAM = 13,
+	R_TRK_ALIGN = 20, R_TRK_MISSING = 21, R_TRK_LOOP = 22,
+	R_TRK_KEY = 23, R_TRK_RAM = 24, R_TRK_SCRATCH = 25,
+	R_TRK_PRESERVED = 26, R_TRK_OVERHEAD = 27,
+	R_MEM_OVERLAP = 40, R_MEM_RAM = 41, R_MEM_SCRATCH = 42,
+	R_MEM_ORDER0 = 43, R_MEM_FDTPAGE = 44, R_MEM_NORAM = 45,
+	R_MEM_RAMINFO = 46, R_MEM_NOSRC = 47,
+	R_BLOB_UNPRESERVED = 60, R_BLOB_BEYOND = 61, R_BLOB_UNREADABLE = 62,
+	R_BLOB_ZERO = 63, R_BLOB_HUGE = 64, R_BLOB_SUBFDT = 65,
+	R_BLOB_FDTSIZE = 66, R_BLOB_LUOMIN = 67, R_BLOB_KMMIN = 68,
+	R_SCR_OVERLAP = 80, R_SCR_RAM = 81, R_SCR_ALIGN = 82,
+	R_SCR_EMPTY = 83, R_SCR_NONE = 84,
+	R_MB_SCHEMA = 100, R_MB_REGION = 101,
+	R_KM_FIELDS = 120,
+};
+
+/* A question for the preserved-memory pass: is [start, start+len) covered? */
+enum { Q_BLOB, Q_REGION, Q_FDTPAGE };
+
+struct cover_q {
+	int kind;               /* Q_* */
+	char name[64];          /* subnode or region name */
+	uint64_t start, len;
+	bool start_covered;     /* start lies in a preserved range */
+	uint64_t extent_end;    /* end of that range (when start_covered) */
+};
+
+struct vctx {
+	const struct khofmt_verify_opts *o;
+	struct khofmt_verify *v;
+	const void *blob;
+	size_t blob_len;
+	struct khofmt_fdt *fdt;       /* NULL when the root FDT is unusable */
+	struct khofmt_source *src;    /* may be NULL */
+	struct khofmt_handover *h;    /* NULL when the tracker cannot be read */
+	unsigned page_shift;
+	uint64_t P;
+	/* sorted, merged */
+	struct khofmt_range *ram;
+	size_t nram;
+	bool has_ram;
+	/* sorted by start, zero-size areas dropped */
+	struct khofmt_range *scr;
+	size_t nscr;
+	bool has_scratch;
+	/* tracker pages, sorted (from the node walk) */
+	uint64_t *tpages;
+	size_t ntpages;
+	bool tracker_walked;          /* the preserved-memory pass ran */
+	/* coverage questions answered by the preserved-memory pass */
+	struct cover_q *q;
+	size_t nq, capq;
+	int err;                      /* first internal error (NOMEM) */
+};
+
+/* Is rule number @num selected (--rule/--skip)? */
+bool vrule_on(const struct vctx *c, int num);
+/*
+ * Record a finding of rule @num. @addr_valid says whether addr/size name a
+ * physical object; @order < 0 when not meaningful; @obj may be NULL.
+ */
+void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
+	   uint64_t size, int order, const char *obj, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+/* Register a coverage question; returns its index or -1 (NOMEM kept). */
+long vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
+		uint64_t len);
+
+/* [a, a+al) and [b, b+bl) intersect (sizes > 0). */
+static inline bool ranges_meet(uint64_t a, uint64_t al, uint64_t b,
+			       uint64_t bl)
+{
+	return a < b + bl && b < a + al;
+}
+/* Is [a, a+len) fully inside the sorted, merged ranges? */
+bool in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
+	       uint64_t len);
+/* First part of [a, a+len) outside the sorted, merged ranges, if any. */
+bool first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
+	       uint64_t len, uint64_t *gap, uint64_t *glen);
+/* First range of the sorted set meeting [a, a+len), or NULL. */
+const struct khofmt_range *meet_ranges(const struct khofmt_range *r,
+				       size_t n, uint64_t a, uint64_t len);
+
+/* The checks, in the order they run. */
+void rules_fdt_check(struct vctx *c);          /* rules_fdt.c */
+void rules_scratch_check(struct vctx *c);      /* rules_scratch.c */
+void rules_blob_prepare(struct vctx *c);       /* rules_blob.c */
+void rules_tracker_check(struct vctx *c);      /* rules_tracker.c */
+void rules_blob_check(struct vctx *c);         /* rules_blob.c */
+
+#endif /* KHOFMT_RULES_INT_H */

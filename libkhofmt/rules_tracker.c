@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Rules on the tracker and the memory it preserves (kho-abi.md 4; 9 MAP-*):
+ *  - structure: the walkers' problem callback turns every problem into a
+ *    finding and the walk goes on;
+ *  - tracker pages: collected once (memory proportional to the tracker),
+ *    checked against RAM and scratch;
+ *  - preserved memory: one streaming pass over the per-order runs, merged
+ *    by walk.c, which reports cross-order overlaps; each coalesced range is
+ *    checked against RAM, scratch, the tracker pages and the coverage
+ *    questions of the blob rules. Memory stays proportional to the tracker.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rules_int.h"
+
+/* Order-0 entries that could be merged before W043 is worth a warning. */
+#define MERGEABLE_MIN 64
+
+static int problem_num(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case KHOFMT_ERR_STRUCT: return R_TRK_ALIGN;
+	case KHOFMT_ERR_NOTCOVERED: return R_TRK_MISSING;
+	case KHOFMT_ERR_LOOP: return R_TRK_LOOP;
+	case KHOFMT_ERR_BADKEY: return R_TRK_KEY;
+	default: return R_TRK_MISSING;
+	}
+}
+
+static int on_problem(void *arg, const struct khofmt_problem *p)
+{
+	struct vctx *c = arg;
+	int num = problem_num(p->err);
+	uint64_t addr = num == R_TRK_KEY ? p->node_pa : p->value;
+	char obj[48];
+
+	snprintf(obj, sizeof(obj), "level %u node 0x%llx", p->level,
+		 (unsigned long long)p->node_pa);
+	vfind(c, num, true, addr, num == R_TRK_KEY ? 0 : c->P, -1, obj, "%s",
+	      p->msg);
+	return c->err ? 1 : 0;
+}
+
+static int ignore_problem(void *arg, const struct khofmt_problem *p)
+{
+	(void)arg;
+	(void)p;
+	return 0;
+}
+
+/* ---- tracker pages ---- */
+
+struct pages {
+	struct vctx *c;
+	size_t cap;
+};
+
+static int collect_node(void *arg, uint64_t pa, unsigned level)
+{
+	struct pages *pg = arg;
+	struct vctx *c = pg->c;
+
+	(void)level;
+	if (c->ntpages == pg->cap) {
+		size_t ncap = pg->cap ? pg->cap * 2 : 64;
+		void *p = realloc(c->tpages, ncap * sizeof(*c->tpages));
+
+		if (!p) {
+			c->err = -KHOFMT_ERR_NOMEM;
+			return 1;
+		}
+		c->tpages = p;
+		pg->cap = ncap;
+	}
+	c->tpages[c->ntpages++] = pa;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void check_tracker_pages(struct vctx *c)
+{
+	struct khofmt_walk_opts wo = {
+		.sz = sizeof(wo), .problem = ignore_problem,
+	};
+	struct pages pg = { c, 0 };
+	size_t i;
+	int r;
+
+	r = khofmt_walk_nodes(c->h, &wo, collect_node, &pg);
+	if (r < 0 && !c->err)
+		c->err = r == -KHOFMT_ERR_NOMEM ? r : 0;
+	if (c->err)
+		return;
+	qsort(c->tpages, c->ntpages, sizeof(*c->tpages), cmp_u64);
+	for (i = 0; i < c->ntpages; i++) {
+		uint64_t pa = c->tpages[i];
+
+		if (c->has_ram && !in_ranges(c->ram, c->nram, pa, c->P))
+			vfind(c, R_TRK_RAM, true, pa, c->P, -1, NULL,
+			      "tracker page 0x%llx is not in System RAM",
+			      (unsigned long long)pa);
+		if (meet_ranges(c->scr, c->nscr, pa, c->P))
+			vfind(c, R_TRK_SCRATCH, true, pa, c->P, -1, NULL,
+			      "tracker page 0x%llx lies in a scratch area",
+			      (unsigned long long)pa);
+	}
+}
+
+/* ---- the preserved-memory pass ---- */
+
+struct pass {
+	struct vctx *c;
+	size_t tp;	/* next tracker page not yet below the ranges */
+};
+
+static int on_overlap(void *arg, uint64_t start, uint64_t size,
+		      unsigned order, uint64_t range_start)
+{
+	struct pass *p = arg;
+
+	vfind(p->c, R_MEM_OVERLAP, true, start, size, (int)order, NULL,
+	      "order-%u folios at 0x%llx overlap other preserved entries over 0x%llx bytes (in the range starting at 0x%llx)",
+	      order, (unsigned long long)start, (unsigned long long)size,
+	      (unsigned long long)range_start);
+	return p->c->err ? 1 : 0;
+}
+
+static int on_range(void *arg, uint64_t start, uint64_t size)
+{
+	struct pass *p = arg;
+	struct vctx *c = p->c;
+	uint64_t end = start + size;
+	const struct khofmt_range *s;
+	uint64_t gap, glen;
+	size_t i;
+
+	if (c->has_ram && first_gap(c->ram, c->nram, start, size, &gap, &glen))
+		vfind(c, R_MEM_RAM, true, gap, glen, -1, NULL,
+		      "preserved memory [0x%llx, 0x%llx) is not System RAM (in the preserved range [0x%llx, 0x%llx))",
+		      (unsigned long long)gap, (unsigned long long)(gap + glen),
+		      (unsigned long long)start, (unsigned long long)end);
+	s = meet_ranges(c->scr, c->nscr, start, size);
+	if (s)
+		vfind(c, R_MEM_SCRATCH, true, start, size, -1, NULL,
+		      "preserved range [0x%llx, 0x%llx) intersects the scratch area [0x%llx, 0x%llx)",
+		      (unsigned long long)start, (unsigned long long)end,
+		      (unsigned long long)s->start,
+		      (unsigned long long)(s->start + s->size));
+	while (p->tp < c->ntpages && c->tpages[p->tp] + c->P <= start)
+		p->tp++;
+	for (i = p->tp; i < c->ntpages && c->tpages[i] < end; i++)
+		vfind(c, R_TRK_PRESERVED, true, c->tpages[i], c->P, -1, NULL,
+		      "tracker page 0x%llx lies inside the preserved range [0x%llx, 0x%llx)",
+		      (unsigned long long)c->tpages[i],
+		      (unsigned long long)start, (unsigned long long)end);
+	for (i = 0; i < c->nq; i++) {
+		struct cover_q *q = &c->q[i];
+
+		if (q->start >= start && q->start < end) {
+			q->start_covered = true;
+			q->extent_end = end;
+		}
+	}
+	return c->err ? 1 : 0;
+}
+
+/* Entries saved if each order-0 run were split into aligned blocks. */
+static void check_order0(struct vctx *c)
+{
+	const struct tracker_ops *ops = c->h->ops;
+	struct order_stream *s;
+	uint64_t start, len, saved = 0, entries = 0;
+	unsigned ps = c->page_shift;
+
+	if (!vrule_on(c, R_MEM_ORDER0))
+		return;
+	if (ops->stream_open(c->h, 0, &s) < 0)
+		return;
+	while (ops->stream_next(s, &start, &len) == 0) {
+		uint64_t pfn = start >> ps, n = len >> ps, blocks = 0;
+
+		entries += n;
+		while (n) {
+			unsigned o = pfn ? (unsigned)__builtin_ctzll(pfn) : 63;
+			unsigned lg = 63 - (unsigned)__builtin_clzll(n);
+
+			if (o > lg)
+				o = lg;
+			pfn += UINT64_C(1) << o;
+			n -= UINT64_C(1) << o;
+			blocks++;
+		}
+		saved += (len >> ps) - blocks;
+	}
+	ops->stream_close(s);
+	if (saved >= MERGEABLE_MIN)
+		vfind(c, R_MEM_ORDER0, false, 0, 0, 0, NULL,
+		      "%llu of %llu order-0 entries lie in aligned runs: %llu fewer entries would describe the same memory",
+		      (unsigned long long)saved, (unsigned long long)entries,
+		      (unsigned long long)saved);
+}
+
+static void report_overhead(struct vctx *c, const struct khofmt_stats *st)
+{
+	vfind(c, R_TRK_OVERHEAD, false, 0, st->tracker_bytes, -1, NULL,
+	      "%llu preserved entries, %llu bytes preserved; tracker: %llu pages (%llu leaves, %llu empty), %llu bytes (%.3f%% of the preserved bytes)",
+	      (unsigned long long)st->folios, (unsigned long long)st->bytes,
+	      (unsigned long long)st->tracker_total_pages,
+	      (unsigned long long)st->tracker_pages[0],
+	      (unsigned long long)st->empty_leaves,
+	      (unsigned long long)st->tracker_bytes,
+	      st->bytes ? 100.0 * (double)st->tracker_bytes / (double)st->bytes
+			: 0.0);
+}
+
+/* Is the tracker root usable, or did the FDT rules already say why not? */
+static bool map_usable(struct vctx *c)
+{
+	uint64_t map = khofmt_fdt_map(c->fdt);
+
+	return khofmt_fdt_has_map(c->fdt) && map && !(map & (c->P - 1)) &&
+	       (!c->has_ram || in_ranges(c->ram, c->nram, map, c->P));
+}
+
+void rules_tracker_check(struct vctx *c)
+{
+	struct khofmt_open_opts oo = {
+		.sz = sizeof(oo), .page_shift = c->page_shift,
+	};
+	struct khofmt_walk_opts wo = {
+		.sz = sizeof(wo), .problem = on_problem, .problem_arg = c,
+	};
+	struct khofmt_stats st;
+	struct pass p = { c, 0 };
+	enum khofmt_abi abi;
+	int r;
+
+	if (!c->fdt || (abi = khofmt_fdt_abi(c->fdt)) == KHOFMT_ABI_UNKNOWN)
+		return;
+	if (abi < KHOFMT_ABI_V2) {
+		vfind(c, R_FDT_GEN, false, 0, 0, -1, "/",
+		      "%s: this build checks only the radix tracker (kho-v2..v4)",
+		      khofmt_abi_name(abi));
+		return;
+	}
+	if (!c->src) {
+		vfind(c, R_MEM_NOSRC, false, 0, 0, -1, NULL,
+		      "no memory source: tracker, preserved-memory and blob rules skipped");
+		return;
+	}
+	if (!map_usable(c))
+		return;
+	r = khofmt_handover_open(c->fdt, c->src, &oo, &c->h);
+	if (r < 0) {
+		c->h = NULL;
+		if (r == -KHOFMT_ERR_NOMEM)
+			c->err = r;
+		return;
+	}
+	r = khofmt_stats(c->h, &wo, &st);
+	if (r < 0) {
+		if (r == -KHOFMT_ERR_NOMEM)
+			c->err = r;
+		return;
+	}
+	if (c->err)
+		return;
+	report_overhead(c, &st);
+	check_tracker_pages(c);
+	if (c->err)
+		return;
+	wo.problem = ignore_problem;	/* reported once, above */
+	r = walk_ranges_overlap(c->h, &wo, on_range, &p, on_overlap, &p);
+	if (r < 0 && r == -KHOFMT_ERR_NOMEM)
+		c->err = r;
+	if (c->err)
+		return;
+	c->tracker_walked = r == 0;
+	check_order0(c);
+}

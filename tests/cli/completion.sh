@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for khoctl: subcommands, options, option values, and that
+# every command khoctl lists is offered (so completion and --help agree).
+. "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
+
+BC=/usr/share/bash-completion/bash_completion
+[ -r "$BC" ] || bail_out "bash-completion is not installed ($BC)"
+command -v bash >/dev/null || bail_out "bash not found"
+COMP="$TESTS_SRCDIR/../bash-completion/khoctl"
+
+# complete WORDS...: the completions bash offers for the last word.
+complete_words() {
+	bash -c '
+		. "$1"; . "$2"; shift 2
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		_khoctl khoctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}"
+	' sh "$BC" "$COMP" "$@" 2>&1
+}
+
+echo "1..7"
+
+got=$(complete_words "$KHOCTL" st | sort | tr '\n' ' ')
+is "$got" "stat " "'khoctl st<TAB>' completes to stat"
+
+# Every command in the --help command list is offered for an empty word.
+want=$("$KHOCTL" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' | sort)
+got=$(complete_words "$KHOCTL" "" | grep -v '^--' | sort)
+is "$got" "$want" "every command of 'khoctl --help' is offered"
+[ -n "$want" ]; ok $? "the command list is not empty"
+
+got=$(complete_words "$KHOCTL" ranges --fo | tr '\n' ' ')
+case $got in *--folios*) r=0 ;; *) r=1 ;; esac
+ok $r "'khoctl ranges --fo<TAB>' offers --folios (got: $got)"
+
+got=$(complete_words "$KHOCTL" stat --j | tr '\n' ' ')
+is "$got" "--json " "'khoctl stat --j<TAB>' completes to --json"
+
+got=$(complete_words "$KHOCTL" stat --page-shift "" | sort | tr '\n' ' ')
+is "$got" "12 14 16 " "--page-shift values"
+
+got=$(complete_words "$KHOCTL" synth --gen r | tr '\n' ' ')
+is "$got" "random0 " "--gen values"
