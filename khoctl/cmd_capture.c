@@ -91,14 +91,98 @@ static int range_cb(void *arg, uint64_t start, uint64_t size)
 }
 
 /*
- * Pages that blob structures point at (LUO session blocks, memfd records,
- * vmalloc chunks ...) are added by per-schema hooks; the schema decoders
- * register here once they exist.
+ * Pages that blob structures point at (LUO session and file blocks, memfd
+ * records, vmalloc chunks and the arrays they describe, the kho_test folio
+ * list) come from the schema decoders, so that every subcommand decodes the
+ * bundle as it decodes the original. Preserved data (memfd folios, test
+ * folios) is left to --with-data.
  */
 typedef int (*capture_hook)(struct input *in, const struct khofmt_subnode *sn,
 			    int (*add)(void *slim, uint64_t pa, uint64_t len),
 			    void *slim);
-static const capture_hook capture_hooks[] = { NULL };
+
+/* Structures are small: a span beyond this is hostile and not copied. */
+#define HOOK_SPAN_MAX (UINT64_C(64) << 20)
+
+struct luo_hook_arg {
+	int (*add)(void *slim, uint64_t pa, uint64_t len);
+	void *slim;
+};
+
+static int luo_page_cb(void *arg, enum khofmt_luo_page_kind kind,
+		       uint64_t pa, uint64_t len)
+{
+	struct luo_hook_arg *a = arg;
+
+	if (kind == KHOFMT_LUO_PAGE_MEMFD_FOLIO || len > HOOK_SPAN_MAX)
+		return 0;
+	return a->add(a->slim, pa, len) < 0;
+}
+
+static int hook_luo(struct input *in, const struct khofmt_subnode *sn,
+		    int (*add)(void *slim, uint64_t pa, uint64_t len),
+		    void *slim)
+{
+	struct khofmt_schema_opts so = {
+		.sz = sizeof(so), .page_shift = in->page_shift,
+	};
+	struct luo_hook_arg a = { add, slim };
+	enum khofmt_schema_kind kind;
+	struct khofmt_luo *luo;
+	void *blob;
+	size_t len;
+	int r;
+
+	if (khofmt_subnode_blob_read(in->src, sn, &blob, &len) < 0)
+		return 0;
+	kind = khofmt_subnode_schema(sn, blob, len);
+	r = 0;
+	if ((kind == KHOFMT_SCHEMA_LUO_V5 || kind == KHOFMT_SCHEMA_LUO_V1) &&
+	    khofmt_luo_open(in->src, blob, len, &so, &luo) == 0) {
+		/* A broken chain still yields the pages read before it. */
+		khofmt_luo_walk_pages(luo, luo_page_cb, &a);
+		khofmt_luo_free(luo);
+	}
+	free(blob);
+	return r;
+}
+
+static int hook_kho_test(struct input *in, const struct khofmt_subnode *sn,
+			 int (*add)(void *slim, uint64_t pa, uint64_t len),
+			 void *slim)
+{
+	struct khofmt_schema_opts so = {
+		.sz = sizeof(so), .page_shift = in->page_shift,
+	};
+	struct khofmt_vmalloc_iter it;
+	struct khofmt_kho_test t;
+	uint64_t pa, len, chunk = 0;
+	void *blob;
+	size_t blen;
+
+	if (khofmt_subnode_blob_read(in->src, sn, &blob, &blen) < 0)
+		return 0;
+	if (khofmt_subnode_schema(sn, blob, blen) == KHOFMT_SCHEMA_KHO_TEST_V1 &&
+	    khofmt_kho_test_open(in->src, blob, blen, &so, &t) == 0 &&
+	    t.has_vmalloc &&
+	    khofmt_vmalloc_iter_init(&it, in->src, &t.folios_info, &so) == 0) {
+		/* The folio list: its chunk pages and the runs holding it. */
+		while (khofmt_vmalloc_run_next(&it, &pa, &len) == 0) {
+			if (it.chunk && it.chunk != chunk) {
+				chunk = it.chunk;
+				add(slim, chunk, UINT64_C(1) << in->page_shift);
+			}
+			if (len <= HOOK_SPAN_MAX)
+				add(slim, pa, len);
+		}
+	}
+	free(blob);
+	return 0;
+}
+
+static const capture_hook capture_hooks[] = {
+	hook_luo, hook_kho_test, NULL
+};
 
 static int hook_add(void *slim, uint64_t pa, uint64_t len)
 {

@@ -2,20 +2,29 @@
 /*
  * khoctl dump: an annotated view of a handover: the root FDT, the tracker
  * summary (the same object as `khoctl stat`) and each subnode with the
- * first bytes of its blob. Works on the FDT alone when no --mem is given.
- * Decoding the sub-schemas (LUO, memblock, ...) is left to later commands.
+ * decoded sub-schema of its blob (kexec-metadata, LUO with its sessions and
+ * memfds, memblock, kho_test; the first bytes of unknown blobs). Works on
+ * the FDT alone when no --mem is given.
  */
 #include <string.h>
 
 #include "input.h"
+#include "dump_schema.h"
 #include "khoctl.h"
 #include "out.h"
 
-/* Bytes of each blob shown in "head" (also in the --help text). */
-#define HEAD_BYTES 32
-
 struct dump_args {
 	struct input_opts in;
+	bool data;  /* --data: memfd data-page summaries */
+};
+
+#define OPT_DATA 0x100
+
+static const struct argp_option dump_options[] = {
+	{ "data", OPT_DATA, NULL, 0,
+	  "Also summarise the data pages of preserved memfds (pages, FNV-1a "
+	  "64 hash of the content)", 0 },
+	{ 0 }
 };
 
 static void dump_fdt(const struct khofmt_fdt *fdt)
@@ -65,14 +74,13 @@ static int dump_tracker(const struct input_opts *o, struct input *in)
 	return 0;
 }
 
-static void dump_subnode(struct khofmt_source *src, struct khofmt_handover *h,
-			 const struct khofmt_subnode *sn)
+static bool dump_subnode(struct khofmt_source *src, struct khofmt_handover *h,
+			 const struct khofmt_subnode *sn,
+			 const struct dump_args *a)
 {
-	unsigned char head[HEAD_BYTES];
-	size_t n = HEAD_BYTES;
-	const char *why = NULL;
 	uint64_t blen = 0;
 	int bl = h ? khofmt_handover_blob_size(h, sn, &blen) : 0;
+	bool fatal;
 
 	out_obj_begin(NULL);
 	out_str("name", sn->name);
@@ -84,28 +92,14 @@ static void dump_subnode(struct khofmt_source *src, struct khofmt_handover *h,
 		out_size("blob_size", sn->size);
 	else
 		out_null("blob_size", sn->bad_size ? "(wrong size)" : "(absent)");
-
 	/* blob-size (v3+) or, for kho-v1, the sub-FDT's own totalsize */
 	if (bl > 0)
 		out_size("blob_len", blen);
 	else
 		out_null("blob_len", bl < 0 ? "(unreadable)" : "(unknown)");
-	if (bl > 0 && blen < n)
-		n = (size_t)blen;
-	else if (!h && sn->has_size && sn->size < n)
-		n = (size_t)sn->size;
-	if (!sn->has_pa)
-		why = "(no blob address)";
-	else if (!src)
-		why = "(no memory source)";
-	else if (khofmt_source_read(src, sn->pa, head, n) < 0)
-		why = "not in memory source";
-	out_bool("readable", !why);
-	if (why)
-		out_null("head", why);
-	else
-		out_hexbytes("head", head, n);
+	fatal = dump_schema(src, sn, a->in.page_shift, a->data);
 	out_obj_end();
+	return fatal;
 }
 
 static error_t dump_parse(int key, char *arg, struct argp_state *state)
@@ -113,6 +107,10 @@ static error_t dump_parse(int key, char *arg, struct argp_state *state)
 	struct dump_args *a = state->input;
 
 	(void)arg;
+	if (key == OPT_DATA) {
+		a->data = true;
+		return 0;
+	}
 	if (key == ARGP_KEY_INIT) {
 		state->child_inputs[0] = &a->in;
 		return 0;
@@ -126,11 +124,14 @@ static const struct argp_child dump_children[] = {
 };
 
 static const struct argp dump_argp = {
+	.options = dump_options,
 	.parser = dump_parse,
 	.doc = "Show a handover: the root FDT (compatible, generation, size, "
 	       "flags, memory-map address), the tracker summary (as in "
 	       "`khoctl stat`, needs --mem) and each subnode with its blob "
-	       "address, size and first 32 bytes.\v" KHOCTL_EXIT_DOC,
+	       "address, size and decoded schema (kexec-metadata, LUO sessions "
+	       "and memfds, memblock regions, kho_test folios; the first 32 "
+	       "bytes of unknown blobs).\v" KHOCTL_EXIT_DOC,
 	.children = dump_children,
 };
 
@@ -141,6 +142,7 @@ int cmd_dump(int argc, char **argv)
 	size_t i, n;
 	int r, w;
 
+	memset(&a, 0, sizeof(a));
 	input_opts_init(&a.in, 0);
 	argp_parse(&dump_argp, argc, argv, 0, NULL, &a);
 	out_init(&a.in.out);
@@ -154,7 +156,7 @@ int cmd_dump(int argc, char **argv)
 	out_array_begin("subnodes");
 	n = khofmt_fdt_nsubnodes(in.fdt);
 	for (i = 0; i < n; i++)
-		dump_subnode(in.src, in.h, khofmt_fdt_subnode(in.fdt, i));
+		dump_subnode(in.src, in.h, khofmt_fdt_subnode(in.fdt, i), &a);
 	out_array_end();
 	w = out_doc_end();
 	input_close(&in);

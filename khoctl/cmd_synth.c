@@ -17,6 +17,7 @@
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "synth_schemas.h"
 
 /* The encoder's meta area, passed explicitly so the checks here match. */
 #define META_BASE UINT64_C(0x1000000)
@@ -45,6 +46,8 @@ struct synth_args {
 	uint64_t seed;
 	char **blobs; /* "NAME=FILE" */
 	size_t nblobs;
+	bool schemas; /* --schemas: demo sub-schemas (synth_schemas.c) */
+	struct synth_luo *luo; /* --luo SPEC */
 };
 
 struct synth {
@@ -298,21 +301,45 @@ static int sample(struct synth *s, uint64_t base, uint64_t n, uint64_t k,
  * at order 0) and is then preserved with probability @density. Every order
  * gets about the same share of bytes; counts grow towards small orders,
  * which looks like a real mix of pages, THPs and large reservations.
+ *
+ * Sampled top-down so that the cost follows the preserved folios, not the
+ * RAM: z[o] is the probability that a block of order o ends up holding no
+ * preserved folio,
+ *	z[0] = 1 - d,  z[o] = (1 - d) / (o + 1) + o / (o + 1) * z[o-1]^2,
+ * an empty block is skipped whole, and a non-empty one stops or splits with
+ * the probabilities conditioned on being non-empty. Same distribution as
+ * visiting every block, without visiting the empty ones.
  */
-static int mixed_fill(struct synth *s, uint64_t phys, unsigned order,
-		      double density)
+#define MIXED_MAX_ORDER 64
+
+static int mixed_nonempty(struct synth *s, uint64_t phys, unsigned order,
+			  double density, const double *z)
 {
 	uint64_t half;
+	double zc, v;
 	int r;
 
-	if (!order || !rnd_below(s, order + 1)) {
-		if (rnd_unit(s) < density)
-			return add(s, phys, order);
-		return 0;
-	}
+	if (!order ||
+	    rnd_unit(s) * (1 - z[order]) < density / (order + 1))
+		return add(s, phys, order);
 	half = UINT64_C(1) << (s->geom.page_shift + order - 1);
-	r = mixed_fill(s, phys, order - 1, density);
-	return r ? r : mixed_fill(s, phys + half, order - 1, density);
+	zc = z[order - 1];
+	/* halves (empty, full), (full, empty), (full, full) */
+	v = rnd_unit(s) * (1 - zc * zc);
+	if (v < zc * (1 - zc))
+		return mixed_nonempty(s, phys + half, order - 1, density, z);
+	r = mixed_nonempty(s, phys, order - 1, density, z);
+	if (r || v < 2 * zc * (1 - zc))
+		return r;
+	return mixed_nonempty(s, phys + half, order - 1, density, z);
+}
+
+static int mixed_fill(struct synth *s, uint64_t phys, unsigned order,
+		      double density, const double *z)
+{
+	if (rnd_unit(s) < z[order])
+		return 0;
+	return mixed_nonempty(s, phys, order, density, z);
 }
 
 static unsigned ctz64(uint64_t x)
@@ -340,6 +367,7 @@ static int generate(struct synth *s, const struct synth_args *a)
 	const unsigned ps = s->geom.page_shift, huge = GIB_SHIFT - ps;
 	const uint64_t end = a->ram_base + a->ram;
 	uint64_t first, n, k, pa;
+	double z[MIXED_MAX_ORDER];
 	unsigned order;
 	int r = 0;
 
@@ -360,6 +388,11 @@ static int generate(struct synth *s, const struct synth_args *a)
 		}
 		return k ? sample(s, first, n, k, order) : 0;
 	case GEN_MIXED:
+		z[0] = 1 - a->density;
+		for (order = 1; order <= huge && order < MIXED_MAX_ORDER; order++)
+			z[order] = (1 - a->density) / (order + 1) +
+				   (double)order / (order + 1) *
+				   z[order - 1] * z[order - 1];
 		/* greedy blocks, as kho_preserve_pages() cuts a range */
 		for (pa = a->ram_base; pa < end && !r;) {
 			order = ctz64(pa >> ps);
@@ -367,7 +400,7 @@ static int generate(struct synth *s, const struct synth_args *a)
 				order = huge;
 			if (order > log2_floor((end - pa) >> ps))
 				order = log2_floor((end - pa) >> ps);
-			r = mixed_fill(s, pa, order, a->density);
+			r = mixed_fill(s, pa, order, a->density, z);
 			pa += UINT64_C(1) << (ps + order);
 		}
 		return r;
@@ -439,6 +472,8 @@ enum {
 	OPT_RAM,
 	OPT_RAM_BASE,
 	OPT_BLOB,
+	OPT_SCHEMAS,
+	OPT_LUO,
 };
 
 static const struct argp_option synth_options[] = {
@@ -463,6 +498,15 @@ static const struct argp_option synth_options[] = {
 	{ "seed", 's', "N", 0, "PRNG seed (default 0): same seed, same output", 0 },
 	{ "blob", OPT_BLOB, "NAME=FILE", 0,
 	  "Add subnode NAME whose blob is the content of FILE (repeatable)", 0 },
+	{ "schemas", OPT_SCHEMAS, NULL, 0,
+	  "Add demo sub-schemas shaped like the 7.2.13 capture: "
+	  "kexec-metadata, memblock region \"sample\", kho_test, LUO "
+	  "sessions with memfds (placed at 0x20000000..0x22000000 and in the "
+	  "meta area)", 0 },
+	{ "luo", OPT_LUO, "SPEC", 0,
+	  "Add a LUO subnode (luo-v5) with the sessions of SPEC: "
+	  "NAME:TOKEN=SIZE[+POS][/SEALS],...;NAME2:... (memfd-v2 files with "
+	  "deterministic content; SIZE takes K/M suffixes)", 0 },
 	{ 0 }
 };
 
@@ -561,6 +605,18 @@ static error_t synth_parse(int key, char *arg, struct argp_state *state)
 		a->blobs = nb;
 		a->blobs[a->nblobs++] = arg;
 		return 0;
+	case OPT_SCHEMAS:
+		a->schemas = true;
+		return 0;
+	case OPT_LUO: {
+		char err[256];
+
+		synth_luo_free(a->luo);
+		a->luo = synth_luo_parse(arg, err, sizeof(err));
+		if (!a->luo)
+			argp_error(state, "--luo: %s", err);
+		return 0;
+	}
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
@@ -629,6 +685,12 @@ int cmd_synth(int argc, char **argv)
 		r = generate(&s, &a);
 	if (!r)
 		r = add_blobs(&s, &a);
+	if (!r && (a.schemas || a.luo)) {
+		r = synth_schemas(s.enc, a.schemas, a.luo);
+		if (r < 0)
+			r = out_lib_err(a.luo ? "--luo" : "--schemas", r,
+					khofmt_enc_errmsg(s.enc));
+	}
 	if (r)
 		goto out;
 	r = khofmt_enc_finish(s.enc, &src, &fdt, &fdt_len, &fdt_pa);
@@ -676,5 +738,6 @@ out:
 	khofmt_source_free(src);
 	khofmt_enc_free(s.enc);
 	free(a.blobs);
+	synth_luo_free(a.luo);
 	return r;
 }

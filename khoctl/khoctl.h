@@ -28,6 +28,7 @@ enum {
 int cmd_dump(int argc, char **argv);
 int cmd_ranges(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

@@ -408,3 +408,32 @@ fail:
 	free(copy);
 	return r;
 }
+
+/* ---- for the sub-schema encoders (declared in khofmt-schema.h) ---- */
+
+int khofmt_enc_alloc(struct khofmt_enc *e, unsigned order, uint64_t *pa)
+{
+	int r;
+
+	if (!e || !pa || e->spent || order > 20)
+		return -KHOFMT_ERR_INVAL;
+	r = meta_alloc(e, order, pa);
+	if (r)
+		return r;
+	return khofmt_enc_add_folio(e, *pa, order);
+}
+
+int khofmt_enc_write(struct khofmt_enc *e, uint64_t pa, const void *data,
+		     size_t len)
+{
+	if (!e || e->spent || (!data && len) || pa < e->meta_base ||
+	    pa - e->meta_base > e->used || len > e->used - (pa - e->meta_base))
+		return -KHOFMT_ERR_INVAL;
+	memcpy(meta_ptr(e, pa), data, len);
+	return 0;
+}
+
+unsigned khofmt_enc_page_shift(const struct khofmt_enc *e)
+{
+	return e ? e->geom.page_shift : 0;
+}

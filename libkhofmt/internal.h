@@ -106,6 +106,11 @@ void khofmt_stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
  */
 struct order_stream;
 
+/* One run of preserved bytes, as streams hand them out in batches. */
+struct tracker_run {
+	uint64_t start, len;
+};
+
 struct tracker_ops {
 	const char *name;
 	/* Structural check of every node; problems through opts. */
@@ -125,6 +130,13 @@ struct tracker_ops {
 	int (*stream_next)(struct order_stream *s, uint64_t *start,
 			   uint64_t *len);
 	void (*stream_close)(struct order_stream *s);
+	/*
+	 * Optional batch form of stream_next (NULL: walk.c falls back to
+	 * stream_next): up to @max (> 0) runs in address order, touching runs
+	 * already coalesced; returns how many (0 = end) or a negative error.
+	 */
+	int (*stream_fill)(struct order_stream *s, struct tracker_run *runs,
+			   size_t max);
 };
 
 extern const struct tracker_ops khofmt_radix_ops;

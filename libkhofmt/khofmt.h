@@ -404,6 +404,8 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
 #include "khofmt-gen.h"
 #include "khofmt-live.h"
 #include "khofmt-verify.h"
+#include "khofmt-schema.h"
+#include "khofmt-analyze.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */

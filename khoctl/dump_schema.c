@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * khoctl dump, subnode part: decode each known blob with libkhofmt's
+ * sub-schema API and print it through the one output layer. Problems the
+ * decoders report are collected and printed as a "problems" array at the
+ * end of the subnode's object.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump_schema.h"
+#include "out.h"
+
+/* Bytes of an unknown blob shown in "head". */
+#define HEAD_BYTES 32
+#define MAX_PROBLEMS 64
+/* --data: largest folio list kept for hashing (16 bytes each) */
+#define MAX_DATA_FOLIOS (1u << 22)
+
+static const struct out_col folio_cols[] = {
+	{ "index", "INDEX", 8, 0 },
+	{ "phys", "PHYS", 14, 0 },
+	{ "flags", "FLAGS", 5, 0 },
+};
+
+static const struct out_col test_cols[] = {
+	{ "phys", "PHYS", 14, 0 },
+	{ "order", "ORDER", 5, 0 },
+};
+
+struct prob {
+	char rule[16];
+	char msg[256];
+	uint64_t pa;
+	bool fatal, inferred;
+};
+
+struct ctx {
+	struct khofmt_source *src;
+	struct khofmt_schema_opts opts;
+	struct prob p[MAX_PROBLEMS];
+	size_t n, dropped;
+	bool fatal;
+	bool data;
+	unsigned ps;
+};
+
+static int on_problem(void *arg, const struct khofmt_schema_problem *p)
+{
+	struct ctx *c = arg;
+	struct prob *q;
+
+	if (p->fatal)
+		c->fatal = true;
+	if (c->n >= MAX_PROBLEMS) {
+		c->dropped++;
+		return 0;
+	}
+	q = &c->p[c->n++];
+	snprintf(q->rule, sizeof(q->rule), "%s", p->rule ? p->rule : "");
+	snprintf(q->msg, sizeof(q->msg), "%s", p->msg ? p->msg : "");
+	q->pa = p->pa;
+	q->fatal = p->fatal;
+	q->inferred = p->inferred;
+	return 0;
+}
+
+static void emit_problems(struct ctx *c)
+{
+	size_t i;
+
+	out_array_begin("problems");
+	for (i = 0; i < c->n; i++) {
+		out_obj_begin(NULL);
+		out_str("rule", c->p[i].rule);
+		out_bool("fatal", c->p[i].fatal);
+		out_bool("inferred", c->p[i].inferred);
+		out_addr("pa", c->p[i].pa);
+		out_str("message", c->p[i].msg);
+		out_obj_end();
+	}
+	out_array_end();
+	if (c->dropped)
+		out_u64("problems_dropped", c->dropped);
+}
+
+static void emit_err(const char *key, int r)
+{
+	out_str(key, khofmt_strerror(r));
+}
+
+static void emit_vmalloc(const char *key, const struct khofmt_vmalloc_desc *d)
+{
+	out_obj_begin(key);
+	out_addr("first", d->first);
+	out_u64("total_pages", d->total_pages);
+	out_u64("flags", d->flags);
+	out_u64("order", d->order);
+	out_obj_end();
+}
+
+static void do_kexec_meta(struct ctx *c, const void *blob, size_t len)
+{
+	struct khofmt_kexec_meta m;
+	int r = khofmt_kexec_meta_decode(blob, len, &c->opts, &m);
+
+	out_u64("version", m.version);
+	if (r < 0) {
+		emit_err("error", r);
+		return;
+	}
+	out_str("previous_release", m.release);
+	out_u64("kexec_count", m.kexec_count);
+}
+
+/* FNV-1a 64 over the file's bytes, folios taken in index order. */
+struct fol {
+	uint64_t phys, index;
+};
+
+static int fol_cmp(const void *a, const void *b)
+{
+	const struct fol *x = a, *y = b;
+
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void memfd_data(struct ctx *c, struct khofmt_memfd *m, struct fol *f,
+		       size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325), P = UINT64_C(1) << c->ps;
+	uint64_t done = 0, pages = 0;
+	unsigned char buf[4096];
+	bool readable = true;
+	size_t i;
+
+	if (n)
+		qsort(f, n, sizeof(*f), fol_cmp);
+	for (i = 0; i < n && readable; i++) {
+		uint64_t start = f[i].index * P, end;
+		uint64_t next = i + 1 < n ? f[i + 1].index * P : m->size;
+
+		end = next < m->size ? next : m->size;
+		if (start != done || end < start) {
+			readable = false;
+			break;
+		}
+		pages += (end - start + P - 1) / P;
+		while (done < end) {
+			size_t k = end - done < sizeof(buf) ? (size_t)(end - done) :
+				   sizeof(buf), j;
+
+			if (khofmt_source_read(c->src, f[i].phys + (done - start), buf, k)) {
+				readable = false;
+				break;
+			}
+			for (j = 0; j < k; j++)
+				h = (h ^ buf[j]) * UINT64_C(0x100000001b3);
+			done += k;
+		}
+	}
+	out_obj_begin("data");
+	out_u64("pages", pages);
+	out_bool("readable", readable && done == m->size);
+	if (readable && done == m->size)
+		out_hex64("fnv1a64", h);
+	else
+		out_null("fnv1a64", "(data pages not all in the memory source)");
+	out_obj_end();
+}
+
+static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
+{
+	struct khofmt_memfd m;
+	struct khofmt_memfd_folio f;
+	struct fol *v = NULL;
+	size_t n = 0, cap = 0;
+	bool too_many = false;
+	int r;
+
+	out_obj_begin("memfd");
+	r = khofmt_memfd_open(c->src, lf->data, lf->compatible, &c->opts, &m);
+	if (r < 0) {
+		emit_err("error", r);
+		out_obj_end();
+		return;
+	}
+	out_u64("version", m.version);
+	out_u64("pos", m.pos);
+	out_size("size", m.size);
+	out_u64("seals", m.seals);
+	out_u64("flags", m.flags);
+	out_u64("nr_folios", m.nr_folios);
+	if (m.nr_folios)
+		emit_vmalloc("folios_area", &m.folios);
+	out_table_begin("folios", folio_cols, OUT_NCOLS(folio_cols), 0);
+	while ((r = khofmt_memfd_folio_next(&m, &f)) == 0 && !out_failed()) {
+		out_row_begin();
+		out_u64("index", f.index);
+		out_addr("phys", f.phys);
+		out_u64("flags", f.flags);
+		out_row_end();
+		if (!c->data || too_many)
+			continue;
+		if (n == cap) {
+			struct fol *nv;
+
+			cap = cap ? cap * 2 : 64;
+			nv = cap <= MAX_DATA_FOLIOS ? realloc(v, cap * sizeof(*v)) : NULL;
+			if (!nv) {
+				too_many = true;
+				continue;
+			}
+			v = nv;
+		}
+		v[n].phys = f.phys;
+		v[n++].index = f.index;
+	}
+	out_table_end();
+	if (r < 0)
+		emit_err("folios_error", r);
+	else if (c->data && too_many)
+		out_null("data", "(too many folios to summarise)");
+	else if (c->data)
+		memfd_data(c, &m, v, n);
+	khofmt_memfd_close(&m);
+	free(v);
+	out_obj_end();
+}
+
+static void do_luo(struct ctx *c, const void *blob, size_t len)
+{
+	const struct khofmt_luo_info *info;
+	struct khofmt_luo_session s;
+	struct khofmt_luo_file f;
+	struct khofmt_luo_flb fl;
+	struct khofmt_luo *luo;
+	int r;
+
+	r = khofmt_luo_open(c->src, blob, len, &c->opts, &luo);
+	if (r < 0) {
+		emit_err("error", r);
+		return;
+	}
+	info = khofmt_luo_info(luo);
+	out_str("compatible", info->compatible);
+	out_u64("liveupdate_num", info->liveupdate_num);
+	out_addr("sessions_pa", info->sessions_pa);
+	out_addr("flbs_pa", info->flbs_pa);
+	if (info->kind == KHOFMT_SCHEMA_LUO_V1)
+		out_str("session_compatible", info->session_compatible);
+	out_bool("inferred_layout", info->inferred);
+	out_array_begin("sessions");
+	while ((r = khofmt_luo_session_next(luo, &s)) == 0 && !out_failed()) {
+		out_obj_begin(NULL);
+		out_str("name", s.name);
+		out_addr("files_pa", s.files_pa);
+		out_u64("file_count", s.file_count);
+		out_array_begin("files");
+		while ((r = khofmt_luo_file_next(luo, &s, &f)) == 0) {
+			out_obj_begin(NULL);
+			out_str("compatible", f.compatible);
+			out_hex64("token", f.token);
+			out_addr("data", f.data);
+			if (!strcmp(f.compatible, "memfd-v2") ||
+			    !strcmp(f.compatible, "memfd-v1"))
+				do_memfd(c, &f);
+			out_obj_end();
+		}
+		out_array_end();
+		if (r < 0)
+			emit_err("files_error", r);
+		out_obj_end();
+	}
+	out_array_end();
+	if (r < 0)
+		emit_err("sessions_error", r);
+	out_array_begin("flbs");
+	while ((r = khofmt_luo_flb_next(luo, &fl)) == 0 && !out_failed()) {
+		out_obj_begin(NULL);
+		out_str("name", fl.name);
+		out_hex64("data", fl.data);
+		out_u64("refcount", fl.refcount);
+		out_obj_end();
+	}
+	out_array_end();
+	if (r < 0)
+		emit_err("flbs_error", r);
+	khofmt_luo_free(luo);
+}
+
+static void do_memblock(struct ctx *c, const void *blob, size_t len)
+{
+	struct khofmt_memblock mb;
+	struct khofmt_memblock_region reg;
+	int r = khofmt_memblock_open(blob, len, &c->opts, &mb);
+
+	if (r < 0) {
+		emit_err("error", r);
+		return;
+	}
+	out_array_begin("regions");
+	while ((r = khofmt_memblock_region_next(&mb, &reg)) == 0) {
+		out_obj_begin(NULL);
+		out_str("name", reg.name);
+		if (reg.has_start)
+			out_addr("start", reg.start);
+		else
+			out_null("start", "(missing)");
+		if (reg.has_size)
+			out_size("size", reg.size);
+		else
+			out_null("size", "(missing)");
+		out_obj_end();
+	}
+	out_array_end();
+	if (r < 0)
+		emit_err("regions_error", r);
+}
+
+static void do_kho_test(struct ctx *c, const void *blob, size_t len)
+{
+	struct khofmt_kho_test t;
+	uint64_t phys;
+	unsigned order;
+	int r = khofmt_kho_test_open(c->src, blob, len, &c->opts, &t);
+
+	if (r < 0) {
+		emit_err("error", r);
+		return;
+	}
+	out_hex64("magic", t.magic);
+	out_u64("nr_folios", t.nr_folios);
+	out_hex64("csum", t.csum);
+	if (t.has_vmalloc)
+		emit_vmalloc("folios_info", &t.folios_info);
+	out_table_begin("folios", test_cols, OUT_NCOLS(test_cols), 0);
+	while ((r = khofmt_kho_test_folio_next(&t, &phys, &order)) == 0 &&
+	       !out_failed()) {
+		out_row_begin();
+		out_addr("phys", phys);
+		out_u64("order", order);
+		out_row_end();
+	}
+	out_table_end();
+	if (r < 0)
+		emit_err("folios_error", r);
+}
+
+bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
+		 unsigned page_shift, bool data)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	enum khofmt_schema_kind kind = KHOFMT_SCHEMA_UNKNOWN;
+	void *blob = NULL;
+	size_t len = 0;
+	bool fatal;
+	int r = -KHOFMT_ERR_INVAL;
+
+	if (!c) {
+		out_null("schema", "(out of memory)");
+		return true;
+	}
+	c->src = src;
+	c->ps = page_shift ? page_shift : 12;
+	c->data = data;
+	c->opts.sz = sizeof(c->opts);
+	c->opts.page_shift = c->ps;
+	c->opts.problem = on_problem;
+	c->opts.problem_arg = c;
+	if (src && sn->has_pa)
+		r = khofmt_subnode_blob_read(src, sn, &blob, &len);
+	out_bool("readable", r == 0);
+	if (r == 0)
+		kind = khofmt_subnode_schema(sn, blob, len);
+	out_str("schema", khofmt_schema_name(kind));
+	switch (kind) {
+	case KHOFMT_SCHEMA_KEXEC_META_V1:
+		do_kexec_meta(c, blob, len);
+		break;
+	case KHOFMT_SCHEMA_LUO_V5:
+	case KHOFMT_SCHEMA_LUO_V1:
+		do_luo(c, blob, len);
+		break;
+	case KHOFMT_SCHEMA_MEMBLOCK_V1:
+		do_memblock(c, blob, len);
+		break;
+	case KHOFMT_SCHEMA_KHO_TEST_V1:
+		do_kho_test(c, blob, len);
+		break;
+	default:
+		if (r == 0)
+			out_hexbytes("head", blob, len < HEAD_BYTES ? len : HEAD_BYTES);
+		else if (!sn->has_pa)
+			out_null("head", "(no blob address)");
+		else if (!src)
+			out_null("head", "(no memory source)");
+		else
+			out_null("head", khofmt_strerror(r));
+		break;
+	}
+	if (kind != KHOFMT_SCHEMA_UNKNOWN)
+		emit_problems(c);
+	fatal = c->fatal;
+	free(blob);
+	free(c);
+	return fatal;
+}

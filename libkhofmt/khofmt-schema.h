@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkhofmt sub-schemas: the blobs hung below the root FDT's subnodes
+ * (kho-abi.md 6): kexec-metadata, LUO (luo-v5 raw struct with kho_block
+ * chains, luo-v1 sub-FDT), memfd (v2, v1), memblock reserve_mem, kho_test,
+ * and the reusable kho_block / kho_vmalloc walkers.
+ *
+ * Conventions:
+ *  - decoders fill plain structs; iterators return 0 = item, 1 = end,
+ *    < 0 = -KHOFMT_ERR_*;
+ *  - non-fatal findings (names not NUL-terminated, counts mismatched,
+ *    unknown flags, ...) go to the problem callback of
+ *    struct khofmt_schema_opts as data; a fatal error is also told to the
+ *    callback (fatal = true) before its negative code is returned;
+ *  - every memory access goes through khofmt_source_read(); every chain is
+ *    bounded and cycle-checked.
+ */
+#ifndef KHOFMT_SCHEMA_H
+#define KHOFMT_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Reader limits (kho-abi.md 6.3: 10 000 blocks per chain). */
+#define KHOFMT_BLOCK_MAX_CHAIN 10000u
+/* Largest blob read (P << MAX_PAGE_ORDER is 4 MiB; keep a margin). */
+#define KHOFMT_BLOB_MAX (16u << 20)
+
+/* ---- problems ---- */
+
+struct khofmt_schema_problem {
+	const char *rule;  /* stable id: "LUO-3", "MFD-1", "VM-1", ... */
+	int err;           /* -KHOFMT_ERR_* class */
+	bool fatal;        /* the decoder stops with err after this report */
+	bool inferred;     /* the fact checked is [I] in kho-abi.md */
+	uint64_t pa;       /* where (physical address; 0 if in a blob copy) */
+	const char *msg;   /* human-readable detail */
+};
+typedef int (*khofmt_schema_problem_cb)(void *arg,
+					const struct khofmt_schema_problem *p);
+
+struct khofmt_schema_opts {
+	size_t sz;                        /* sizeof(struct khofmt_schema_opts) */
+	unsigned page_shift;              /* 0 = 12 */
+	khofmt_schema_problem_cb problem; /* may be NULL: problems dropped */
+	void *problem_arg;
+};
+
+/* ---- dispatch ---- */
+
+enum khofmt_schema_kind {
+	KHOFMT_SCHEMA_UNKNOWN = 0,
+	KHOFMT_SCHEMA_KEXEC_META_V1, /* "kexec-metadata-v1" */
+	KHOFMT_SCHEMA_LUO_V5,        /* "luo-v5" raw struct */
+	KHOFMT_SCHEMA_LUO_V1,        /* "luo-v1" sub-FDT (6.19-7.1) */
+	KHOFMT_SCHEMA_MEMBLOCK_V1,   /* "memblock-v1" sub-FDT */
+	KHOFMT_SCHEMA_KHO_TEST_V1,   /* "kho-test-v1" sub-FDT */
+};
+
+/* "luo-v5", ...; "unknown". */
+KHOFMT_API const char *khofmt_schema_name(enum khofmt_schema_kind kind);
+
+/*
+ * Which schema a subnode's blob has, from the subnode name and the blob's
+ * own compatible/version. @blob may be NULL (name only is not enough:
+ * UNKNOWN then).
+ */
+KHOFMT_API enum khofmt_schema_kind
+khofmt_subnode_schema(const struct khofmt_subnode *sn, const void *blob,
+		      size_t len);
+
+/*
+ * Read a subnode's blob: @sn->size bytes at @sn->pa (kho-v3+), or an FDT
+ * blob whose length is its header totalsize (kho-v1/v2: no blob-size).
+ * *buf is malloc'd (caller frees). -KHOFMT_ERR_LIMIT beyond
+ * KHOFMT_BLOB_MAX, -KHOFMT_ERR_BADPROP without a pointer.
+ */
+KHOFMT_API int khofmt_subnode_blob_read(struct khofmt_source *src,
+					const struct khofmt_subnode *sn,
+					void **buf, size_t *len);
+
+/* ---- kho_block chains (6.3) ---- */
+
+/* Iterator state; fields are private. */
+struct khofmt_block_iter {
+	struct khofmt_source *src;
+	const struct khofmt_schema_opts *opts;
+	uint64_t first, cur, slow, next;
+	uint64_t count, idx;   /* entries in the current block, next index */
+	uint64_t blocks;       /* blocks entered */
+	uint64_t items;        /* entries returned */
+	size_t esize;
+	unsigned page_shift;
+	bool done;
+};
+
+/*
+ * Walk a chain starting at @first (0 = empty chain) with @esize-byte
+ * entries. Enforced: page-aligned blocks, 1 <= count <= (P-16)/esize,
+ * two-pointer cycle check, KHOFMT_BLOCK_MAX_CHAIN blocks.
+ */
+KHOFMT_API int khofmt_block_iter_init(struct khofmt_block_iter *it,
+				      struct khofmt_source *src,
+				      uint64_t first, size_t esize,
+				      const struct khofmt_schema_opts *opts);
+/* Copy the next entry into @entry (esize bytes), its address in @pa. */
+KHOFMT_API int khofmt_block_next(struct khofmt_block_iter *it, void *entry,
+				 uint64_t *pa);
+
+/* ---- kho_vmalloc (6.5) ---- */
+
+struct khofmt_vmalloc_desc {
+	uint64_t first;       /* first chunk page */
+	uint32_t total_pages;
+	uint16_t flags;       /* bit0 VM_ALLOC, bit1 huge vmap */
+	uint16_t order;       /* pages per run = 2^order */
+};
+
+/* Parse the 16-byte descriptor (native LE). */
+KHOFMT_API void khofmt_vmalloc_desc_parse(const void *raw16,
+					  struct khofmt_vmalloc_desc *d);
+
+/* Iterator over the runs, then (optionally) over the bytes. Private. */
+struct khofmt_vmalloc_iter {
+	struct khofmt_source *src;
+	const struct khofmt_schema_opts *opts;
+	struct khofmt_vmalloc_desc d;
+	unsigned page_shift;
+	uint64_t chunk, slow, chunks, slot;
+	uint64_t runs;         /* runs returned */
+	bool done;
+	/* byte reader */
+	uint64_t run_pa, run_off, run_len, consumed;
+};
+
+KHOFMT_API int khofmt_vmalloc_iter_init(struct khofmt_vmalloc_iter *it,
+					struct khofmt_source *src,
+					const struct khofmt_vmalloc_desc *d,
+					const struct khofmt_schema_opts *opts);
+/* Next run: @pa, @len bytes (P << order). At the end the run count is
+ * checked against total_pages (VM-1). */
+KHOFMT_API int khofmt_vmalloc_run_next(struct khofmt_vmalloc_iter *it,
+				       uint64_t *pa, uint64_t *len);
+/* Read the area sequentially (do not mix with run_next). 0 or error;
+ * -KHOFMT_ERR_TRUNCATED when the area ends first. */
+KHOFMT_API int khofmt_vmalloc_read(struct khofmt_vmalloc_iter *it, void *buf,
+				   size_t len);
+
+/* ---- kexec-metadata (6.1) ---- */
+
+struct khofmt_kexec_meta {
+	uint32_t version;
+	char release[66];        /* previous_release, always NUL-terminated */
+	bool release_terminated; /* the wire field held a NUL */
+	uint32_t kexec_count;
+	size_t blob_size;
+};
+
+/* -KHOFMT_ERR_TRUNCATED below 4 or (version 1) 73 bytes, COMPAT if
+ * version != 1. */
+KHOFMT_API int khofmt_kexec_meta_decode(const void *blob, size_t len,
+					const struct khofmt_schema_opts *opts,
+					struct khofmt_kexec_meta *m);
+
+/* ---- LUO (6.2) ---- */
+
+struct khofmt_luo;
+
+struct khofmt_luo_info {
+	enum khofmt_schema_kind kind;  /* LUO_V5 or LUO_V1 */
+	unsigned version;              /* 5, 1 */
+	char compatible[49];
+	uint64_t liveupdate_num;
+	uint64_t sessions_pa;          /* v5: first block; v1: session header */
+	uint64_t flbs_pa;              /* FLB header (0 if absent) */
+	char session_compatible[49];   /* v1: luo-session-v1/v2 */
+	bool inferred;                 /* layout partly [I] (v1) */
+};
+
+struct khofmt_luo_session {
+	uint64_t pa;              /* record address */
+	char name[65];            /* NUL-terminated copy */
+	bool name_terminated;
+	uint64_t files_pa;
+	uint64_t file_count;
+	uint64_t index;
+	/* private cursor of khofmt_luo_file_next() */
+	struct khofmt_block_iter files;
+	uint64_t files_seen;
+};
+
+struct khofmt_luo_file {
+	uint64_t pa;              /* record address */
+	char compatible[49];
+	bool compatible_terminated;
+	uint64_t data;            /* handler data (memfd: record phys) */
+	uint64_t token;
+};
+
+struct khofmt_luo_flb {
+	uint64_t pa;
+	char name[49];
+	bool name_terminated;
+	uint64_t data;
+	uint64_t refcount;
+};
+
+/*
+ * Open a LUO blob (raw luo-v5 struct or luo-v1 sub-FDT). The blob is
+ * copied; the source must outlive the object.
+ */
+KHOFMT_API int khofmt_luo_open(struct khofmt_source *src, const void *blob,
+			       size_t len,
+			       const struct khofmt_schema_opts *opts,
+			       struct khofmt_luo **out);
+KHOFMT_API void khofmt_luo_free(struct khofmt_luo *luo);
+KHOFMT_API const struct khofmt_luo_info *
+khofmt_luo_info(const struct khofmt_luo *luo);
+/* Restart the session and FLB iterations. */
+KHOFMT_API void khofmt_luo_rewind(struct khofmt_luo *luo);
+KHOFMT_API int khofmt_luo_session_next(struct khofmt_luo *luo,
+				       struct khofmt_luo_session *s);
+/* Files of @s (its own cursor); at the end file_count is checked. */
+KHOFMT_API int khofmt_luo_file_next(struct khofmt_luo *luo,
+				    struct khofmt_luo_session *s,
+				    struct khofmt_luo_file *f);
+KHOFMT_API int khofmt_luo_flb_next(struct khofmt_luo *luo,
+				   struct khofmt_luo_flb *f);
+
+/*
+ * Every page area LUO state uses, for checks against the tracker (LUO-2:
+ * blocks are preserved order-0 entries; SB-2: records start an entry;
+ * VM-1; MFD-1: folios are preserved heads). Walks the whole state again
+ * (sessions, files, memfd records and their folio arrays); stops at the
+ * first fatal error (returned, and told to the problem callback) or when
+ * @cb returns non-zero (that value is returned). Empty trailing vmalloc
+ * chunks (after a full one) are not reported.
+ */
+enum khofmt_luo_page_kind {
+	KHOFMT_LUO_PAGE_FLB = 1,       /* FLB header page */
+	KHOFMT_LUO_PAGE_SESSION_BLOCK, /* v5 block; v1: the session array */
+	KHOFMT_LUO_PAGE_FILE_BLOCK,    /* v5 block; v1: a file array */
+	KHOFMT_LUO_PAGE_MEMFD_RECORD,
+	KHOFMT_LUO_PAGE_VMALLOC_CHUNK,
+	KHOFMT_LUO_PAGE_VMALLOC_RUN,   /* len = P << order */
+	KHOFMT_LUO_PAGE_MEMFD_FOLIO,   /* head page of a data folio (len P) */
+};
+typedef int (*khofmt_luo_page_cb)(void *arg, enum khofmt_luo_page_kind kind,
+				  uint64_t pa, uint64_t len);
+KHOFMT_API int khofmt_luo_walk_pages(struct khofmt_luo *luo,
+				     khofmt_luo_page_cb cb, void *arg);
+/* "session-block", ... */
+KHOFMT_API const char *khofmt_luo_page_kind_name(enum khofmt_luo_page_kind k);
+
+/* ---- memfd (6.4) ---- */
+
+struct khofmt_memfd {
+	uint64_t pa;            /* record address */
+	unsigned version;       /* 2, 1 */
+	bool inferred;          /* v1 layout is [I] */
+	uint64_t pos, size;
+	uint32_t seals, flags;
+	uint64_t nr_folios;
+	struct khofmt_vmalloc_desc folios;
+	/* private cursor of khofmt_memfd_folio_next() */
+	struct khofmt_vmalloc_iter it;
+	uint64_t seen;
+	struct khofmt_source *src;
+	const struct khofmt_schema_opts *opts;
+	void *index_set;        /* duplicate-index check; freed at the end */
+};
+
+struct khofmt_memfd_folio {
+	uint64_t pfn;      /* 0 = empty slot */
+	uint64_t phys;     /* pfn << PS */
+	unsigned flags;    /* bit0 DIRTY, bit1 UPTODATE */
+	uint64_t index;    /* file page index */
+};
+
+/*
+ * Decode the memfd record at @pa for handler @compatible ("memfd-v2",
+ * "memfd-v1"). -KHOFMT_ERR_COMPAT for other handlers.
+ */
+KHOFMT_API int khofmt_memfd_open(struct khofmt_source *src, uint64_t pa,
+				 const char *compatible,
+				 const struct khofmt_schema_opts *opts,
+				 struct khofmt_memfd *m);
+/*
+ * Next folio record. Also checked: flags within DIRTY|UPTODATE, index
+ * below the file's page count and not used twice (MFD-1).
+ */
+KHOFMT_API int khofmt_memfd_folio_next(struct khofmt_memfd *m,
+				       struct khofmt_memfd_folio *f);
+/*
+ * Release what an iteration keeps (only needed when folio_next() was not
+ * run to its end or error). Safe to call twice.
+ */
+KHOFMT_API void khofmt_memfd_close(struct khofmt_memfd *m);
+
+/* ---- memblock (6.6) ---- */
+
+struct khofmt_memblock {
+	const void *fdt;   /* the caller's blob (must outlive the object) */
+	size_t len;
+	int cursor;        /* private */
+	uint64_t index;
+	const struct khofmt_schema_opts *opts;
+};
+
+struct khofmt_memblock_region {
+	char name[64];
+	bool compatible_ok;   /* "reserve-mem-v1" */
+	bool has_start, has_size;
+	uint64_t start, size;
+};
+
+KHOFMT_API int khofmt_memblock_open(const void *blob, size_t len,
+				    const struct khofmt_schema_opts *opts,
+				    struct khofmt_memblock *mb);
+KHOFMT_API int khofmt_memblock_region_next(struct khofmt_memblock *mb,
+					   struct khofmt_memblock_region *r);
+
+/* ---- kho_test (6.7) ---- */
+
+struct khofmt_kho_test {
+	uint32_t magic;              /* 0x4b484f21 */
+	bool has_magic;
+	uint32_t nr_folios;
+	uint32_t csum;
+	bool has_nr_folios, has_csum;
+	bool has_vmalloc;            /* folios_info is a kho_vmalloc */
+	struct khofmt_vmalloc_desc folios_info;
+	/* private cursor */
+	const unsigned char *inline_info; /* old form: words in the FDT [I] */
+	size_t inline_len;
+	struct khofmt_vmalloc_iter it;
+	uint64_t seen;
+	unsigned page_shift;
+	const struct khofmt_schema_opts *opts;
+};
+
+/* The blob must outlive @t (old-form words are read from it). */
+KHOFMT_API int khofmt_kho_test_open(struct khofmt_source *src,
+				    const void *blob, size_t len,
+				    const struct khofmt_schema_opts *opts,
+				    struct khofmt_kho_test *t);
+/* Next `phys | order` word of folios_info. */
+KHOFMT_API int khofmt_kho_test_folio_next(struct khofmt_kho_test *t,
+					  uint64_t *phys, unsigned *order);
+
+/* ---- encoders (for tests and synth) ---- */
+
+struct khofmt_enc;
+
+/*
+ * Allocate 2^order zeroed pages from the encoder's meta area, preserved
+ * as one folio (like kho_alloc_preserve()), and write into them.
+ */
+KHOFMT_API int khofmt_enc_alloc(struct khofmt_enc *enc, unsigned order,
+				uint64_t *pa);
+KHOFMT_API int khofmt_enc_write(struct khofmt_enc *enc, uint64_t pa,
+				const void *data, size_t len);
+/* Page size of the encoder. */
+KHOFMT_API unsigned khofmt_enc_page_shift(const struct khofmt_enc *enc);
+
+/* A kho_vmalloc area holding @len bytes in runs of 2^order pages. */
+KHOFMT_API int khofmt_enc_vmalloc(struct khofmt_enc *enc, const void *data,
+				  size_t len, unsigned order,
+				  struct khofmt_vmalloc_desc *d);
+KHOFMT_API void khofmt_vmalloc_desc_store(void *raw16,
+					  const struct khofmt_vmalloc_desc *d);
+
+KHOFMT_API int khofmt_enc_kexec_meta(struct khofmt_enc *enc,
+				     const char *release, uint32_t count);
+
+struct khofmt_enc_region {
+	const char *name;
+	uint64_t start, size;   /* preserved as a page range */
+};
+KHOFMT_API int khofmt_enc_memblock(struct khofmt_enc *enc,
+				   const struct khofmt_enc_region *r,
+				   size_t n);
+
+/* kho_test: @n folios (preserved); csum computed over their bytes. */
+KHOFMT_API int khofmt_enc_kho_test(struct khofmt_enc *enc,
+				   const uint64_t *phys, const unsigned *order,
+				   size_t n);
+
+struct khofmt_enc_luo_file {
+	const char *compatible;  /* NULL = "memfd-v2" */
+	uint64_t token;
+	uint64_t pos;
+	uint32_t seals;
+	const void *data;        /* file content (copied into fresh folios) */
+	uint64_t size;
+	unsigned folio_order;
+};
+struct khofmt_enc_luo_session {
+	const char *name;
+	const struct khofmt_enc_luo_file *files;
+	size_t nfiles;
+};
+struct khofmt_enc_luo_flb {
+	const char *name;
+	uint64_t data, refcount;
+};
+/* The LUO subnode (luo-v5), sessions in block chains, memfd-v2 files. */
+KHOFMT_API int khofmt_enc_luo(struct khofmt_enc *enc, uint64_t liveupdate_num,
+			      const struct khofmt_enc_luo_session *s,
+			      size_t nsessions,
+			      const struct khofmt_enc_luo_flb *flb, size_t nflb);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KHOFMT_SCHEMA_H */
