@@ -636,7 +636,9 @@ static const struct argp_child synth_children[] = {
 static const struct argp synth_argp = {
 	.options = synth_options,
 	.parser = synth_parse,
-	.doc = "Write a synthetic KHO handover (kho-v4): PREFIX.fdt and "
+	.doc = "Write a synthetic KHO handover (kho-v4, or --abi GEN; kho-v1 "
+	       "bitmaps are one page unless --producer names a release with "
+	       "512-byte bitmaps): PREFIX.fdt and "
 	       "PREFIX.elf, readable with --fdt PREFIX.fdt --mem PREFIX.elf. "
 	       "Folios come from --folios FILE or a --gen generator; --blob "
 	       "adds subnodes. Prints a one-line summary.\v"
@@ -663,12 +665,18 @@ int cmd_synth(int argc, char **argv)
 
 	s.seed = a.seed;
 	eo.page_shift = a.in.page_shift;
+	eo.abi = a.in.abi ? a.in.abi : KHOFMT_ABI_V4;
+	eo.radix_depth = a.in.radix_depth;
+	if (eo.abi == KHOFMT_ABI_V1)
+		eo.variant = khofmt_producer_variant(eo.abi, a.in.producer);
 	eo.meta_base = META_BASE;
 	eo.meta_size = META_SIZE;
 	khofmt_geom_init(&s.geom, a.in.page_shift);
 	r = khofmt_enc_new(&eo, &s.enc);
 	if (r < 0) {
-		r = out_lib_err("encoder", r, NULL);
+		r = out_lib_err("encoder", r, "generation, producer and radix "
+				"depth must fit together (--radix-depth: radix "
+				"generations only)");
 		goto out;
 	}
 	if (a.folios_path)
@@ -710,7 +718,7 @@ int cmd_synth(int argc, char **argv)
 	}
 
 	out_doc_begin("synth", OUT_STYLE_LINE);
-	out_str("abi", khofmt_abi_name(KHOFMT_ABI_V4));
+	out_str("abi", khofmt_abi_name(eo.abi));
 	out_size("page_size", UINT64_C(1) << a.in.page_shift);
 	out_hex64("seed", a.seed);
 	out_u64("folios", s.folios);
@@ -719,6 +727,9 @@ int cmd_synth(int argc, char **argv)
 	out_addr("fdt_pa", fdt_pa);
 	out_str("fdt", fdt_path);
 	out_str("elf", elf_path);
+	out_str("variant", eo.abi == KHOFMT_ABI_V1 ?
+		khofmt_variant_name(eo.variant ? eo.variant : KHOFMT_VARIANT_E1B) :
+		"none");
 	r = out_doc_end();
 out:
 	free(fdt_path);

@@ -40,5 +40,7 @@ int cmd_rules(int argc, char **argv);
  * `dump` (its "tracker" member).
  */
 void stat_emit(const struct khofmt_handover *h, const struct khofmt_stats *st);
+/* The "generation" object: generation, variant, how it was chosen. */
+void generation_emit(const struct khofmt_handover *h);
 
 #endif /* KHOCTL_H */

@@ -380,30 +380,11 @@ static int radix_walk_folios(struct khofmt_handover *h,
 
 /* ---- mode: stats ---- */
 
-static void stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
-		      unsigned page_shift, uint64_t lo, uint64_t end)
-{
-	if (!n)
-		return;
-	if (!st->folios || order < st->min_order)
-		st->min_order = order;
-	if (!st->folios || order > st->max_order)
-		st->max_order = order;
-	if (!st->folios || lo < st->lowest)
-		st->lowest = lo;
-	if (!st->folios || end > st->highest_end)
-		st->highest_end = end;
-	st->folios += n;
-	st->per_order[order] += n;
-	st->pages += n << order;
-	st->bytes += n << (order + page_shift);
-}
-
 static int stats_entry(struct rwalk *w, uint64_t phys, unsigned order)
 {
 	unsigned ps = w->h->geom.page_shift;
 
-	stats_add(w->arg, 1, order, ps, phys, phys + (UINT64_C(1) << (ps + order)));
+	khofmt_stats_add(w->arg, 1, order, ps, phys, phys + (UINT64_C(1) << (ps + order)));
 	return 0;
 }
 
@@ -426,7 +407,7 @@ static int stats_leaf(struct rwalk *w, const unsigned char *leaf,
 		n += __builtin_popcountll(word);
 	}
 	if (n)
-		stats_add(w->arg, n, order, w->h->geom.page_shift,
+		khofmt_stats_add(w->arg, n, order, w->h->geom.page_shift,
 			  base + ((uint64_t)first << shift),
 			  base + ((uint64_t)(last + 1) << shift));
 	return 0;

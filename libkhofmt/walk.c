@@ -12,6 +12,25 @@
 
 #include "internal.h"
 
+void khofmt_stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
+		      unsigned page_shift, uint64_t lo, uint64_t end)
+{
+	if (!n)
+		return;
+	if (!st->folios || order < st->min_order)
+		st->min_order = order;
+	if (!st->folios || order > st->max_order)
+		st->max_order = order;
+	if (!st->folios || lo < st->lowest)
+		st->lowest = lo;
+	if (!st->folios || end > st->highest_end)
+		st->highest_end = end;
+	st->folios += n;
+	st->per_order[order] += n;
+	st->pages += n << order;
+	st->bytes += n << (order + page_shift);
+}
+
 static int check_args(struct khofmt_handover *h,
 		      const struct khofmt_walk_opts *opts)
 {
