@@ -13,8 +13,8 @@
 #include "rules_int.h"
 #include "khofmt-schema.h"
 
-/* Steps of a coverage walk over order-0 entries before we give up. */
-#define COVER_MAX_STEPS (1u << 20)
+/* Entries looked up per vmalloc area to prove its runs preserved. */
+#define COVER_BUDGET (1u << 16)
 
 /* ---- point queries on the tracker ---- */
 
@@ -76,21 +76,34 @@ static int entry_containing(struct vctx *c, uint64_t pa, uint64_t *end)
 	return unknown ? -1 : 0;
 }
 
-/* Is [pa, pa+len) covered by entries? 1 yes, 0 no (*@gap), -1 unknown. */
-static int covered(struct vctx *c, uint64_t pa, uint64_t len, uint64_t *gap)
+/*
+ * Is [pa, pa+len) covered by entries? 1 yes, 0 no (*@gap), -1 unknown
+ * (unreadable path, or *@budget steps used up: hostile run lengths cost
+ * at most the budget of their area).
+ */
+static int covered(struct vctx *c, uint64_t pa, uint64_t len, uint64_t *gap,
+		   unsigned *budget)
 {
 	uint64_t pos = pa, end = pa + len, e;
-	unsigned steps = 0;
+	unsigned lg;
 
+	/* a run kho_preserve_pages() kept whole: one entry */
+	if (len >= c->P && !(len & (len - 1))) {
+		lg = (unsigned)__builtin_ctzll(len) - c->page_shift;
+		if (lg <= max_order(c) && entry(c, pa, lg) == 1)
+			return 1;
+	}
 	while (pos < end && pos >= pa) {
-		int r = entry_containing(c, pos, &e);
+		int r;
 
+		if (!*budget)
+			return -1;
+		--*budget;
+		r = entry_containing(c, pos, &e);
 		if (r <= 0) {
 			*gap = pos;
 			return r;
 		}
-		if (++steps > COVER_MAX_STEPS)
-			return -1;
 		pos = e;
 	}
 	return 1;
@@ -167,6 +180,7 @@ static void check_vmalloc(struct vctx *c, const struct khofmt_vmalloc_desc *d,
 	struct khofmt_schema_opts o;
 	struct khofmt_vmalloc_iter it;
 	uint64_t pa, len, chunk = 0, gap = 0;
+	unsigned budget = COVER_BUDGET;
 
 	schema_opts(c, &quiet, &o);
 	if (khofmt_vmalloc_iter_init(&it, c->src, d, &o))
@@ -179,7 +193,7 @@ static void check_vmalloc(struct vctx *c, const struct khofmt_vmalloc_desc *d,
 				      obj, "%s: vmalloc chunk page 0x%llx is not a preserved order-0 entry",
 				      what, (unsigned long long)chunk);
 		}
-		if (covered(c, pa, len, &gap) == 0)
+		if (covered(c, pa, len, &gap, &budget) == 0)
 			vfind(c, R_VM_UNPRESERVED, true, pa, len, d->order, obj,
 			      "%s: vmalloc run [0x%llx, +0x%llx) is not preserved from 0x%llx on",
 			      what, (unsigned long long)pa,

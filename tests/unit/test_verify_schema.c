@@ -38,7 +38,7 @@ struct world {
 	unsigned char *data[3];
 	uint64_t fault;
 	/* found with the decoders */
-	uint64_t luo_pa, sblock, fblock, sess_pa[3], file_pa[3], mfd_pa[3];
+	uint64_t luo_pa, flb, sblock, fblock, sess_pa[3], file_pa[3], mfd_pa[3];
 	uint64_t chunk[3], folio[3][8];
 	size_t nfolio[3];
 	uint64_t kt_phys[2];
@@ -138,6 +138,7 @@ static void locate(struct world *w)
 	CK(khofmt_subnode_blob_read(w->st.src, sn, &blob, &len) == 0, "LUO blob");
 	CK(khofmt_luo_open(w->st.src, blob, len, &o, &luo) == 0, "luo_open");
 	CK(khofmt_luo_walk_pages(luo, page_cb, w) == 0, "walk_pages");
+	w->flb = khofmt_luo_info(luo)->flbs_pa;
 	while (ns < 3 && khofmt_luo_session_next(luo, &s) == 0) {
 		w->sess_pa[ns++] = s.pa;
 		while (nf < 3 && khofmt_luo_file_next(luo, &s, &f) == 0) {
@@ -228,7 +229,7 @@ enum mut {
 	M_NONE, M_BLOCK_UNPRESERVED, M_BLOCK_CYCLE, M_DUP_NAME, M_FILES_COUNT,
 	M_COMPAT, M_DUP_TOKEN, M_FOLIO_UNPRESERVED, M_FOLIO_ORDER, M_SEALS,
 	M_CHUNK_UNPRESERVED, M_RUN_COUNT, M_ROOT_START, M_FILEBLOCK_UNPRESERVED,
-	M_RECORD_START, M_KT_FOLIO, M_COUNT
+	M_RECORD_START, M_KT_FOLIO, M_RUN_UNPRESERVED, M_LUO_COMPAT, M_FLB_COUNT, M_COUNT
 };
 
 static const struct {
@@ -250,6 +251,9 @@ static const struct {
 	[M_FILEBLOCK_UNPRESERVED] = { "KHO-E142", "file block not preserved" },
 	[M_RECORD_START] = { "KHO-E181", "memfd record not preserved" },
 	[M_KT_FOLIO] = { "KHO-E201", "kho_test folio not preserved" },
+	[M_RUN_UNPRESERVED] = { "KHO-E184", "vmalloc run not preserved" },
+	[M_LUO_COMPAT] = { "KHO-E140", "LUO compatible luo-v9" },
+	[M_FLB_COUNT] = { "KHO-E145", "FLB count beyond one page" },
 };
 
 static void inject(struct world *w, enum mut m)
@@ -336,6 +340,24 @@ static void inject(struct world *w, enum mut m)
 		set_entry(w, w->mfd_pa[2], 0, false);
 		w->fault = w->mfd_pa[2];
 		break;
+	case M_RUN_UNPRESERVED: {
+		/* the first run: slot 1 of the first chunk (6.5) */
+		uint64_t run;
+
+		memcpy(&run, mem_w(w, w->chunk[1] + 8, 8), 8);
+		run = le64toh(run);
+		set_entry(w, run, 0, false);
+		w->fault = run;
+		break;
+	}
+	case M_LUO_COMPAT:
+		memcpy(mem_w(w, w->luo_pa, 7), "luo-v9", 7);
+		w->fault = NOADDR;	/* a fact of the blob, not of an address */
+		break;
+	case M_FLB_COUNT:
+		put64(w, w->flb + 8, w->P);	/* records of 64 bytes: P/64 - 1 fit */
+		w->fault = w->flb;
+		break;
 	case M_KT_FOLIO:
 		set_entry(w, w->kt_phys[1], w->kt_order[1], false);
 		w->fault = w->kt_phys[1];
@@ -400,7 +422,8 @@ static void test_mut(unsigned ps, enum mut m)
 		const struct khofmt_finding *f = khofmt_verify_finding(v, i);
 
 		if (!strcmp(f->rule->id, id)) {
-			if (f->has_addr && f->addr == w.fault)
+			if (w.fault == NOADDR ? !f->has_addr :
+			    f->has_addr && f->addr == w.fault)
 				hits++;
 			else
 				others++;
@@ -409,7 +432,7 @@ static void test_mut(unsigned ps, enum mut m)
 		}
 	}
 	if (!ok(hits >= 1 && !others,
-		"P=%u KiB, %s: %s at 0x%" PRIx64 " and nothing else",
+		"P=%u KiB, %s: %s at 0x%" PRIx64 " (~0: none) and nothing else",
 		1u << (ps - 10), expected[m].what, id, w.fault))
 		show(v);
 	khofmt_verify_free(v);
