@@ -225,7 +225,8 @@ static void check_memfd_layout(struct vctx *c, const struct khofmt_memfd *m,
 	uint64_t end = 0;
 	size_t i;
 
-	qsort(f, n, sizeof(*f), cmp_mfolio);
+	if (n > 1)
+		qsort(f, n, sizeof(*f), cmp_mfolio);
 	for (i = 0; i < n; i++) {
 		uint64_t span = UINT64_C(1) << f[i].order;
 

@@ -35,12 +35,12 @@ struct world {
 	struct state st;
 	unsigned ps;
 	uint64_t P;
-	unsigned char *data[3];
+	unsigned char *data[4];
 	uint64_t fault;
 	/* found with the decoders */
-	uint64_t luo_pa, flb, sblock, fblock, sess_pa[3], file_pa[3], mfd_pa[3];
-	uint64_t chunk[3], folio[3][8];
-	size_t nfolio[3];
+	uint64_t luo_pa, flb, sblock, fblock, sess_pa[3], file_pa[4], mfd_pa[4];
+	uint64_t chunk[4], folio[4][8];
+	size_t nfolio[4];
 	uint64_t kt_phys[2];
 	unsigned kt_order[2];
 };
@@ -49,8 +49,9 @@ struct world {
 
 /* ---- the valid state ---- */
 
-static const uint64_t sizes[3] = { 10000, 5 * 16384 + 100, 1 };
-static const unsigned forder[3] = { 0, 2, 0 };
+/* the last file is empty: no folio array */
+static const uint64_t sizes[4] = { 10000, 5 * 16384 + 100, 1, 0 };
+static const unsigned forder[4] = { 0, 2, 0, 0 };
 
 static void build(struct world *w, unsigned ps)
 {
@@ -58,10 +59,10 @@ static void build(struct world *w, unsigned ps)
 		{ "test-flb-v1", U64(0xFEEDF00DCAFEBEE0), 1 },
 	};
 	struct khofmt_enc_opts eo = { .sz = sizeof(eo), .page_shift = ps };
-	struct khofmt_enc_luo_file files[3];
+	struct khofmt_enc_luo_file files[4];
 	struct khofmt_enc_luo_session sess[3] = {
 		{ "sess-a", files, 2 }, { "sess-b", NULL, 0 },
-		{ "sess-c", files + 2, 1 },
+		{ "sess-c", files + 2, 2 },
 	};
 	struct khofmt_enc *e;
 	size_t i, j;
@@ -70,7 +71,7 @@ static void build(struct world *w, unsigned ps)
 	w->ps = ps;
 	w->P = U64(1) << ps;
 	memset(files, 0, sizeof(files));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		uint64_t seed = i + 7;
 
 		w->data[i] = xmalloc(sizes[i]);
@@ -100,7 +101,7 @@ static void world_free(struct world *w)
 {
 	size_t i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		free(w->data[i]);
 	state_free(&w->st);
 }
@@ -141,7 +142,7 @@ static void locate(struct world *w)
 	w->flb = khofmt_luo_info(luo)->flbs_pa;
 	while (ns < 3 && khofmt_luo_session_next(luo, &s) == 0) {
 		w->sess_pa[ns++] = s.pa;
-		while (nf < 3 && khofmt_luo_file_next(luo, &s, &f) == 0) {
+		while (nf < 4 && khofmt_luo_file_next(luo, &s, &f) == 0) {
 			struct khofmt_memfd m;
 			struct khofmt_memfd_folio fo;
 
@@ -159,9 +160,9 @@ static void locate(struct world *w)
 	}
 	khofmt_luo_free(luo);
 	free(blob);
-	CK(ns == 3 && nf == 3 && w->sblock && w->fblock, "layout");
+	CK(ns == 3 && nf == 4 && w->sblock && w->fblock, "layout");
 	/* independent expectation: one folio per 2^order pages */
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		uint64_t unit = w->P << forder[i];
 
 		CK(w->nfolio[i] == (sizes[i] + unit - 1) / unit,
