@@ -36,6 +36,7 @@ static void dump_fdt(const struct khofmt_fdt *fdt)
 	out_obj_begin("fdt");
 	out_str("compatible", khofmt_fdt_compatible(fdt));
 	out_str("abi", khofmt_abi_name(khofmt_fdt_abi(fdt)));
+	out_str("abi_reason", khofmt_fdt_abi_reason(fdt));
 	out_u64("totalsize", len);
 	out_bool("truncated", flags & KHOFMT_FDT_TRUNCATED);
 	out_bool("trailing", flags & KHOFMT_FDT_TRAILING);
@@ -73,10 +74,12 @@ static int dump_tracker(const struct input_opts *o, struct input *in)
 	return 0;
 }
 
-static bool dump_subnode(struct khofmt_source *src,
+static bool dump_subnode(struct khofmt_source *src, struct khofmt_handover *h,
 			 const struct khofmt_subnode *sn,
 			 const struct dump_args *a)
 {
+	uint64_t blen = 0;
+	int bl = h ? khofmt_handover_blob_size(h, sn, &blen) : 0;
 	bool fatal;
 
 	out_obj_begin(NULL);
@@ -89,6 +92,11 @@ static bool dump_subnode(struct khofmt_source *src,
 		out_size("blob_size", sn->size);
 	else
 		out_null("blob_size", sn->bad_size ? "(wrong size)" : "(absent)");
+	/* blob-size (v3+) or, for kho-v1, the sub-FDT's own totalsize */
+	if (bl > 0)
+		out_size("blob_len", blen);
+	else
+		out_null("blob_len", bl < 0 ? "(unreadable)" : "(unknown)");
 	fatal = dump_schema(src, sn, a->in.page_shift, a->data);
 	out_obj_end();
 	return fatal;
@@ -148,7 +156,7 @@ int cmd_dump(int argc, char **argv)
 	out_array_begin("subnodes");
 	n = khofmt_fdt_nsubnodes(in.fdt);
 	for (i = 0; i < n; i++)
-		dump_subnode(in.src, khofmt_fdt_subnode(in.fdt, i), &a);
+		dump_subnode(in.src, in.h, khofmt_fdt_subnode(in.fdt, i), &a);
 	out_array_end();
 	w = out_doc_end();
 	input_close(&in);

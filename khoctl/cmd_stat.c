@@ -77,6 +77,24 @@ void stat_emit(const struct khofmt_handover *h, const struct khofmt_stats *st)
 	out_addr("start", st->folios ? st->lowest : 0);
 	out_addr("end", st->folios ? st->highest_end : 0);
 	out_obj_end();
+
+	generation_emit(h);
+}
+
+void generation_emit(const struct khofmt_handover *h)
+{
+	const struct khofmt_variant_info *v = khofmt_handover_variant(h);
+
+	out_obj_begin("generation");
+	out_str("abi", khofmt_abi_name(v->abi));
+	out_str("name", v->name ? v->name : "");
+	out_str("variant", khofmt_variant_name(v->variant));
+	out_str("basis", khofmt_basis_name(v->basis));
+	out_u64("bitmap_bytes", v->bitmap_bytes);
+	out_u64("radix_depth", v->radix_depth);
+	out_bool("conflict", v->conflict);
+	out_str("reason", v->reason ? v->reason : "");
+	out_obj_end();
 }
 
 struct stat_args {

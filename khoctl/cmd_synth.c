@@ -301,21 +301,45 @@ static int sample(struct synth *s, uint64_t base, uint64_t n, uint64_t k,
  * at order 0) and is then preserved with probability @density. Every order
  * gets about the same share of bytes; counts grow towards small orders,
  * which looks like a real mix of pages, THPs and large reservations.
+ *
+ * Sampled top-down so that the cost follows the preserved folios, not the
+ * RAM: z[o] is the probability that a block of order o ends up holding no
+ * preserved folio,
+ *	z[0] = 1 - d,  z[o] = (1 - d) / (o + 1) + o / (o + 1) * z[o-1]^2,
+ * an empty block is skipped whole, and a non-empty one stops or splits with
+ * the probabilities conditioned on being non-empty. Same distribution as
+ * visiting every block, without visiting the empty ones.
  */
-static int mixed_fill(struct synth *s, uint64_t phys, unsigned order,
-		      double density)
+#define MIXED_MAX_ORDER 64
+
+static int mixed_nonempty(struct synth *s, uint64_t phys, unsigned order,
+			  double density, const double *z)
 {
 	uint64_t half;
+	double zc, v;
 	int r;
 
-	if (!order || !rnd_below(s, order + 1)) {
-		if (rnd_unit(s) < density)
-			return add(s, phys, order);
-		return 0;
-	}
+	if (!order ||
+	    rnd_unit(s) * (1 - z[order]) < density / (order + 1))
+		return add(s, phys, order);
 	half = UINT64_C(1) << (s->geom.page_shift + order - 1);
-	r = mixed_fill(s, phys, order - 1, density);
-	return r ? r : mixed_fill(s, phys + half, order - 1, density);
+	zc = z[order - 1];
+	/* halves (empty, full), (full, empty), (full, full) */
+	v = rnd_unit(s) * (1 - zc * zc);
+	if (v < zc * (1 - zc))
+		return mixed_nonempty(s, phys + half, order - 1, density, z);
+	r = mixed_nonempty(s, phys, order - 1, density, z);
+	if (r || v < 2 * zc * (1 - zc))
+		return r;
+	return mixed_nonempty(s, phys + half, order - 1, density, z);
+}
+
+static int mixed_fill(struct synth *s, uint64_t phys, unsigned order,
+		      double density, const double *z)
+{
+	if (rnd_unit(s) < z[order])
+		return 0;
+	return mixed_nonempty(s, phys, order, density, z);
 }
 
 static unsigned ctz64(uint64_t x)
@@ -343,6 +367,7 @@ static int generate(struct synth *s, const struct synth_args *a)
 	const unsigned ps = s->geom.page_shift, huge = GIB_SHIFT - ps;
 	const uint64_t end = a->ram_base + a->ram;
 	uint64_t first, n, k, pa;
+	double z[MIXED_MAX_ORDER];
 	unsigned order;
 	int r = 0;
 
@@ -363,6 +388,11 @@ static int generate(struct synth *s, const struct synth_args *a)
 		}
 		return k ? sample(s, first, n, k, order) : 0;
 	case GEN_MIXED:
+		z[0] = 1 - a->density;
+		for (order = 1; order <= huge && order < MIXED_MAX_ORDER; order++)
+			z[order] = (1 - a->density) / (order + 1) +
+				   (double)order / (order + 1) *
+				   z[order - 1] * z[order - 1];
 		/* greedy blocks, as kho_preserve_pages() cuts a range */
 		for (pa = a->ram_base; pa < end && !r;) {
 			order = ctz64(pa >> ps);
@@ -370,7 +400,7 @@ static int generate(struct synth *s, const struct synth_args *a)
 				order = huge;
 			if (order > log2_floor((end - pa) >> ps))
 				order = log2_floor((end - pa) >> ps);
-			r = mixed_fill(s, pa, order, a->density);
+			r = mixed_fill(s, pa, order, a->density, z);
 			pa += UINT64_C(1) << (ps + order);
 		}
 		return r;
@@ -606,7 +636,9 @@ static const struct argp_child synth_children[] = {
 static const struct argp synth_argp = {
 	.options = synth_options,
 	.parser = synth_parse,
-	.doc = "Write a synthetic KHO handover (kho-v4): PREFIX.fdt and "
+	.doc = "Write a synthetic KHO handover (kho-v4, or --abi GEN; kho-v1 "
+	       "bitmaps are one page unless --producer names a release with "
+	       "512-byte bitmaps): PREFIX.fdt and "
 	       "PREFIX.elf, readable with --fdt PREFIX.fdt --mem PREFIX.elf. "
 	       "Folios come from --folios FILE or a --gen generator; --blob "
 	       "adds subnodes. Prints a one-line summary.\v"
@@ -633,12 +665,18 @@ int cmd_synth(int argc, char **argv)
 
 	s.seed = a.seed;
 	eo.page_shift = a.in.page_shift;
+	eo.abi = a.in.abi ? a.in.abi : KHOFMT_ABI_V4;
+	eo.radix_depth = a.in.radix_depth;
+	if (eo.abi == KHOFMT_ABI_V1)
+		eo.variant = khofmt_producer_variant(eo.abi, a.in.producer);
 	eo.meta_base = META_BASE;
 	eo.meta_size = META_SIZE;
 	khofmt_geom_init(&s.geom, a.in.page_shift);
 	r = khofmt_enc_new(&eo, &s.enc);
 	if (r < 0) {
-		r = out_lib_err("encoder", r, NULL);
+		r = out_lib_err("encoder", r, "generation, producer and radix "
+				"depth must fit together (--radix-depth: radix "
+				"generations only)");
 		goto out;
 	}
 	if (a.folios_path)
@@ -680,7 +718,7 @@ int cmd_synth(int argc, char **argv)
 	}
 
 	out_doc_begin("synth", OUT_STYLE_LINE);
-	out_str("abi", khofmt_abi_name(KHOFMT_ABI_V4));
+	out_str("abi", khofmt_abi_name(eo.abi));
 	out_size("page_size", UINT64_C(1) << a.in.page_shift);
 	out_hex64("seed", a.seed);
 	out_u64("folios", s.folios);
@@ -689,6 +727,9 @@ int cmd_synth(int argc, char **argv)
 	out_addr("fdt_pa", fdt_pa);
 	out_str("fdt", fdt_path);
 	out_str("elf", elf_path);
+	out_str("variant", eo.abi == KHOFMT_ABI_V1 ?
+		khofmt_variant_name(eo.variant ? eo.variant : KHOFMT_VARIANT_E1B) :
+		"none");
 	r = out_doc_end();
 out:
 	free(fdt_path);

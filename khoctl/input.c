@@ -17,6 +17,9 @@
 
 enum {
 	OPT_PAGE_SHIFT = 0x100,
+	OPT_ABI,
+	OPT_PRODUCER,
+	OPT_RADIX_DEPTH,
 	OPT_LIVE,
 	OPT_INCOMING,
 	OPT_CAPTURE,
@@ -95,6 +98,16 @@ bool input_parse_size(const char *s, uint64_t *v)
 static const struct argp_option common_options[] = {
 	{ "page-shift", OPT_PAGE_SHIFT, "N", 0,
 	  "Producer kernel PAGE_SHIFT: 12 (4 KiB pages, default), 14 or 16", 0 },
+	{ "abi", OPT_ABI, "GEN", 0,
+	  "KHO generation: kho-v1, kho-v2, kho-v3, kho-v4 or rfc (reading: "
+	  "overrides the root compatible; synth: what to write, default kho-v4)", 0 },
+	{ "producer", OPT_PRODUCER, "RELEASE", 0,
+	  "Release of the producing kernel (6.16, 6.17.9, 7.2.13, ...): "
+	  "settles the kho-v1 bitmap size (512 bytes up to early 6.17.y, one "
+	  "page after); without it the data decides", 0 },
+	{ "radix-depth", OPT_RADIX_DEPTH, "N", 0,
+	  "Radix tree levels (16 KiB pages: 5 as in 7.2, 4 as in the first "
+	  "kho-v2 commit); default by generation", 0 },
 	{ "json", 'j', NULL, 0,
 	  "JSON output (one document, schema \"khoctl-<command>\", version 1)", 0 },
 	{ "bytes", 'b', NULL, 0,
@@ -114,6 +127,24 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 				   arg);
 		o->page_shift = (unsigned)v;
 		o->page_shift_set = true;
+		return 0;
+	case OPT_ABI:
+		o->abi = khofmt_abi_parse(arg);
+		if (!o->abi)
+			argp_error(state, "--abi: '%s' is not kho-v1, kho-v2, "
+				   "kho-v3, kho-v4 or rfc", arg);
+		return 0;
+	case OPT_PRODUCER:
+		if (khofmt_producer_parse(arg, NULL, NULL, NULL))
+			argp_error(state, "--producer: '%s' is not a release "
+				   "such as 6.16 or 7.2.13", arg);
+		o->producer = arg;
+		return 0;
+	case OPT_RADIX_DEPTH:
+		if (!input_parse_u64(arg, &v) || v < 2 || v > KHOFMT_MAX_LEVELS)
+			argp_error(state, "--radix-depth: '%s' is not 2..%d",
+				   arg, KHOFMT_MAX_LEVELS);
+		o->radix_depth = (unsigned)v;
 		return 0;
 	case 'j':
 		o->out.json = true;
@@ -323,6 +354,9 @@ static int open_files(const struct input_opts *o, struct input *in)
 		return r;
 	r = khofmt_fdt_open(blob, len, &in->fdt, errbuf, sizeof(errbuf));
 	free(blob);
+	/* --abi overrides an unknown compatible (the FDT is handed out). */
+	if (r == -KHOFMT_ERR_COMPAT && o->abi && in->fdt)
+		r = 0;
 	if (r < 0) {
 		/* On -KHOFMT_ERR_COMPAT the object is handed out anyway. */
 		khofmt_fdt_free(in->fdt);
@@ -929,11 +963,13 @@ int input_open_handover(const struct input_opts *o, struct input *in)
 	struct khofmt_open_opts oo = {
 		.sz = sizeof(oo),
 		.page_shift = in->page_shift,
+		.abi = o->abi,
+		.producer = o->producer,
+		.radix_depth = o->radix_depth,
 	};
 	char detail[160];
 	int r;
 
-	(void)o;
 	if (!in->src)
 		return out_err(in->name, "no memory source: give --mem FILE");
 	r = khofmt_handover_open(in->fdt, in->src, &oo, &in->h);
@@ -947,10 +983,16 @@ int input_open_handover(const struct input_opts *o, struct input *in)
 			 khofmt_fdt_compatible(in->fdt));
 		break;
 	case KHOFMT_ERR_BADPROP:
-		snprintf(detail, sizeof(detail), "no usable preserved-memory-map");
+		snprintf(detail, sizeof(detail),
+			 "no usable preserved-memory-map (%s)",
+			 khofmt_fdt_abi_reason(in->fdt));
 		break;
 	case KHOFMT_ERR_INVAL:
-		snprintf(detail, sizeof(detail), "page shift %u", in->page_shift);
+		snprintf(detail, sizeof(detail),
+			 "page shift %u, producer %s, radix depth %u do not fit "
+			 "generation %s", in->page_shift,
+			 o->producer ? o->producer : "(none)", o->radix_depth,
+			 khofmt_abi_name(o->abi ? o->abi : khofmt_fdt_abi(in->fdt)));
 		break;
 	default:
 		detail[0] = '\0';

@@ -5,8 +5,9 @@
  * Two argp children:
  *  - input_argp: where the KHO state comes from (--fdt, --mem), plus the
  *    common options below. Commands that read a handover use it.
- *  - input_common_argp: --page-shift, --json, --bytes. Commands that do not
- *    read a handover (synth) use only this one.
+ *  - input_common_argp: --page-shift, --abi, --producer, --radix-depth,
+ *    --json, --bytes. Commands that do not read a handover (synth) use
+ *    only this one.
  *
  * An input has a kind so that other sources (--live, --incoming,
  * --capture DIR) can be added without touching the subcommands.
@@ -55,6 +56,9 @@ struct input_opts {
 	const char *sysroot;   /* --sysroot DIR: live paths below DIR ("" = /) */
 	bool page_shift_set;   /* --page-shift given */
 	unsigned page_shift;   /* producer PAGE_SHIFT: 12, 14 or 16 */
+	enum khofmt_abi abi;   /* --abi: 0 = from the compatible string */
+	const char *producer;  /* --producer RELEASE, NULL = unknown */
+	unsigned radix_depth;  /* --radix-depth N, 0 = by generation */
 	struct out_opts out;   /* --json, --bytes (and the command's own) */
 };
 

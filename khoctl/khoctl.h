@@ -28,6 +28,7 @@ enum {
 int cmd_dump(int argc, char **argv);
 int cmd_ranges(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
@@ -39,5 +40,7 @@ int cmd_rules(int argc, char **argv);
  * `dump` (its "tracker" member).
  */
 void stat_emit(const struct khofmt_handover *h, const struct khofmt_stats *st);
+/* The "generation" object: generation, variant, how it was chosen. */
+void generation_emit(const struct khofmt_handover *h);
 
 #endif /* KHOCTL_H */

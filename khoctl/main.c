@@ -34,6 +34,7 @@ static const struct cmd cmds[] = {
 	{ "diff", cmd_diff, "Compare two KHO states: folios lost or added, blobs, generation" },
 	{ "verify", cmd_verify, "Check the invariants the next kernel relies on (rules)" },
 	{ "rules", cmd_rules, "List the rules of verify with their IDs and explanations" },
+	{ "analyze", cmd_analyze, "Compare tracker encodings of the preserved memory (size, time)" },
 	{ "synth", cmd_synth, "Write a synthetic handover (root FDT + ELF core)" },
 	{ "help", cmd_help, "Show the help of khoctl or of a command" },
 };

@@ -11,35 +11,14 @@
 #include <stdlib.h>
 #include <libfdt.h>
 
-#include "internal.h"
+#include "encode_int.h"
 
 #define DEFAULT_META_BASE UINT64_C(0x1000000)
 #define DEFAULT_META_SIZE (UINT64_C(256) << 20)
 #define MAX_NODES 4096
 
-struct enc_node {
-	char *name;
-	uint64_t pa, size;
-};
-
-struct khofmt_enc {
-	struct khofmt_geom geom;
-	enum khofmt_abi abi;
-	uint64_t meta_base, meta_size;
-	unsigned char *meta;	/* meta area bytes in use */
-	size_t used, cap;
-	uint64_t root;		/* radix root page */
-	struct enc_node *nodes;
-	size_t nnodes;
-	bool spent;
-	char errmsg[ERRMSG_LEN];
-};
-
-#define E_ERR(e, code, ...) \
-	(khofmt_setmsg((e)->errmsg, sizeof((e)->errmsg), __VA_ARGS__), -(code))
-
 /* Allocate 2^order zeroed pages aligned to their size; returns the pa. */
-static int meta_alloc(struct khofmt_enc *e, unsigned order, uint64_t *pa)
+int khofmt_enc_meta_alloc(struct khofmt_enc *e, unsigned order, uint64_t *pa)
 {
 	uint64_t sz = UINT64_C(1) << (e->geom.page_shift + order);
 	uint64_t off = (e->used + sz - 1) & ~(sz - 1);
@@ -71,10 +50,13 @@ static int meta_alloc(struct khofmt_enc *e, unsigned order, uint64_t *pa)
 	return 0;
 }
 
-static inline unsigned char *meta_ptr(struct khofmt_enc *e, uint64_t pa)
-{
-	return e->meta + (pa - e->meta_base);
-}
+#define meta_alloc khofmt_enc_meta_alloc
+#define meta_ptr enc_meta_ptr
+
+/* Is member @m inside the caller's struct of @sz bytes? */
+#define EOPTS_HAS(opts, m) \
+	((opts) && (opts)->sz >= offsetof(struct khofmt_enc_opts, m) + \
+				  sizeof((opts)->m))
 
 int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 		   struct khofmt_enc **out)
@@ -83,7 +65,9 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 	unsigned ps = 12;
 	int r;
 
-	if (!out || (opts && opts->sz < sizeof(*opts)))
+	unsigned depth = 0;
+
+	if (!out || (opts && !EOPTS_HAS(opts, meta_size)))
 		return -KHOFMT_ERR_INVAL;
 	*out = NULL;
 	e = calloc(1, sizeof(*e));
@@ -95,9 +79,40 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 	if (r)
 		goto fail;
 	e->abi = opts && opts->abi ? opts->abi : KHOFMT_ABI_V4;
-	if (e->abi < KHOFMT_ABI_V2 || e->abi > KHOFMT_ABI_V4) {
+	if (e->abi < KHOFMT_ABI_RFC || e->abi > KHOFMT_ABI_V4) {
 		r = -KHOFMT_ERR_UNSUPPORTED;
 		goto fail;
+	}
+	if (EOPTS_HAS(opts, variant))
+		e->variant = opts->variant;
+	if (EOPTS_HAS(opts, radix_depth))
+		depth = opts->radix_depth;
+	r = -KHOFMT_ERR_INVAL;
+	if (e->abi == KHOFMT_ABI_V1) {
+		if (!e->variant)
+			e->variant = KHOFMT_VARIANT_E1B;
+		if ((e->variant != KHOFMT_VARIANT_E1A &&
+		     e->variant != KHOFMT_VARIANT_E1B) || depth)
+			goto fail;
+	} else if (e->abi == KHOFMT_ABI_RFC) {
+		if (e->variant || depth)
+			goto fail;
+	} else {
+		/* kho-v2 is the first radix commit: its depth formula. */
+		unsigned early = khofmt_geom_early_depth(&e->geom);
+
+		if (e->variant == KHOFMT_VARIANT_RADIX_EARLY)
+			depth = depth ? depth : early;
+		else if (e->variant == KHOFMT_VARIANT_RADIX)
+			depth = depth ? depth : e->geom.depth;
+		else if (e->variant)
+			goto fail;
+		else if (!depth && e->abi == KHOFMT_ABI_V2)
+			depth = early;
+		if (depth && depth != early && depth != e->geom.depth)
+			goto fail;
+		if (depth)
+			e->geom.depth = depth;
 	}
 	e->meta_base = opts && opts->meta_size ? opts->meta_base
 					       : DEFAULT_META_BASE;
@@ -109,9 +124,11 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 		r = -KHOFMT_ERR_INVAL;
 		goto fail;
 	}
-	r = meta_alloc(e, 0, &e->root);
-	if (r)
-		goto fail;
+	if (e->abi >= KHOFMT_ABI_V2) {
+		r = meta_alloc(e, 0, &e->root);
+		if (r)
+			goto fail;
+	}
 	*out = e;
 	return 0;
 fail:
@@ -128,6 +145,7 @@ void khofmt_enc_free(struct khofmt_enc *e)
 	for (i = 0; i < e->nnodes; i++)
 		free(e->nodes[i].name);
 	free(e->nodes);
+	free(e->ents);
 	free(e->meta);
 	free(e);
 }
@@ -151,6 +169,22 @@ int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 		return E_ERR(e, KHOFMT_ERR_INVAL,
 			     "cannot preserve 0x%llx order %u: misaligned or beyond the %u-bit space",
 			     (unsigned long long)phys, order, g->phys_bits);
+	if (e->abi < KHOFMT_ABI_V2) {
+		/* written at finish time, in the generation's own layout */
+		if (e->nents == e->capents) {
+			size_t nc = e->capents ? 2 * e->capents : 256;
+			struct enc_ent *n = realloc(e->ents, nc * sizeof(*n));
+
+			if (!n)
+				return -KHOFMT_ERR_NOMEM;
+			e->ents = n;
+			e->capents = nc;
+		}
+		e->ents[e->nents].phys = phys;
+		e->ents[e->nents].order = order;
+		e->nents++;
+		return 0;
+	}
 	node = e->root;
 	for (level = g->depth - 1; level >= 1; level--) {
 		unsigned s = (level - 1) * g->tbl_log2 + g->leaf_log2;
@@ -254,7 +288,11 @@ int khofmt_enc_add_blob(struct khofmt_enc *e, const char *name,
 	if (r)
 		return r;
 	memcpy(meta_ptr(e, at), data, len);
-	r = khofmt_enc_add_folio(e, at, order);
+	/* The RFC keeps a blob through its node's own `mem` range. */
+	if (e->abi == KHOFMT_ABI_RFC)
+		r = 0;
+	else
+		r = khofmt_enc_add_folio(e, at, order);
 	if (r)
 		return r;
 	if (pa)
@@ -263,9 +301,10 @@ int khofmt_enc_add_blob(struct khofmt_enc *e, const char *name,
 }
 
 /* Build the root FDT into @buf (P bytes) as the kernel does. */
-static int build_fdt(struct khofmt_enc *e, void *buf, size_t P)
+static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 {
 	static const char *const compat[] = {
+		[KHOFMT_ABI_V1] = "kho-v1",
 		[KHOFMT_ABI_V2] = "kho-v2",
 		[KHOFMT_ABI_V3] = "kho-v3",
 		[KHOFMT_ABI_V4] = "kho-v4",
@@ -279,7 +318,7 @@ static int build_fdt(struct khofmt_enc *e, void *buf, size_t P)
 	r = r ? r : fdt_finish_reservemap(buf);
 	r = r ? r : fdt_begin_node(buf, "");
 	r = r ? r : fdt_property_string(buf, "compatible", compat[e->abi]);
-	st_le64(&v, e->root);
+	st_le64(&v, map);
 	r = r ? r : fdt_property(buf, "preserved-memory-map", &v, sizeof(v));
 	r = r ? r : fdt_end_node(buf);
 	r = r ? r : fdt_finish(buf);
@@ -293,7 +332,9 @@ static int build_fdt(struct khofmt_enc *e, void *buf, size_t P)
 			break;
 		}
 		st_le64(&v, e->nodes[i].pa);
-		r = fdt_setprop(buf, node, "preserved-data", &v, sizeof(v));
+		/* kho-v1 points at a sub-FDT; v2+ at any blob */
+		r = fdt_setprop(buf, node, e->abi == KHOFMT_ABI_V1 ?
+				"fdt" : "preserved-data", &v, sizeof(v));
 		if (!r && e->abi >= KHOFMT_ABI_V3) {
 			st_le64(&v, e->nodes[i].size);
 			r = fdt_setprop(buf, node, "blob-size", &v, sizeof(v));
@@ -321,16 +362,27 @@ int khofmt_enc_finish(struct khofmt_enc *e, struct khofmt_source **src,
 	*src = NULL;
 	*fdt = NULL;
 	P = (size_t)1 << e->geom.page_shift;
-	r = meta_alloc(e, 0, &at);
-	if (r)
-		return r;
-	/* The root FDT page is itself preserved as an order-0 entry. */
-	r = khofmt_enc_add_folio(e, at, 0);
-	if (r)
-		return r;
-	r = build_fdt(e, meta_ptr(e, at), P);
-	if (r)
-		return r;
+	if (e->abi == KHOFMT_ABI_RFC) {
+		/* One DT of its own size, a kexec segment: not preserved. */
+		r = khofmt_enc_rfc_build(e, &at);
+		if (r)
+			return r;
+	} else {
+		uint64_t map = e->root;
+
+		r = meta_alloc(e, 0, &at);
+		if (r)
+			return r;
+		/* The root FDT page is itself preserved as an order-0 entry. */
+		r = khofmt_enc_add_folio(e, at, 0);
+		if (!r && e->abi == KHOFMT_ABI_V1)
+			r = khofmt_enc_chunk_build(e, &map);
+		if (r)
+			return r;
+		r = build_fdt(e, meta_ptr(e, at), P, map);
+		if (r)
+			return r;
+	}
 	copy = malloc(fdt_totalsize(meta_ptr(e, at)));
 	if (!copy)
 		return -KHOFMT_ERR_NOMEM;

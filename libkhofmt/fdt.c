@@ -11,6 +11,7 @@
 
 #define FDT_MAX_SIZE (64u << 20)	/* far above any root FDT (<= P) */
 #define FDT_MAX_SUBNODES 4096
+#define FDT_MIN_VERSION 17	/* what fdt_create()/fdt_finish() write */
 
 static const struct {
 	const char *compat;
@@ -50,6 +51,54 @@ static int prop_u64(const void *blob, int node, const char *name,
 	return 1;
 }
 
+/*
+ * The first node carrying a `mem` property (RFC form, kho-abi.md 4.3);
+ * its offset, or -1 when there is none.
+ */
+static int first_mem_node(const void *blob)
+{
+	int node = 0, depth = 0;
+
+	for (; node >= 0; node = fdt_next_node(blob, node, &depth)) {
+		if (depth < 0)
+			break;
+		if (fdt_getprop(blob, node, "mem", NULL))
+			return node;
+	}
+	return -1;
+}
+
+/*
+ * kho-v1 is shared by the merged 6.16..7.0 form and the RFC: the RFC
+ * never had `preserved-memory-map` and always marks its ranges with `mem`.
+ * So: kho-v1 + no map + a `mem` property anywhere -> RFC; otherwise
+ * kho-v1 (which then needs the map).
+ */
+static void decide_v1_or_rfc(struct khofmt_fdt *f)
+{
+	int mem = first_mem_node(f->blob);
+	char path[128] = "?";
+
+	if (mem >= 0 && fdt_get_path(f->blob, mem, path, sizeof(path)))
+		strcpy(path, "?");
+	if (!f->has_map && mem >= 0) {
+		f->abi = KHOFMT_ABI_RFC;
+		khofmt_setmsg(f->abi_reason, sizeof(f->abi_reason),
+			      "compatible \"kho-v1\", no preserved-memory-map and a `mem` property at %s: the 2023-24 RFC form",
+			      path);
+	} else if (!f->has_map) {
+		khofmt_setmsg(f->abi_reason, sizeof(f->abi_reason),
+			      "compatible \"kho-v1\" without preserved-memory-map and without any `mem` property: kho-v1 (6.16..7.0), which needs the map");
+	} else if (mem >= 0) {
+		khofmt_setmsg(f->abi_reason, sizeof(f->abi_reason),
+			      "compatible \"kho-v1\" with preserved-memory-map: kho-v1 chunk list (6.16..7.0); the `mem` property at %s is ignored",
+			      path);
+	} else {
+		khofmt_setmsg(f->abi_reason, sizeof(f->abi_reason),
+			      "compatible \"kho-v1\" with preserved-memory-map: kho-v1 chunk list (6.16..7.0)");
+	}
+}
+
 static int parse_subnodes(struct khofmt_fdt *f, char *errbuf, size_t errlen)
 {
 	const void *blob = f->blob;
@@ -57,7 +106,9 @@ static int parse_subnodes(struct khofmt_fdt *f, char *errbuf, size_t errlen)
 	size_t cap = 0;
 	int node;
 
-	ptrprop = f->abi == KHOFMT_ABI_V1 ? "fdt" : "preserved-data";
+	/* The RFC kept blobs inside this one DT: no pointer property. */
+	ptrprop = f->abi == KHOFMT_ABI_V1 ? "fdt" :
+		  f->abi == KHOFMT_ABI_RFC ? NULL : "preserved-data";
 	fdt_for_each_subnode(node, blob, 0) {
 		struct khofmt_subnode *s;
 		int r, prop;
@@ -82,7 +133,7 @@ static int parse_subnodes(struct khofmt_fdt *f, char *errbuf, size_t errlen)
 		s->name = fdt_get_name(blob, node, NULL);
 		if (!s->name)
 			s->name = "";
-		r = prop_u64(blob, node, ptrprop, &s->pa);
+		r = ptrprop ? prop_u64(blob, node, ptrprop, &s->pa) : 0;
 		s->has_pa = r > 0;
 		s->bad_pa = r < 0;
 		r = prop_u64(blob, node, "blob-size", &s->size);
@@ -103,6 +154,7 @@ int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
 		    char *errbuf, size_t errlen)
 {
 	struct khofmt_fdt *f;
+	struct fdt_header hdr;
 	const char *compat;
 	size_t total, i;
 	int r, clen;
@@ -117,13 +169,32 @@ int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
 			      "%zu bytes: shorter than an FDT header", len);
 		return -KHOFMT_ERR_TRUNCATED;
 	}
-	r = fdt_check_header(blob);
+	/*
+	 * Check an aligned copy of the header: libfdt refuses (with
+	 * FDT_ERR_ALIGNMENT) a blob that is not 8-byte aligned, and the
+	 * caller's bytes may sit anywhere (found by fuzz_radix). The header
+	 * check reads nothing past the header.
+	 */
+	memcpy(&hdr, blob, sizeof(hdr));
+	r = fdt_check_header(&hdr);
 	if (r) {
 		khofmt_setmsg(errbuf, errlen, "FDT header: %s",
 			      fdt_strerror(r));
 		return -KHOFMT_ERR_BADFDT;
 	}
-	total = fdt_totalsize(blob);
+	/*
+	 * Every KHO FDT is written by libfdt's sequential-write API: version
+	 * 17. Older layouts are refused here, before fdt_check_full(): the
+	 * libfdt 1.6.1 of Debian bookworm dereferences NULL on some version
+	 * < 16 blobs (found by fuzz_fdt; tests/fuzz/regress/fuzz_fdt/).
+	 */
+	if (fdt_version(&hdr) < FDT_MIN_VERSION) {
+		khofmt_setmsg(errbuf, errlen,
+			      "FDT version %u: a KHO FDT is version %u or later",
+			      fdt_version(&hdr), FDT_MIN_VERSION);
+		return -KHOFMT_ERR_BADFDT;
+	}
+	total = fdt_totalsize(&hdr);
 	if (total > len) {
 		khofmt_setmsg(errbuf, errlen,
 			      "FDT truncated: header totalsize %zu, only %zu bytes present",
@@ -186,12 +257,19 @@ int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
 		goto fail;
 	}
 	f->has_map = r > 0;
+	if (f->abi == KHOFMT_ABI_V1)
+		decide_v1_or_rfc(f);
+	else if (f->abi != KHOFMT_ABI_UNKNOWN)
+		khofmt_setmsg(f->abi_reason, sizeof(f->abi_reason),
+			      "compatible \"%s\"", khofmt_abi_name(f->abi));
 	r = parse_subnodes(f, errbuf, errlen);
 	if (r)
 		goto fail;
 	if (f->abi == KHOFMT_ABI_UNKNOWN) {
 		khofmt_setmsg(errbuf, errlen, "unknown root compatible \"%s\"",
 			      f->compatible);
+		khofmt_setmsg(f->abi_reason, sizeof(f->abi_reason),
+			      "unknown root compatible \"%s\"", f->compatible);
 		*out = f;
 		return -KHOFMT_ERR_COMPAT;
 	}

@@ -7,13 +7,19 @@
 
 #include "internal.h"
 
+/* Is member @m inside the caller's struct of @sz bytes? */
+#define OPTS_HAS(opts, m) \
+	((opts) && (opts)->sz >= offsetof(struct khofmt_open_opts, m) + \
+				  sizeof((opts)->m))
+
 int khofmt_handover_open(struct khofmt_fdt *fdt, struct khofmt_source *src,
 			 const struct khofmt_open_opts *opts,
 			 struct khofmt_handover **out)
 {
 	struct khofmt_handover *h;
-	unsigned ps = 12;
-	enum khofmt_abi abi;
+	unsigned ps = 12, variant = 0, depth = 0;
+	const char *producer = NULL;
+	enum khofmt_abi abi = fdt ? fdt->abi : KHOFMT_ABI_UNKNOWN;
 	int r;
 
 	if (!fdt || !src || !out)
@@ -21,47 +27,77 @@ int khofmt_handover_open(struct khofmt_fdt *fdt, struct khofmt_source *src,
 	*out = NULL;
 	if (opts && opts->sz < sizeof(size_t))
 		return -KHOFMT_ERR_INVAL;
-	if (opts && opts->sz >= offsetof(struct khofmt_open_opts, abi) +
-				sizeof(opts->abi)) {
+	if (OPTS_HAS(opts, abi)) {
 		if (opts->page_shift)
 			ps = opts->page_shift;
-		abi = opts->abi ? opts->abi : fdt->abi;
-	} else {
-		abi = fdt->abi;
+		if (opts->abi)
+			abi = opts->abi;
 	}
+	if (OPTS_HAS(opts, producer))
+		producer = opts->producer;
+	if (OPTS_HAS(opts, variant))
+		variant = opts->variant;
+	if (OPTS_HAS(opts, radix_depth))
+		depth = opts->radix_depth;
+	if (producer && khofmt_producer_parse(producer, NULL, NULL, NULL))
+		return -KHOFMT_ERR_INVAL;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -KHOFMT_ERR_NOMEM;
 	h->fdt = fdt;
 	h->src = src;
 	h->abi = abi;
+	h->variant.abi = abi;
+	h->variant.reason = h->variant_reason;
 	r = khofmt_geom_init(&h->geom, ps);
-	if (r) {
-		free(h);
-		return r;
-	}
+	if (r)
+		goto fail;
 	switch (abi) {
 	case KHOFMT_ABI_V2:
 	case KHOFMT_ABI_V3:
 	case KHOFMT_ABI_V4:
 		h->ops = &khofmt_radix_ops;
+		r = -KHOFMT_ERR_BADPROP;
+		if (!fdt->has_map)
+			goto fail;
+		h->root = fdt->map;
+		r = khofmt_radix_choose(h, depth, variant);
+		break;
+	case KHOFMT_ABI_V1:
+		/* 0 is legal: nothing preserved (or not finalized yet). */
+		h->ops = &khofmt_chunk_ops;
+		r = -KHOFMT_ERR_BADPROP;
+		if (!fdt->has_map)
+			goto fail;
+		h->root = fdt->map;
+		r = depth ? -KHOFMT_ERR_INVAL
+			  : khofmt_chunk_choose(h, variant, producer);
+		break;
+	case KHOFMT_ABI_RFC:
+		h->ops = &khofmt_rfc_ops;
+		h->variant.name = "E0";
+		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
+			      "%s", fdt->abi_reason);
+		r = depth || variant ? -KHOFMT_ERR_INVAL : khofmt_rfc_load(h);
 		break;
 	default:
-		free(h);
-		return abi == KHOFMT_ABI_UNKNOWN ? -KHOFMT_ERR_COMPAT
-						 : -KHOFMT_ERR_UNSUPPORTED;
+		r = abi == KHOFMT_ABI_UNKNOWN ? -KHOFMT_ERR_COMPAT
+					      : -KHOFMT_ERR_UNSUPPORTED;
+		break;
 	}
-	if (!fdt->has_map) {
-		free(h);
-		return -KHOFMT_ERR_BADPROP;
-	}
-	h->root = fdt->map;
+	if (r)
+		goto fail;
 	*out = h;
 	return 0;
+fail:
+	khofmt_handover_free(h);
+	return r;
 }
 
 void khofmt_handover_free(struct khofmt_handover *h)
 {
+	if (h && h->tdata_free)
+		h->tdata_free(h->tdata);
 	free(h);
 }
 

@@ -8,6 +8,7 @@
 
 #include <endian.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "khofmt.h"
@@ -37,6 +38,12 @@ static inline void st_le64(void *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* x mod 2^shift, for any shift (spans of high orders pass 2^64). */
+static inline uint64_t low_bits(uint64_t x, unsigned shift)
+{
+	return shift >= 64 ? x : x & ((UINT64_C(1) << shift) - 1);
+}
+
 void khofmt_setmsg(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -52,6 +59,7 @@ struct khofmt_fdt {
 	uint64_t map;
 	struct khofmt_subnode *sub;
 	size_t nsub;
+	char abi_reason[ERRMSG_LEN];	/* how the generation was chosen */
 };
 
 /* ---- set of page addresses (cycle / shared-node detection) ---- */
@@ -67,13 +75,41 @@ void pageset_free(struct pageset *s);
 /* 1 if added, 0 if already present, negative error. */
 int pageset_add(struct pageset *s, uint64_t pa);
 
+/*
+ * Array @v of @size-byte elements with capacity *cap, grown (doubling) to
+ * hold @need: the array to use, or NULL when out of memory (then @v and
+ * *cap are unchanged).
+ */
+static inline void *khofmt_grow(void *v, size_t *cap, size_t need, size_t size)
+{
+	size_t nc = *cap ? *cap : 64;
+
+	if (need <= *cap)
+		return v;
+	while (nc < need)
+		nc *= 2;
+	v = realloc(v, nc * size);
+	if (v)
+		*cap = nc;
+	return v;
+}
+
 /* ---- tracker generations ---- */
+
+/* Count @n entries of @order spanning [lo, end) into @st (walk.c). */
+void khofmt_stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
+		      unsigned page_shift, uint64_t lo, uint64_t end);
 
 /*
  * A stream of preserved runs of one order, in ascending address order:
  * next() gives 0 with a run, 1 at the end, or a negative error.
  */
 struct order_stream;
+
+/* One run of preserved bytes, as streams hand them out in batches. */
+struct tracker_run {
+	uint64_t start, len;
+};
 
 struct tracker_ops {
 	const char *name;
@@ -94,9 +130,18 @@ struct tracker_ops {
 	int (*stream_next)(struct order_stream *s, uint64_t *start,
 			   uint64_t *len);
 	void (*stream_close)(struct order_stream *s);
+	/*
+	 * Optional batch form of stream_next (NULL: walk.c falls back to
+	 * stream_next): up to @max (> 0) runs in address order, touching runs
+	 * already coalesced; returns how many (0 = end) or a negative error.
+	 */
+	int (*stream_fill)(struct order_stream *s, struct tracker_run *runs,
+			   size_t max);
 };
 
 extern const struct tracker_ops khofmt_radix_ops;
+extern const struct tracker_ops khofmt_chunk_ops;	/* tracker_chunk.c */
+extern const struct tracker_ops khofmt_rfc_ops;	/* tracker_rfc.c */
 
 /*
  * Point query on the radix tracker: is (@phys, @order) an entry? Reads only
@@ -112,7 +157,26 @@ struct khofmt_handover {
 	const struct tracker_ops *ops;
 	uint64_t root;		/* tracker root (radix) / first chunk */
 	char errmsg[ERRMSG_LEN];
+	struct khofmt_variant_info variant;	/* gen.c */
+	char variant_reason[ERRMSG_LEN];
+	char conflict_msg[ERRMSG_LEN];	/* variant.conflict: the detail */
+	void *tdata;		/* tracker-private state (RFC: its ranges) */
+	void (*tdata_free)(void *tdata);
 };
+
+/*
+ * kho-v1: choose E1a/E1b (kho-abi.md 4.2.5) from the caller's variant,
+ * the producer release or the chunk list itself; fills h->variant.
+ */
+int khofmt_chunk_choose(struct khofmt_handover *h, unsigned variant,
+			const char *producer);
+/* Radix: the depth formula (gen.c); fills h->variant, may set geom.depth. */
+int khofmt_radix_choose(struct khofmt_handover *h, unsigned depth,
+			unsigned variant);
+/* Levels of the first kho-v2 commit's radix tree (ORDER0_BIT formula). */
+unsigned khofmt_geom_early_depth(const struct khofmt_geom *g);
+/* RFC: collect the `mem` ranges of the FDT into h->tdata. */
+int khofmt_rfc_load(struct khofmt_handover *h);
 
 #define H_ERR(h, code, ...) \
 	(khofmt_setmsg((h)->errmsg, sizeof((h)->errmsg), __VA_ARGS__), -(code))

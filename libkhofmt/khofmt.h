@@ -236,6 +236,10 @@ struct khofmt_open_opts {
 	size_t sz;            /* sizeof(struct khofmt_open_opts) */
 	unsigned page_shift;  /* 0 = 12 */
 	enum khofmt_abi abi;  /* 0 = from compatible */
+	/* Since 0.2 (khofmt-gen.h): older callers pass a smaller sz. */
+	const char *producer; /* producer release ("6.16", "7.2.13"); NULL = unknown */
+	unsigned variant;     /* enum khofmt_variant; 0 = from producer / data */
+	unsigned radix_depth; /* radix levels incl. the leaf; 0 = by generation */
 };
 
 /*
@@ -334,7 +338,7 @@ struct khofmt_enc;
 struct khofmt_enc_opts {
 	size_t sz;            /* sizeof(struct khofmt_enc_opts) */
 	unsigned page_shift;  /* 0 = 12 */
-	enum khofmt_abi abi;  /* 0 = KHOFMT_ABI_V4; only V2..V4 for now */
+	enum khofmt_abi abi;  /* 0 = KHOFMT_ABI_V4; RFC, V1 .. V4 */
 	/*
 	 * Where the encoder places its own pages (tracker nodes, the root FDT
 	 * page, blobs): a bump allocator over [meta_base, meta_base +
@@ -343,6 +347,9 @@ struct khofmt_enc_opts {
 	 */
 	uint64_t meta_base;
 	uint64_t meta_size;
+	/* Since 0.2 (khofmt-gen.h): older callers pass a smaller sz. */
+	unsigned variant;     /* kho-v1: KHOFMT_VARIANT_E1A / _E1B (0 = E1b) */
+	unsigned radix_depth; /* radix levels; 0 = by generation (kho-v2 16K: early) */
 };
 
 KHOFMT_API int khofmt_enc_new(const struct khofmt_enc_opts *opts,
@@ -394,9 +401,11 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
  * each header installed beside this one.
  */
 /* KHOFMT-AREA-HEADERS-BEGIN */
+#include "khofmt-gen.h"
 #include "khofmt-live.h"
 #include "khofmt-verify.h"
 #include "khofmt-schema.h"
+#include "khofmt-analyze.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */

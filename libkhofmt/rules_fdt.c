@@ -53,7 +53,9 @@ static void check_root_props(struct vctx *c)
 
 		fdt_getprop_by_offset(blob, prop, &name, NULL);
 		if (name && strcmp(name, "compatible") &&
-		    strcmp(name, "preserved-memory-map"))
+		    strcmp(name, "preserved-memory-map") &&
+		    !(khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_RFC &&
+		      !strcmp(name, "mem")))
 			vfind(c, R_FDT_EXTRA, false, 0, 0, -1, "/",
 			      "unknown root property `%s`", name);
 	}
@@ -130,7 +132,12 @@ void rules_fdt_check(struct vctx *c)
 		      "%zu bytes given, FDT totalsize is %zu", c->blob_len, len);
 	}
 	check_root_props(c);
-	if (khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_UNKNOWN)
+	/*
+	 * The RFC form has no map and no blob pointers; its nodes nest and
+	 * carry `mem` ranges (kho-abi.md 4.3): FDT-3/4/5 do not apply.
+	 */
+	if (khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_UNKNOWN ||
+	    khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_RFC)
 		return;
 	check_map(c);
 	n = khofmt_fdt_nsubnodes(c->fdt);

@@ -380,30 +380,11 @@ static int radix_walk_folios(struct khofmt_handover *h,
 
 /* ---- mode: stats ---- */
 
-static void stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
-		      unsigned page_shift, uint64_t lo, uint64_t end)
-{
-	if (!n)
-		return;
-	if (!st->folios || order < st->min_order)
-		st->min_order = order;
-	if (!st->folios || order > st->max_order)
-		st->max_order = order;
-	if (!st->folios || lo < st->lowest)
-		st->lowest = lo;
-	if (!st->folios || end > st->highest_end)
-		st->highest_end = end;
-	st->folios += n;
-	st->per_order[order] += n;
-	st->pages += n << order;
-	st->bytes += n << (order + page_shift);
-}
-
 static int stats_entry(struct rwalk *w, uint64_t phys, unsigned order)
 {
 	unsigned ps = w->h->geom.page_shift;
 
-	stats_add(w->arg, 1, order, ps, phys, phys + (UINT64_C(1) << (ps + order)));
+	khofmt_stats_add(w->arg, 1, order, ps, phys, phys + (UINT64_C(1) << (ps + order)));
 	return 0;
 }
 
@@ -426,7 +407,7 @@ static int stats_leaf(struct rwalk *w, const unsigned char *leaf,
 		n += __builtin_popcountll(word);
 	}
 	if (n)
-		stats_add(w->arg, n, order, w->h->geom.page_shift,
+		khofmt_stats_add(w->arg, n, order, w->h->geom.page_shift,
 			  base + ((uint64_t)first << shift),
 			  base + ((uint64_t)(last + 1) << shift));
 	return 0;
@@ -489,6 +470,17 @@ static int radix_walk_nodes(struct khofmt_handover *h,
 /* Per-order streams                                                   */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A stream walks the tables of one order's key range depth-first and turns
+ * each leaf into runs a 64-bit word at a time: in word w, run starts are
+ * w & ~(w << 1) and run ends (last bit of a run) w & ~(w >> 1); the k-th
+ * start and the k-th end of a word delimit one run, found with two ctz.
+ * Runs that cross a word or leaf boundary come out as pieces that touch and
+ * are joined by the pending-run check, so no per-bit or per-word carry is
+ * needed. Runs are handed out in batches (stream_fill) so that the merge in
+ * walk.c pays one indirect call per batch, not per run.
+ */
+
 struct frame {
 	const unsigned char *node;
 	uint64_t prefix;
@@ -501,14 +493,53 @@ struct order_stream {
 	uint64_t lo, hi;		/* key range of this order */
 	int top;			/* current table frame = level */
 	struct frame f[KHOFMT_MAX_LEVELS];
-	const unsigned char *leaf;	/* current leaf or NULL */
-	uint64_t leaf_prefix, bit, bit_end;
+	/* current leaf: words [wi, wend) left; NULL when none */
+	const unsigned char *leaf;
+	size_t wi, wfirst, wend;
+	uint64_t mfirst, mlast;		/* masks of the first / last word */
+	uint64_t kbase;			/* entry index of the leaf's bit 0 */
+	/* the word being drained: remaining start / end masks */
+	uint64_t smask, emask, wbit;
 	bool pend;			/* a run is being extended */
-	uint64_t pstart, plen;
+	uint64_t pstart, pend_end;
 	bool done;
 	struct pageset seen;		/* each page once per stream */
-	unsigned char *buf;		/* depth * P fallback buffers */
+	unsigned char *buf;		/* depth * P fallback buffers, or NULL */
 };
+
+/* Set up the leaf @n (key prefix @k) for word-at-a-time extraction. */
+static void stream_leaf(struct order_stream *s, const unsigned char *n,
+			uint64_t k)
+{
+	const struct khofmt_geom *g = &s->h->geom;
+	uint64_t nbits = UINT64_C(1) << g->leaf_log2;
+	uint64_t bit = s->lo > k ? s->lo - k : 0;
+	uint64_t bit_end = s->hi - k < nbits ? s->hi - k : nbits;
+	uint64_t lim;
+
+	/*
+	 * Bit b is entry k + b - 2^hb of this order (b >= bit keeps that
+	 * non-negative; the leaf under the all-zero prefix holds several
+	 * orders). Entries at or beyond 2^phys_bits are not ranges (check()
+	 * reports them): clip the leaf to the entries below.
+	 */
+	lim = (s->shift <= g->phys_bits ?
+	       UINT64_C(1) << (g->phys_bits - s->shift) : 0) +
+	      (UINT64_C(1) << s->hb);
+	if (k >= lim)
+		return;
+	if (bit_end > lim - k)
+		bit_end = lim - k;
+	if (bit >= bit_end)
+		return;
+	s->leaf = n;
+	s->kbase = k - (UINT64_C(1) << s->hb);	/* modulo 2^64 */
+	s->wi = s->wfirst = bit >> 6;
+	s->wend = (bit_end + 63) >> 6;
+	s->mfirst = ~UINT64_C(0) << (bit & 63);
+	s->mlast = bit_end & 63 ? (UINT64_C(1) << (bit_end & 63)) - 1
+				: ~UINT64_C(0);
+}
 
 /* Open the child at frame @lvl's current index; 1 = opened, 0 = skip. */
 static int stream_descend(struct order_stream *s, unsigned lvl, uint64_t c,
@@ -524,16 +555,20 @@ static int stream_descend(struct order_stream *s, unsigned lvl, uint64_t c,
 	r = pageset_add(&s->seen, c);
 	if (r <= 0)
 		return r;
-	n = node_get(s->h->src, g, c, s->buf + (size_t)(lvl - 1) * P);
+	n = khofmt_source_ptr(s->h->src, c, P);
+	if (!n) {
+		/* not zero-copy: read into this level's buffer (made on demand) */
+		if (!s->buf) {
+			s->buf = malloc(P * g->depth);
+			if (!s->buf)
+				return -KHOFMT_ERR_NOMEM;
+		}
+		n = node_get(s->h->src, g, c, s->buf + (size_t)(lvl - 1) * P);
+	}
 	if (!n)
 		return 0;
 	if (lvl == 1) {
-		uint64_t nbits = UINT64_C(1) << g->leaf_log2;
-
-		s->leaf = n;
-		s->leaf_prefix = k;
-		s->bit = s->lo > k ? s->lo - k : 0;
-		s->bit_end = s->hi - k < nbits ? s->hi - k : nbits;
+		stream_leaf(s, n, k);
 	} else {
 		unsigned sh = lvl_shift(g, lvl - 1);
 		uint64_t n_ent = P / 8;
@@ -549,129 +584,154 @@ static int stream_descend(struct order_stream *s, unsigned lvl, uint64_t c,
 	return 1;
 }
 
-/* Next raw run of set bits in the current leaf; false when exhausted. */
-static bool leaf_run(struct order_stream *s, uint64_t *rb, uint64_t *re)
-{
-	while (s->bit < s->bit_end) {
-		uint64_t wi = s->bit >> 6, w, inv, end;
-		unsigned st, n;
-
-		w = ld_le64(s->leaf + 8 * wi) & (~UINT64_C(0) << (s->bit & 63));
-		if ((wi + 1) << 6 > s->bit_end)
-			w &= (UINT64_C(1) << (s->bit_end & 63)) - 1;
-		if (!w) {
-			s->bit = (wi + 1) << 6;
-			continue;
-		}
-		st = __builtin_ctzll(w);
-		inv = ~(w >> st);
-		n = inv ? __builtin_ctzll(inv) : 64;
-		end = wi * 64 + st + n;
-		/* A run reaching the word's end continues in the next words. */
-		while (st + n == 64 && end < s->bit_end) {
-			uint64_t nw = ld_le64(s->leaf + 8 * (end >> 6));
-
-			if (nw == ~UINT64_C(0)) {
-				end += 64;
-				continue;
-			}
-			end += __builtin_ctzll(~nw);
-			break;
-		}
-		if (end > s->bit_end)
-			end = s->bit_end;
-		*rb = wi * 64 + st;
-		*re = end;
-		s->bit = end;
-		return true;
-	}
-	return false;
-}
-
-/* Next run of this order (raw, may touch the previous one): 0/1/<0. */
-static int stream_raw(struct order_stream *s, uint64_t *start, uint64_t *len)
+/* Move to the next leaf of this order: 0 = a leaf is set, 1 = end, < 0. */
+static int stream_next_leaf(struct order_stream *s)
 {
 	const struct khofmt_geom *g = &s->h->geom;
-	uint64_t limit = UINT64_C(1) << g->phys_bits;
 
-	for (;;) {
+	while (!s->leaf) {
 		struct frame *f;
+		uint64_t c, k;
+		unsigned lvl;
+		int r;
 
-		if (s->leaf) {
-			uint64_t rb, re, base;
-
-			if (leaf_run(s, &rb, &re)) {
-				base = s->leaf_prefix - (UINT64_C(1) << s->hb);
-				*start = (base + rb) << s->shift;
-				*len = (re - rb) << s->shift;
-				/* Impossible keys are reported by check(). */
-				if (*start >= limit || *len > limit - *start)
-					continue;
-				return 0;
-			}
-			s->leaf = NULL;
-		}
 		if (s->top >= (int)g->depth)
 			return 1;
 		f = &s->f[s->top];
+		/* skip empty entries in a tight loop (sparse tables) */
+		{
+			const unsigned char *node = f->node;
+			uint32_t idx = f->idx, end = f->end;
+
+			while (idx < end && !ld_le64(node + 8 * (size_t)idx))
+				idx++;
+			f->idx = idx;
+		}
 		if (f->idx >= f->end) {
 			if (s->top == (int)g->depth - 1)
 				return 1;
 			s->top++;
 			continue;
-		} else {
-			uint64_t c = ld_le64(f->node + 8 * (size_t)f->idx);
-			uint64_t k = f->prefix |
-				     ((uint64_t)f->idx << lvl_shift(g, s->top));
-			unsigned lvl = s->top;
-			int r;
-
-			f->idx++;
-			if (!c)
-				continue;
-			r = stream_descend(s, lvl, c, k);
-			if (r < 0)
-				return r;
 		}
+		c = ld_le64(f->node + 8 * (size_t)f->idx);
+		k = f->prefix | ((uint64_t)f->idx << lvl_shift(g, s->top));
+		lvl = s->top;
+		f->idx++;
+		r = stream_descend(s, lvl, c, k);
+		if (r < 0)
+			return r;
 	}
+	return 0;
 }
 
-static int radix_stream_next(struct order_stream *s, uint64_t *start,
-			     uint64_t *len)
+/*
+ * Up to @max coalesced runs of this order. The run being extended stays
+ * pending in the stream until a gap (or the end) proves it complete.
+ */
+static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
+			     size_t max)
 {
-	uint64_t a, l;
+	/*
+	 * Hot loop state in locals (out[] stores could alias the stream).
+	 * Without a pending run, pend_end is 1: no run starts there (runs
+	 * are page-aligned), so the join test needs no flag.
+	 */
+	uint64_t smask = s->smask, emask = s->emask, wbit = s->wbit;
+	uint64_t pstart = s->pstart, pend_end = s->pend ? s->pend_end : 1;
+	const unsigned shift = s->shift;
+	size_t n = 0, pend = s->pend;
 	int r;
 
 	if (s->done)
-		return 1;
+		return 0;
 	for (;;) {
-		r = stream_raw(s, &a, &l);
+		/* drain the current word: one run per start bit */
+		while (smask) {
+			uint64_t st = (wbit + (unsigned)__builtin_ctzll(smask)) << shift;
+			uint64_t en = (wbit + (unsigned)__builtin_ctzll(emask) + 1) << shift;
+
+			smask &= smask - 1;
+			emask &= emask - 1;
+			if (__builtin_expect(st == pend_end, 0)) {
+				pend_end = en;
+				continue;
+			}
+			/* emit the pending run (a no-op store without one) */
+			out[n].start = pstart;
+			out[n].len = pend_end - pstart;
+			n += pend;
+			pend = 1;
+			pstart = st;
+			pend_end = en;
+			if (n == max)
+				goto save;
+		}
+		/* next non-zero word of the leaf */
+		if (s->leaf) {
+			const unsigned char *leaf = s->leaf;
+			size_t wi = s->wi, wend = s->wend;
+			uint64_t w = 0;
+
+			while (wi < wend) {
+				w = ld_le64(leaf + 8 * wi);
+				if (__builtin_expect(wi == s->wfirst, 0))
+					w &= s->mfirst;
+				if (__builtin_expect(wi == wend - 1, 0))
+					w &= s->mlast;
+				wi++;
+				if (w)
+					break;
+			}
+			s->wi = wi;
+			if (w) {
+				smask = w & ~(w << 1);
+				emask = w & ~(w >> 1);
+				wbit = s->kbase + (uint64_t)(wi - 1) * 64;
+				continue;
+			}
+			s->leaf = NULL;
+		}
+		r = stream_next_leaf(s);
 		if (r < 0)
 			return r;
 		if (r == 1) {
 			s->done = true;
-			if (!s->pend)
-				return 1;
-			s->pend = false;
-			*start = s->pstart;
-			*len = s->plen;
-			return 0;
+			if (pend) {
+				out[n].start = pstart;
+				out[n].len = pend_end - pstart;
+				n++;
+				pend = 0;
+			}
+			goto save;
 		}
-		if (s->pend && s->pstart + s->plen == a) {
-			s->plen += l;
-			continue;
-		}
-		if (s->pend) {
-			*start = s->pstart;
-			*len = s->plen;
-			s->pstart = a;
-			s->plen = l;
-			return 0;
-		}
-		s->pend = true;
-		s->pstart = a;
-		s->plen = l;
 	}
+save:
+	s->smask = smask;
+	s->emask = emask;
+	s->wbit = wbit;
+	s->pend = pend;
+	s->pstart = pstart;
+	s->pend_end = pend_end;
+	return (int)n;
+}
+
+/*
+ * One run at a time, for callers without a batch buffer. After the last
+ * run is handed out, done is set and the next call says end.
+ */
+static int radix_stream_next(struct order_stream *s, uint64_t *start,
+			     uint64_t *len)
+{
+	struct tracker_run run;
+	int r = radix_stream_fill(s, &run, 1);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1;
+	*start = run.start;
+	*len = run.len;
+	return 0;
 }
 
 static void radix_stream_close(struct order_stream *s)
@@ -687,7 +747,6 @@ static int radix_stream_open(struct khofmt_handover *h, unsigned order,
 			     struct order_stream **out)
 {
 	const struct khofmt_geom *g = &h->geom;
-	size_t P = (size_t)1 << g->page_shift;
 	struct order_stream *s;
 	int r;
 
@@ -697,11 +756,6 @@ static int radix_stream_open(struct khofmt_handover *h, unsigned order,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -KHOFMT_ERR_NOMEM;
-	s->buf = malloc(P * g->depth);
-	if (!s->buf) {
-		free(s);
-		return -KHOFMT_ERR_NOMEM;
-	}
 	pageset_init(&s->seen);
 	s->h = h;
 	s->order = order;
@@ -730,6 +784,7 @@ const struct tracker_ops khofmt_radix_ops = {
 	.stream_open = radix_stream_open,
 	.stream_next = radix_stream_next,
 	.stream_close = radix_stream_close,
+	.stream_fill = radix_stream_fill,
 };
 
 /* ------------------------------------------------------------------ */

@@ -12,6 +12,25 @@
 
 #include "internal.h"
 
+void khofmt_stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
+		      unsigned page_shift, uint64_t lo, uint64_t end)
+{
+	if (!n)
+		return;
+	if (!st->folios || order < st->min_order)
+		st->min_order = order;
+	if (!st->folios || order > st->max_order)
+		st->max_order = order;
+	if (!st->folios || lo < st->lowest)
+		st->lowest = lo;
+	if (!st->folios || end > st->highest_end)
+		st->highest_end = end;
+	st->folios += n;
+	st->per_order[order] += n;
+	st->pages += n << order;
+	st->bytes += n << (order + page_shift);
+}
+
 static int check_args(struct khofmt_handover *h,
 		      const struct khofmt_walk_opts *opts)
 {
@@ -60,11 +79,105 @@ int khofmt_walk_nodes(struct khofmt_handover *h,
 	return h->ops->walk_nodes(h, opts, cb, arg);
 }
 
+/* Runs fetched from a stream per call: one indirect call per batch. */
+#define RUN_BATCH 128
+
 struct head {
 	struct order_stream *s;
-	uint64_t start, len;
+	struct tracker_run *run;	/* RUN_BATCH slots */
+	size_t i, n;			/* next unread run, runs in the batch */
+	uint64_t key;			/* run[i].start, kept at hand for the heap */
 	unsigned order;
 };
+
+/* Next batch of @hd's stream: 0 = got runs, 1 = end, < 0 error. */
+static int head_refill(struct khofmt_handover *h, struct head *hd)
+{
+	int r;
+
+	hd->i = 0;
+	hd->n = 0;
+	if (h->ops->stream_fill) {
+		r = h->ops->stream_fill(hd->s, hd->run, RUN_BATCH);
+		if (r <= 0)
+			return r < 0 ? r : 1;
+		hd->n = (size_t)r;
+		hd->key = hd->run[0].start;
+		return 0;
+	}
+	r = h->ops->stream_next(hd->s, &hd->run[0].start, &hd->run[0].len);
+	if (r == 0) {
+		hd->n = 1;
+		hd->key = hd->run[0].start;
+	}
+	return r;
+}
+
+/* The coalescing range being built: [cs, ce) once have. */
+struct merge {
+	uint64_t cs, ce;
+	bool have;
+	khofmt_range_cb cb;
+	void *arg;
+	overlap_cb ovl;			/* may be NULL */
+	void *ovl_arg;
+};
+
+/* Add [s, s + len) (in ascending start order): the callback's value. */
+static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
+			    unsigned order)
+{
+	uint64_t e = s + len;
+	int r;
+
+	if (m->have && s <= m->ce) {
+		/* Runs of one order never overlap: this is another order's. */
+		if (m->ovl && s < m->ce) {
+			r = m->ovl(m->ovl_arg, s, (e < m->ce ? e : m->ce) - s,
+				   order, m->cs);
+			if (r)
+				return r;
+		}
+		if (e > m->ce)
+			m->ce = e;
+		return 0;
+	}
+	if (m->have) {
+		r = m->cb(m->arg, m->cs, m->ce - m->cs);
+		if (r)
+			return r;
+	}
+	m->have = true;
+	m->cs = s;
+	m->ce = e;
+	return 0;
+}
+
+static inline uint64_t head_key(const struct head *heads, unsigned k)
+{
+	return heads[k].key;
+}
+
+/* Restore the min-heap @hp[0..n) below position @i. */
+static void heap_down(const struct head *heads, unsigned *hp, unsigned n,
+		      unsigned i)
+{
+	for (;;) {
+		unsigned l = 2 * i + 1, m = i, t;
+
+		if (l < n && head_key(heads, hp[l]) < head_key(heads, hp[m]))
+			m = l;
+		if (l + 1 < n &&
+		    head_key(heads, hp[l + 1]) < head_key(heads, hp[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = hp[i];
+		hp[i] = hp[m];
+		hp[m] = t;
+		i = m;
+	}
+}
 
 int khofmt_walk_ranges(struct khofmt_handover *h,
 		       const struct khofmt_walk_opts *opts,
@@ -79,9 +192,12 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 			overlap_cb ovl, void *ovl_arg)
 {
 	struct head heads[KHOFMT_MAX_ORDERS];
+	unsigned hp[KHOFMT_MAX_ORDERS];	/* heap of head indexes */
+	struct tracker_run *runs = NULL;
+	struct merge mg = {
+		.cb = cb, .arg = arg, .ovl = ovl, .ovl_arg = ovl_arg,
+	};
 	unsigned nheads = 0, o, i;
-	uint64_t cs = 0, ce = 0;
-	bool have = false;
 	int r;
 
 	r = check_args(h, opts);
@@ -97,14 +213,18 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 	r = h->ops->check(h, opts);
 	if (r)
 		return r;
+	runs = malloc(sizeof(*runs) * RUN_BATCH * KHOFMT_MAX_ORDERS);
+	if (!runs)
+		return -KHOFMT_ERR_NOMEM;
 
 	for (o = 0; o <= h->geom.max_order && o < KHOFMT_MAX_ORDERS; o++) {
 		struct head *hd = &heads[nheads];
 
+		hd->run = runs + (size_t)nheads * RUN_BATCH;
 		r = h->ops->stream_open(h, o, &hd->s);
 		if (r)
 			goto out;
-		r = h->ops->stream_next(hd->s, &hd->start, &hd->len);
+		r = head_refill(h, hd);
 		if (r < 0) {
 			h->ops->stream_close(hd->s);
 			goto out;
@@ -114,50 +234,60 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 			continue;
 		}
 		hd->order = o;
+		hp[nheads] = nheads;
 		nheads++;
 	}
 
+	/*
+	 * Merge the order streams by start address with a binary min-heap of
+	 * the heads. Each stream's runs are sorted and already coalesced, so
+	 * the lowest head runs on until it passes the second lowest (one of
+	 * the root's children), and the last stream standing (the only one,
+	 * for a single-order tracker) is drained a batch at a time.
+	 */
+	for (i = nheads / 2; i-- > 0;)
+		heap_down(heads, hp, nheads, i);
 	while (nheads) {
-		unsigned m = 0;
+		struct head *hd = &heads[hp[0]];
 
-		for (i = 1; i < nheads; i++)
-			if (heads[i].start < heads[m].start)
-				m = i;
-		if (have && heads[m].start <= ce) {
-			uint64_t e = heads[m].start + heads[m].len;
-
-			if (ovl && heads[m].start < ce) {
-				r = ovl(ovl_arg, heads[m].start,
-					(e < ce ? e : ce) - heads[m].start,
-					heads[m].order, cs);
+		if (nheads == 1) {
+			for (; hd->i < hd->n; hd->i++) {
+				r = merge_add(&mg, hd->run[hd->i].start,
+					      hd->run[hd->i].len, hd->order);
 				if (r)
 					goto out;
 			}
-
-			if (e > ce)
-				ce = e;
 		} else {
-			if (have) {
-				r = cb(arg, cs, ce - cs);
+			uint64_t second = head_key(heads, hp[1]);
+
+			if (nheads > 2 && head_key(heads, hp[2]) < second)
+				second = head_key(heads, hp[2]);
+			do {
+				r = merge_add(&mg, hd->run[hd->i].start,
+					      hd->run[hd->i].len, hd->order);
 				if (r)
 					goto out;
+				hd->i++;
+			} while (hd->i < hd->n && hd->run[hd->i].start <= second);
+			if (hd->i < hd->n)
+				hd->key = hd->run[hd->i].start;
+		}
+		if (hd->i == hd->n) {
+			r = head_refill(h, hd);
+			if (r < 0)
+				goto out;
+			if (r == 1) {
+				h->ops->stream_close(hd->s);
+				hp[0] = hp[--nheads];
 			}
-			have = true;
-			cs = heads[m].start;
-			ce = cs + heads[m].len;
 		}
-		r = h->ops->stream_next(heads[m].s, &heads[m].start,
-					&heads[m].len);
-		if (r < 0)
-			goto out;
-		if (r == 1) {
-			h->ops->stream_close(heads[m].s);
-			heads[m] = heads[--nheads];
-		}
+		if (nheads > 1)
+			heap_down(heads, hp, nheads, 0);
 	}
-	r = have ? cb(arg, cs, ce - cs) : 0;
+	r = mg.have ? cb(arg, mg.cs, mg.ce - mg.cs) : 0;
 out:
 	for (i = 0; i < nheads; i++)
-		h->ops->stream_close(heads[i].s);
+		h->ops->stream_close(heads[hp[i]].s);
+	free(runs);
 	return r;
 }

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Generations and their variants (khofmt-gen.h): names, the producer
+ * release, the radix depth choice, blob lengths per generation.
+ * The kho-v1 bitmap choice lives beside the chunk list (tracker_chunk.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <libfdt.h>
+
+#include "internal.h"
+
+const char *khofmt_variant_name(enum khofmt_variant v)
+{
+	switch (v) {
+	case KHOFMT_VARIANT_E1A: return "E1a";
+	case KHOFMT_VARIANT_E1B: return "E1b";
+	case KHOFMT_VARIANT_RADIX: return "radix";
+	case KHOFMT_VARIANT_RADIX_EARLY: return "radix-early";
+	default: return "none";
+	}
+}
+
+const char *khofmt_basis_name(enum khofmt_basis b)
+{
+	switch (b) {
+	case KHOFMT_BASIS_CALLER: return "caller";
+	case KHOFMT_BASIS_PRODUCER: return "producer";
+	case KHOFMT_BASIS_GENERATION: return "generation";
+	case KHOFMT_BASIS_EVIDENCE: return "evidence";
+	case KHOFMT_BASIS_ASSUMED: return "assumed";
+	default: return "none";
+	}
+}
+
+enum khofmt_abi khofmt_abi_parse(const char *s)
+{
+	static const struct {
+		const char *name;
+		enum khofmt_abi abi;
+	} t[] = {
+		{ "rfc", KHOFMT_ABI_RFC }, { "kho-rfc", KHOFMT_ABI_RFC },
+		{ "v1", KHOFMT_ABI_V1 }, { "kho-v1", KHOFMT_ABI_V1 },
+		{ "v2", KHOFMT_ABI_V2 }, { "kho-v2", KHOFMT_ABI_V2 },
+		{ "v3", KHOFMT_ABI_V3 }, { "kho-v3", KHOFMT_ABI_V3 },
+		{ "v4", KHOFMT_ABI_V4 }, { "kho-v4", KHOFMT_ABI_V4 },
+	};
+	size_t i;
+
+	for (i = 0; s && i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(s, t[i].name))
+			return t[i].abi;
+	return KHOFMT_ABI_UNKNOWN;
+}
+
+/* Decimal number of at most 4 digits at *p; -1 if none. */
+static int small_num(const char **p)
+{
+	int v = 0, n = 0;
+
+	while (**p >= '0' && **p <= '9' && n < 5) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n && n < 5 ? v : -1;
+}
+
+int khofmt_producer_parse(const char *s, unsigned *major, unsigned *minor,
+			  int *patch)
+{
+	int ma, mi, pa = -1;
+
+	if (!s)
+		return -KHOFMT_ERR_INVAL;
+	ma = small_num(&s);
+	if (ma < 0 || *s++ != '.')
+		return -KHOFMT_ERR_INVAL;
+	mi = small_num(&s);
+	if (mi < 0)
+		return -KHOFMT_ERR_INVAL;
+	if (*s == '.') {
+		s++;
+		pa = small_num(&s);
+		if (pa < 0)
+			return -KHOFMT_ERR_INVAL;
+	}
+	if (*s && *s != '-' && *s != '+')
+		return -KHOFMT_ERR_INVAL;
+	if (major)
+		*major = (unsigned)ma;
+	if (minor)
+		*minor = (unsigned)mi;
+	if (patch)
+		*patch = pa;
+	return 0;
+}
+
+enum khofmt_variant khofmt_producer_variant(enum khofmt_abi abi,
+					    const char *producer)
+{
+	unsigned ma, mi;
+	int pa;
+
+	if (abi != KHOFMT_ABI_V1 ||
+	    khofmt_producer_parse(producer, &ma, &mi, &pa))
+		return KHOFMT_VARIANT_NONE;
+	if (ma * 1000 + mi < 6016)
+		return KHOFMT_VARIANT_NONE;
+	if (ma * 1000 + mi == 6016)
+		return KHOFMT_VARIANT_E1A;
+	if (ma * 1000 + mi == 6017)
+		return pa < 0 ? KHOFMT_VARIANT_NONE :
+		       pa >= 9 ? KHOFMT_VARIANT_E1B : KHOFMT_VARIANT_E1A;
+	return KHOFMT_VARIANT_E1B;
+}
+
+const struct khofmt_variant_info *
+khofmt_handover_variant(const struct khofmt_handover *h)
+{
+	return h ? &h->variant : NULL;
+}
+
+const char *khofmt_fdt_abi_reason(const struct khofmt_fdt *f)
+{
+	return f ? f->abi_reason : "";
+}
+
+/* Depth of the first E2 commit: ceil((ORDER0_BIT - LEAF_LOG2)/TBL_LOG2)+1. */
+unsigned khofmt_geom_early_depth(const struct khofmt_geom *g)
+{
+	unsigned above = g->order0_bit - g->leaf_log2;
+
+	return (above + g->tbl_log2 - 1) / g->tbl_log2 + 1;
+}
+
+/*
+ * Radix (kho-v2..v4): which depth formula (kho-abi.md 4.1.1). Only 16 KiB
+ * pages tell them apart. kho-v2 is the first E2 commit (early formula);
+ * kho-v4 is 7.2+ (KEY_BITS formula); kho-v3 (7.1) is unverified (Open
+ * question 2) and assumed to have the fix.
+ */
+int khofmt_radix_choose(struct khofmt_handover *h, unsigned depth,
+			unsigned variant)
+{
+	struct khofmt_variant_info *v = &h->variant;
+	struct khofmt_geom *g = &h->geom;
+	unsigned early = khofmt_geom_early_depth(g), late = g->depth;
+	bool differ = early != late;
+
+	v->name = h->abi == KHOFMT_ABI_V2 ? "E2" :
+		  h->abi == KHOFMT_ABI_V3 ? "E3" : "E4";
+	if (variant == KHOFMT_VARIANT_RADIX_EARLY && !depth)
+		depth = early;
+	else if (variant == KHOFMT_VARIANT_RADIX && !depth)
+		depth = late;
+	else if (variant && variant != KHOFMT_VARIANT_RADIX &&
+		 variant != KHOFMT_VARIANT_RADIX_EARLY)
+		return H_ERR(h, KHOFMT_ERR_INVAL,
+			     "variant %s does not apply to a radix tree",
+			     khofmt_variant_name(variant));
+	if (depth) {
+		if (depth != early && depth != late)
+			return H_ERR(h, KHOFMT_ERR_INVAL,
+				     "radix depth %u: %u KiB pages use %u (7.2) or %u (first kho-v2 commit)",
+				     depth, 1u << (g->page_shift - 10), late,
+				     early);
+		g->depth = depth;
+		v->basis = KHOFMT_BASIS_CALLER;
+		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
+			      "radix depth %u given by the caller", depth);
+	} else if (!differ) {
+		v->basis = KHOFMT_BASIS_GENERATION;
+		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
+			      "%u KiB pages: both depth formulas give %u levels",
+			      1u << (g->page_shift - 10), late);
+	} else if (h->abi == KHOFMT_ABI_V2) {
+		g->depth = early;
+		v->basis = KHOFMT_BASIS_GENERATION;
+		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
+			      "kho-v2 is the first radix commit: %u levels (ORDER0_BIT formula; order-0 keys lose their order bit)",
+			      early);
+	} else if (h->abi == KHOFMT_ABI_V3) {
+		v->basis = KHOFMT_BASIS_ASSUMED;
+		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
+			      "kho-v3 (7.1): %u levels assumed (KEY_BITS formula; the 7.1 depth is unverified, give --radix-depth %u for the first-commit form)",
+			      late, early);
+	} else {
+		v->basis = KHOFMT_BASIS_GENERATION;
+		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
+			      "kho-v4 (7.2+): %u levels (KEY_BITS formula)",
+			      late);
+	}
+	v->variant = differ && g->depth == early ? KHOFMT_VARIANT_RADIX_EARLY
+						 : KHOFMT_VARIANT_RADIX;
+	v->radix_depth = g->depth;
+	return 0;
+}
+
+int khofmt_handover_blob_size(struct khofmt_handover *h,
+			      const struct khofmt_subnode *sn, uint64_t *len)
+{
+	union {
+		struct fdt_header hdr;
+		uint64_t align;
+	} u;
+	int r;
+
+	if (!h || !sn || !len)
+		return -KHOFMT_ERR_INVAL;
+	if (h->abi >= KHOFMT_ABI_V3) {
+		if (!sn->has_size)
+			return 0;
+		*len = sn->size;
+		return 1;
+	}
+	if (h->abi != KHOFMT_ABI_V1 || !sn->has_pa)
+		return 0;
+	/* kho-v1: blobs are FDTs; their header knows their length. */
+	r = khofmt_source_read(h->src, sn->pa, &u.hdr, sizeof(u.hdr));
+	if (r < 0)
+		return H_ERR(h, -r, "subnode %s: sub-FDT header at 0x%llx is not in the memory source",
+			     sn->name, (unsigned long long)sn->pa);
+	if (fdt_magic(&u.hdr) != FDT_MAGIC ||
+	    fdt_totalsize(&u.hdr) < sizeof(u.hdr))
+		return H_ERR(h, KHOFMT_ERR_BADFDT,
+			     "subnode %s: the blob at 0x%llx is not an FDT (kho-v1 blobs are)",
+			     sn->name, (unsigned long long)sn->pa);
+	*len = fdt_totalsize(&u.hdr);
+	return 1;
+}
