@@ -143,6 +143,12 @@ extern const struct tracker_ops khofmt_radix_ops;
 extern const struct tracker_ops khofmt_chunk_ops;	/* tracker_chunk.c */
 extern const struct tracker_ops khofmt_rfc_ops;	/* tracker_rfc.c */
 
+/*
+ * Point query on the radix tracker: is (@phys, @order) an entry? Reads only
+ * the path of that key. 1 yes, 0 no, negative when the path cannot be read.
+ */
+int radix_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order);
+
 struct khofmt_handover {
 	struct khofmt_fdt *fdt;
 	struct khofmt_source *src;

@@ -121,6 +121,40 @@ static const struct khofmt_rule rule_table[] = {
 	/* ---- kexec-metadata (120-139) ---- */
 	{ "KHO-W120", W, "KM-1", "kexec-metadata fields invalid",
 	  "version is not 1, previous_release is not NUL-terminated, or kexec_count is 0. The next kernel ignores the metadata (never fatal)." },
+
+	/* ---- LUO (140-179) ---- */
+	{ "KHO-E140", E, "LUO-1", "LUO root unusable",
+	  "The LUO blob's compatible is not one the receiver knows (luo-v5 for 7.2/7.3), or the luo-v1 sub-FDT lacks its properties. The next kernel panics at early initcall. Producer and receiver must run the same LUO generation." },
+	{ "KHO-E141", E, "LUO-2", "LUO block chain malformed",
+	  "A session or file kho_block chain has a misaligned or unreadable block, a count outside 1..(P-16)/E, a cycle, or more than 10 000 blocks. Sessions: the next kernel panics; files: /dev/liveupdate returns EIO." },
+	{ "KHO-E142", E, "LUO-2", "LUO block not a preserved order-0 entry",
+	  "A session or file block (or the FLB page) is not preserved as one order-0 entry. The next kernel reads the block from memory it has already handed to the allocator, or kho_restore_pages() fails on it." },
+	{ "KHO-E143", E, "LUO-3", "LUO session record invalid",
+	  "A session name is not NUL-terminated, empty or used twice, files_pa and file_count disagree (one is 0 and the other not), or file_count differs from the records in the file chain. /dev/liveupdate returns EIO for the session." },
+	{ "KHO-E144", E, "LUO-4", "LUO file record invalid",
+	  "A file compatible is not NUL-terminated within 48 bytes or names no handler the receiver knows (memfd-v2 in 7.2), or a token is used twice in one session (only the first is retrievable)." },
+	{ "KHO-E145", E, "LUO-5", "LUO FLB header invalid",
+	  "The FLB header's pgcnt is not 1, its count exceeds what one page holds (the reader indexes records without a bound check), or FLB names are not NUL-terminated or not unique." },
+	{ "KHO-W146", W, "SB-2", "LUO object not at the start of a preserved entry",
+	  "The LUO root or a memfd record lies inside preserved memory but not at the start of an entry. Restoring or freeing it by address fails with a kernel warning and the memory leaks." },
+
+	/* ---- memfd (180-199) ---- */
+	{ "KHO-E180", E, "MFD-1", "memfd record invalid",
+	  "A memfd record has seals outside 0x3f, non-zero flags, nr_folios above ceil(size/P), folio flags outside DIRTY|UPTODATE, or a folio index beyond the file or used twice. Retrieving the file fails (EOPNOTSUPP/EIO)." },
+	{ "KHO-E181", E, "MFD-1", "memfd record or folio not preserved",
+	  "A memfd record, or a folio's pfn, is not the start of any preserved entry: the next kernel cannot restore it and the file's data is lost or read from reused memory." },
+	{ "KHO-E182", E, "MFD-1", "memfd folio preserved with another order",
+	  "A folio's pfn heads a preserved entry whose order does not fit the file: its index is not aligned to the entry's size, it overlaps the next folio, or it leaves file pages before the next folio (or the end of the file) without data. The producer pins every page of the file, so the entry's order must be the folio's order." },
+	{ "KHO-E183", E, "VM-1", "vmalloc descriptor invalid",
+	  "A kho_vmalloc descriptor (memfd folio array, kho_test folios_info) has first = 0, unknown flags, a misaligned or unreadable chunk, a chunk cycle, runs not aligned to P << order, or runs x 2^order != total_pages. The restore returns NULL." },
+	{ "KHO-E184", E, "VM-1", "vmalloc chunk or run not preserved",
+	  "A kho_vmalloc chunk page is not a preserved order-0 entry, or a run of 2^order pages is not fully preserved: the next kernel rebuilds the area from memory it does not own." },
+
+	/* ---- kho_test (200-) ---- */
+	{ "KHO-E200", E, "KT-1", "kho_test blob invalid",
+	  "The kho_test sub-FDT lacks its data node, nr_folios or folios_info, or folios_info does not hold nr_folios words. The test module's check in the next kernel fails." },
+	{ "KHO-E201", E, "KT-1", "kho_test folio not preserved with its order",
+	  "A folio listed in folios_info (phys | order) is not a preserved entry of that order; the test module's restore fails or reads reused memory." },
 };
 
 #undef E
@@ -457,6 +491,7 @@ static void (*const steps[])(struct vctx *c) = {
 	rules_blob_prepare,
 	rules_tracker_check,
 	rules_blob_check,
+	rules_schema_check,
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))

@@ -28,6 +28,12 @@ enum {
 	R_SCR_EMPTY = 83, R_SCR_NONE = 84,
 	R_MB_SCHEMA = 100, R_MB_REGION = 101,
 	R_KM_FIELDS = 120,
+	R_LUO_ROOT = 140, R_LUO_CHAIN = 141, R_LUO_BLOCK = 142,
+	R_LUO_SESSION = 143, R_LUO_FILE = 144, R_LUO_FLB = 145,
+	R_LUO_START = 146,
+	R_MFD_FIELDS = 180, R_MFD_UNPRESERVED = 181, R_MFD_ORDER = 182,
+	R_VM_DESC = 183, R_VM_UNPRESERVED = 184,
+	R_KT_FIELDS = 200, R_KT_FOLIO = 201,
 };
 
 /* A question for the preserved-memory pass: is [start, start+len) covered? */
@@ -104,5 +110,6 @@ void rules_scratch_check(struct vctx *c);      /* rules_scratch.c */
 void rules_blob_prepare(struct vctx *c);       /* rules_blob.c */
 void rules_tracker_check(struct vctx *c);      /* rules_tracker.c */
 void rules_blob_check(struct vctx *c);         /* rules_blob.c */
+void rules_schema_check(struct vctx *c);       /* rules_schema.c */
 
 #endif /* KHOFMT_RULES_INT_H */

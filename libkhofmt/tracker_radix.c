@@ -786,3 +786,51 @@ const struct tracker_ops khofmt_radix_ops = {
 	.stream_close = radix_stream_close,
 	.stream_fill = radix_stream_fill,
 };
+
+/* ------------------------------------------------------------------ */
+/* Point query                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Is (phys, order) an entry of the tree? Reads only the path of its key:
+ * one 8-byte slot per table level and one leaf word, each pointer checked
+ * (aligned, in the source) before it is followed; the path is bounded by
+ * the depth, so no cycle can hold it. 1 yes, 0 no (also for a key that
+ * cannot be represented), -KHOFMT_ERR_NOTCOVERED / -KHOFMT_ERR_STRUCT when
+ * the path leads outside the source or to a misaligned page.
+ */
+int radix_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order)
+{
+	const struct khofmt_geom *g;
+	uint64_t P, key, node, word;
+	unsigned char b[8];
+	unsigned level, bit;
+
+	if (!h || h->ops != &khofmt_radix_ops)
+		return -KHOFMT_ERR_INVAL;
+	g = &h->geom;
+	P = UINT64_C(1) << g->page_shift;
+	key = khofmt_radix_key(g, phys, order);
+	if (!key || (key >> g->key_bits))
+		return 0;
+	node = h->root;
+	for (level = g->depth - 1; level >= 1; level--) {
+		uint64_t idx = (key >> lvl_shift(g, level)) &
+			       ((UINT64_C(1) << g->tbl_log2) - 1);
+
+		if (!node || (node & (P - 1)))
+			return node ? -KHOFMT_ERR_STRUCT : 0;
+		if (khofmt_source_read(h->src, node + 8 * idx, b, 8) < 0)
+			return -KHOFMT_ERR_NOTCOVERED;
+		node = ld_le64(b);
+		if (!node)
+			return 0;
+	}
+	if (node & (P - 1))
+		return -KHOFMT_ERR_STRUCT;
+	bit = (unsigned)(key & ((UINT64_C(1) << g->leaf_log2) - 1));
+	if (khofmt_source_read(h->src, node + 8 * (bit / 64), b, 8) < 0)
+		return -KHOFMT_ERR_NOTCOVERED;
+	word = ld_le64(b);
+	return (word >> (bit % 64)) & 1;
+}

@@ -81,7 +81,8 @@ static void *make_memblock(const char *compat, uint64_t start, uint64_t size,
 
 static void add_blobs(struct khofmt_enc *e, enum mut m)
 {
-	unsigned char luo[32] = { 0 }, km[73] = { 0 };
+	unsigned char luo[32] = { 0 }, km[73] = { 0 }, flbhdr[16] = { 1 };
+	uint64_t flb;
 	uint64_t start = m == M_MB_REGION ? DATA + 0x3000000 : REGION;
 	size_t len;
 	void *mb = make_memblock(m == M_MB_SCHEMA ? "memblock-v0" : "memblock-v1",
@@ -100,6 +101,12 @@ static void add_blobs(struct khofmt_enc *e, enum mut m)
 		CK(!khofmt_enc_add_blob(e, "memblock", mb, len, NULL), "add memblock");
 	}
 	free(mb);
+	/* a minimal valid luo-v5 root: no sessions, an empty FLB page */
+	CK(!khofmt_enc_alloc(e, 0, &flb) && !khofmt_enc_write(e, flb, flbhdr, 16),
+	   "FLB page");
+	memcpy(luo, "luo-v5", 6);
+	flb = htole64(flb);
+	memcpy(luo + 24, &flb, 8);
 	CK(!khofmt_enc_add_blob(e, "LUO", luo, m == M_LUO_SHORT ? 16 : 32, NULL),
 	   "add LUO");
 	CK(!khofmt_enc_add_blob(e, "kexec-metadata", km,
