@@ -207,6 +207,22 @@ is "$mz" $((1028 * 1024)) "memblock: reserve_mem sample is 1028 KiB (command lin
 covered "$ms" "$mz"
 ok $? "reserve_mem sample [$(printf 0x%x "$ms"), +1028K) preserved"
 
+# the radix tree walked by vmdump (kho-abi.md 4.1, no libkhofmt) and a slim
+# core of it: tree pages, sub-blobs, the kho_test list pages, memfd 0x2b
+root_pa=$(prop64 "$D/k1-root.fdt" / preserved-memory-map)
+slim_args=
+for n in $root_nodes; do
+	slim_args="$slim_args $(prop64 "$D/k1-root.fdt" "/$n" preserved-data) $(prop64 "$D/k1-root.fdt" "/$n" blob-size)"
+done
+slim_args="$slim_args $first 4096 ${data:-0} 4096"
+while read -r pfn; do slim_args="$slim_args $((pfn * 4096)) 4096"; done <"$D/pfn1-0x2b"
+tree=$("$VMDUMP" slim "$D/k1.elf" "$root_pa" "$D/slim-k1.elf" $slim_args)
+ok $? "slim core of the first kernel written ($(stat -c %s "$D/slim-k1.elf" 2>/dev/null) bytes)"
+is "$(jq .tracker.pages "$D/stat.json")" "$tree" "stat: tracker pages == radix tree pages walked by vmdump ($tree)"
+expect_exit 0 "khoctl stat (slim core)" stat --fdt "$D/k1-root.fdt" --mem "$D/slim-k1.elf" --json
+is "$(jq -c '[.folios, .pages]' "$TMP/out")" "$(jq -c '[.folios, .pages]' "$D/stat.json")" \
+	"stat on the slim core == stat on the full dump"
+
 # in-guest static khoctl on the incoming root FDT
 sed -n '/^=== KHOCTL dump/,/^=== END KHOCTL/p' "$S" | sed '1d;$d' >"$D/guest-dump.json"
 grep -q '^=== END KHOCTL rc=0' "$S"
@@ -215,6 +231,16 @@ is "$(jq -c '[.subnodes[] | [.name, .preserved_data]] | sort' "$D/guest-dump.jso
 	"$(for n in $root_nodes; do printf '%s %s\n' "$n" "$(prop64 "$B/k2-in-fdt.bin" "/$n" preserved-data)"; done |
 		jq -R 'split(" ") | [.[0], (.[1] | tonumber)]' | jq -s -c sort)" \
 	"guest: khoctl dump subnodes and addresses as fdtget reads kho/in/fdt"
+
+# KHO_VM_FIXTURE=DIR: keep this run as a small fixture
+if [ -n "${KHO_VM_FIXTURE:-}" ]; then
+	mkdir -p "$KHO_VM_FIXTURE/blobs"
+	cp "$D/k1-root.fdt" "$KHO_VM_FIXTURE/root.fdt"
+	cp "$D/slim-k1.elf" "$KHO_VM_FIXTURE/slim-k1.elf"
+	cp "$S" "$KHO_VM_FIXTURE/serial.log"
+	for b in "$B"/*.bin; do cp "$b" "$KHO_VM_FIXTURE/blobs/"; done
+	diag "fixture written to $KHO_VM_FIXTURE"
+fi
 
 diag "wall time $(($(date +%s) - t0)) s"
 done_testing

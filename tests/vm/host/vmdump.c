@@ -10,6 +10,13 @@
  *                                    debugfs kho/out/fdt) in guest memory and
  *                                    write the whole FDT (header totalsize) to
  *                                    OUT; prints its physical address
+ *   vmdump slim CORE ROOTPA OUT [PA LEN]...
+ *                                    write a slim ELF core holding only the
+ *                                    pages of the KHO radix tree whose root
+ *                                    table is at ROOTPA (x86, 4 KiB pages:
+ *                                    6 levels, 512 entries per table,
+ *                                    kho-abi.md 4.1) and the given ranges;
+ *                                    prints the number of tree pages
  * Exit 0 ok, 1 not found / not covered, 2 could not read, 64 usage.
  */
 #define _GNU_SOURCE
@@ -143,12 +150,119 @@ static int cmd_find_fdt(char **argv)
 	return 1;
 }
 
+#define SLIM_MAX 65536
+static uint64_t slim_pages[SLIM_MAX];
+static size_t slim_n;
+
+static int slim_add(uint64_t pa)
+{
+	if (slim_n == SLIM_MAX)
+		return -1;
+	slim_pages[slim_n++] = pa & ~UINT64_C(0xfff);
+	return 0;
+}
+
+/* Radix tree pages below the table at @pa of @level (0 = leaf). */
+static int slim_tree(uint64_t pa, int level, size_t *count)
+{
+	const unsigned char *t = at(pa, 4096);
+	if (!t || (pa & 0xfff) || slim_add(pa) || ++*count > SLIM_MAX / 2)
+		return -1;
+	if (level == 0)
+		return 0;
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t c;
+		memcpy(&c, t + i * 8, 8);
+		if (c && slim_tree(c, level - 1, count))
+			return -1;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_slim(int argc, char **argv)
+{
+	size_t tree = 0;
+	if (slim_tree(strtoull(argv[0], NULL, 0), 5, &tree)) {
+		fprintf(stderr, "vmdump: radix tree unreadable or too large\n");
+		return 1;
+	}
+	for (int i = 2; i + 1 < argc; i += 2) {
+		uint64_t pa = strtoull(argv[i], NULL, 0), len = strtoull(argv[i + 1], NULL, 0);
+		for (uint64_t p = pa & ~UINT64_C(0xfff); p < pa + len; p += 4096)
+			if (slim_add(p))
+				return 1;
+	}
+	qsort(slim_pages, slim_n, 8, cmp_u64);
+	size_t n = 0; /* dedup */
+	for (size_t i = 0; i < slim_n; i++)
+		if (!n || slim_pages[n - 1] != slim_pages[i])
+			slim_pages[n++] = slim_pages[i];
+	slim_n = n;
+	size_t nseg = 0;
+	for (size_t i = 0; i < slim_n; i++)
+		if (!i || slim_pages[i] != slim_pages[i - 1] + 4096)
+			nseg++;
+	FILE *f = fopen(argv[1], "wb");
+	if (!f) {
+		perror(argv[1]);
+		return 2;
+	}
+	Elf64_Ehdr eh = { 0 };
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = (Elf64_Half)nseg;
+	fwrite(&eh, sizeof(eh), 1, f);
+	uint64_t off = (sizeof(eh) + nseg * sizeof(Elf64_Phdr) + 4095) & ~UINT64_C(4095);
+	uint64_t data = off;
+	for (size_t i = 0; i < slim_n;) {
+		size_t j = i + 1;
+		while (j < slim_n && slim_pages[j] == slim_pages[j - 1] + 4096)
+			j++;
+		Elf64_Phdr ph = { .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
+				  .p_offset = off, .p_paddr = slim_pages[i],
+				  .p_filesz = (j - i) * 4096, .p_memsz = (j - i) * 4096,
+				  .p_align = 4096 };
+		fwrite(&ph, sizeof(ph), 1, f);
+		off += (j - i) * 4096;
+		i = j;
+	}
+	fseek(f, (long)data, SEEK_SET);
+	for (size_t i = 0; i < slim_n; i++) {
+		const unsigned char *b = at(slim_pages[i], 4096);
+		static const unsigned char zero[4096];
+		fwrite(b ? b : zero, 4096, 1, f);
+	}
+	if (fclose(f) != 0) {
+		perror(argv[1]);
+		return 2;
+	}
+	printf("%zu\n", tree);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 5 && strcmp(argv[1], "slim") == 0 && argc % 2 == 1)
+		return load(argv[2]) ? 2 : cmd_slim(argc - 3, argv + 3);
 	if (argc == 6 && strcmp(argv[1], "read") == 0)
 		return load(argv[2]) ? 2 : cmd_read(argv + 3);
 	if (argc == 5 && strcmp(argv[1], "find-fdt") == 0)
 		return load(argv[2]) ? 2 : cmd_find_fdt(argv + 3);
-	fprintf(stderr, "usage: vmdump read CORE PADDR LEN OUT | find-fdt CORE PREFIX OUT\n");
+	fprintf(stderr, "usage: vmdump read CORE PADDR LEN OUT | find-fdt CORE PREFIX OUT |\n"
+			"       slim CORE ROOTPA OUT [PA LEN]...\n");
 	return 64;
 }
