@@ -11,6 +11,7 @@
 # Environment: KHOCTL (host khoctl), VM_BIN (dir with the static khoctl,
 # kexec-load, luo-memfd), VMDUMP (host reader), VM_OUT (work dir), KERNEL.
 . "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib-vm.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 KERNEL=${KERNEL:-7.2}
 : "${VM_BIN:?}" "${VMDUMP:?}" "${VM_OUT:?}"
@@ -128,19 +129,6 @@ covered() { # START SIZE: inside one preserved range?
 	jq -e --argjson s "$1" --argjson n "$2" \
 		'any(.ranges[]; .start <= $s and $s + $n <= .start + .size)' "$D/ranges.json" >/dev/null
 }
-le64() { # FILE OFFSET -> u64 little-endian, decimal
-	od -An -v -t u8 --endian=little -j "$2" -N 8 "$1" | tr -d ' '
-}
-prople() { # BYTES FDT NODE PROP -> the first BYTES bytes as a little-endian
-	# number (KHO properties are native-endian, kho-abi.md 3.3), decimal
-	local n=$1 b v=0 i=0
-	for b in $(fdtget -t bx "$2" "$3" "$4"); do
-		[ $i -lt "$n" ] && v=$((v | (0x$b << (8 * i))))
-		i=$((i + 1))
-	done
-	echo $v
-}
-prop64() { prople 8 "$@"; }
 
 # every sub-blob of the root FDT (fdtget) lies in preserved memory
 root_nodes=$(fdtget -l "$D/k1-root.fdt" /)
