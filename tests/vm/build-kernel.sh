@@ -28,16 +28,29 @@ PKG=linux-source-$KERNEL
 say() { echo "build-kernel: $*" >&2; }
 die() { echo "build-kernel: ERROR: $*" >&2; exit 1; }
 
-mkdir -p "$CACHE/apt/lists/partial" "$CACHE/apt/archives/partial" "$CACHE/apt/etc" "$CACHE/src" \
-	"$CACHE/kernel" "$CACHE/build"
+APT=$CACHE/apt/$SUITE
+mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$CACHE/src" "$CACHE/kernel" "$CACHE/build"
 
-# One builder at a time per cache.
-exec 9>"$CACHE/.build-kernel.lock"
-flock -w 3600 9 || die "cannot lock $CACHE/.build-kernel.lock"
+# Fast path, no lock: package present and kernel already built for it.
+latest_deb() { ls -1 "$CACHE/src/${PKG}_"*_all.deb 2>/dev/null | sort -V | tail -n 1 || true; }
+fraghash=$(sha256sum "$FRAG" | cut -c1-16)
+deb=$(latest_deb)
+if [ -n "$deb" ]; then
+	debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
+	if [ -s "$CACHE/kernel/$debver-$fraghash/bzImage" ]; then
+		say "cached: $CACHE/kernel/$debver-$fraghash/bzImage"
+		echo "$CACHE/kernel/$debver-$fraghash/bzImage"
+		exit 0
+	fi
+fi
 
-deb=$(ls -1 "$CACHE/src/${PKG}_"*_all.deb 2>/dev/null | sort -V | tail -n 1 || true)
+# One builder at a time per kernel series.
+exec 9>"$CACHE/.build-$PKG.lock"
+flock -w 3600 9 || die "cannot lock $CACHE/.build-$PKG.lock"
+
+deb=$(latest_deb)
 if [ -z "$deb" ]; then
-	src=$CACHE/apt/etc/$SUITE.sources
+	src=$APT/sources
 	uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
 	[ -n "$uri" ] || uri=http://deb.debian.org/debian
 	cat >"$src" <<EOS
@@ -48,17 +61,16 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
 	set -- -o Dir::Etc::SourceList="$src" -o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State::Lists="$CACHE/apt/lists" -o Dir::Cache::Archives="$CACHE/apt/archives" \
+		-o Dir::State::Lists="$APT/lists" -o Dir::Cache::Archives="$APT/archives" \
 		-o Debug::NoLocking=1
-	say "apt-get update ($SUITE, private lists in $CACHE/apt)"
+	say "apt-get update ($SUITE, private lists in $APT)"
 	timeout 600 apt-get "$@" update >&2 || die "apt-get update for $SUITE failed"
 	say "apt-get download $PKG"
 	(cd "$CACHE/src" && timeout 1200 apt-get "$@" download "$PKG" >&2) || die "cannot download $PKG"
-	deb=$(ls -1 "$CACHE/src/${PKG}_"*_all.deb 2>/dev/null | sort -V | tail -n 1 || true)
+	deb=$(latest_deb)
 	[ -n "$deb" ] || die "no $PKG package after download"
 fi
 debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
-fraghash=$(sha256sum "$FRAG" | cut -c1-16)
 key=$debver-$fraghash
 out=$CACHE/kernel/$key
 if [ -s "$out/bzImage" ]; then
