@@ -1,0 +1,117 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Build (or reuse) a lean KHO test kernel from Debian's linux-source-<KERNEL> package.
+#
+# usage: build-kernel.sh [KERNEL]      (KERNEL: 7.2 (default) or 7.3)
+# Prints the path of the cached bzImage on stdout; everything else goes to stderr.
+#
+# Sources come through a PRIVATE apt configuration (the system's sources are never touched):
+# the URIs of /etc/apt/sources.list.d/debian.sources with the suite that carries the package.
+# The result is cached outside the work tree in $KHO_VM_CACHE (default /var/cache/kho-tools),
+# keyed by the package version and the hash of the config fragment, so a rebuild happens only
+# when either changes.
+set -eu
+
+KERNEL=${1:-${KERNEL:-7.2}}
+HERE=$(cd "$(dirname "$0")" && pwd)
+FRAG=${KHO_VM_FRAGMENT:-$HERE/kho-lean.config}
+CACHE=${KHO_VM_CACHE:-/var/cache/kho-tools}
+JOBS=${KHO_VM_JOBS:-2}
+
+case $KERNEL in
+7.2) SUITE=sid ;;
+7.3) SUITE=trixie-backports ;;
+*) SUITE=${KHO_VM_SUITE:-sid} ;;
+esac
+PKG=linux-source-$KERNEL
+
+say() { echo "build-kernel: $*" >&2; }
+die() { echo "build-kernel: ERROR: $*" >&2; exit 1; }
+
+APT=$CACHE/apt/$SUITE
+mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$CACHE/src" "$CACHE/kernel" "$CACHE/build"
+
+# Fast path, no lock: package present and kernel already built for it.
+latest_deb() { ls -1 "$CACHE/src/${PKG}_"*_all.deb 2>/dev/null | sort -V | tail -n 1 || true; }
+fraghash=$(sha256sum "$FRAG" | cut -c1-16)
+deb=$(latest_deb)
+if [ -n "$deb" ]; then
+	debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
+	if [ -s "$CACHE/kernel/$debver-$fraghash/bzImage" ]; then
+		say "cached: $CACHE/kernel/$debver-$fraghash/bzImage"
+		echo "$CACHE/kernel/$debver-$fraghash/bzImage"
+		exit 0
+	fi
+fi
+
+# One builder at a time per kernel series.
+exec 9>"$CACHE/.build-$PKG.lock"
+flock -w 3600 9 || die "cannot lock $CACHE/.build-$PKG.lock"
+
+deb=$(latest_deb)
+if [ -z "$deb" ]; then
+	src=$APT/sources
+	uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+	[ -n "$uri" ] || uri=http://deb.debian.org/debian
+	cat >"$src" <<EOS
+Types: deb
+URIs: $uri
+Suites: $SUITE
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	set -- -o Dir::Etc::SourceList="$src" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$APT/lists" -o Dir::Cache::Archives="$APT/archives" \
+		-o Debug::NoLocking=1
+	say "apt-get update ($SUITE, private lists in $APT)"
+	timeout 600 apt-get "$@" update >&2 || die "apt-get update for $SUITE failed"
+	say "apt-get download $PKG"
+	(cd "$CACHE/src" && timeout 1200 apt-get "$@" download "$PKG" >&2) || die "cannot download $PKG"
+	deb=$(latest_deb)
+	[ -n "$deb" ] || die "no $PKG package after download"
+fi
+debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
+key=$debver-$fraghash
+out=$CACHE/kernel/$key
+if [ -s "$out/bzImage" ]; then
+	say "cached: $out/bzImage"
+	echo "$out/bzImage"
+	exit 0
+fi
+
+bdir=$CACHE/build/$key
+rm -rf "$bdir"
+mkdir -p "$bdir"
+say "extracting $deb"
+(cd "$bdir" && dpkg-deb --fsys-tarfile "$deb" | tar -x ./usr/src/) || die "cannot unpack $deb"
+tarball=$(ls "$bdir"/usr/src/linux-source-*.tar.xz 2>/dev/null | head -n 1)
+[ -n "$tarball" ] || die "no source tarball in $deb"
+tar -C "$bdir" -xJf "$tarball" || die "cannot extract $tarball"
+rm -rf "$bdir/usr"
+ksrc=$(ls -d "$bdir"/linux-source-* | head -n 1)
+
+cd "$ksrc"
+say "configuring: tinyconfig + $(basename "$FRAG")"
+make -s tinyconfig >&2
+./scripts/kconfig/merge_config.sh -m .config "$FRAG" >&2
+make -s olddefconfig >&2
+# Every option the fragment asks for must have survived olddefconfig.
+missing=
+while IFS= read -r line; do
+	case $line in CONFIG_*=*) grep -qx "$line" .config || missing="$missing $line" ;; esac
+done <"$FRAG"
+[ -z "$missing" ] || die "options dropped by olddefconfig (unmet dependencies?):$missing"
+
+say "make -j$JOBS bzImage (about 7.5 minutes on 2 cores)"
+start=$(date +%s)
+make -j"$JOBS" bzImage >"$bdir/build.log" 2>&1 || { tail -n 40 "$bdir/build.log" >&2; die "kernel build failed (log: $bdir/build.log)"; }
+say "built in $(( $(date +%s) - start )) s"
+
+mkdir -p "$out.tmp"
+cp arch/x86/boot/bzImage .config "$out.tmp/"
+echo "$debver" >"$out.tmp/version"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+cd /
+rm -rf "$bdir"
+echo "$out/bzImage"

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Boot the test guest under qemu (TCG), dump its memory when the first kernel
+# asks for it, let it kexec, and collect the serial console.
+#
+# usage: run-vm.sh BZIMAGE INITRD OUTDIR
+# Writes OUTDIR/serial.log, OUTDIR/monitor.log and OUTDIR/k1.elf (a
+# non-paging dump-guest-memory of the first kernel: PT_LOAD p_paddr = guest
+# physical address). Exit 0 when the guest printed "=== DONE" and powered
+# off; 1 on a guest failure or a timeout (every wait is bounded).
+set -u
+bz=$1 initrd=$2 D=$3
+TIMEOUT=${KHO_VM_TIMEOUT:-300}
+QEMU=${QEMU:-qemu-system-x86_64}
+ACCEL=${KHO_VM_ACCEL:-tcg} # kvm was seen to hang here: opt-in only
+APPEND=${KHO_VM_APPEND:-console=ttyS0 kho=on panic=-1 liveupdate=on reserve_mem=1028K:16K:sample}
+mkdir -p "$D"
+rm -f "$D"/ser.in "$D"/ser.out "$D"/mon.in "$D"/mon.out "$D"/serial.log "$D"/monitor.log "$D"/k1.elf
+mkfifo "$D/ser.in" "$D/ser.out" "$D/mon.in" "$D/mon.out"
+: >"$D/serial.log"
+: >"$D/monitor.log"
+cat "$D/ser.out" >>"$D/serial.log" &
+cat_ser=$!
+cat "$D/mon.out" >>"$D/monitor.log" &
+cat_mon=$!
+exec 7<>"$D/ser.in" 8<>"$D/mon.in"
+
+say() { echo "run-vm: $*" >&2; }
+start=$(date +%s)
+timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" -m 512 -smp 2 -display none -nodefaults -no-reboot \
+	-chardev pipe,id=ser0,path="$D/ser" -serial chardev:ser0 \
+	-chardev pipe,id=mon0,path="$D/mon" -mon chardev=mon0,mode=readline \
+	-kernel "$bz" -initrd "$initrd" -append "$APPEND" \
+	</dev/null >"$D/qemu.out" 2>&1 &
+qpid=$!
+
+cleanup() {
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	kill "$cat_ser" "$cat_mon" 2>/dev/null
+	exec 7>&- 8>&-
+	rm -f "$D"/ser.in "$D"/ser.out "$D"/mon.in "$D"/mon.out
+}
+
+# wait_for REGEX: until the serial log matches, the guest fails or qemu ends.
+wait_for() {
+	while :; do
+		grep -q -E "$1" "$D/serial.log" && return 0
+		if grep -q -E '^=== FAIL|Kernel panic' "$D/serial.log"; then
+			say "guest failed while waiting for '$1'"
+			return 1
+		fi
+		if ! kill -0 "$qpid" 2>/dev/null; then
+			say "qemu ended while waiting for '$1'"
+			return 1
+		fi
+		if [ $(($(date +%s) - start)) -ge "$TIMEOUT" ]; then
+			say "timeout (${TIMEOUT}s) waiting for '$1'"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+status=0
+if wait_for '^=== WAIT dump1'; then
+	say "first kernel ready after $(($(date +%s) - start)) s: dumping guest memory"
+	echo "dump-guest-memory $D/k1.elf" >&8
+	echo "info status" >&8
+	n=0
+	until grep -q 'VM status' "$D/monitor.log"; do
+		n=$((n + 1))
+		[ $n -gt 600 ] && { say "monitor: dump did not finish"; status=1; break; }
+		sleep 0.2
+	done
+	echo go >&7
+	if [ $status = 0 ] && wait_for '^=== DONE'; then
+		say "second kernel done after $(($(date +%s) - start)) s"
+	else
+		status=1
+	fi
+else
+	status=1
+fi
+# the guest powers off by itself; bounded wait
+n=0
+while kill -0 "$qpid" 2>/dev/null && [ $n -lt 50 ]; do
+	sleep 0.2
+	n=$((n + 1))
+done
+cleanup
+say "total $(($(date +%s) - start)) s"
+exit $status
