@@ -413,11 +413,40 @@ static int tar_member(FILE *t, const char *name, const char *path, bool dir,
 	return 0;
 }
 
+/* scratch_phys and scratch_len, one "0x%llx" line per area. */
+static int write_scratch(const char *dir, const struct input *in)
+{
+	const char *names[2] = { CAPTURE_SCRATCH_PHYS, CAPTURE_SCRATCH_LEN };
+	int k, r = 0;
+
+	for (k = 0; k < 2 && !r; k++) {
+		char *p = input_path(dir, names[k]), *t;
+		size_t i, len = 0, cap = in->nscratch * 20 + 1;
+
+		t = malloc(cap);
+		if (!t) {
+			free(p);
+			return out_err("scratch", "out of memory");
+		}
+		t[0] = '\0';
+		for (i = 0; i < in->nscratch; i++)
+			len += (size_t)snprintf(t + len, cap - len, "0x%llx\n",
+				(unsigned long long)(k ? in->scratch[i].size
+						       : in->scratch[i].start));
+		r = write_file(p, t, len);
+		free(t);
+		free(p);
+	}
+	return r;
+}
+
 /* Archive the bundle in @dir as @tar with members under @top/. */
 static int write_tar(const char *dir, const char *tar, long long when)
 {
 	static const char *const files[] = { CAPTURE_MANIFEST, CAPTURE_FDT,
-					     CAPTURE_MEM, CAPTURE_IOMEM };
+					     CAPTURE_MEM, CAPTURE_IOMEM,
+					     CAPTURE_SCRATCH_PHYS,
+					     CAPTURE_SCRATCH_LEN };
 	char *bdir = input_path(dir, CAPTURE_BLOBS), *top, *dot, *p, *m;
 	const char *base = strrchr(tar, '/') ? strrchr(tar, '/') + 1 : tar;
 	struct dirent **ents = NULL;
@@ -485,7 +514,9 @@ static int write_tar(const char *dir, const char *tar, long long when)
 static void remove_bundle(const char *dir)
 {
 	static const char *const files[] = { CAPTURE_MANIFEST, CAPTURE_FDT,
-					     CAPTURE_MEM, CAPTURE_IOMEM };
+					     CAPTURE_MEM, CAPTURE_IOMEM,
+					     CAPTURE_SCRATCH_PHYS,
+					     CAPTURE_SCRATCH_LEN };
 	char *bdir = input_path(dir, CAPTURE_BLOBS), *p;
 	struct dirent **ents = NULL;
 	size_t i;
@@ -642,6 +673,12 @@ int cmd_capture(int argc, char **argv)
 		free(p);
 		p = input_path(a.dir, CAPTURE_IOMEM);
 		r = write_file(p, in.iomem, in.iomem_len);
+		if (r)
+			goto out;
+	}
+	if (in.has_scratch) {
+		/* As debugfs shows them, so the reader is the live one. */
+		r = write_scratch(a.dir, &in);
 		if (r)
 			goto out;
 	}

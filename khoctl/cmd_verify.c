@@ -40,6 +40,7 @@ struct verify_args {
 	struct rlist ram, scratch;
 	const char *iomem;
 	bool ram_core;
+	bool ram_from_input, scratch_from_input; /* --live/--capture knew */
 	const char *scratch_phys, *scratch_len;
 	uint64_t fdt_pa;
 	bool has_fdt_pa;
@@ -414,6 +415,8 @@ int cmd_verify(int argc, char **argv)
 	struct khofmt_verify_opts vo = { .sz = sizeof(vo) };
 	struct khofmt_source *src = NULL;
 	struct khofmt_verify *v = NULL;
+	struct input in = { 0 };
+	bool opened = false;
 	const char *ram_origin = "none", *scratch_origin = "none";
 	char origin[512];
 	void *blob = NULL;
@@ -425,9 +428,53 @@ int cmd_verify(int argc, char **argv)
 	argp_parse(&verify_argp, argc, argv, 0, NULL, &a);
 	out_init(&a.in.out);
 
-	r = input_read_file(a.in.fdt_path, INPUT_MAX_FILE, &blob, &len);
-	if (!r)
-		r = open_source(&a.in, &src);
+	if (a.in.kind == INPUT_FILES) {
+		/* Raw bytes: a truncated or invalid FDT is a finding. */
+		r = input_read_file(a.in.fdt_path, INPUT_MAX_FILE, &blob, &len);
+		if (!r)
+			r = open_source(&a.in, &src);
+	} else {
+		/*
+		 * --live, --incoming, --capture: the input layer finds the FDT
+		 * (recovering one debugfs cut short), the memory, and what the
+		 * system says about RAM and scratch; options still win.
+		 */
+		const void *b;
+
+		r = input_open(&a.in, &in);
+		opened = true;
+		if (!r) {
+			b = khofmt_fdt_blob(in.fdt, &len);
+			blob = malloc(len);
+			if (!blob)
+				r = out_err("verify", "out of memory");
+			else
+				memcpy(blob, b, len);
+			src = in.src;
+		}
+		if (!r && !a.iomem && !a.ram.n && !a.ram_core && in.has_ram) {
+			size_t i;
+
+			for (i = 0; i < in.nram && !r; i++)
+				if (!rlist_push(&a.ram, in.ram[i].start,
+						in.ram[i].size))
+					r = out_err("ram", "out of memory");
+			a.ram_from_input = true;
+		}
+		if (!r && !a.scratch.n && !a.scratch_phys && in.has_scratch) {
+			size_t i;
+
+			for (i = 0; i < in.nscratch && !r; i++)
+				if (!rlist_push(&a.scratch, in.scratch[i].start,
+						in.scratch[i].size))
+					r = out_err("scratch", "out of memory");
+			a.scratch_from_input = true;
+		}
+		if (!r && !a.has_fdt_pa && in.has_fdt_pa) {
+			a.fdt_pa = in.fdt_pa;
+			a.has_fdt_pa = true;
+		}
+	}
 	if (!r && a.iomem)
 		r = load_iomem(&a);
 	if (!r && a.scratch_phys)
@@ -442,22 +489,25 @@ int cmd_verify(int argc, char **argv)
 		vo.ram = khofmt_source_ranges(src, &vo.nram);
 		vo.has_ram = true;
 		ram_origin = "ELF core PT_LOAD segments (--ram-from-core: assumes a full dump)";
-	} else if (a.iomem || a.ram.n) {
+	} else if (a.iomem || a.ram.n || a.ram_from_input) {
 		vo.ram = a.ram.v;
 		vo.nram = a.ram.n;
 		vo.has_ram = true;
 		if (a.iomem)
 			snprintf(origin, sizeof(origin),
 				 "System RAM lines of %s (--iomem)", a.iomem);
-		ram_origin = a.iomem ? origin : "--ram options";
+		ram_origin = a.iomem ? origin :
+			     a.ram_from_input ? "System RAM of the input (/proc/iomem)" :
+			     "--ram options";
 	}
 	vo.ram_origin = ram_origin;
-	if (a.scratch.n || a.scratch_phys) {
+	if (a.scratch.n || a.scratch_phys || a.scratch_from_input) {
 		vo.scratch = a.scratch.v;
 		vo.nscratch = a.scratch.n;
 		vo.has_scratch = true;
-		scratch_origin = a.scratch_phys ? "--scratch-phys/--scratch-len"
-						: "--scratch options";
+		scratch_origin = a.scratch_phys ? "--scratch-phys/--scratch-len" :
+				 a.scratch_from_input ? "scratch areas of the input (debugfs kho/out)" :
+				 "--scratch options";
 	}
 	vo.fdt_pa = a.fdt_pa;
 	vo.has_fdt_pa = a.has_fdt_pa;
@@ -480,7 +530,10 @@ int cmd_verify(int argc, char **argv)
 			a.strict ? " (--strict: warnings count)" : "");
 out:
 	khofmt_verify_free(v);
-	khofmt_source_free(src);
+	if (opened)
+		input_close(&in);	/* owns src */
+	else
+		khofmt_source_free(src);
 	free(blob);
 	free(a.ram.v);
 	free(a.scratch.v);

@@ -875,6 +875,20 @@ static int open_capture(const struct input_opts *o, struct input *in)
 		in->has_fdt_pa = true;
 	}
 	in->blob_dir = input_path(dir, CAPTURE_BLOBS);
+	/* What the system said: RAM (iomem copy) and scratch (debugfs form). */
+	r = live_scratch(in, dir);
+	if (r)
+		goto out;
+	{
+		char *ip = input_path(dir, CAPTURE_IOMEM);
+
+		if (read_quiet(ip, 16 << 20, &in->iomem, &in->iomem_len) == 0 &&
+		    !khofmt_iomem_hidden(in->iomem, in->iomem_len) &&
+		    khofmt_iomem_ram(in->iomem, in->iomem_len, &in->ram,
+				     &in->nram) == 0)
+			in->has_ram = true;
+		free(ip);
+	}
 	if (exists(memp)) {
 		errno = 0;
 		r = khofmt_source_open_elf(memp, &in->src);

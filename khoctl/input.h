@@ -30,6 +30,8 @@
 #define CAPTURE_MEM "memory.elf"
 #define CAPTURE_BLOBS "blobs"
 #define CAPTURE_IOMEM "iomem"
+#define CAPTURE_SCRATCH_PHYS "scratch_phys" /* debugfs format */
+#define CAPTURE_SCRATCH_LEN "scratch_len"
 
 /* Largest root FDT or blob file khoctl reads (a root FDT is one page). */
 #define INPUT_MAX_FILE (16u << 20)
