@@ -19,6 +19,7 @@
  *
  * Exit: 0 same, 1 differences, 2 a side could not be read.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,31 +263,243 @@ static bool blob_side(struct side *s, const struct khofmt_subnode *sn,
 	return true;
 }
 
+/*
+ * Decoded fields of a known schema as sorted "path = value" pairs, so that
+ * a changed blob says what changed (kexec count, LUO sessions and files,
+ * memfd sizes, memblock regions) and not only that its digest did.
+ */
+struct kv {
+	char k[160];
+	char v[80];
+};
+
+struct kvlist {
+	struct kv *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void kv_add(struct kvlist *l, const char *val, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void kv_add(struct kvlist *l, const char *val, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->oom || l->n >= 100000)
+		return;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 32;
+		void *p = realloc(l->v, ncap * sizeof(*l->v));
+
+		if (!p) {
+			l->oom = true;
+			return;
+		}
+		l->v = p;
+		l->cap = ncap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(l->v[l->n].k, sizeof(l->v[l->n].k), fmt, ap);
+	va_end(ap);
+	snprintf(l->v[l->n].v, sizeof(l->v[l->n].v), "%s", val);
+	l->n++;
+}
+
+static void kv_u64(struct kvlist *l, uint64_t v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void kv_u64(struct kvlist *l, uint64_t v, const char *fmt, ...)
+{
+	char b[24], k[sizeof(l->v[0].k)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k, sizeof(k), fmt, ap);
+	va_end(ap);
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	kv_add(l, b, "%s", k);
+}
+
+static int kv_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
+}
+
+static int flatten_luo(struct side *s, const void *blob, size_t len,
+		       const struct khofmt_schema_opts *so, struct kvlist *l)
+{
+	struct khofmt_luo_session ses;
+	struct khofmt_luo *luo;
+	int r = 0, n = 0;
+
+	if (khofmt_luo_open(s->in.src, blob, len, so, &luo))
+		return -1;
+	kv_u64(l, khofmt_luo_info(luo)->liveupdate_num, "liveupdate_num");
+	while (n++ < 100000 && (r = khofmt_luo_session_next(luo, &ses)) == 0) {
+		struct khofmt_luo_file f;
+
+		kv_u64(l, ses.file_count, "session %s file_count", ses.name);
+		while (khofmt_luo_file_next(luo, &ses, &f) == 0) {
+			struct khofmt_memfd m;
+			char fp[96];
+
+			snprintf(fp, sizeof(fp), "session %s file 0x%llx", ses.name,
+				 (unsigned long long)f.token);
+			kv_add(l, f.compatible, "%s compatible", fp);
+			if (khofmt_memfd_open(s->in.src, f.data, f.compatible, so,
+					      &m))
+				continue;
+			kv_u64(l, m.size, "%s size", fp);
+			kv_u64(l, m.pos, "%s pos", fp);
+			kv_u64(l, m.seals, "%s seals", fp);
+			kv_u64(l, m.nr_folios, "%s nr_folios", fp);
+			khofmt_memfd_close(&m);
+		}
+	}
+	khofmt_luo_free(luo);
+	/* Sessions whose pages are gone (consumed, reused): not comparable. */
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * Sorted fields of @sn's blob on side @s (empty for unknown schemas);
+ * -1 when the blob or what it points at cannot be decoded.
+ */
+static int flatten(struct side *s, const struct khofmt_subnode *sn,
+		   struct kvlist *l)
+{
+	struct khofmt_schema_opts so = {
+		.sz = sizeof(so), .page_shift = s->in.page_shift,
+	};
+	const char *why;
+	size_t len;
+	void *blob;
+	int r = 0;
+
+	if (!sn || input_blob(&s->in, sn, &blob, &len, &why))
+		return -1;
+	switch (khofmt_subnode_schema(sn, blob, len)) {
+	case KHOFMT_SCHEMA_KEXEC_META_V1: {
+		struct khofmt_kexec_meta m;
+
+		if (khofmt_kexec_meta_decode(blob, len, &so, &m) == 0) {
+			kv_u64(l, m.version, "version");
+			kv_add(l, m.release, "previous_release");
+			kv_u64(l, m.kexec_count, "kexec_count");
+		}
+		break;
+	}
+	case KHOFMT_SCHEMA_MEMBLOCK_V1: {
+		struct khofmt_memblock mb;
+		struct khofmt_memblock_region rg;
+		char b[24];
+
+		if (khofmt_memblock_open(blob, len, &so, &mb))
+			break;
+		while (l->n < 100000 && khofmt_memblock_region_next(&mb, &rg) == 0) {
+			snprintf(b, sizeof(b), "0x%llx", (unsigned long long)rg.start);
+			kv_add(l, b, "region %s start", rg.name);
+			snprintf(b, sizeof(b), "0x%llx", (unsigned long long)rg.size);
+			kv_add(l, b, "region %s size", rg.name);
+		}
+		break;
+	}
+	case KHOFMT_SCHEMA_LUO_V5:
+	case KHOFMT_SCHEMA_LUO_V1:
+		r = flatten_luo(s, blob, len, &so, l);
+		break;
+	default:
+		break;
+	}
+	free(blob);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), kv_cmp);
+	return l->oom ? -1 : r;
+}
+
+/* Number of decoded fields that differ; emitted as "changes" when @emit. */
+static size_t schema_changes(const struct kvlist *a, const struct kvlist *b,
+			     bool emit)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	if (emit)
+		out_array_begin("changes");
+	while (i < a->n || j < b->n) {
+		int c = i == a->n ? 1 : j == b->n ? -1 :
+			strcmp(a->v[i].k, b->v[j].k);
+
+		if (c == 0 && !strcmp(a->v[i].v, b->v[j].v)) {
+			i++;
+			j++;
+			continue;
+		}
+		n++;
+		if (emit) {
+			out_obj_begin(NULL);
+			out_str("field", c <= 0 ? a->v[i].k : b->v[j].k);
+			if (c <= 0)
+				out_str("old", a->v[i].v);
+			else
+				out_null("old", "(absent)");
+			if (c >= 0)
+				out_str("new", b->v[j].v);
+			else
+				out_null("new", "(absent)");
+			out_obj_end();
+		}
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+	}
+	if (emit)
+		out_array_end();
+	return n;
+}
+
 static void blob_row(struct side *s, const char *name, int *diff)
 {
 	const struct khofmt_subnode *x = khofmt_fdt_subnode_by_name(s[0].in.fdt, name);
 	const struct khofmt_subnode *y = khofmt_fdt_subnode_by_name(s[1].in.fdt, name);
+	struct kvlist fa = { 0 }, fb = { 0 };
 	char hx[65], hy[65];
-	size_t lx = 0, ly = 0;
-	bool rx, ry;
+	size_t lx = 0, ly = 0, nch = 0;
+	bool rx, ry, fields = false;
 	const char *st;
 
 	out_obj_begin(NULL);
 	out_str("name", name);
 	rx = blob_side(&s[0], x, "old", &lx, hx);
 	ry = blob_side(&s[1], y, "new", &ly, hy);
+	/*
+	 * The decoded fields, including what the blob points at (LUO sessions
+	 * and memfds live outside it): compared when both sides decode.
+	 */
+	if (rx && ry && flatten(&s[0], x, &fa) == 0 &&
+	    flatten(&s[1], y, &fb) == 0) {
+		fields = true;
+		nch = schema_changes(&fa, &fb, false);
+	}
 	if (!y)
 		st = "missing";
 	else if (!x)
 		st = "added";
 	else if (!rx || !ry)
 		st = "unreadable";
-	else if (lx != ly || strcmp(hx, hy))
+	else if (lx != ly || strcmp(hx, hy) || nch)
 		st = "changed";
 	else
 		st = "same";
 	out_str("status", st);
+	if (fields && nch)
+		schema_changes(&fa, &fb, true);
+	else if (rx && ry && !fields && (fa.n || fb.n || strcmp(st, "same")))
+		out_null("changes", "not compared: a side cannot be decoded");
 	out_obj_end();
+	free(fa.v);
+	free(fb.v);
 	if (strcmp(st, "same") && strcmp(st, "unreadable"))
 		*diff = 1;
 }

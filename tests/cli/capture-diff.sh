@@ -11,15 +11,6 @@
 
 FM="--fdt $F/root.fdt --mem $F/slim-kexec.elf"
 
-# expect_diff WANT DESCRIPTION ARGS...: khoctl diff exits WANT (0 same,
-# 1 differences: no message needed on stderr for those), output in $TMP/out.
-expect_diff() {
-	local want=$1 desc=$2
-	shift 2
-	kho "$TMP/out" "$TMP/err" diff "$@"
-	is "$rc" "$want" "$desc: exit $want" || head -c 2000 "$TMP/err" | comment
-	if crashy "$TMP/err"; then ok 1 "$desc: no crash"; else ok 0 "$desc: no crash"; fi
-}
 export SOURCE_DATE_EPOCH=1700000000
 
 # ---- capture of files, read back

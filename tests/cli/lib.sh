@@ -86,6 +86,15 @@ kho() {
 	rc=$?
 }
 
+# expect_diff WANT DESCRIPTION ARGS...: khoctl diff exits WANT (0 same,
+# 1 differences: no message needed on stderr for those), output in $TMP/out.
+expect_diff() {
+	local want=$1 desc=$2
+	shift 2
+	kho "$TMP/out" "$TMP/err" diff "$@"
+	is "$rc" "$want" "$desc: exit $want" || head -c 2000 "$TMP/err" | comment
+	if crashy "$TMP/err"; then ok 1 "$desc: no crash"; else ok 0 "$desc: no crash"; fi
+}
 # Signs of a crash or a sanitizer report in a file.
 crashy() {
 	grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault|Aborted|core dumped|stack smashing|double free|malloc\(\)' "$1"
