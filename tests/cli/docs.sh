@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Documentation stays in sync with the program: every command of
+# `khoctl --help` has its place in khoctl(8), every rule of `khoctl rules`
+# is documented in khoctl-rules(7), and the pages render.
+. "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
+MAN8=$TESTS_SRCDIR/../man/khoctl.8
+
+cmds=$("$KHOCTL" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }')
+[ -n "$cmds" ]; ok $? "khoctl --help lists commands"
+for c in $cmds; do
+	[ "$c" = help ] && continue
+	grep -Eq "^\.B khoctl $c\b|^\.SS .*\b$c\b|^\.TP.*\n\.B $c|^\.B $c\b" "$MAN8"
+	ok $? "khoctl(8) documents '$c'"
+done
+
+"$KHOCTL" rules --man >"$TMP/rules.7"; ok $? "khoctl rules --man"
+ids=$("$KHOCTL" rules --json | jq -r '.rules[].id')
+n=0; missing=""
+for id in $ids; do
+	n=$((n + 1))
+	grep -q "^\.B $(echo "$id" | sed 's/-/\\\\-/')" "$TMP/rules.7" || missing="$missing $id"
+done
+[ "$n" -gt 40 ]; ok $? "$n rules in the table"
+is "$missing" "" "every rule ID has an entry in khoctl-rules(7)"
+
+if command -v groff >/dev/null; then
+	groff -man -Tutf8 -ww "$TMP/rules.7" >"$TMP/rules.txt" 2>"$TMP/groff.err"
+	ok $? "khoctl-rules(7) renders"
+	is "$(cat "$TMP/groff.err")" "" "groff has no warnings for khoctl-rules(7)"
+	groff -man -Tutf8 -ww "$MAN8" >/dev/null 2>"$TMP/groff8.err"
+	is "$(cat "$TMP/groff8.err")" "" "groff has no warnings for khoctl(8)"
+	# the rendered page carries an explanation per rule, not only IDs
+	grep -q "KHO.*E001" "$TMP/rules.txt"; ok $? "rendered page shows KHO-E001"
+else
+	skip "no groff"; skip "no groff"; skip "no groff"; skip "no groff"
+fi
+
+done_testing
