@@ -25,7 +25,7 @@ done
 is "$missing" "" "every rule ID has an entry in khoctl-rules(7)"
 
 if command -v groff >/dev/null; then
-	groff -man -Tutf8 -ww "$TMP/rules.7" >"$TMP/rules.txt" 2>"$TMP/groff.err"
+	groff -man -Tutf8 -P-cbou -ww "$TMP/rules.7" >"$TMP/rules.txt" 2>"$TMP/groff.err"
 	ok $? "khoctl-rules(7) renders"
 	is "$(cat "$TMP/groff.err")" "" "groff has no warnings for khoctl-rules(7)"
 	groff -man -Tutf8 -ww "$MAN8" >/dev/null 2>"$TMP/groff8.err"
