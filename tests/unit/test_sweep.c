@@ -524,6 +524,29 @@ int main(void)
 	sweep_elf("slim-kexec.elf", tmpd);
 	sweep_elf("slim-post.elf", tmpd);
 	sweep_elf("slim-pre.elf", tmpd);
+
+	/* The capture of `make check-vm`, beside the first fixture. */
+	{
+		static const struct fdt_file vm_root = { "root.fdt", "slim-k1.elf" };
+		char *slash = strrchr(dir, '/');
+
+		if (!slash)
+			bail_out("fixture directory %s has no parent", dir);
+		snprintf(slash + 1, sizeof(dir) - (size_t)(slash + 1 - dir),
+			 "linux-7.2.13-vm-e2e");
+		blobs = NULL;
+		nblobs = 0;
+		sweep_fdt_file(&vm_root);
+		fdt_files_below("blobs", &blobs, &nblobs);
+		ok(nblobs >= 10, "vm fixture: %zu blob files found", nblobs);
+		for (i = 0; i < nblobs; i++) {
+			sweep_fdt_file(&blobs[i]);
+			free((char *)blobs[i].name);
+		}
+		free(blobs);
+		sweep_tracker("root.fdt", "slim-k1.elf", 0x5eed3);
+		sweep_elf("slim-k1.elf", tmpd);
+	}
 	tmpdir_cleanup(tmpd);
 	return done_testing();
 }
