@@ -142,8 +142,8 @@ is "$(jq '.summary.errors' "$TMP/out")" 0 "16 GiB order-0: no errors"
 diag "verify of 4194304 order-0 folios: $(echo "$T1 $T0" | awk '{ printf "%.2f", $1 - $2 }') s"
 
 # W1: 4,194,304 random order-0 folios in 32 GiB (about 2 million separate
-# ranges): must verify in well under a few seconds (limit 10 s, for
-# sanitizer builds on a loaded machine)
+# ranges): verifies cleanly; the time is reported, not asserted (timings
+# belong to bench/, not to tests)
 S=$TMP/w1
 expect_exit 0 "synth W1" synth -o "$S" --gen random0 --count 4194304 --ram 32G --seed 7
 T0=$(date +%s.%N)
@@ -153,7 +153,6 @@ T1=$(date +%s.%N)
 is "$(jq '.summary.errors' "$TMP/out")" 0 "W1: no errors"
 DT=$(echo "$T1 $T0" | awk '{ printf "%.2f", $1 - $2 }')
 diag "verify of W1 (4194304 random order-0 folios): $DT s"
-ok "$(echo "$DT" | awk '{ exit !($1 < 10) }'; echo $?)" "W1 verified in under 10 s ($DT s)"
 rm -f "$S.fdt" "$S.elf"
 
 done_testing
