@@ -65,6 +65,8 @@ if grep -q '^=== KEXECX' "$S"; then
 	grep -q '^=== KEXECX -c rc=1' "$S"; ok $? "kexec -c refused while KHO is active"
 	grep -q 'only kexec_file_load carries the handover' "$S"; ok $? "the refusal says why"
 	grep -q '^=== KEXECX load rc=0' "$S"; ok $? "kexec -s -l loaded the second kernel after the check"
+	is "$(sed -n '/^=== KEXECX load rc=0/,/^Linux version/p' "$S" | grep -c '^kexec: KHO warning KHO-W043')" 1 \
+		"kexec -e checked the state once more before the reboot"
 else
 	skip "patched kexec not in the initramfs (make kexec-static)"
 fi
