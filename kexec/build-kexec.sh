@@ -13,7 +13,8 @@ mkdir -p "$OUT/lib"
 rm -f "$OUT/lib/"*
 cp "$LIBA" "$OUT/lib/libkhofmt.a"
 "$SRC/kexec/fetch-kexec-tools.sh" "$OUT/src" >/dev/null
-set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-L$OUT/lib"
+# KEXEC_LDFLAGS: what libkhofmt.a was built with that the link needs (sanitizers)
+set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-L$OUT/lib ${KEXEC_LDFLAGS:-}"
 # libelf.a needs zlib and zstd
 [ "$MODE" != static ] || set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-static -L$OUT/lib" LIBS="-lzstd -lz"
 (cd "$OUT/src" && ./configure --without-xen "$@" >../configure.log 2>&1) ||
