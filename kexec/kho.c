@@ -36,7 +36,6 @@ static struct {
 	bool skip;		/* --no-kho-check */
 	const char *root;	/* --kho-root / KEXEC_KHO_ROOT; NULL = "/" */
 	bool active;		/* KHO is active on the (fake) system */
-	bool decided;
 } kho;
 
 void kho_option(int opt, const char *arg)
@@ -319,22 +318,28 @@ static int kho_gate(const char *what)
 	return 1;
 }
 
-void kho_prepare(int do_load, int do_exec, int *file_syscall, int *fallback)
+void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
+		 int *fallback)
 {
 	if (!kho.root)
 		kho.root = getenv("KEXEC_KHO_ROOT");
 	if (kho.root && !*kho.root)
 		kho.root = NULL;
-	kho.active = kho_active();
-	kho.decided = true;
+	/* kdump kernels (-p) do not take the handover: leave them alone. */
+	kho.active = !crash && kho_active();
 	if (!kho.active) {
 		if (kho.check_only) {
-			fprintf(stderr, "kexec: KHO is not active on this kernel: "
+			fprintf(stderr, crash ? "kexec: a crash kernel (-p) does "
+				"not take the KHO handover: nothing to check\n" :
+				"kexec: KHO is not active on this kernel: "
 				"nothing to check\n");
 			exit(0);
 		}
 		return;
 	}
+	/* -u, -S and the like neither load nor reboot: nothing to refuse. */
+	if (!do_load && !do_exec && !kho.check_only)
+		return;
 	if (!*file_syscall) {
 		fprintf(stderr, "kexec: KHO is active on this kernel and only "
 			"kexec_file_load carries the handover; kexec_load (-c) would "
@@ -343,7 +348,6 @@ void kho_prepare(int do_load, int do_exec, int *file_syscall, int *fallback)
 	}
 	*fallback = 0;
 	/* A reboot without a load is checked in kho_before_exec(). */
-	(void)do_exec;
 	if (!kho.check_only && !do_load)
 		return;
 	if (kho_gate(do_load ? "load" : "reboot"))
@@ -378,9 +382,10 @@ int kho_before_exec(void)
 
 #else /* !HAVE_LIBKHOFMT: kexec behaves as upstream */
 
-void kho_prepare(int do_load, int do_exec, int *file_syscall, int *fallback)
+void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
+		 int *fallback)
 {
-	(void)do_load; (void)do_exec; (void)file_syscall; (void)fallback;
+	(void)do_load; (void)do_exec; (void)crash; (void)file_syscall; (void)fallback;
 	if (kho.check_only) {
 		fprintf(stderr, "kexec: built without libkhofmt: no KHO checks\n");
 		exit(1);

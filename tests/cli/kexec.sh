@@ -45,6 +45,11 @@ is "$rc" 1 "-c refused while KHO is active"
 grep -q 'kexec_file_load carries the handover' "$TMP/err"; ok $? "says why"
 grep -q 'use -s' "$TMP/err"; ok $? "says what to use"
 
+# 4b. a crash kernel (-p) never takes the handover: -c stays allowed (upstream)
+kx --kho-root "$k1" --kho-check -p -c
+is "$rc" 0 "-p -c not refused (kdump is not KHO)"
+grep -q 'crash kernel' "$TMP/err"; ok $? "says the crash kernel is not checked"
+
 # 5. the new command line lacks kho=on: a warning (dry run with a kernel)
 kern=$(ls /var/cache/kho-tools/kernel/*/bzImage 2>/dev/null | head -n 1)
 if [ -n "$kern" ]; then
