@@ -59,6 +59,18 @@ done
 ok $bad "$n debugfs blobs received intact (sha256 as the guest computed)"
 B=$D/blobs
 
+# ---- our patched kexec (make kexec-static before make check-vm)
+if grep -q '^=== KEXECX' "$S"; then
+	grep -q '^=== KEXECX check rc=0' "$S"; ok $? "kexec --kho-check passes on the live first kernel"
+	grep -q '^=== KEXECX -c rc=1' "$S"; ok $? "kexec -c refused while KHO is active"
+	grep -q 'only kexec_file_load carries the handover' "$S"; ok $? "the refusal says why"
+	grep -q '^=== KEXECX load rc=0' "$S"; ok $? "kexec -s -l loaded the second kernel after the check"
+	is "$(sed -n '/^=== KEXECX load rc=0/,/^Linux version/p' "$S" | grep -c '^kexec: KHO warning KHO-W043')" 1 \
+		"kexec -e checked the state once more before the reboot"
+else
+	skip "patched kexec not in the initramfs (make kexec-static)"
+fi
+
 # ---- what the second kernel says (dmesg, independent of khoctl)
 dmesg2() { sed -n '/^=== DMESG2/,/^=== END DMESG2/p' "$S"; }
 dmesg2 | grep -q 'test_kho: KHO restore succeeded'

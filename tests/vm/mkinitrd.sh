@@ -26,6 +26,8 @@ mkdir -p "$r/bin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/kexec"
 cp "$bb" "$r/bin/busybox"
 ln -s busybox "$r/bin/sh"
 cp "$bindir/khoctl" "$bindir/kexec-load" "$bindir/luo-memfd" "$r/bin/"
+# our patched kexec (make kexec-static), when built: the init uses it instead of kexec-load
+[ ! -x "$bindir/kexec" ] || cp "$bindir/kexec" "$r/bin/"
 cp "$here/guest/init" "$r/init"
 chmod 755 "$r/init" "$r/bin/"*
 mkcpio() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9 -n); }

@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Build the patched kexec against the in-tree static libkhofmt.
+#
+# usage: build-kexec.sh SRCDIR LIBKHOFMT_A OUTDIR [static]
+#   SRCDIR       kho-tools source tree (for libkhofmt/ headers and kexec/)
+#   LIBKHOFMT_A  the built libkhofmt.a
+#   OUTDIR       work dir; the binary ends up in OUTDIR/src/build/sbin/kexec
+#   static       link everything statically (for the VM initramfs)
+set -eu
+SRC=$1 LIBA=$2 OUT=$3 MODE=${4:-}
+mkdir -p "$OUT/lib"
+rm -f "$OUT/lib/"*
+cp "$LIBA" "$OUT/lib/libkhofmt.a"
+"$SRC/kexec/fetch-kexec-tools.sh" "$OUT/src" >/dev/null
+# KEXEC_LDFLAGS: what libkhofmt.a was built with that the link needs (sanitizers)
+set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-L$OUT/lib ${KEXEC_LDFLAGS:-}"
+# libelf.a needs zlib and zstd
+[ "$MODE" != static ] || set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-static -L$OUT/lib" LIBS="-lzstd -lz"
+(cd "$OUT/src" && ./configure --without-xen "$@" >../configure.log 2>&1) ||
+	{ tail -n 30 "$OUT/configure.log" >&2; exit 1; }
+grep -q 'define HAVE_LIBKHOFMT 1' "$OUT/src/include/config.h" ||
+	{ echo "build-kexec: configure did not find libkhofmt (see $OUT/configure.log)" >&2; exit 1; }
+make -C "$OUT/src" build/sbin/kexec >"$OUT/make.log" 2>&1 ||
+	{ tail -n 30 "$OUT/make.log" >&2; exit 1; }
+echo "$OUT/src/build/sbin/kexec"
