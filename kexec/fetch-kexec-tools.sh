@@ -30,24 +30,13 @@ flock -w 600 9 || die "cannot lock $CACHE/.fetch-$PKG.lock"
 
 d=$(dsc)
 if [ -z "$d" ] || ! ls "$SRC/${PKG}_$VERSION.orig.tar."* >/dev/null 2>&1; then
-	src=$APT/$SUITE-src.sources
-	uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-	[ -n "$uri" ] || uri=http://deb.debian.org/debian
-	cat >"$src" <<EOS
-Types: deb-src
-URIs: $uri
-Suites: $SUITE
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOS
-	set -- -o Dir::Etc::SourceList="$src" -o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State::Lists="$APT/lists" -o Dir::Cache::Archives="$APT/archives" \
-		-o Debug::NoLocking=1
 	say "apt-get update ($SUITE deb-src, private lists in $APT)"
-	timeout 600 apt-get "$@" update >&2 || die "apt-get update for $SUITE failed"
+	timeout 600 "$HERE/../scripts/private-apt.sh" deb-src "$SUITE" "$APT" update >&2 ||
+		die "apt-get update for $SUITE failed"
 	say "apt-get source --download-only $PKG"
 	# The Debian packaging tarball may be missing from the archive: not needed.
-	(cd "$SRC" && timeout 600 apt-get "$@" source --download-only "$PKG" >&2) || true
+	(cd "$SRC" && timeout 600 "$HERE/../scripts/private-apt.sh" deb-src "$SUITE" "$APT" \
+		source --download-only "$PKG" >&2) || true
 	d=$(dsc)
 	[ -n "$d" ] || die "no ${PKG}_$VERSION .dsc after apt-get source (suite $SUITE)"
 fi

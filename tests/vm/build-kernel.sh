@@ -50,23 +50,12 @@ flock -w 3600 9 || die "cannot lock $CACHE/.build-$PKG.lock"
 
 deb=$(latest_deb)
 if [ -z "$deb" ]; then
-	src=$APT/sources
-	uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-	[ -n "$uri" ] || uri=http://deb.debian.org/debian
-	cat >"$src" <<EOS
-Types: deb
-URIs: $uri
-Suites: $SUITE
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOS
-	set -- -o Dir::Etc::SourceList="$src" -o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State::Lists="$APT/lists" -o Dir::Cache::Archives="$APT/archives" \
-		-o Debug::NoLocking=1
+	papt=$HERE/../../scripts/private-apt.sh
 	say "apt-get update ($SUITE, private lists in $APT)"
-	timeout 600 apt-get "$@" update >&2 || die "apt-get update for $SUITE failed"
+	timeout 600 "$papt" deb "$SUITE" "$APT" update >&2 || die "apt-get update for $SUITE failed"
 	say "apt-get download $PKG"
-	(cd "$CACHE/src" && timeout 1200 apt-get "$@" download "$PKG" >&2) || die "cannot download $PKG"
+	(cd "$CACHE/src" && timeout 1200 "$papt" deb "$SUITE" "$APT" download "$PKG" >&2) ||
+		die "cannot download $PKG"
 	deb=$(latest_deb)
 	[ -n "$deb" ] || die "no $PKG package after download"
 fi
