@@ -1,0 +1,221 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# khoctl's JSON output against its documentation, khoctl-json(7), which is
+# the source of truth: the page's field paragraphs (.BI "PATH " "TYPE[,
+# UNIT], PRESENCE" inside .SS "khoctl\-NAME", format described at the top
+# of the page) are extracted, then every document khoctl writes over the
+# real 7.2.13 capture, a verify with findings, diffs with differences and
+# synthetic states of every generation is checked:
+#  (a) every field written is documented at its path, with its type
+#      (and the "0x hex" / "SHA-256 hex" forms where the unit says so);
+#  (b) every field documented as "always" is there whenever the object
+#      that holds it is.
+# Every documented document must be exercised here, and every command
+# whose --help offers --json must have its document in the page, unless it
+# is listed in UNDOCUMENTED_OK below (for the lead to fill at a merge, and
+# to empty again by documenting the command).
+. "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
+
+UNDOCUMENTED_OK=""
+
+MAN7=$TESTS_SRCDIR/../man/khoctl-json.7
+F=$FIXTURES
+IN="--fdt $F/root.fdt --mem $F/slim-kexec.elf"
+D=$TMP/docs
+mkdir -p "$D"
+
+# ---- the documentation, as a table: SCHEMA PATH TYPES UNIT PRESENCE
+awk -v OFS='\t' '
+	/^\.S[SH][ \t]/ {
+		sec = ""
+		if ($0 ~ /^\.SS[ \t]+"?khoctl\\-/) {
+			s = $0
+			sub(/^\.SS[ \t]+"?/, "", s); sub(/"[ \t]*$/, "", s)
+			gsub(/\\-/, "-", s)
+			sec = s
+		}
+		prev = $0
+		next
+	}
+	sec != "" && prev == ".TP" {
+		line = $0
+		gsub(/\\-/, "-", line)
+		if (line !~ /^\.BI "[^" ]+ " "[^"]+"$/) {
+			print "BAD", sec, $0
+			prev = $0
+			next
+		}
+		split(line, q, "\"")
+		path = q[2]; sub(/ $/, "", path)
+		m = split(q[4], part, ", ")
+		unit = ""
+		for (i = 2; i < m; i++)
+			unit = unit (i > 2 ? ", " : "") part[i]
+		print sec, path, part[1], unit, part[m]
+	}
+	{ prev = $0 }
+' "$MAN7" >"$TMP/doc.tsv"
+ok $? "extract the field tables of khoctl-json(7)"
+bad=$(awk -F'\t' '$1 == "BAD" || ($5 != "always" && $5 != "optional") ||
+	$3 !~ /^(string|integer|boolean|object|array|null)(\|(string|integer|boolean|object|array|null))*$/' \
+	"$TMP/doc.tsv")
+is "$bad" "" "every field paragraph has a path, known types and always/optional"
+schemas=$(cut -f1 "$TMP/doc.tsv" | sort -u)
+nschemas=$(echo "$schemas" | wc -l)
+[ "$nschemas" -ge 10 ]; ok $? "$nschemas documents, $(wc -l <"$TMP/doc.tsv") fields documented"
+dups=$(cut -f1,2 "$TMP/doc.tsv" | sort | uniq -d)
+is "$dups" "" "no field is documented twice"
+for s in $schemas; do
+	is "$(awk -F'\t' -v s="$s" '$1 == s && ($2 == "schema" || $2 == "version") && $5 == "always" { print $2 ":" $3 }' \
+		"$TMP/doc.tsv" | sort | tr '\n' ' ')" "schema:string version:integer " \
+		"$s documents schema and version as always there"
+done
+# As JSON: { SCHEMA: { PATH: { types: [...], unit, presence } } }
+jq -R -s '
+	split("\n") | map(select(length > 0) | split("\t")) |
+	reduce .[] as $f ({}; .[$f[0]][$f[1]] = { types: ($f[2] | split("|")),
+		unit: $f[3], presence: $f[4] })' "$TMP/doc.tsv" >"$TMP/doc.json"
+ok $? "field table as JSON"
+
+# ---- the checks of one document: one line per problem
+cat >"$TMP/check.jq" <<'EOF'
+def pathname: reduce .[] as $s (""; if ($s | type) == "number" then . + "[]"
+	elif . == "" then $s else . + "." + $s end);
+def jtype: if type == "number" then (if . == floor then "integer" else "number" end)
+	else type end;
+def at($segs): if ($segs | length) == 0 then .
+	else $segs[0] as $s |
+		(if ($s | endswith("[]")) then (.[$s[:-2]]? | if type == "array" then .[] else empty end)
+		 else (if type == "object" then .[$s] else empty end) end) | at($segs[1:]) end;
+. as $doc | ($doc.schema // "(none)") as $schema |
+if ($doc | type) != "object" then "\($name): not a JSON object"
+elif ($docs[$schema] | not) then "\($name): schema \"\($schema)\" is not documented in khoctl-json(7)"
+else $docs[$schema] as $spec |
+	(([paths as $p | [($p | pathname), ($doc | getpath($p) | jtype), ($doc | getpath($p))]]
+	  | unique_by(.[0], .[1], (if .[1] == "string" then .[2] else null end)))[] as [$p, $t, $v] |
+		if $spec[$p] == null then "\($name): \($schema): field \"\($p)\" (\($t)) is not documented"
+		elif ($spec[$p].types | index($t)) == null then
+			"\($name): \($schema): field \"\($p)\" is \($t), documented as \($spec[$p].types | join("|"))"
+		elif $t == "string" and $spec[$p].unit == "0x hex" and ($v | test("^0x[0-9a-f]+$") | not) then
+			"\($name): \($schema): field \"\($p)\" = \"\($v)\" is not 0x hex"
+		elif $t == "string" and $spec[$p].unit == "SHA-256 hex" and ($v | test("^[0-9a-f]{64}$") | not) then
+			"\($name): \($schema): field \"\($p)\" = \"\($v)\" is not a SHA-256 in hex"
+		else empty end),
+	($spec | to_entries[] | select(.value.presence == "always" and (.key | endswith("[]") | not)) |
+		.key as $p | ($p | split(".")) as $segs |
+		[$doc | at($segs[:-1]) | select(type == "object") | select(has($segs[-1]) | not)] |
+		select(length > 0) |
+		"\($name): \($schema): field \"\($p)\", documented as always there, is missing (\(length) times)")
+end
+EOF
+
+# run WANT NAME ARGS...: khoctl ARGS (--json among them) exits WANT; its
+# document is kept as $D/NAME.json for the checks below.
+run() {
+	local want=$1 name=$2
+	shift 2
+	kho "$D/$name.json" "$TMP/err" "$@"
+	if [ "$rc" -ne "$want" ]; then
+		ok 1 "$name: khoctl exits $want"
+		diag "command: khoctl $*" "exit $rc, stderr:"
+		head -c 1000 "$TMP/err" | comment
+		rm -f "$D/$name.json"
+	fi
+}
+
+# ---- the real capture (README.md: kho-v4 with LUO, memfd, memblock,
+# kho_test and kexec-metadata subnodes)
+run 0 dump dump --json $IN
+run 0 dump-data dump --json --data $IN
+run 0 dump-fdt-only dump --json --fdt "$F/root.fdt"
+# README.md: the first kernel's radix pages are reused in the post dump,
+# so the tracker is not decoded (exit 2) but the document is complete
+run 2 dump-reused dump --json --fdt "$F/root.fdt" --mem "$F/slim-post.elf"
+run 0 dump-k2 dump --json --fdt "$F/root-k2.fdt" --mem "$F/slim-post.elf"
+run 0 stat stat --json $IN
+run 0 ranges ranges --json $IN
+run 0 ranges-folios ranges --json --folios $IN
+run 0 verify verify --json $IN
+run 1 verify-strict verify --json --strict $IN
+# findings with an address: a scratch area over memfd 0x2b's pages
+# (serial.log: PFN 0x14c7), as in verify.sh
+run 1 verify-scratch verify --json $IN --scratch 0x1400000+0x400000
+# findings without an address: the root FDT cut short
+head -c 200 "$F/root.fdt" >"$TMP/cut.fdt"
+run 1 verify-cut verify --json --fdt "$TMP/cut.fdt" --mem "$F/slim-kexec.elf"
+run 0 rules rules --json
+run 0 analyze analyze --json --runs 1 $IN
+# differences: the first kernel's outgoing state against the second's
+run 1 diff diff --json "$F/root.fdt:$F/slim-kexec.elf" "$F/root-k2.fdt:$F/slim-post.elf"
+run 1 diff-list diff --json --list "$F/root.fdt:$F/slim-kexec.elf" "$F/root-k2.fdt:$F/slim-post.elf"
+run 0 diff-same diff --json "$F/root.fdt:$F/slim-kexec.elf" "$F/root.fdt:$F/slim-kexec.elf"
+run 0 diff-fdt-only diff --json "$F/root.fdt" "$F/root.fdt:$F/slim-kexec.elf"
+run 0 capture-result capture --json $IN "$TMP/cap"
+cp "$TMP/cap/manifest.json" "$D/capture-manifest.json"
+run 0 capture-tar capture --json $IN --tar "$TMP/cap.tar"
+run 0 dump-capture dump --json --capture "$TMP/cap"
+
+# ---- synthetic states of every generation, with the demo sub-schemas
+for g in kho-v1 kho-v2 kho-v3 kho-v4 rfc; do
+	run 0 "synth-$g" synth --json --abi "$g" --gen mixed --ram 1G --density 0.05 \
+		--seed 7 --schemas -o "$TMP/s-$g"
+	S="--fdt $TMP/s-$g.fdt --mem $TMP/s-$g.elf"
+	run 0 "dump-$g" dump --json --data $S
+	run 0 "stat-$g" stat --json $S
+	run 0 "ranges-$g" ranges --json $S
+	run 0 "folios-$g" ranges --json --folios $S
+	run 0 "verify-$g" verify --json $S
+	run 0 "analyze-$g" analyze --json --runs 1 $S
+done
+run 0 synth-v1-e1a synth --json --abi kho-v1 --producer 6.16 --gen random0 --ram 64M \
+	--count 100 -o "$TMP/s-e1a"
+run 0 stat-v1-e1a stat --json --fdt "$TMP/s-e1a.fdt" --mem "$TMP/s-e1a.elf"
+run 1 diff-generations diff --json --list "$TMP/s-kho-v2.fdt:$TMP/s-kho-v2.elf" \
+	"$TMP/s-kho-v4.fdt:$TMP/s-kho-v4.elf"
+
+# ---- check every document against the page
+n=0
+: >"$TMP/seen"
+for f in "$D"/*.json; do
+	name=$(basename "$f" .json)
+	if ! jq -e . "$f" >/dev/null 2>&1; then
+		ok 1 "$name: one valid JSON document"
+		continue
+	fi
+	n=$((n + 1))
+	jq -r .schema "$f" >>"$TMP/seen"
+	jq -r --arg name "$name" --slurpfile d "$TMP/doc.json" '$d[0] as $docs | '"$(cat "$TMP/check.jq")" \
+		"$f" >"$TMP/problems" 2>&1
+	st=$?
+	[ "$st" -eq 0 ] && [ ! -s "$TMP/problems" ]
+	ok $? "$name: $(jq -r '.schema + " version " + (.version | tostring)' "$f") as documented"
+	head -n 20 "$TMP/problems" | comment
+done
+[ "$n" -ge 40 ]; ok $? "$n documents checked"
+
+# every documented document was produced above
+missing=""
+for s in $schemas; do
+	grep -qx "$s" "$TMP/seen" || missing="$missing $s"
+done
+is "$missing" "" "every document of khoctl-json(7) is exercised (else add a run here)"
+
+# every command that offers --json has its document in the page
+cmds=$("$KHOCTL" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }')
+[ -n "$cmds" ]; ok $? "khoctl --help lists commands"
+for c in $cmds; do
+	[ "$c" = help ] && continue
+	"$KHOCTL" "$c" --help 2>/dev/null | grep -q -- '--json' || continue
+	if echo "$schemas" | grep -q "^khoctl-$c\(-.*\)\?\$"; then
+		ok 0 "'khoctl $c --json' is documented in khoctl-json(7)"
+	elif echo " $UNDOCUMENTED_OK " | grep -q " $c "; then
+		skip "'khoctl $c --json' not documented yet (UNDOCUMENTED_OK in json-doc.sh)"
+	else
+		ok 1 "'khoctl $c --json' is documented in khoctl-json(7)"
+		diag "khoctl $c offers --json but khoctl-json(7) has no .SS \"khoctl\\-$c\" section:" \
+			"document its fields there (and add a run to tests/cli/json-doc.sh)," \
+			"or list '$c' in UNDOCUMENTED_OK in tests/cli/json-doc.sh for now"
+	fi
+done
+
+done_testing
