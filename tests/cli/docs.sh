@@ -36,4 +36,24 @@ else
 	skip "no groff"; skip "no groff"; skip "no groff"; skip "no groff"
 fi
 
+# Every page renders through man(1) without a warning (as a user reads
+# it), and the rendered khoctl(8) names every command.
+if command -v man >/dev/null 2>&1; then
+	for page in "$TESTS_SRCDIR"/../man/*.[1-9] "$TMP/rules.7"; do
+		LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -l "$page" \
+			2>&1 >/dev/null | head -n 5 >"$TMP/man.err"
+		is "$(cat "$TMP/man.err")" "" "man -l $(basename "$page"): no warnings"
+	done
+	LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$MAN8" 2>/dev/null | col -b >"$TMP/khoctl.txt" 2>/dev/null ||
+		LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$MAN8" 2>/dev/null >"$TMP/khoctl.txt"
+	missing=""
+	for c in $cmds; do
+		[ "$c" = help ] && continue
+		grep -q "khoctl $c\b" "$TMP/khoctl.txt" || missing="$missing $c"
+	done
+	is "$missing" "" "man -l khoctl.8 shows every command of khoctl --help"
+else
+	skip "no man(1)"
+fi
+
 done_testing
