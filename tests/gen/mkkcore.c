@@ -19,9 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PAGE_OFFSET 0xffff888000000000ull
-#define KTEXT 0xffffffff81000000ull
-#define EXTRA 3
+#include "../unit/elfutil.h"
+
+#define EXTRA KCORE_NOTHER
 
 static void die(const char *m)
 {
@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	Elf64_Ehdr eh;
 	GElf_Phdr ph;
 	size_t phnum, i, n = 0;
-	unsigned long long off;
+	unsigned long long off, other;
 	unsigned char junk[4096];
 	Elf *elf;
 	int in, fd;
@@ -54,32 +54,22 @@ int main(int argc, char **argv)
 	if (!out_ph)
 		die("oom");
 	memset(junk, 0xee, sizeof(junk));
-	off = 4096 * 4;	/* headers fit below */
-	for (i = 0; i < EXTRA; i++, n++) {
-		out_ph[n].p_type = PT_LOAD;
-		out_ph[n].p_flags = PF_R | PF_W | PF_X;
-		out_ph[n].p_offset = off;
-		out_ph[n].p_filesz = out_ph[n].p_memsz = 4096;
-		out_ph[n].p_align = 4096;
-		off += 4096;
-	}
-	out_ph[0].p_vaddr = 0xffffc90000000000ull;
-	out_ph[0].p_paddr = ~0ull;
-	out_ph[1].p_vaddr = 0xffffea0000000000ull;
-	out_ph[1].p_paddr = 0;
+	other = 4096 * 4;	/* headers fit below */
+	kcore_other_phdrs(out_ph, other, 0);
+	off = other + EXTRA * 4096;
+	n = EXTRA;
 	for (i = 0; i < phnum; i++) {
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			die("phdr");
 		if (ph.p_type != PT_LOAD || !ph.p_filesz)
 			continue;
-		if (n == EXTRA) {
-			out_ph[2].p_paddr = ph.p_paddr;
-			out_ph[2].p_vaddr = KTEXT + ph.p_paddr;
-		}
+		/* text repeats the first RAM page */
+		if (n == EXTRA)
+			kcore_other_phdrs(out_ph, other, ph.p_paddr);
 		out_ph[n].p_type = PT_LOAD;
 		out_ph[n].p_flags = PF_R | PF_W | PF_X;
 		out_ph[n].p_offset = off;
-		out_ph[n].p_vaddr = PAGE_OFFSET + ph.p_paddr;
+		out_ph[n].p_vaddr = KCORE_PAGE_OFFSET + ph.p_paddr;
 		out_ph[n].p_paddr = ph.p_paddr;
 		out_ph[n].p_filesz = out_ph[n].p_memsz = ph.p_filesz;
 		out_ph[n].p_align = 4096;
@@ -90,18 +80,7 @@ int main(int argc, char **argv)
 	}
 	if ((n + 1) * sizeof(Elf64_Phdr) + sizeof(eh) > 4096 * 4)
 		die("too many segments");
-	memset(&eh, 0, sizeof(eh));
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = (Elf64_Half)n;
+	elf_core_ehdr(&eh, (unsigned)n);
 	fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		die("cannot create output");

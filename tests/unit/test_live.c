@@ -9,6 +9,7 @@
  */
 #include <elf.h>
 
+#include "elfutil.h"
 #include "testutil.h"
 
 #ifndef FIXTURES_DIR
@@ -95,7 +96,7 @@ static void test_sha256(void)
 /* A kcore-like file: the layout of x86_64 /proc/kcore, built by hand. */
 static void test_kcore(const char *dir)
 {
-	static const uint64_t RAM = 0x100000, PO = 0xffff888000000000ull;
+	static const uint64_t RAM = 0x100000;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[5];
 	unsigned char page[4096], buf[64];
@@ -106,34 +107,15 @@ static void test_kcore(const char *dir)
 	FILE *f;
 	int rc;
 
-	memset(&eh, 0, sizeof(eh));
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 5;
-	memset(ph, 0, sizeof(ph));
-	for (i = 0; i < 5; i++) {
-		ph[i].p_type = PT_LOAD;
-		ph[i].p_offset = 4096 * (i + 1);
-		ph[i].p_filesz = ph[i].p_memsz = 4096;
+	elf_core_ehdr(&eh, 5);
+	/* vmalloc, vmemmap and text (which repeats RAM page 0), then the
+	 * direct map: two pages */
+	kcore_other_phdrs(ph, 4096, RAM);
+	for (i = KCORE_NOTHER; i < 5; i++) {
+		uint64_t pa = RAM + 0x1000 * (i - KCORE_NOTHER);
+
+		elf_page_phdr(&ph[i], 4096 * (i + 1), KCORE_PAGE_OFFSET + pa, pa);
 	}
-	ph[0].p_vaddr = 0xffffc90000000000ull;	/* vmalloc */
-	ph[0].p_paddr = ~0ull;
-	ph[1].p_vaddr = 0xffffea0000000000ull;	/* vmemmap, old style */
-	ph[1].p_paddr = 0;
-	ph[2].p_vaddr = 0xffffffff81000000ull;	/* text: repeats RAM page 0 */
-	ph[2].p_paddr = RAM;
-	ph[3].p_vaddr = PO + RAM;		/* direct map: two pages */
-	ph[3].p_paddr = RAM;
-	ph[4].p_vaddr = PO + RAM + 0x1000;
-	ph[4].p_paddr = RAM + 0x1000;
 
 	snprintf(path, sizeof(path), "%s/kcore", dir);
 	f = fopen(path, "wb");

@@ -6,6 +6,7 @@
  */
 #include <elf.h>
 
+#include "elfutil.h"
 #include "testutil.h"
 
 static char *tmp;
@@ -310,18 +311,7 @@ static size_t make_core(unsigned char *f, size_t cap)
 	if (cap < len)
 		bail_out("make_core buffer");
 	memset(f, 0, len);
-	memset(&eh, 0, sizeof(eh));
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 2;
+	elf_core_ehdr(&eh, 2);
 	memset(ph, 0, sizeof(ph));
 	ph[0].p_type = PT_LOAD;
 	ph[0].p_offset = HM_DATA_OFF;
