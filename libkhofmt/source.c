@@ -65,6 +65,17 @@ int khofmt_src_alloc(enum khofmt_source_kind kind, const char *path,
 	return 0;
 }
 
+int khofmt_src_begin(enum khofmt_source_kind kind, const char *path,
+		     struct khofmt_source **out, struct khofmt_source **src)
+{
+	if (!out)
+		return -KHOFMT_ERR_INVAL;
+	*out = NULL;
+	if (!path)
+		return -KHOFMT_ERR_INVAL;
+	return khofmt_src_alloc(kind, path, src);
+}
+
 static int src_io_err(struct khofmt_source *src, const char *what)
 {
 	return khofmt_src_err(src, -KHOFMT_ERR_IO, "cannot %s %s: %s", what,
@@ -412,13 +423,7 @@ KHOFMT_API int khofmt_source_open_raw(const char *path, uint64_t base,
 	struct khofmt_seg *seg;
 	int err;
 
-	if (!out)
-		return -KHOFMT_ERR_INVAL;
-	*out = NULL;
-	if (!path)
-		return -KHOFMT_ERR_INVAL;
-
-	err = khofmt_src_alloc(KHOFMT_SOURCE_RAW, path, &src);
+	err = khofmt_src_begin(KHOFMT_SOURCE_RAW, path, out, &src);
 	if (err)
 		return err;
 	err = khofmt_src_map(src);

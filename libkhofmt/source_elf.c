@@ -271,13 +271,7 @@ KHOFMT_API int khofmt_source_open_elf(const char *path,
 	struct khofmt_source *src;
 	int err;
 
-	if (!out)
-		return -KHOFMT_ERR_INVAL;
-	*out = NULL;
-	if (!path)
-		return -KHOFMT_ERR_INVAL;
-
-	err = khofmt_src_alloc(KHOFMT_SOURCE_ELF, path, &src);
+	err = khofmt_src_begin(KHOFMT_SOURCE_ELF, path, out, &src);
 	if (err)
 		return err;
 	err = khofmt_src_map(src);

@@ -63,6 +63,12 @@ int khofmt_src_err(struct khofmt_source *src, int err, const char *fmt, ...)
 /* A new empty source of @kind; @path is copied when not NULL. */
 int khofmt_src_alloc(enum khofmt_source_kind kind, const char *path,
 		     struct khofmt_source **out);
+/*
+ * Start an open_*(@path, @out) call: -KHOFMT_ERR_INVAL for a NULL @out or
+ * @path (*@out is NULL after any failure), else khofmt_src_alloc().
+ */
+int khofmt_src_begin(enum khofmt_source_kind kind, const char *path,
+		     struct khofmt_source **out, struct khofmt_source **src);
 
 /*
  * Map @src->path read-only into src->map / src->map_len. An empty file

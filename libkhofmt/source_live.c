@@ -66,12 +66,7 @@ KHOFMT_API int khofmt_source_open_kcore(const char *path,
 	bool le;
 	int err;
 
-	if (!out)
-		return -KHOFMT_ERR_INVAL;
-	*out = NULL;
-	if (!path)
-		return -KHOFMT_ERR_INVAL;
-	err = khofmt_src_alloc(KHOFMT_SOURCE_ELF, path, &src);
+	err = khofmt_src_begin(KHOFMT_SOURCE_ELF, path, out, &src);
 	if (err)
 		return err;
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
