@@ -56,4 +56,61 @@ else
 	skip "no man(1)"
 fi
 
+# The examples of README.md's "What the output looks like" are real: each
+# "    $ khoctl ARGS" block is run ($F = the bundled capture) and its lines
+# must be khoctl's, in order; "..." stands for lines left out; the
+# encode/decode times of analyze are not compared.
+README=$TESTS_SRCDIR/../README.md
+F=$FIXTURES
+awk -v dir="$TMP" '
+	/^## / { on = ($0 ~ /^## What the output looks like/); next }
+	!on { next }
+	/^    \$ khoctl / { n++; sub(/^    \$ khoctl /, ""); print > (dir "/ex" n ".cmd"); blk = 1; next }
+	blk && /^    / { sub(/^    /, ""); print > (dir "/ex" n ".want"); next }
+	{ blk = 0 }
+' "$README"
+nex=0
+for cmd in "$TMP"/ex*.cmd; do
+	[ -f "$cmd" ] || continue
+	nex=$((nex + 1))
+	args=$(cat "$cmd")
+	# shellcheck disable=SC2086
+	eval "set -- $args"
+	"$KHOCTL" "$@" >"$TMP/ex.got" 2>&1
+	awk '
+		function norm(l,  f, n, i, o) {
+			if (l !~ /^ *(pairs|packed|chunk-e1a|chunk-e1b|radix|slices) /)
+				return l
+			n = split(l, f, " "); o = ""
+			for (i = 1; i <= n; i++)
+				if (i != 5 && i != 6)
+					o = o " " f[i]
+			return o
+		}
+		NR == FNR { got[++ng] = norm($0); next }
+		{ want[++nw] = $0 }
+		END {
+			g = 1; skip = 0
+			for (w = 1; w <= nw; w++) {
+				if (want[w] == "...") { skip = 1; continue }
+				l = norm(want[w])
+				while (skip && g <= ng && got[g] != l)
+					g++
+				if (g > ng || got[g] != l) {
+					printf "README line not in the output (or out of order): %s\n", want[w]
+					exit 1
+				}
+				g++; skip = 0
+			}
+			if (!skip && g <= ng) {
+				printf "output goes on after the README example: %s\n", got[g]
+				exit 1
+			}
+		}
+	' "$TMP/ex.got" "${cmd%.cmd}.want" >"$TMP/ex.err"
+	ok $? "README example is real: khoctl $(echo "$args" | cut -c1-60)"
+	comment <"$TMP/ex.err"
+done
+[ "$nex" -ge 3 ]; ok $? "README shows $nex khoctl examples (dump, verify, analyze)"
+
 done_testing
