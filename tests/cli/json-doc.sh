@@ -21,8 +21,8 @@ UNDOCUMENTED_OK=""
 MAN7=$TESTS_SRCDIR/../man/khoctl-json.7
 F=$FIXTURES
 IN="--fdt $F/root.fdt --mem $F/slim-kexec.elf"
-D=$TMP/docs
-mkdir -p "$D"
+DOCS=$TMP/docs
+mkdir -p "$DOCS"
 
 # ---- the documentation, as a table: SCHEMA PATH TYPES UNIT PRESENCE
 awk -v OFS='\t' '
@@ -110,16 +110,16 @@ end
 EOF
 
 # run WANT NAME ARGS...: khoctl ARGS (--json among them) exits WANT; its
-# document is kept as $D/NAME.json for the checks below.
+# document is kept as $DOCS/NAME.json for the checks below.
 run() {
 	local want=$1 name=$2
 	shift 2
-	kho "$D/$name.json" "$TMP/err" "$@"
+	kho "$DOCS/$name.json" "$TMP/err" "$@"
 	if [ "$rc" -ne "$want" ]; then
 		ok 1 "$name: khoctl exits $want"
 		diag "command: khoctl $*" "exit $rc, stderr:"
 		head -c 1000 "$TMP/err" | comment
-		rm -f "$D/$name.json"
+		rm -f "$DOCS/$name.json"
 	fi
 }
 
@@ -151,9 +151,22 @@ run 1 diff-list diff --json --list "$F/root.fdt:$F/slim-kexec.elf" "$F/root-k2.f
 run 0 diff-same diff --json "$F/root.fdt:$F/slim-kexec.elf" "$F/root.fdt:$F/slim-kexec.elf"
 run 0 diff-fdt-only diff --json "$F/root.fdt" "$F/root.fdt:$F/slim-kexec.elf"
 run 0 capture-result capture --json $IN "$TMP/cap"
-cp "$TMP/cap/manifest.json" "$D/capture-manifest.json"
+cp "$TMP/cap/manifest.json" "$DOCS/capture-manifest.json"
 run 0 capture-tar capture --json $IN --tar "$TMP/cap.tar"
 run 0 dump-capture dump --json --capture "$TMP/cap"
+
+# ---- the same capture as a running system shows it (--sysroot trees of
+# sysroot.sh): debugfs cut the first kernel's root FDT short (recovered
+# from memory), RAM and scratch come from the system; in the second
+# kernel the first kernel's tracker pages are reused (README.md)
+. "$TESTS_SRCDIR/cli/sysroot.sh"
+run 0 dump-live dump --json --live --sysroot "$k1"
+run 0 verify-live verify --json --live --sysroot "$k1"
+run 0 capture-live capture --json --live --sysroot "$k1" "$TMP/capl"
+cp "$TMP/capl/manifest.json" "$DOCS/capture-live-manifest.json"
+run 2 dump-incoming dump --json --incoming --sysroot "$k2"
+run 1 verify-incoming verify --json --incoming --sysroot "$k2"
+run 0 diff-incoming diff --json --sysroot "$k2" "$TMP/capl" incoming
 
 # ---- synthetic states of every generation, with the demo sub-schemas
 for g in kho-v1 kho-v2 kho-v3 kho-v4 rfc; do
@@ -176,7 +189,7 @@ run 1 diff-generations diff --json --list "$TMP/s-kho-v2.fdt:$TMP/s-kho-v2.elf" 
 # ---- check every document against the page
 n=0
 : >"$TMP/seen"
-for f in "$D"/*.json; do
+for f in "$DOCS"/*.json; do
 	name=$(basename "$f" .json)
 	if ! jq -e . "$f" >/dev/null 2>&1; then
 		ok 1 "$name: one valid JSON document"
