@@ -186,6 +186,14 @@ run 0 stat-v1-e1a stat --json --fdt "$TMP/s-e1a.fdt" --mem "$TMP/s-e1a.elf"
 run 1 diff-generations diff --json --list "$TMP/s-kho-v2.fdt:$TMP/s-kho-v2.elf" \
 	"$TMP/s-kho-v4.fdt:$TMP/s-kho-v4.elf"
 
+# blobs that do not decode: a kexec-metadata version 1 blob of 7 bytes
+# (kho-abi.md 6.1: 73), and LUO and an unknown node holding 'x' bytes
+printf '\001\000\000\000abc' >"$TMP/km.bin"
+awk 'BEGIN { for (i = 0; i < 100; i++) printf "x" }' >"$TMP/junk.bin"
+run 0 synth-badblobs synth --json --gen random0 --count 10 --ram 64M -o "$TMP/bad" \
+	--blob kexec-metadata="$TMP/km.bin" --blob LUO="$TMP/junk.bin" --blob other="$TMP/junk.bin"
+run 0 dump-badblobs dump --json --fdt "$TMP/bad.fdt" --mem "$TMP/bad.elf"
+
 # ---- check every document against the page
 n=0
 : >"$TMP/seen"
