@@ -22,7 +22,7 @@ complete_words() {
 	' sh "$BC" "$COMP" "$@" 2>&1
 }
 
-echo "1..7"
+echo "1..9"
 
 got=$(complete_words "$KHOCTL" st | sort | tr '\n' ' ')
 is "$got" "stat " "'khoctl st<TAB>' completes to stat"
@@ -45,3 +45,10 @@ is "$got" "12 14 16 " "--page-shift values"
 
 got=$(complete_words "$KHOCTL" synth --gen r | tr '\n' ' ')
 is "$got" "random0 " "--gen values"
+
+# rule IDs for --rule and --skip, from the rule table
+got=$(complete_words "$KHOCTL" verify --rule KHO-E00 | sort | tr '\n' ' ')
+want=$("$KHOCTL" rules --json | jq -r '.rules[].id | select(startswith("KHO-E00"))' | sort | tr '\n' ' ')
+is "$got" "$want" "'khoctl verify --rule KHO-E00<TAB>' offers the KHO-E00x rules"
+[ -n "$want" ]; ok $? "there are KHO-E00x rules ($want)"
+

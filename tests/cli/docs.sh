@@ -14,6 +14,17 @@ for c in $cmds; do
 	ok $? "khoctl(8) documents '$c'"
 done
 
+# every long option of every command is in khoctl(8) (argp's --usage aside)
+missing=""
+for c in $cmds; do
+	[ "$c" = help ] && continue
+	for o in $("$KHOCTL" "$c" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+		[ "$o" = --usage ] && continue
+		grep -q -- "$(echo "$o" | sed 's/-/\\\\-/g')" "$MAN8" || missing="$missing $c:$o"
+	done
+done
+is "$missing" "" "khoctl(8) documents every option of every command"
+
 "$KHOCTL" rules --man >"$TMP/rules.7"; ok $? "khoctl rules --man"
 ids=$("$KHOCTL" rules --json | jq -r '.rules[].id')
 n=0; missing=""
