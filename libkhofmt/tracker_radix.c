@@ -61,6 +61,8 @@ struct rwalk_mode {
 	/* Every node, before its children. May be NULL. */
 	int (*node)(struct rwalk *w, uint64_t pa, unsigned level,
 		    bool empty_leaf);
+	/* Every leaf that passed the checks, with its key prefix. May be NULL. */
+	int (*leafref)(struct rwalk *w, uint64_t pa, uint64_t prefix);
 };
 
 struct rwalk {
@@ -178,6 +180,11 @@ static int do_leaf(struct rwalk *w, uint64_t pa, const unsigned char *leaf,
 	uint64_t nbits = UINT64_C(1) << g->leaf_log2, base, end;
 	int r;
 
+	if (w->mode->leafref) {
+		r = w->mode->leafref(w, pa, prefix);
+		if (r)
+			return r;
+	}
 	if (w->mode->node) {
 		r = w->mode->node(w, pa, 0, leaf_is_empty(g, leaf));
 		if (r)
@@ -222,12 +229,11 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 	/* Root: indexes at or above this limit hold keys wider than KEY_BITS. */
 	if (level == g->depth - 1 && s + g->tbl_log2 > g->key_bits)
 		limit = (size_t)1 << (g->key_bits - s);
-	for (i = 0; i < n; i++) {
+	for (i = skip_zero_words(node, 0, n); i < n;
+	     i = skip_zero_words(node, i + 1, n)) {
 		uint64_t c = ld_le64(node + 8 * i);
 		uint64_t k = prefix | ((uint64_t)i << s);
 
-		if (!c)
-			continue;
 		if (i >= limit) {
 			r = khofmt_report(w->h, w->opts, KHOFMT_ERR_BADKEY,
 					  level, pa, i, c,
@@ -327,6 +333,82 @@ static int radix_check(struct khofmt_handover *h,
 	static const struct rwalk_mode m = { .leaf = check_leaf };
 
 	return rwalk_run(h, opts, &m, NULL);
+}
+
+/* ---- mode: check, and index the leaves for the streams ---- */
+
+struct leafref {
+	uint64_t pa;		/* the leaf page */
+	uint64_t key;		/* key of its bit 0 */
+};
+
+struct radix_index {
+	struct tracker_index hdr;
+	struct leafref *v;	/* in key order (the walk's order) */
+	size_t n, cap;
+};
+
+static int index_leafref(struct rwalk *w, uint64_t pa, uint64_t prefix)
+{
+	const struct khofmt_geom *g = &w->h->geom;
+	struct radix_index *ix = w->arg;
+	struct leafref *v;
+
+	v = khofmt_grow(ix->v, &ix->cap, ix->n + 1, sizeof(*v));
+	if (!v)
+		return -KHOFMT_ERR_NOMEM;
+	ix->v = v;
+	v[ix->n].pa = pa;
+	v[ix->n].key = prefix;
+	ix->n++;
+	if (prefix) {
+		/* prefix >= 2^leaf_log2: the whole leaf is one order's */
+		unsigned hb = 63 - (unsigned)__builtin_clzll(prefix);
+
+		if (hb <= g->order0_bit && g->order0_bit - hb < 64)
+			ix->hdr.orders |= UINT64_C(1) << (g->order0_bit - hb);
+	} else {
+		/* keys 1 .. 2^leaf_log2 - 1: the orders whose hb is below */
+		unsigned hb;
+
+		for (hb = 0; hb < g->leaf_log2 && hb <= g->order0_bit; hb++)
+			if (g->order0_bit - hb < 64)
+				ix->hdr.orders |= UINT64_C(1) << (g->order0_bit - hb);
+	}
+	return 0;
+}
+
+static void radix_index_close(struct tracker_index *hdr)
+{
+	struct radix_index *ix = (struct radix_index *)hdr;
+
+	if (!ix)
+		return;
+	free(ix->v);
+	free(ix);
+}
+
+static int radix_index_open(struct khofmt_handover *h,
+			    const struct khofmt_walk_opts *opts,
+			    struct tracker_index **out)
+{
+	static const struct rwalk_mode m = {
+		.leaf = check_leaf, .leafref = index_leafref,
+	};
+	struct radix_index *ix;
+	int r;
+
+	*out = NULL;
+	ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return -KHOFMT_ERR_NOMEM;
+	r = rwalk_run(h, opts, &m, ix);
+	if (r) {
+		radix_index_close(&ix->hdr);
+		return r;
+	}
+	*out = &ix->hdr;
+	return 0;
 }
 
 /* ---- mode: folios ---- */
@@ -505,6 +587,9 @@ struct order_stream {
 	bool done;
 	struct pageset seen;		/* each page once per stream */
 	unsigned char *buf;		/* depth * P fallback buffers, or NULL */
+	/* with an index: its leaves [li, lend) are this order's */
+	const struct radix_index *ix;
+	size_t li, lend;
 };
 
 /* Set up the leaf @n (key prefix @k) for word-at-a-time extraction. */
@@ -584,11 +669,38 @@ static int stream_descend(struct order_stream *s, unsigned lvl, uint64_t c,
 	return 1;
 }
 
+/* The next leaf of the index: 0 = a leaf is set, 1 = end, < 0 error. */
+static int stream_next_leaf_ix(struct order_stream *s)
+{
+	size_t P = (size_t)1 << s->h->geom.page_shift;
+
+	while (!s->leaf && s->li < s->lend) {
+		const struct leafref *ref = &s->ix->v[s->li++];
+		const unsigned char *n = khofmt_source_ptr(s->h->src, ref->pa, P);
+
+		if (!n) {
+			/* not zero-copy: one page buffer, made on demand */
+			if (!s->buf) {
+				s->buf = malloc(P);
+				if (!s->buf)
+					return -KHOFMT_ERR_NOMEM;
+			}
+			if (khofmt_source_read(s->h->src, ref->pa, s->buf, P) < 0)
+				continue;	/* was readable at check time */
+			n = s->buf;
+		}
+		stream_leaf(s, n, ref->key);
+	}
+	return s->leaf ? 0 : 1;
+}
+
 /* Move to the next leaf of this order: 0 = a leaf is set, 1 = end, < 0. */
 static int stream_next_leaf(struct order_stream *s)
 {
 	const struct khofmt_geom *g = &s->h->geom;
 
+	if (s->ix)
+		return stream_next_leaf_ix(s);
 	while (!s->leaf) {
 		struct frame *f;
 		uint64_t c, k;
@@ -600,12 +712,8 @@ static int stream_next_leaf(struct order_stream *s)
 		f = &s->f[s->top];
 		/* skip empty entries in a tight loop (sparse tables) */
 		{
-			const unsigned char *node = f->node;
-			uint32_t idx = f->idx, end = f->end;
-
-			while (idx < end && !ld_le64(node + 8 * (size_t)idx))
-				idx++;
-			f->idx = idx;
+			f->idx = (uint32_t)skip_zero_words(f->node, f->idx,
+							   f->end);
 		}
 		if (f->idx >= f->end) {
 			if (s->top == (int)g->depth - 1)
@@ -673,6 +781,9 @@ static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
 			uint64_t w = 0;
 
 			while (wi < wend) {
+				/* whole zero cache lines of a sparse leaf */
+				if (!(wi & 7) && wi + 8 < wend)
+					wi = skip_zero_words(leaf, wi, wend - 1);
 				w = ld_le64(leaf + 8 * wi);
 				if (__builtin_expect(wi == s->wfirst, 0))
 					w &= s->mfirst;
@@ -775,6 +886,53 @@ static int radix_stream_open(struct khofmt_handover *h, unsigned order,
 	return 0;
 }
 
+/* A stream over the leaves of @hdr (from radix_index_open) for @order. */
+static int radix_stream_open_ix(struct khofmt_handover *h,
+				const struct tracker_index *hdr, unsigned order,
+				struct order_stream **out)
+{
+	const struct radix_index *ix = (const struct radix_index *)hdr;
+	const struct khofmt_geom *g = &h->geom;
+	uint64_t nbits = UINT64_C(1) << g->leaf_log2;
+	struct order_stream *s;
+	size_t lo, hi;
+
+	*out = NULL;
+	if (order > g->max_order || !ix)
+		return -KHOFMT_ERR_INVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -KHOFMT_ERR_NOMEM;
+	pageset_init(&s->seen);
+	s->h = h;
+	s->order = order;
+	s->hb = g->order0_bit - order;
+	s->shift = g->page_shift + order;
+	s->lo = UINT64_C(1) << s->hb;
+	s->hi = UINT64_C(1) << (s->hb + 1);
+	s->top = g->depth;
+	s->ix = ix;
+	/* first leaf whose keys reach lo (leaf keys are nbits-aligned) */
+	lo = 0;
+	hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->v[mid].key + nbits <= s->lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->li = lo;
+	s->lend = lo;
+	while (s->lend < ix->n && ix->v[s->lend].key < s->hi)
+		s->lend++;
+	if (s->li == s->lend)
+		s->done = true;
+	*out = s;
+	return 0;
+}
+
 const struct tracker_ops khofmt_radix_ops = {
 	.name = "radix",
 	.check = radix_check,
@@ -785,6 +943,9 @@ const struct tracker_ops khofmt_radix_ops = {
 	.stream_next = radix_stream_next,
 	.stream_close = radix_stream_close,
 	.stream_fill = radix_stream_fill,
+	.index_open = radix_index_open,
+	.index_close = radix_index_close,
+	.stream_open_ix = radix_stream_open_ix,
 };
 
 /* ------------------------------------------------------------------ */

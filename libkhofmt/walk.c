@@ -113,15 +113,29 @@ static int head_refill(struct khofmt_handover *h, struct head *hd)
 	return r;
 }
 
+/* Coalesced ranges handed to the caller per call. */
+#define OUT_BATCH 256
+
 /* The coalescing range being built: [cs, ce) once have. */
 struct merge {
 	uint64_t cs, ce;
 	bool have;
-	khofmt_range_cb cb;
+	struct khofmt_range *out;	/* OUT_BATCH finished ranges */
+	size_t nout;
+	khofmt_ranges_cb cb;
 	void *arg;
 	overlap_cb ovl;			/* may be NULL */
 	void *ovl_arg;
 };
+
+/* Hand the finished ranges to the caller: its value. */
+static int merge_flush(struct merge *m)
+{
+	size_t n = m->nout;
+
+	m->nout = 0;
+	return n ? m->cb(m->arg, m->out, n) : 0;
+}
 
 /* Add [s, s + len) (in ascending start order): the callback's value. */
 static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
@@ -133,6 +147,10 @@ static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
 	if (m->have && s <= m->ce) {
 		/* Runs of one order never overlap: this is another order's. */
 		if (m->ovl && s < m->ce) {
+			/* the ranges before it first, as if unbatched */
+			r = merge_flush(m);
+			if (r)
+				return r;
 			r = m->ovl(m->ovl_arg, s, (e < m->ce ? e : m->ce) - s,
 				   order, m->cs);
 			if (r)
@@ -143,14 +161,78 @@ static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
 		return 0;
 	}
 	if (m->have) {
-		r = m->cb(m->arg, m->cs, m->ce - m->cs);
-		if (r)
-			return r;
+		m->out[m->nout].start = m->cs;
+		m->out[m->nout].size = m->ce - m->cs;
+		if (++m->nout == OUT_BATCH) {
+			r = merge_flush(m);
+			if (r)
+				return r;
+		}
 	}
 	m->have = true;
 	m->cs = s;
 	m->ce = e;
 	return 0;
+}
+
+/*
+ * The last stream standing: its batch into @m. A stream's runs are sorted
+ * and already coalesced, so only the first can join the range being built;
+ * the rest is a copy with the state in registers (the general merge_add
+ * still handles any run that touches).
+ */
+static int drain_one(struct merge *m, struct head *hd)
+{
+	const struct tracker_run *run = hd->run;
+	struct khofmt_range *out = m->out;
+	size_t i = hd->i, n = hd->n, nout = m->nout;
+	uint64_t cs = m->cs, ce = m->ce;
+	bool have = m->have;
+	int r = 0;
+
+	for (; i < n; i++) {
+		uint64_t s = run[i].start, e = s + run[i].len;
+
+		if (__builtin_expect(have && s <= ce, 0)) {
+			m->cs = cs;
+			m->ce = ce;
+			m->nout = nout;
+			r = merge_add(m, s, run[i].len, hd->order);
+			cs = m->cs;
+			ce = m->ce;
+			nout = m->nout;
+			if (r) {
+				i++;
+				break;
+			}
+			continue;
+		}
+		if (have) {
+			out[nout].start = cs;
+			out[nout].size = ce - cs;
+			if (++nout == OUT_BATCH) {
+				m->nout = nout;
+				r = merge_flush(m);
+				nout = 0;
+				if (r) {
+					/* this run still becomes the pending one */
+					cs = s;
+					ce = e;
+					i++;
+					break;
+				}
+			}
+		}
+		have = true;
+		cs = s;
+		ce = e;
+	}
+	hd->i = i;
+	m->cs = cs;
+	m->ce = ce;
+	m->have = have;
+	m->nout = nout;
+	return r;
 }
 
 static inline uint64_t head_key(const struct head *heads, unsigned k)
@@ -179,21 +261,53 @@ static void heap_down(const struct head *heads, unsigned *hp, unsigned n,
 	}
 }
 
+/* khofmt_walk_ranges' callback, called per range from a batch. */
+struct one_by_one {
+	khofmt_range_cb cb;
+	void *arg;
+};
+
+static int one_by_one(void *arg, const struct khofmt_range *v, size_t n)
+{
+	const struct one_by_one *o = arg;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = o->cb(o->arg, v[i].start, v[i].size);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int khofmt_walk_ranges(struct khofmt_handover *h,
 		       const struct khofmt_walk_opts *opts,
 		       khofmt_range_cb cb, void *arg)
+{
+	struct one_by_one o = { cb, arg };
+
+	if (!cb)
+		return -KHOFMT_ERR_INVAL;
+	return walk_ranges_overlap(h, opts, one_by_one, &o, NULL, NULL);
+}
+
+int khofmt_walk_range_batches(struct khofmt_handover *h,
+			      const struct khofmt_walk_opts *opts,
+			      khofmt_ranges_cb cb, void *arg)
 {
 	return walk_ranges_overlap(h, opts, cb, arg, NULL, NULL);
 }
 
 int walk_ranges_overlap(struct khofmt_handover *h,
 			const struct khofmt_walk_opts *opts,
-			khofmt_range_cb cb, void *arg,
+			khofmt_ranges_cb cb, void *arg,
 			overlap_cb ovl, void *ovl_arg)
 {
 	struct head heads[KHOFMT_MAX_ORDERS];
 	unsigned hp[KHOFMT_MAX_ORDERS];	/* heap of head indexes */
 	struct tracker_run *runs = NULL;
+	struct tracker_index *ix = NULL;
 	struct merge mg = {
 		.cb = cb, .arg = arg, .ovl = ovl, .ovl_arg = ovl_arg,
 	};
@@ -208,20 +322,32 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 	/*
 	 * The structure is checked first: without a problem callback a bad
 	 * tree fails here; with one, problems are reported here once and the
-	 * streams below skip what they cannot follow.
+	 * streams below skip what they cannot follow. A tracker that can
+	 * index itself in that pass (the radix tree: its leaves in key order)
+	 * lets the streams start from the index and skips empty orders.
 	 */
-	r = h->ops->check(h, opts);
+	if (h->ops->index_open)
+		r = h->ops->index_open(h, opts, &ix);
+	else
+		r = h->ops->check(h, opts);
 	if (r)
 		return r;
-	runs = malloc(sizeof(*runs) * RUN_BATCH * KHOFMT_MAX_ORDERS);
-	if (!runs)
-		return -KHOFMT_ERR_NOMEM;
+	runs = malloc(sizeof(*runs) * RUN_BATCH * KHOFMT_MAX_ORDERS +
+		      sizeof(*mg.out) * OUT_BATCH);
+	if (!runs) {
+		r = -KHOFMT_ERR_NOMEM;
+		goto out;
+	}
+	mg.out = (struct khofmt_range *)(runs + RUN_BATCH * KHOFMT_MAX_ORDERS);
 
 	for (o = 0; o <= h->geom.max_order && o < KHOFMT_MAX_ORDERS; o++) {
 		struct head *hd = &heads[nheads];
 
+		if (ix && !((ix->orders >> o) & 1))
+			continue;
 		hd->run = runs + (size_t)nheads * RUN_BATCH;
-		r = h->ops->stream_open(h, o, &hd->s);
+		r = ix ? h->ops->stream_open_ix(h, ix, o, &hd->s)
+		       : h->ops->stream_open(h, o, &hd->s);
 		if (r)
 			goto out;
 		r = head_refill(h, hd);
@@ -251,12 +377,9 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 		struct head *hd = &heads[hp[0]];
 
 		if (nheads == 1) {
-			for (; hd->i < hd->n; hd->i++) {
-				r = merge_add(&mg, hd->run[hd->i].start,
-					      hd->run[hd->i].len, hd->order);
-				if (r)
-					goto out;
-			}
+			r = drain_one(&mg, hd);
+			if (r)
+				goto out;
 		} else {
 			uint64_t second = head_key(heads, hp[1]);
 
@@ -284,10 +407,17 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 		if (nheads > 1)
 			heap_down(heads, hp, nheads, 0);
 	}
-	r = mg.have ? cb(arg, mg.cs, mg.ce - mg.cs) : 0;
+	if (mg.have) {
+		mg.out[mg.nout].start = mg.cs;
+		mg.out[mg.nout].size = mg.ce - mg.cs;
+		mg.nout++;
+	}
+	r = merge_flush(&mg);
 out:
 	for (i = 0; i < nheads; i++)
 		h->ops->stream_close(heads[hp[i]].s);
 	free(runs);
+	if (ix)
+		h->ops->index_close(ix);
 	return r;
 }
