@@ -580,10 +580,11 @@ struct order_stream {
 	size_t wi, wfirst, wend;
 	uint64_t mfirst, mlast;		/* masks of the first / last word */
 	uint64_t kbase;			/* entry index of the leaf's bit 0 */
-	/* the word being drained: remaining start / end masks */
-	uint64_t smask, emask, wbit;
-	bool pend;			/* a run is being extended */
+	bool pend;			/* a run held back by the last batch */
 	uint64_t pstart, pend_end;
+	/* runs for callers that take fewer than FILL_MIN at a time */
+	struct tracker_run q[66];
+	unsigned qi, qn;
 	bool done;
 	struct pageset seen;		/* each page once per stream */
 	unsigned char *buf;		/* depth * P fallback buffers, or NULL */
@@ -733,54 +734,40 @@ static int stream_next_leaf(struct order_stream *s)
 }
 
 /*
- * Up to @max coalesced runs of this order. The run being extended stays
- * pending in the stream until a gap (or the end) proves it complete.
+ * Runs of this order into @out (room for @max >= FILL_MIN): each non-zero
+ * word's runs are written straight out, start and length from the k-th
+ * start and end bits (no per-run state or test); only a word whose bit 0
+ * continues the previous run extends that run, tested once per word. A
+ * batch stops while a whole word still fits, and its last run is held
+ * back in the stream (it may go on in the next word) unless the stream is
+ * done. Returns the number of runs (> 0) or 0 at the end.
  */
-static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
+#define FILL_MIN 66	/* a word has at most 32 runs; one held back */
+
+static int stream_fill_words(struct order_stream *s, struct tracker_run *out,
 			     size_t max)
 {
-	/*
-	 * Hot loop state in locals (out[] stores could alias the stream).
-	 * Without a pending run, pend_end is 1: no run starts there (runs
-	 * are page-aligned), so the join test needs no flag.
-	 */
-	uint64_t smask = s->smask, emask = s->emask, wbit = s->wbit;
-	uint64_t pstart = s->pstart, pend_end = s->pend ? s->pend_end : 1;
 	const unsigned shift = s->shift;
-	size_t n = 0, pend = s->pend;
+	size_t n = 0;
 	int r;
 
 	if (s->done)
 		return 0;
+	if (s->pend) {
+		out[0].start = s->pstart;
+		out[0].len = s->pend_end - s->pstart;
+		n = 1;
+		s->pend = false;
+	}
 	for (;;) {
-		/* drain the current word: one run per start bit */
-		while (smask) {
-			uint64_t st = (wbit + (unsigned)__builtin_ctzll(smask)) << shift;
-			uint64_t en = (wbit + (unsigned)__builtin_ctzll(emask) + 1) << shift;
+		const unsigned char *leaf = s->leaf;
 
-			smask &= smask - 1;
-			emask &= emask - 1;
-			if (__builtin_expect(st == pend_end, 0)) {
-				pend_end = en;
-				continue;
-			}
-			/* emit the pending run (a no-op store without one) */
-			out[n].start = pstart;
-			out[n].len = pend_end - pstart;
-			n += pend;
-			pend = 1;
-			pstart = st;
-			pend_end = en;
-			if (n == max)
-				goto save;
-		}
-		/* next non-zero word of the leaf */
-		if (s->leaf) {
-			const unsigned char *leaf = s->leaf;
+		if (leaf) {
 			size_t wi = s->wi, wend = s->wend;
-			uint64_t w = 0;
 
 			while (wi < wend) {
+				uint64_t w, smask, emask, wbit;
+
 				/* whole zero cache lines of a sparse leaf */
 				if (!(wi & 7) && wi + 8 < wend)
 					wi = skip_zero_words(leaf, wi, wend - 1);
@@ -789,17 +776,37 @@ static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
 					w &= s->mfirst;
 				if (__builtin_expect(wi == wend - 1, 0))
 					w &= s->mlast;
+				wbit = s->kbase + (uint64_t)wi * 64;
 				wi++;
-				if (w)
-					break;
-			}
-			s->wi = wi;
-			if (w) {
+				if (!w)
+					continue;
 				smask = w & ~(w << 1);
 				emask = w & ~(w >> 1);
-				wbit = s->kbase + (uint64_t)(wi - 1) * 64;
-				continue;
+				/* bit 0 going on from the run before? */
+				if ((w & 1) && n &&
+				    out[n - 1].start + out[n - 1].len ==
+				    wbit << shift) {
+					out[n - 1].len += (uint64_t)(__builtin_ctzll(emask) + 1)
+							  << shift;
+					smask &= smask - 1;
+					emask &= emask - 1;
+				}
+				while (smask) {
+					uint64_t a = (uint64_t)__builtin_ctzll(smask);
+					uint64_t b = (uint64_t)__builtin_ctzll(emask);
+
+					out[n].start = (wbit + a) << shift;
+					out[n].len = (b - a + 1) << shift;
+					n++;
+					smask &= smask - 1;
+					emask &= emask - 1;
+				}
+				if (n + 33 > max) {
+					s->wi = wi;
+					goto hold;
+				}
 			}
+			s->wi = wi;
 			s->leaf = NULL;
 		}
 		r = stream_next_leaf(s);
@@ -807,29 +814,43 @@ static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
 			return r;
 		if (r == 1) {
 			s->done = true;
-			if (pend) {
-				out[n].start = pstart;
-				out[n].len = pend_end - pstart;
-				n++;
-				pend = 0;
-			}
-			goto save;
+			return (int)n;
 		}
 	}
-save:
-	s->smask = smask;
-	s->emask = emask;
-	s->wbit = wbit;
-	s->pend = pend;
-	s->pstart = pstart;
-	s->pend_end = pend_end;
+hold:
+	/* n >= 34 here: the last run waits for the next call */
+	n--;
+	s->pend = true;
+	s->pstart = out[n].start;
+	s->pend_end = out[n].start + out[n].len;
 	return (int)n;
 }
 
-/*
- * One run at a time, for callers without a batch buffer. After the last
- * run is handed out, done is set and the next call says end.
- */
+/* Up to @max runs: straight into @out when it is large, else via s->q. */
+static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
+			     size_t max)
+{
+	size_t n = 0;
+	int r;
+
+	if (max >= FILL_MIN && s->qi == s->qn)
+		return stream_fill_words(s, out, max);
+	while (n < max) {
+		if (s->qi == s->qn) {
+			r = stream_fill_words(s, s->q, FILL_MIN);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				break;
+			s->qi = 0;
+			s->qn = (unsigned)r;
+		}
+		out[n++] = s->q[s->qi++];
+	}
+	return (int)n;
+}
+
+/* One run at a time, for callers without a batch buffer. */
 static int radix_stream_next(struct order_stream *s, uint64_t *start,
 			     uint64_t *len)
 {
