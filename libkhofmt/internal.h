@@ -170,7 +170,7 @@ struct tracker_ops {
 	 * stream_next): up to @max (> 0) runs in address order, touching runs
 	 * already coalesced; returns how many (0 = end) or a negative error.
 	 */
-	int (*stream_fill)(struct order_stream *s, struct tracker_run *runs,
+	int (*stream_fill)(struct order_stream *s, struct khofmt_range *runs,
 			   size_t max);
 	/*
 	 * Optional: check() that also builds an index for the streams

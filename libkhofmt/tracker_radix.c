@@ -583,7 +583,7 @@ struct order_stream {
 	bool pend;			/* a run held back by the last batch */
 	uint64_t pstart, pend_end;
 	/* runs for callers that take fewer than FILL_MIN at a time */
-	struct tracker_run q[66];
+	struct khofmt_range q[66];
 	unsigned qi, qn;
 	bool done;
 	struct pageset seen;		/* each page once per stream */
@@ -744,7 +744,7 @@ static int stream_next_leaf(struct order_stream *s)
  */
 #define FILL_MIN 66	/* a word has at most 32 runs; one held back */
 
-static int stream_fill_words(struct order_stream *s, struct tracker_run *out,
+static int stream_fill_words(struct order_stream *s, struct khofmt_range *out,
 			     size_t max)
 {
 	const unsigned shift = s->shift;
@@ -755,7 +755,7 @@ static int stream_fill_words(struct order_stream *s, struct tracker_run *out,
 		return 0;
 	if (s->pend) {
 		out[0].start = s->pstart;
-		out[0].len = s->pend_end - s->pstart;
+		out[0].size = s->pend_end - s->pstart;
 		n = 1;
 		s->pend = false;
 	}
@@ -763,7 +763,10 @@ static int stream_fill_words(struct order_stream *s, struct tracker_run *out,
 		const unsigned char *leaf = s->leaf;
 
 		if (leaf) {
-			size_t wi = s->wi, wend = s->wend;
+			/* in locals: stores to out[] could alias the stream */
+			size_t wi = s->wi, wend = s->wend, wfirst = s->wfirst;
+			const uint64_t mfirst = s->mfirst, mlast = s->mlast;
+			const uint64_t kbase = s->kbase;
 
 			while (wi < wend) {
 				uint64_t w, smask, emask, wbit;
@@ -772,11 +775,11 @@ static int stream_fill_words(struct order_stream *s, struct tracker_run *out,
 				if (!(wi & 7) && wi + 8 < wend)
 					wi = skip_zero_words(leaf, wi, wend - 1);
 				w = ld_le64(leaf + 8 * wi);
-				if (__builtin_expect(wi == s->wfirst, 0))
-					w &= s->mfirst;
+				if (__builtin_expect(wi == wfirst, 0))
+					w &= mfirst;
 				if (__builtin_expect(wi == wend - 1, 0))
-					w &= s->mlast;
-				wbit = s->kbase + (uint64_t)wi * 64;
+					w &= mlast;
+				wbit = kbase + (uint64_t)wi * 64;
 				wi++;
 				if (!w)
 					continue;
@@ -784,9 +787,9 @@ static int stream_fill_words(struct order_stream *s, struct tracker_run *out,
 				emask = w & ~(w >> 1);
 				/* bit 0 going on from the run before? */
 				if ((w & 1) && n &&
-				    out[n - 1].start + out[n - 1].len ==
+				    out[n - 1].start + out[n - 1].size ==
 				    wbit << shift) {
-					out[n - 1].len += (uint64_t)(__builtin_ctzll(emask) + 1)
+					out[n - 1].size += (uint64_t)(__builtin_ctzll(emask) + 1)
 							  << shift;
 					smask &= smask - 1;
 					emask &= emask - 1;
@@ -796,7 +799,7 @@ static int stream_fill_words(struct order_stream *s, struct tracker_run *out,
 					uint64_t b = (uint64_t)__builtin_ctzll(emask);
 
 					out[n].start = (wbit + a) << shift;
-					out[n].len = (b - a + 1) << shift;
+					out[n].size = (b - a + 1) << shift;
 					n++;
 					smask &= smask - 1;
 					emask &= emask - 1;
@@ -822,12 +825,12 @@ hold:
 	n--;
 	s->pend = true;
 	s->pstart = out[n].start;
-	s->pend_end = out[n].start + out[n].len;
+	s->pend_end = out[n].start + out[n].size;
 	return (int)n;
 }
 
 /* Up to @max runs: straight into @out when it is large, else via s->q. */
-static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
+static int radix_stream_fill(struct order_stream *s, struct khofmt_range *out,
 			     size_t max)
 {
 	size_t n = 0;
@@ -854,7 +857,7 @@ static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
 static int radix_stream_next(struct order_stream *s, uint64_t *start,
 			     uint64_t *len)
 {
-	struct tracker_run run;
+	struct khofmt_range run;
 	int r = radix_stream_fill(s, &run, 1);
 
 	if (r < 0)
@@ -862,7 +865,7 @@ static int radix_stream_next(struct order_stream *s, uint64_t *start,
 	if (r == 0)
 		return 1;
 	*start = run.start;
-	*len = run.len;
+	*len = run.size;
 	return 0;
 }
 

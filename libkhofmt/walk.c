@@ -9,6 +9,7 @@
  * proportional to the number of orders and the tree depth.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -84,7 +85,7 @@ int khofmt_walk_nodes(struct khofmt_handover *h,
 
 struct head {
 	struct order_stream *s;
-	struct tracker_run *run;	/* RUN_BATCH slots */
+	struct khofmt_range *run;	/* RUN_BATCH slots */
 	size_t i, n;			/* next unread run, runs in the batch */
 	uint64_t key;			/* run[i].start, kept at hand for the heap */
 	unsigned order;
@@ -105,7 +106,7 @@ static int head_refill(struct khofmt_handover *h, struct head *hd)
 		hd->key = hd->run[0].start;
 		return 0;
 	}
-	r = h->ops->stream_next(hd->s, &hd->run[0].start, &hd->run[0].len);
+	r = h->ops->stream_next(hd->s, &hd->run[0].start, &hd->run[0].size);
 	if (r == 0) {
 		hd->n = 1;
 		hd->key = hd->run[0].start;
@@ -114,7 +115,9 @@ static int head_refill(struct khofmt_handover *h, struct head *hd)
 }
 
 /* Coalesced ranges handed to the caller per call. */
-#define OUT_BATCH 256
+#define OUT_BATCH 512
+/* drain_direct: room a stream gets in the output batch, at least. */
+#define DIRECT_ROOM 128
 
 /* The coalescing range being built: [cs, ce) once have. */
 struct merge {
@@ -183,7 +186,7 @@ static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
  */
 static int drain_one(struct merge *m, struct head *hd)
 {
-	const struct tracker_run *run = hd->run;
+	const struct khofmt_range *run = hd->run;
 	struct khofmt_range *out = m->out;
 	size_t i = hd->i, n = hd->n, nout = m->nout;
 	uint64_t cs = m->cs, ce = m->ce;
@@ -191,13 +194,13 @@ static int drain_one(struct merge *m, struct head *hd)
 	int r = 0;
 
 	for (; i < n; i++) {
-		uint64_t s = run[i].start, e = s + run[i].len;
+		uint64_t s = run[i].start, e = s + run[i].size;
 
 		if (__builtin_expect(have && s <= ce, 0)) {
 			m->cs = cs;
 			m->ce = ce;
 			m->nout = nout;
-			r = merge_add(m, s, run[i].len, hd->order);
+			r = merge_add(m, s, run[i].size, hd->order);
 			cs = m->cs;
 			ce = m->ce;
 			nout = m->nout;
@@ -233,6 +236,63 @@ static int drain_one(struct merge *m, struct head *hd)
 	m->have = have;
 	m->nout = nout;
 	return r;
+}
+
+/*
+ * The last stream standing, once its current batch is drained, with no
+ * overlap hook: the stream fills the output batch itself. The range being
+ * built is put in front as if finished; when the stream's first run does
+ * not touch it, every run but the last is final (a stream's runs never
+ * touch each other) and only the last becomes the range being built. When
+ * it does touch, the runs are merged in place (merge_add writes at or
+ * behind the run it reads). Returns 0 at the stream's end, else the
+ * callback's value or an error.
+ */
+static int drain_direct(struct khofmt_handover *h, struct merge *m,
+			struct head *hd)
+{
+	struct khofmt_range *out = m->out;
+	int r;
+
+	for (;;) {
+		size_t base, k, j;
+
+		if (OUT_BATCH - m->nout < DIRECT_ROOM + 1) {
+			r = merge_flush(m);
+			if (r)
+				return r;
+		}
+		base = m->nout;
+		if (m->have) {
+			out[base].start = m->cs;
+			out[base].size = m->ce - m->cs;
+		}
+		r = h->ops->stream_fill(hd->s, out + base + 1, OUT_BATCH - base - 1);
+		if (r <= 0)
+			return r;
+		k = (size_t)r;
+		if (!m->have || out[base + 1].start > m->ce) {
+			/* out[base] (if any) .. out[base + k - 1] final */
+			size_t from = base + 1;
+
+			if (!m->have) {
+				memmove(out + base, out + from, k * sizeof(*out));
+				from = base;
+			} else {
+				from = base + 1;
+			}
+			m->cs = out[from + k - 1].start;
+			m->ce = m->cs + out[from + k - 1].size;
+			m->have = true;
+			m->nout = from + k - 1;
+			continue;
+		}
+		for (j = base + 1; j < base + 1 + k; j++) {
+			r = merge_add(m, out[j].start, out[j].size, hd->order);
+			if (r)
+				return r;
+		}
+	}
 }
 
 static inline uint64_t head_key(const struct head *heads, unsigned k)
@@ -306,7 +366,7 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 {
 	struct head heads[KHOFMT_MAX_ORDERS];
 	unsigned hp[KHOFMT_MAX_ORDERS];	/* heap of head indexes */
-	struct tracker_run *runs = NULL;
+	struct khofmt_range *runs = NULL;
 	struct tracker_index *ix = NULL;
 	struct merge mg = {
 		.cb = cb, .arg = arg, .ovl = ovl, .ovl_arg = ovl_arg,
@@ -380,6 +440,16 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 			r = drain_one(&mg, hd);
 			if (r)
 				goto out;
+			if (!ovl && h->ops->stream_fill) {
+				r = drain_direct(h, &mg, hd);
+				if (r)
+					goto out;
+				/* the stream is done: close it below */
+				hd->i = hd->n = 0;
+				h->ops->stream_close(hd->s);
+				nheads = 0;
+				break;
+			}
 		} else {
 			uint64_t second = head_key(heads, hp[1]);
 
@@ -387,7 +457,7 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 				second = head_key(heads, hp[2]);
 			do {
 				r = merge_add(&mg, hd->run[hd->i].start,
-					      hd->run[hd->i].len, hd->order);
+					      hd->run[hd->i].size, hd->order);
 				if (r)
 					goto out;
 				hd->i++;
