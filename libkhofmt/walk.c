@@ -295,30 +295,33 @@ static int drain_direct(struct khofmt_handover *h, struct merge *m,
 	}
 }
 
-static inline uint64_t head_key(const struct head *heads, unsigned k)
-{
-	return heads[k].key;
-}
+/*
+ * The heap holds each head's key next to its index (no indirection when
+ * comparing); slots from n up to 2n + 2 hold UINT64_MAX so that a node
+ * always has two children to compare.
+ */
+struct hent {
+	uint64_t key;
+	unsigned idx;
+};
 
-/* Restore the min-heap @hp[0..n) below position @i. */
-static void heap_down(const struct head *heads, unsigned *hp, unsigned n,
-		      unsigned i)
+/* Restore the min-heap @hq[0..n) below position @i (hole method). */
+static void heap_down(struct hent *hq, unsigned n, unsigned i)
 {
+	struct hent x = hq[i];
+
 	for (;;) {
-		unsigned l = 2 * i + 1, m = i, t;
+		unsigned l = 2 * i + 1, m;
 
-		if (l < n && head_key(heads, hp[l]) < head_key(heads, hp[m]))
-			m = l;
-		if (l + 1 < n &&
-		    head_key(heads, hp[l + 1]) < head_key(heads, hp[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		t = hp[i];
-		hp[i] = hp[m];
-		hp[m] = t;
+		if (l >= n)
+			break;
+		m = l + (hq[l + 1].key < hq[l].key);
+		if (hq[m].key >= x.key)
+			break;
+		hq[i] = hq[m];
 		i = m;
 	}
+	hq[i] = x;
 }
 
 /* khofmt_walk_ranges' callback, called per range from a batch. */
@@ -365,7 +368,7 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 			overlap_cb ovl, void *ovl_arg)
 {
 	struct head heads[KHOFMT_MAX_ORDERS];
-	unsigned hp[KHOFMT_MAX_ORDERS];	/* heap of head indexes */
+	struct hent hq[2 * KHOFMT_MAX_ORDERS + 2]; /* heap of the heads */
 	struct khofmt_range *runs = NULL;
 	struct tracker_index *ix = NULL;
 	struct merge mg = {
@@ -420,8 +423,13 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 			continue;
 		}
 		hd->order = o;
-		hp[nheads] = nheads;
+		hq[nheads].key = hd->key;
+		hq[nheads].idx = nheads;
 		nheads++;
+	}
+	for (i = nheads; i < 2 * KHOFMT_MAX_ORDERS + 2; i++) {
+		hq[i].key = UINT64_MAX;
+		hq[i].idx = 0;
 	}
 
 	/*
@@ -432,9 +440,9 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 	 * for a single-order tracker) is drained a batch at a time.
 	 */
 	for (i = nheads / 2; i-- > 0;)
-		heap_down(heads, hp, nheads, i);
+		heap_down(hq, nheads, i);
 	while (nheads) {
-		struct head *hd = &heads[hp[0]];
+		struct head *hd = &heads[hq[0].idx];
 
 		if (nheads == 1) {
 			r = drain_one(&mg, hd);
@@ -451,10 +459,9 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 				break;
 			}
 		} else {
-			uint64_t second = head_key(heads, hp[1]);
+			uint64_t second = hq[1].key < hq[2].key ? hq[1].key
+								 : hq[2].key;
 
-			if (nheads > 2 && head_key(heads, hp[2]) < second)
-				second = head_key(heads, hp[2]);
 			do {
 				r = merge_add(&mg, hd->run[hd->i].start,
 					      hd->run[hd->i].size, hd->order);
@@ -471,11 +478,14 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 				goto out;
 			if (r == 1) {
 				h->ops->stream_close(hd->s);
-				hp[0] = hp[--nheads];
+				hq[0] = hq[--nheads];
+				hq[nheads].key = UINT64_MAX;
+				hd = &heads[hq[0].idx];
 			}
 		}
+		hq[0].key = hd->key;
 		if (nheads > 1)
-			heap_down(heads, hp, nheads, 0);
+			heap_down(hq, nheads, 0);
 	}
 	if (mg.have) {
 		mg.out[mg.nout].start = mg.cs;
@@ -485,7 +495,7 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 	r = merge_flush(&mg);
 out:
 	for (i = 0; i < nheads; i++)
-		h->ops->stream_close(heads[hp[i]].s);
+		h->ops->stream_close(heads[hq[i].idx].s);
 	free(runs);
 	if (ix)
 		h->ops->index_close(ix);
