@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "khoctl.h"
 #include "out.h"
@@ -34,6 +35,8 @@ struct frame {
 			    * first element, or "(none)" at the end) */
 	const struct out_col *cols;
 	size_t ncols;
+	size_t rowmax;  /* tables: longest out_row_vals row, 0 = not that way */
+	unsigned char klen[8]; /* tables: column key lengths (out_row_vals) */
 };
 
 static struct {
@@ -43,22 +46,82 @@ static struct {
 	struct frame f[OUT_MAX_DEPTH];
 	char *tbuf; /* text: escaped string scratch */
 	size_t tcap;
+	/*
+	 * A table row is put together here and handed to stdio in one call
+	 * when it ends (millions of rows: one stdio call each, not one per
+	 * character or cell). Nothing stays here between rows, so stdout is
+	 * always complete up to the last finished row.
+	 */
+	bool rowing;
+	size_t rl;
+	char rb[64 * 1024];
 } S = { .depth = -1 };
 
 #define OUT stdout
-/* single-threaded: skip stdio locking on the hot path (millions of rows) */
-#define PUTC(c) putc_unlocked((c), OUT)
-#define PUTS(s) fputs_unlocked((s), OUT)
-#define WRITE(p, n) fwrite_unlocked((p), 1, (n), OUT)
+
+/* single-threaded: skip stdio locking on the hot path */
+static void row_flush(void)
+{
+	if (S.rl)
+		fwrite_unlocked(S.rb, 1, S.rl, OUT);
+	S.rl = 0;
+}
+
+static inline void o_write(const char *p, size_t n)
+{
+	if (!S.rowing) {
+		row_flush();	/* rows held back by out_row_vals first */
+		fwrite_unlocked(p, 1, n, OUT);
+		return;
+	}
+	if (S.rl + n > sizeof(S.rb)) {
+		row_flush();
+		if (n > sizeof(S.rb)) {
+			fwrite_unlocked(p, 1, n, OUT);
+			return;
+		}
+	}
+	memcpy(S.rb + S.rl, p, n);
+	S.rl += n;
+}
+
+static inline void o_putc(char c)
+{
+	if (S.rowing && S.rl < sizeof(S.rb))
+		S.rb[S.rl++] = c;
+	else
+		o_write(&c, 1);
+}
+
+#define PUTC(c) o_putc((char)(c))
+#define PUTS(s) o_write((s), strlen(s))
+#define WRITE(p, n) o_write((const char *)(p), (n))
 
 void out_init(const struct out_opts *opts)
 {
+	static char big[256 * 1024];
+	static bool tried;
+
 	S.o = *opts;
 	S.depth = -1;
+	S.rowing = false;
+	S.rl = 0;
+	/*
+	 * Not a terminal (a pipe, a file, /dev/null): stdio's default buffer
+	 * is one block (4 KiB), a write(2) per 80 rows; use 256 KiB. Only on
+	 * the first call, before anything was written (setvbuf's rule).
+	 */
+	if (!tried) {
+		tried = true;
+		if (!isatty(fileno(OUT)))
+			setvbuf(OUT, big, _IOFBF, sizeof(big));
+	}
 }
 
 bool out_failed(void)
 {
+	if (!S.rowing)
+		row_flush();
 	return ferror(OUT) != 0;
 }
 
@@ -66,40 +129,56 @@ bool out_failed(void)
 /* Small formatters                                                    */
 /* ------------------------------------------------------------------ */
 
-static void fmt_dec(char *b, uint64_t v)
+/* Decimal digits of @v into @b (at least 21 bytes); returns the length. */
+static size_t fmt_dec(char *b, uint64_t v)
 {
-	char t[21];
-	int i = 0;
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char t[20];
+	size_t i = sizeof(t), n;
 
-	do {
-		t[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		*b++ = t[--i];
-	*b = '\0';
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100);
+
+		v /= 100;
+		i -= 2;
+		memcpy(t + i, pairs + 2 * d, 2);
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(t + i, pairs + 2 * v, 2);
+	} else {
+		t[--i] = (char)('0' + v);
+	}
+	n = sizeof(t) - i;
+	memcpy(b, t + i, n);
+	b[n] = '\0';
+	return n;
 }
 
-static void fmt_hex(char *b, uint64_t v)
+/* "0x" and the hex digits of @v into @b (at least 19 bytes); the length. */
+static size_t fmt_hex(char *b, uint64_t v)
 {
 	static const char hx[] = "0123456789abcdef";
-	char t[16];
-	int i = 0;
+	size_t nd = v ? (size_t)(67 - __builtin_clzll(v)) / 4 : 1, i;
 
-	*b++ = '0';
-	*b++ = 'x';
-	do {
-		t[i++] = hx[v & 0xf];
+	b[0] = '0';
+	b[1] = 'x';
+	for (i = nd + 1; i >= 2; i--) {
+		b[i] = hx[v & 0xf];
 		v >>= 4;
-	} while (v);
-	while (i)
-		*b++ = t[--i];
-	*b = '\0';
+	}
+	b[nd + 2] = '\0';
+	return nd + 2;
 }
 
 /* "1.5 MiB" (or "1.5M" when @compact); one rounded decimal when needed. */
-static void fmt_human(char *b, uint64_t v, bool compact)
+static size_t fmt_human(char *b, uint64_t v, bool compact)
 {
+	char *b0 = b;
+
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	unsigned u = 0, shift;
 	uint64_t tenth = 0;
@@ -117,8 +196,7 @@ static void fmt_human(char *b, uint64_t v, bool compact)
 			tenth = 0;
 		}
 	}
-	fmt_dec(b, v);
-	b += strlen(b);
+	b += fmt_dec(b, v);
 	if (tenth) {
 		*b++ = '.';
 		*b++ = (char)('0' + tenth);
@@ -126,16 +204,22 @@ static void fmt_human(char *b, uint64_t v, bool compact)
 	if (compact) {
 		*b++ = units[u][0];
 		*b = '\0';
-	} else {
-		*b++ = ' ';
-		strcpy(b, units[u]);
+		return (size_t)(b - b0);
 	}
+	*b++ = ' ';
+	strcpy(b, units[u]);
+	return (size_t)(b - b0) + strlen(units[u]);
 }
 
 static void pad(int n)
 {
 	static const char spaces[] = "                                ";
 
+	if (S.rowing && n > 0 && S.rl + (size_t)n <= sizeof(S.rb)) {
+		memset(S.rb + S.rl, ' ', (size_t)n);
+		S.rl += (size_t)n;
+		return;
+	}
 	while (n > 0) {
 		int k = n < (int)sizeof(spaces) - 1 ? n : (int)sizeof(spaces) - 1;
 
@@ -214,6 +298,11 @@ static void j_string(const char *str)
 	size_t n;
 
 	PUTC('"');
+	/* plain printable ASCII (every key, most values): one copy */
+	for (n = 0; s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\'; n++)
+		;
+	WRITE(s, n);
+	s += n;
 	while (*s) {
 		switch (*s) {
 		case '"':  PUTS("\\\""); break;
@@ -225,7 +314,10 @@ static void j_string(const char *str)
 		case '\t': PUTS("\\t"); break;
 		default:
 			if (*s < 0x20) {
-				fprintf(OUT, "\\u%04x", *s);
+				char u[8];
+
+				snprintf(u, sizeof(u), "\\u%04x", *s);
+				PUTS(u);
 			} else if (*s < 0x80) {
 				PUTC(*s);
 			} else if ((n = utf8_len(s))) {
@@ -320,9 +412,10 @@ static int t_label(const char *key)
 	return (int)(k - (key ? key : "")) + 1;
 }
 
-static void t_cell(struct frame *f, const char *val, const struct out_col *c)
+static void t_cell(struct frame *f, const char *val, size_t vlen,
+		   const struct out_col *c)
 {
-	int len = (int)strlen(val);
+	int len = (int)vlen;
 	int w = c ? c->width : 0;
 
 	if (f->n == 0)
@@ -332,7 +425,7 @@ static void t_cell(struct frame *f, const char *val, const struct out_col *c)
 	f->pending = 0;
 	if (w > 0)
 		pad(w - len);
-	PUTS(val);
+	WRITE(val, vlen);
 	if (w < 0)
 		f->pending = -w - len;
 	f->n++;
@@ -366,14 +459,17 @@ static void t_array_label(void)
 }
 
 /* One text field, already formatted. */
-static void t_field(const char *key, const char *val)
+static void t_field_n(const char *key, const char *val, size_t vlen)
 {
 	struct frame *f = top();
 
+	if (f->kind == F_ROW) {
+		t_cell(f, val, vlen, f->n < f->ncols ? &f->cols[f->n] : NULL);
+		return;
+	}
 	t_array_label();
 	switch (f->kind) {
 	case F_ROW:
-		t_cell(f, val, f->n < f->ncols ? &f->cols[f->n] : NULL);
 		return;
 	case F_ARRAY:
 	case F_TABLE:
@@ -430,7 +526,13 @@ void out_doc_begin(const char *cmd, enum out_style style)
 			snprintf(schema, sizeof(schema), KHOCTL_NAME "-%s", cmd);
 			j_string(schema);
 		}
-		fprintf(OUT, ",\"version\":%d", OUT_SCHEMA_VERSION);
+		{
+			char v[32];
+
+			snprintf(v, sizeof(v), ",\"version\":%d",
+				 OUT_SCHEMA_VERSION);
+			PUTS(v);
+		}
 		f->jn = 2;
 	}
 }
@@ -455,6 +557,7 @@ int out_flush(void)
 	static bool reported;
 	int err = 0;
 
+	row_flush();
 	if (fflush(OUT))
 		err = errno;
 	if (!ferror(OUT))
@@ -553,12 +656,29 @@ void out_table_begin(const char *key, const struct out_col *cols,
 	f = push(F_TABLE, indent);
 	f->cols = cols;
 	f->ncols = ncols;
+	/*
+	 * out_row_vals' bound on a row: per cell padding (up to twice the
+	 * width, with a left-aligned neighbour's), 20 digits, key and quotes.
+	 */
+	if (ncols <= sizeof(f->klen)) {
+		size_t need = (size_t)(indent > 0 ? indent : 0) + 4 + 32;
+
+		for (i = 0; i < ncols; i++) {
+			size_t kl = strlen(cols[i].key);
+			int w = cols[i].width < 0 ? -cols[i].width : cols[i].width;
+
+			f->klen[i] = (unsigned char)(kl < 255 ? kl : 255);
+			need += 32 + kl + 2 * (size_t)w;
+		}
+		if (need <= sizeof(S.rb) / 4 && indent <= 32)
+			f->rowmax = need;
+	}
 	if (S.o.json || S.o.noheadings)
 		return;
 	/* the header line, laid out like a row */
 	f->kind = F_ROW;
 	for (i = 0; i < ncols; i++)
-		t_cell(f, cols[i].header, &cols[i]);
+		t_cell(f, cols[i].header, strlen(cols[i].header), &cols[i]);
 	PUTC('\n');
 	f->kind = F_TABLE;
 	f->n = 0;
@@ -578,6 +698,7 @@ void out_row_begin(void)
 		fputs(KHOCTL_NAME ": internal error: row outside a table\n", stderr);
 		abort();
 	}
+	S.rowing = true;
 	if (S.o.json) {
 		j_member(NULL);
 		PUTC('{');
@@ -590,52 +711,166 @@ void out_row_begin(void)
 void out_row_end(void)
 {
 	end_kind(F_ROW, F_ROW);
+	row_flush();
+	S.rowing = false;
+}
+
+/*
+ * out_row_vals: the row of out_row_begin + one field call per column +
+ * out_row_end, written straight into the row buffer (no frame, no stdio
+ * call); rows accumulate there until it is nearly full.
+ */
+void out_row_vals(const uint64_t *v)
+{
+	static const char spaces[32] = "                                ";
+	static const char hx[] = "0123456789abcdef";
+	struct frame *t = top();
+	const struct out_col *c = t->cols;
+	size_t i;
+	char *o;
+	int pending = 0;
+
+	if (t->kind != F_TABLE) {
+		fputs(KHOCTL_NAME ": internal error: row outside a table\n", stderr);
+		abort();
+	}
+	if (!t->rowmax) {
+		/* not a hot-path table: the general calls */
+		out_row_begin();
+		for (i = 0; i < t->ncols; i++) {
+			if (c[i].flags & OUT_COL_ADDR)
+				out_addr(c[i].key, v[i]);
+			else if (c[i].flags & OUT_COL_SIZE)
+				out_size(c[i].key, v[i]);
+			else
+				out_u64(c[i].key, v[i]);
+		}
+		out_row_end();
+		return;
+	}
+	if (sizeof(S.rb) - S.rl < t->rowmax)
+		row_flush();
+	o = S.rb + S.rl;
+	if (S.o.json) {
+		bool first = true;
+
+		if (t->jn++)
+			*o++ = ',';
+		*o++ = '{';
+		for (i = 0; i < t->ncols; i++) {
+			if (c[i].flags & OUT_COL_TEXT)
+				continue;
+			if (!first)
+				*o++ = ',';
+			first = false;
+			/* column keys are plain identifiers (see out_col) */
+			*o++ = '"';
+			memcpy(o, c[i].key, t->klen[i]);
+			o += t->klen[i];
+			*o++ = '"';
+			*o++ = ':';
+			o += fmt_dec(o, v[i]);
+		}
+		*o++ = '}';
+	} else {
+		for (i = 0; i < t->ncols; i++) {
+			char b[24];
+			const char *val = b;
+			size_t n, k;
+			int w = c[i].width, pad_n;
+			uint64_t x = v[i];
+
+			if (c[i].flags & OUT_COL_ADDR) {
+				n = x ? (size_t)(67 - __builtin_clzll(x)) / 4 + 2 : 3;
+				/* digits written in place below */
+				val = NULL;
+			} else if ((c[i].flags & OUT_COL_SIZE) && !S.o.bytes) {
+				n = fmt_human(b, x, true);
+			} else {
+				n = fmt_dec(b, x);
+			}
+			pad_n = i ? pending + 2 : t->indent;
+			if (w > 0 && w > (int)n)
+				pad_n += w - (int)n;
+			if (pad_n <= (int)sizeof(spaces))
+				memcpy(o, spaces, sizeof(spaces));
+			else
+				memset(o, ' ', (size_t)pad_n);
+			o += pad_n;
+			if (val) {
+				for (k = 0; k < n; k++)
+					o[k] = val[k];
+			} else {
+				o[0] = '0';
+				o[1] = 'x';
+				for (k = n - 1; k >= 2; k--) {
+					o[k] = hx[x & 0xf];
+					x >>= 4;
+				}
+			}
+			o += n;
+			pending = w < 0 && -w > (int)n ? -w - (int)n : 0;
+		}
+		*o++ = '\n';
+	}
+	S.rl = (size_t)(o - S.rb);
 }
 
 /* ------------------------------------------------------------------ */
 /* Fields                                                              */
 /* ------------------------------------------------------------------ */
 
-/* A scalar whose JSON form is @json verbatim. */
-static void scalar(const char *key, const char *json, const char *text)
+static void t_field(const char *key, const char *val)
+{
+	t_field_n(key, val, strlen(val));
+}
+
+/* A scalar whose JSON form is @json verbatim (lengths known). */
+static void scalar_n(const char *key, const char *json, size_t jlen,
+		     const char *text, size_t tlen)
 {
 	if (S.o.json) {
 		if (j_member(key))
-			PUTS(json);
+			WRITE(json, jlen);
 	} else {
-		t_field(key, text);
+		t_field_n(key, text, tlen);
 	}
+}
+
+static void scalar(const char *key, const char *json, const char *text)
+{
+	if (S.o.json)
+		scalar_n(key, json, strlen(json), NULL, 0);
+	else
+		t_field(key, text);
 }
 
 void out_u64(const char *key, uint64_t v)
 {
 	char b[24];
+	size_t n = fmt_dec(b, v);
 
-	fmt_dec(b, v);
-	scalar(key, b, b);
+	scalar_n(key, b, n, b, n);
 }
 
 void out_addr(const char *key, uint64_t v)
 {
 	char b[24];
+	size_t n = S.o.json ? fmt_dec(b, v) : fmt_hex(b, v);
 
-	if (S.o.json)
-		fmt_dec(b, v);
-	else
-		fmt_hex(b, v);
-	scalar(key, b, b);
+	scalar_n(key, b, n, b, n);
 }
 
 void out_size(const char *key, uint64_t v)
 {
 	char d[24], t[64];
+	size_t n = fmt_dec(d, v);
 
-	fmt_dec(d, v);
 	if (S.o.json || S.o.bytes) {
-		scalar(key, d, d);
+		scalar_n(key, d, n, d, n);
 	} else if (top()->kind == F_ROW) {
 		fmt_human(t, v, true);
-		scalar(key, d, t);
+		scalar_n(key, d, n, t, strlen(t));
 	} else {
 		fmt_human(t, v, false);
 		if (v >= 1024)
@@ -740,6 +975,7 @@ int out_err(const char *what, const char *fmt, ...)
 {
 	va_list ap;
 
+	row_flush();
 	fflush(OUT); /* keep stdout and stderr in order */
 	fprintf(stderr, KHOCTL_NAME ": %s: ", what);
 	va_start(ap, fmt);

@@ -40,6 +40,10 @@ enum out_style {
 
 /* A table column, declared once per list. */
 #define OUT_COL_TEXT 0x1u /* derived value: text only, not in JSON */
+/* The value's kind, for out_row_vals (the field calls say it themselves): */
+#define OUT_COL_ADDR 0x2u /* an address: out_addr */
+#define OUT_COL_SIZE 0x4u /* a size in bytes: out_size */
+			  /* neither: an integer, out_u64 */
 
 struct out_col {
 	const char *key;    /* JSON key (also checks the field calls) */
@@ -81,6 +85,14 @@ void out_table_end(void);
 /* Inside a table: one row; each field call fills the next column. */
 void out_row_begin(void);
 void out_row_end(void);
+/*
+ * A whole row of integers in one call, for lists of millions of rows:
+ * @v[i] is column i's value, rendered as the field call named by the
+ * column's OUT_COL_ADDR / OUT_COL_SIZE flag would render it (same text,
+ * same JSON). Rows may be held back and written a buffer at a time; any
+ * other output call, out_flush() and out_doc_end() write them first.
+ */
+void out_row_vals(const uint64_t *v);
 
 /* Fields. @key is ignored for array elements. */
 void out_u64(const char *key, uint64_t v);

@@ -24,6 +24,32 @@ static inline uint64_t ld_le64(const void *p)
 	return le64toh(v);
 }
 
+/*
+ * Index of the first non-zero 8-byte word of @p[i, n), or n: 64 bytes
+ * (a cache line) at a time while they are all zero, so that sparse tables
+ * and leaves cost a fraction of a cycle per empty word. Byte order does
+ * not matter for a zero test.
+ */
+static inline size_t skip_zero_words(const unsigned char *p, size_t i,
+				     size_t n)
+{
+	for (; i < n && (i & 7); i++)
+		if (ld_le64(p + 8 * i))
+			return i;
+	for (; i + 8 <= n; i += 8) {
+		const unsigned char *q = p + 8 * i;
+
+		if ((ld_le64(q) | ld_le64(q + 8) | ld_le64(q + 16) |
+		     ld_le64(q + 24)) | (ld_le64(q + 32) | ld_le64(q + 40) |
+		     ld_le64(q + 48) | ld_le64(q + 56)))
+			break;
+	}
+	for (; i < n; i++)
+		if (ld_le64(p + 8 * i))
+			return i;
+	return n;
+}
+
 static inline uint32_t ld_le32(const void *p)
 {
 	uint32_t v;
@@ -106,6 +132,15 @@ void khofmt_stats_add(struct khofmt_stats *st, uint64_t n, unsigned order,
  */
 struct order_stream;
 
+/*
+ * What a tracker's checking pass learnt that its streams can share (an
+ * index of its leaves): orders bit o set when order o may have entries.
+ * The tracker's private index starts with this header.
+ */
+struct tracker_index {
+	uint64_t orders;
+};
+
 /* One run of preserved bytes, as streams hand them out in batches. */
 struct tracker_run {
 	uint64_t start, len;
@@ -135,8 +170,22 @@ struct tracker_ops {
 	 * stream_next): up to @max (> 0) runs in address order, touching runs
 	 * already coalesced; returns how many (0 = end) or a negative error.
 	 */
-	int (*stream_fill)(struct order_stream *s, struct tracker_run *runs,
+	int (*stream_fill)(struct order_stream *s, struct khofmt_range *runs,
 			   size_t max);
+	/*
+	 * Optional: check() that also builds an index for the streams
+	 * (freed with index_close), and a stream_open that uses it instead
+	 * of walking the tree's tables again. Streams of one index see the
+	 * tree once: a page reported as shared is followed at its first
+	 * place only.
+	 */
+	int (*index_open)(struct khofmt_handover *h,
+			  const struct khofmt_walk_opts *opts,
+			  struct tracker_index **out);
+	void (*index_close)(struct tracker_index *ix);
+	int (*stream_open_ix)(struct khofmt_handover *h,
+			      const struct tracker_index *ix, unsigned order,
+			      struct order_stream **out);
 };
 
 extern const struct tracker_ops khofmt_radix_ops;
@@ -201,7 +250,7 @@ typedef int (*overlap_cb)(void *arg, uint64_t start, uint64_t size,
 			  unsigned order, uint64_t range_start);
 int walk_ranges_overlap(struct khofmt_handover *h,
 			const struct khofmt_walk_opts *opts,
-			khofmt_range_cb cb, void *arg,
+			khofmt_ranges_cb cb, void *arg,
 			overlap_cb ovl, void *ovl_arg);
 
 #endif /* KHOFMT_INTERNAL_H */

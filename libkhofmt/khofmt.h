@@ -276,6 +276,9 @@ typedef int (*khofmt_problem_cb)(void *arg, const struct khofmt_problem *p);
 typedef int (*khofmt_folio_cb)(void *arg, uint64_t phys, unsigned order);
 /* Called once per coalesced physical range; non-zero stops. */
 typedef int (*khofmt_range_cb)(void *arg, uint64_t start, uint64_t size);
+/* Called with up to a few hundred coalesced ranges at a time; non-zero stops. */
+typedef int (*khofmt_ranges_cb)(void *arg, const struct khofmt_range *ranges,
+				size_t n);
 
 struct khofmt_walk_opts {
 	size_t sz;                    /* sizeof(struct khofmt_walk_opts) */
@@ -301,6 +304,14 @@ KHOFMT_API int khofmt_walk_folios(struct khofmt_handover *h,
 KHOFMT_API int khofmt_walk_ranges(struct khofmt_handover *h,
 				  const struct khofmt_walk_opts *opts,
 				  khofmt_range_cb cb, void *arg);
+/*
+ * The same ranges handed over in batches (n >= 1 per call, in ascending
+ * address order across calls): one indirect call per batch for callers
+ * that format or copy millions of ranges. Same return values.
+ */
+KHOFMT_API int khofmt_walk_range_batches(struct khofmt_handover *h,
+					 const struct khofmt_walk_opts *opts,
+					 khofmt_ranges_cb cb, void *arg);
 
 #define KHOFMT_MAX_ORDERS 64
 #define KHOFMT_MAX_LEVELS 8

@@ -230,6 +230,19 @@ static bool map_usable(struct vctx *c)
 	       (!c->has_ram || in_ranges(c->ram, c->nram, map, c->P));
 }
 
+static int on_ranges(void *arg, const struct khofmt_range *v, size_t n)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = on_range(arg, v[i].start, v[i].size);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 void rules_tracker_check(struct vctx *c)
 {
 	struct khofmt_open_opts oo = {
@@ -278,7 +291,7 @@ void rules_tracker_check(struct vctx *c)
 	if (c->err)
 		return;
 	wo.problem = ignore_problem;	/* reported once, above */
-	r = walk_ranges_overlap(c->h, &wo, on_range, &p, on_overlap, &p);
+	r = walk_ranges_overlap(c->h, &wo, on_ranges, &p, on_overlap, &p);
 	if (r < 0 && r == -KHOFMT_ERR_NOMEM)
 		c->err = r;
 	if (c->err)

@@ -61,6 +61,8 @@ struct rwalk_mode {
 	/* Every node, before its children. May be NULL. */
 	int (*node)(struct rwalk *w, uint64_t pa, unsigned level,
 		    bool empty_leaf);
+	/* Every leaf that passed the checks, with its key prefix. May be NULL. */
+	int (*leafref)(struct rwalk *w, uint64_t pa, uint64_t prefix);
 };
 
 struct rwalk {
@@ -178,6 +180,11 @@ static int do_leaf(struct rwalk *w, uint64_t pa, const unsigned char *leaf,
 	uint64_t nbits = UINT64_C(1) << g->leaf_log2, base, end;
 	int r;
 
+	if (w->mode->leafref) {
+		r = w->mode->leafref(w, pa, prefix);
+		if (r)
+			return r;
+	}
 	if (w->mode->node) {
 		r = w->mode->node(w, pa, 0, leaf_is_empty(g, leaf));
 		if (r)
@@ -222,12 +229,11 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 	/* Root: indexes at or above this limit hold keys wider than KEY_BITS. */
 	if (level == g->depth - 1 && s + g->tbl_log2 > g->key_bits)
 		limit = (size_t)1 << (g->key_bits - s);
-	for (i = 0; i < n; i++) {
+	for (i = skip_zero_words(node, 0, n); i < n;
+	     i = skip_zero_words(node, i + 1, n)) {
 		uint64_t c = ld_le64(node + 8 * i);
 		uint64_t k = prefix | ((uint64_t)i << s);
 
-		if (!c)
-			continue;
 		if (i >= limit) {
 			r = khofmt_report(w->h, w->opts, KHOFMT_ERR_BADKEY,
 					  level, pa, i, c,
@@ -327,6 +333,82 @@ static int radix_check(struct khofmt_handover *h,
 	static const struct rwalk_mode m = { .leaf = check_leaf };
 
 	return rwalk_run(h, opts, &m, NULL);
+}
+
+/* ---- mode: check, and index the leaves for the streams ---- */
+
+struct leafref {
+	uint64_t pa;		/* the leaf page */
+	uint64_t key;		/* key of its bit 0 */
+};
+
+struct radix_index {
+	struct tracker_index hdr;
+	struct leafref *v;	/* in key order (the walk's order) */
+	size_t n, cap;
+};
+
+static int index_leafref(struct rwalk *w, uint64_t pa, uint64_t prefix)
+{
+	const struct khofmt_geom *g = &w->h->geom;
+	struct radix_index *ix = w->arg;
+	struct leafref *v;
+
+	v = khofmt_grow(ix->v, &ix->cap, ix->n + 1, sizeof(*v));
+	if (!v)
+		return -KHOFMT_ERR_NOMEM;
+	ix->v = v;
+	v[ix->n].pa = pa;
+	v[ix->n].key = prefix;
+	ix->n++;
+	if (prefix) {
+		/* prefix >= 2^leaf_log2: the whole leaf is one order's */
+		unsigned hb = 63 - (unsigned)__builtin_clzll(prefix);
+
+		if (hb <= g->order0_bit && g->order0_bit - hb < 64)
+			ix->hdr.orders |= UINT64_C(1) << (g->order0_bit - hb);
+	} else {
+		/* keys 1 .. 2^leaf_log2 - 1: the orders whose hb is below */
+		unsigned hb;
+
+		for (hb = 0; hb < g->leaf_log2 && hb <= g->order0_bit; hb++)
+			if (g->order0_bit - hb < 64)
+				ix->hdr.orders |= UINT64_C(1) << (g->order0_bit - hb);
+	}
+	return 0;
+}
+
+static void radix_index_close(struct tracker_index *hdr)
+{
+	struct radix_index *ix = (struct radix_index *)hdr;
+
+	if (!ix)
+		return;
+	free(ix->v);
+	free(ix);
+}
+
+static int radix_index_open(struct khofmt_handover *h,
+			    const struct khofmt_walk_opts *opts,
+			    struct tracker_index **out)
+{
+	static const struct rwalk_mode m = {
+		.leaf = check_leaf, .leafref = index_leafref,
+	};
+	struct radix_index *ix;
+	int r;
+
+	*out = NULL;
+	ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return -KHOFMT_ERR_NOMEM;
+	r = rwalk_run(h, opts, &m, ix);
+	if (r) {
+		radix_index_close(&ix->hdr);
+		return r;
+	}
+	*out = &ix->hdr;
+	return 0;
 }
 
 /* ---- mode: folios ---- */
@@ -498,13 +580,17 @@ struct order_stream {
 	size_t wi, wfirst, wend;
 	uint64_t mfirst, mlast;		/* masks of the first / last word */
 	uint64_t kbase;			/* entry index of the leaf's bit 0 */
-	/* the word being drained: remaining start / end masks */
-	uint64_t smask, emask, wbit;
-	bool pend;			/* a run is being extended */
+	bool pend;			/* a run held back by the last batch */
 	uint64_t pstart, pend_end;
+	/* runs for callers that take fewer than FILL_MIN at a time */
+	struct khofmt_range q[66];
+	unsigned qi, qn;
 	bool done;
 	struct pageset seen;		/* each page once per stream */
 	unsigned char *buf;		/* depth * P fallback buffers, or NULL */
+	/* with an index: its leaves [li, lend) are this order's */
+	const struct radix_index *ix;
+	size_t li, lend;
 };
 
 /* Set up the leaf @n (key prefix @k) for word-at-a-time extraction. */
@@ -584,11 +670,38 @@ static int stream_descend(struct order_stream *s, unsigned lvl, uint64_t c,
 	return 1;
 }
 
+/* The next leaf of the index: 0 = a leaf is set, 1 = end, < 0 error. */
+static int stream_next_leaf_ix(struct order_stream *s)
+{
+	size_t P = (size_t)1 << s->h->geom.page_shift;
+
+	while (!s->leaf && s->li < s->lend) {
+		const struct leafref *ref = &s->ix->v[s->li++];
+		const unsigned char *n = khofmt_source_ptr(s->h->src, ref->pa, P);
+
+		if (!n) {
+			/* not zero-copy: one page buffer, made on demand */
+			if (!s->buf) {
+				s->buf = malloc(P);
+				if (!s->buf)
+					return -KHOFMT_ERR_NOMEM;
+			}
+			if (khofmt_source_read(s->h->src, ref->pa, s->buf, P) < 0)
+				continue;	/* was readable at check time */
+			n = s->buf;
+		}
+		stream_leaf(s, n, ref->key);
+	}
+	return s->leaf ? 0 : 1;
+}
+
 /* Move to the next leaf of this order: 0 = a leaf is set, 1 = end, < 0. */
 static int stream_next_leaf(struct order_stream *s)
 {
 	const struct khofmt_geom *g = &s->h->geom;
 
+	if (s->ix)
+		return stream_next_leaf_ix(s);
 	while (!s->leaf) {
 		struct frame *f;
 		uint64_t c, k;
@@ -600,12 +713,8 @@ static int stream_next_leaf(struct order_stream *s)
 		f = &s->f[s->top];
 		/* skip empty entries in a tight loop (sparse tables) */
 		{
-			const unsigned char *node = f->node;
-			uint32_t idx = f->idx, end = f->end;
-
-			while (idx < end && !ld_le64(node + 8 * (size_t)idx))
-				idx++;
-			f->idx = idx;
+			f->idx = (uint32_t)skip_zero_words(f->node, f->idx,
+							   f->end);
 		}
 		if (f->idx >= f->end) {
 			if (s->top == (int)g->depth - 1)
@@ -625,70 +734,82 @@ static int stream_next_leaf(struct order_stream *s)
 }
 
 /*
- * Up to @max coalesced runs of this order. The run being extended stays
- * pending in the stream until a gap (or the end) proves it complete.
+ * Runs of this order into @out (room for @max >= FILL_MIN): each non-zero
+ * word's runs are written straight out, start and length from the k-th
+ * start and end bits (no per-run state or test); only a word whose bit 0
+ * continues the previous run extends that run, tested once per word. A
+ * batch stops while a whole word still fits, and its last run is held
+ * back in the stream (it may go on in the next word) unless the stream is
+ * done. Returns the number of runs (> 0) or 0 at the end.
  */
-static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
+#define FILL_MIN 66	/* a word has at most 32 runs; one held back */
+
+static int stream_fill_words(struct order_stream *s, struct khofmt_range *out,
 			     size_t max)
 {
-	/*
-	 * Hot loop state in locals (out[] stores could alias the stream).
-	 * Without a pending run, pend_end is 1: no run starts there (runs
-	 * are page-aligned), so the join test needs no flag.
-	 */
-	uint64_t smask = s->smask, emask = s->emask, wbit = s->wbit;
-	uint64_t pstart = s->pstart, pend_end = s->pend ? s->pend_end : 1;
 	const unsigned shift = s->shift;
-	size_t n = 0, pend = s->pend;
+	size_t n = 0;
 	int r;
 
 	if (s->done)
 		return 0;
+	if (s->pend) {
+		out[0].start = s->pstart;
+		out[0].size = s->pend_end - s->pstart;
+		n = 1;
+		s->pend = false;
+	}
 	for (;;) {
-		/* drain the current word: one run per start bit */
-		while (smask) {
-			uint64_t st = (wbit + (unsigned)__builtin_ctzll(smask)) << shift;
-			uint64_t en = (wbit + (unsigned)__builtin_ctzll(emask) + 1) << shift;
+		const unsigned char *leaf = s->leaf;
 
-			smask &= smask - 1;
-			emask &= emask - 1;
-			if (__builtin_expect(st == pend_end, 0)) {
-				pend_end = en;
-				continue;
-			}
-			/* emit the pending run (a no-op store without one) */
-			out[n].start = pstart;
-			out[n].len = pend_end - pstart;
-			n += pend;
-			pend = 1;
-			pstart = st;
-			pend_end = en;
-			if (n == max)
-				goto save;
-		}
-		/* next non-zero word of the leaf */
-		if (s->leaf) {
-			const unsigned char *leaf = s->leaf;
-			size_t wi = s->wi, wend = s->wend;
-			uint64_t w = 0;
+		if (leaf) {
+			/* in locals: stores to out[] could alias the stream */
+			size_t wi = s->wi, wend = s->wend, wfirst = s->wfirst;
+			const uint64_t mfirst = s->mfirst, mlast = s->mlast;
+			const uint64_t kbase = s->kbase;
 
 			while (wi < wend) {
+				uint64_t w, smask, emask, wbit;
+
+				/* whole zero cache lines of a sparse leaf */
+				if (!(wi & 7) && wi + 8 < wend)
+					wi = skip_zero_words(leaf, wi, wend - 1);
 				w = ld_le64(leaf + 8 * wi);
-				if (__builtin_expect(wi == s->wfirst, 0))
-					w &= s->mfirst;
+				if (__builtin_expect(wi == wfirst, 0))
+					w &= mfirst;
 				if (__builtin_expect(wi == wend - 1, 0))
-					w &= s->mlast;
+					w &= mlast;
+				wbit = kbase + (uint64_t)wi * 64;
 				wi++;
-				if (w)
-					break;
-			}
-			s->wi = wi;
-			if (w) {
+				if (!w)
+					continue;
 				smask = w & ~(w << 1);
 				emask = w & ~(w >> 1);
-				wbit = s->kbase + (uint64_t)(wi - 1) * 64;
-				continue;
+				/* bit 0 going on from the run before? */
+				if ((w & 1) && n &&
+				    out[n - 1].start + out[n - 1].size ==
+				    wbit << shift) {
+					out[n - 1].size += (uint64_t)(__builtin_ctzll(emask) + 1)
+							  << shift;
+					smask &= smask - 1;
+					emask &= emask - 1;
+				}
+				while (smask) {
+					uint64_t a = (uint64_t)__builtin_ctzll(smask);
+					uint64_t b = (uint64_t)__builtin_ctzll(emask);
+
+					out[n].start = (wbit + a) << shift;
+					out[n].size = (b - a + 1) << shift;
+					n++;
+					smask &= smask - 1;
+					emask &= emask - 1;
+				}
+				if (n + 33 > max) {
+					s->wi = wi;
+					goto hold;
+				}
 			}
+			s->wi = wi;
 			s->leaf = NULL;
 		}
 		r = stream_next_leaf(s);
@@ -696,33 +817,47 @@ static int radix_stream_fill(struct order_stream *s, struct tracker_run *out,
 			return r;
 		if (r == 1) {
 			s->done = true;
-			if (pend) {
-				out[n].start = pstart;
-				out[n].len = pend_end - pstart;
-				n++;
-				pend = 0;
-			}
-			goto save;
+			return (int)n;
 		}
 	}
-save:
-	s->smask = smask;
-	s->emask = emask;
-	s->wbit = wbit;
-	s->pend = pend;
-	s->pstart = pstart;
-	s->pend_end = pend_end;
+hold:
+	/* n >= 34 here: the last run waits for the next call */
+	n--;
+	s->pend = true;
+	s->pstart = out[n].start;
+	s->pend_end = out[n].start + out[n].size;
 	return (int)n;
 }
 
-/*
- * One run at a time, for callers without a batch buffer. After the last
- * run is handed out, done is set and the next call says end.
- */
+/* Up to @max runs: straight into @out when it is large, else via s->q. */
+static int radix_stream_fill(struct order_stream *s, struct khofmt_range *out,
+			     size_t max)
+{
+	size_t n = 0;
+	int r;
+
+	if (max >= FILL_MIN && s->qi == s->qn)
+		return stream_fill_words(s, out, max);
+	while (n < max) {
+		if (s->qi == s->qn) {
+			r = stream_fill_words(s, s->q, FILL_MIN);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				break;
+			s->qi = 0;
+			s->qn = (unsigned)r;
+		}
+		out[n++] = s->q[s->qi++];
+	}
+	return (int)n;
+}
+
+/* One run at a time, for callers without a batch buffer. */
 static int radix_stream_next(struct order_stream *s, uint64_t *start,
 			     uint64_t *len)
 {
-	struct tracker_run run;
+	struct khofmt_range run;
 	int r = radix_stream_fill(s, &run, 1);
 
 	if (r < 0)
@@ -730,7 +865,7 @@ static int radix_stream_next(struct order_stream *s, uint64_t *start,
 	if (r == 0)
 		return 1;
 	*start = run.start;
-	*len = run.len;
+	*len = run.size;
 	return 0;
 }
 
@@ -775,6 +910,53 @@ static int radix_stream_open(struct khofmt_handover *h, unsigned order,
 	return 0;
 }
 
+/* A stream over the leaves of @hdr (from radix_index_open) for @order. */
+static int radix_stream_open_ix(struct khofmt_handover *h,
+				const struct tracker_index *hdr, unsigned order,
+				struct order_stream **out)
+{
+	const struct radix_index *ix = (const struct radix_index *)hdr;
+	const struct khofmt_geom *g = &h->geom;
+	uint64_t nbits = UINT64_C(1) << g->leaf_log2;
+	struct order_stream *s;
+	size_t lo, hi;
+
+	*out = NULL;
+	if (order > g->max_order || !ix)
+		return -KHOFMT_ERR_INVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -KHOFMT_ERR_NOMEM;
+	pageset_init(&s->seen);
+	s->h = h;
+	s->order = order;
+	s->hb = g->order0_bit - order;
+	s->shift = g->page_shift + order;
+	s->lo = UINT64_C(1) << s->hb;
+	s->hi = UINT64_C(1) << (s->hb + 1);
+	s->top = g->depth;
+	s->ix = ix;
+	/* first leaf whose keys reach lo (leaf keys are nbits-aligned) */
+	lo = 0;
+	hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->v[mid].key + nbits <= s->lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->li = lo;
+	s->lend = lo;
+	while (s->lend < ix->n && ix->v[s->lend].key < s->hi)
+		s->lend++;
+	if (s->li == s->lend)
+		s->done = true;
+	*out = s;
+	return 0;
+}
+
 const struct tracker_ops khofmt_radix_ops = {
 	.name = "radix",
 	.check = radix_check,
@@ -785,6 +967,9 @@ const struct tracker_ops khofmt_radix_ops = {
 	.stream_next = radix_stream_next,
 	.stream_close = radix_stream_close,
 	.stream_fill = radix_stream_fill,
+	.index_open = radix_index_open,
+	.index_close = radix_index_close,
+	.stream_open_ix = radix_stream_open_ix,
 };
 
 /* ------------------------------------------------------------------ */

@@ -9,6 +9,7 @@
  * proportional to the number of orders and the tree depth.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -84,7 +85,7 @@ int khofmt_walk_nodes(struct khofmt_handover *h,
 
 struct head {
 	struct order_stream *s;
-	struct tracker_run *run;	/* RUN_BATCH slots */
+	struct khofmt_range *run;	/* RUN_BATCH slots */
 	size_t i, n;			/* next unread run, runs in the batch */
 	uint64_t key;			/* run[i].start, kept at hand for the heap */
 	unsigned order;
@@ -105,7 +106,7 @@ static int head_refill(struct khofmt_handover *h, struct head *hd)
 		hd->key = hd->run[0].start;
 		return 0;
 	}
-	r = h->ops->stream_next(hd->s, &hd->run[0].start, &hd->run[0].len);
+	r = h->ops->stream_next(hd->s, &hd->run[0].start, &hd->run[0].size);
 	if (r == 0) {
 		hd->n = 1;
 		hd->key = hd->run[0].start;
@@ -113,15 +114,31 @@ static int head_refill(struct khofmt_handover *h, struct head *hd)
 	return r;
 }
 
+/* Coalesced ranges handed to the caller per call. */
+#define OUT_BATCH 512
+/* drain_direct: room a stream gets in the output batch, at least. */
+#define DIRECT_ROOM 128
+
 /* The coalescing range being built: [cs, ce) once have. */
 struct merge {
 	uint64_t cs, ce;
 	bool have;
-	khofmt_range_cb cb;
+	struct khofmt_range *out;	/* OUT_BATCH finished ranges */
+	size_t nout;
+	khofmt_ranges_cb cb;
 	void *arg;
 	overlap_cb ovl;			/* may be NULL */
 	void *ovl_arg;
 };
+
+/* Hand the finished ranges to the caller: its value. */
+static int merge_flush(struct merge *m)
+{
+	size_t n = m->nout;
+
+	m->nout = 0;
+	return n ? m->cb(m->arg, m->out, n) : 0;
+}
 
 /* Add [s, s + len) (in ascending start order): the callback's value. */
 static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
@@ -133,6 +150,10 @@ static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
 	if (m->have && s <= m->ce) {
 		/* Runs of one order never overlap: this is another order's. */
 		if (m->ovl && s < m->ce) {
+			/* the ranges before it first, as if unbatched */
+			r = merge_flush(m);
+			if (r)
+				return r;
 			r = m->ovl(m->ovl_arg, s, (e < m->ce ? e : m->ce) - s,
 				   order, m->cs);
 			if (r)
@@ -143,9 +164,13 @@ static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
 		return 0;
 	}
 	if (m->have) {
-		r = m->cb(m->arg, m->cs, m->ce - m->cs);
-		if (r)
-			return r;
+		m->out[m->nout].start = m->cs;
+		m->out[m->nout].size = m->ce - m->cs;
+		if (++m->nout == OUT_BATCH) {
+			r = merge_flush(m);
+			if (r)
+				return r;
+		}
 	}
 	m->have = true;
 	m->cs = s;
@@ -153,47 +178,199 @@ static inline int merge_add(struct merge *m, uint64_t s, uint64_t len,
 	return 0;
 }
 
-static inline uint64_t head_key(const struct head *heads, unsigned k)
+/*
+ * The last stream standing: its batch into @m. A stream's runs are sorted
+ * and already coalesced, so only the first can join the range being built;
+ * the rest is a copy with the state in registers (the general merge_add
+ * still handles any run that touches).
+ */
+static int drain_one(struct merge *m, struct head *hd)
 {
-	return heads[k].key;
+	const struct khofmt_range *run = hd->run;
+	struct khofmt_range *out = m->out;
+	size_t i = hd->i, n = hd->n, nout = m->nout;
+	uint64_t cs = m->cs, ce = m->ce;
+	bool have = m->have;
+	int r = 0;
+
+	for (; i < n; i++) {
+		uint64_t s = run[i].start, e = s + run[i].size;
+
+		if (__builtin_expect(have && s <= ce, 0)) {
+			m->cs = cs;
+			m->ce = ce;
+			m->nout = nout;
+			r = merge_add(m, s, run[i].size, hd->order);
+			cs = m->cs;
+			ce = m->ce;
+			nout = m->nout;
+			if (r) {
+				i++;
+				break;
+			}
+			continue;
+		}
+		if (have) {
+			out[nout].start = cs;
+			out[nout].size = ce - cs;
+			if (++nout == OUT_BATCH) {
+				m->nout = nout;
+				r = merge_flush(m);
+				nout = 0;
+				if (r) {
+					/* this run still becomes the pending one */
+					cs = s;
+					ce = e;
+					i++;
+					break;
+				}
+			}
+		}
+		have = true;
+		cs = s;
+		ce = e;
+	}
+	hd->i = i;
+	m->cs = cs;
+	m->ce = ce;
+	m->have = have;
+	m->nout = nout;
+	return r;
 }
 
-/* Restore the min-heap @hp[0..n) below position @i. */
-static void heap_down(const struct head *heads, unsigned *hp, unsigned n,
-		      unsigned i)
+/*
+ * The last stream standing, once its current batch is drained, with no
+ * overlap hook: the stream fills the output batch itself. The range being
+ * built is put in front as if finished; when the stream's first run does
+ * not touch it, every run but the last is final (a stream's runs never
+ * touch each other) and only the last becomes the range being built. When
+ * it does touch, the runs are merged in place (merge_add writes at or
+ * behind the run it reads). Returns 0 at the stream's end, else the
+ * callback's value or an error.
+ */
+static int drain_direct(struct khofmt_handover *h, struct merge *m,
+			struct head *hd)
 {
-	for (;;) {
-		unsigned l = 2 * i + 1, m = i, t;
+	struct khofmt_range *out = m->out;
+	int r;
 
-		if (l < n && head_key(heads, hp[l]) < head_key(heads, hp[m]))
-			m = l;
-		if (l + 1 < n &&
-		    head_key(heads, hp[l + 1]) < head_key(heads, hp[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		t = hp[i];
-		hp[i] = hp[m];
-		hp[m] = t;
+	for (;;) {
+		size_t base, k, j;
+
+		if (OUT_BATCH - m->nout < DIRECT_ROOM + 1) {
+			r = merge_flush(m);
+			if (r)
+				return r;
+		}
+		base = m->nout;
+		if (m->have) {
+			out[base].start = m->cs;
+			out[base].size = m->ce - m->cs;
+		}
+		r = h->ops->stream_fill(hd->s, out + base + 1, OUT_BATCH - base - 1);
+		if (r <= 0)
+			return r;
+		k = (size_t)r;
+		if (!m->have || out[base + 1].start > m->ce) {
+			/* out[base] (if any) .. out[base + k - 1] final */
+			size_t from = base + 1;
+
+			if (!m->have) {
+				memmove(out + base, out + from, k * sizeof(*out));
+				from = base;
+			} else {
+				from = base + 1;
+			}
+			m->cs = out[from + k - 1].start;
+			m->ce = m->cs + out[from + k - 1].size;
+			m->have = true;
+			m->nout = from + k - 1;
+			continue;
+		}
+		for (j = base + 1; j < base + 1 + k; j++) {
+			r = merge_add(m, out[j].start, out[j].size, hd->order);
+			if (r)
+				return r;
+		}
+	}
+}
+
+/*
+ * The heap holds each head's key next to its index (no indirection when
+ * comparing); slots from n up to 2n + 2 hold UINT64_MAX so that a node
+ * always has two children to compare.
+ */
+struct hent {
+	uint64_t key;
+	unsigned idx;
+};
+
+/* Restore the min-heap @hq[0..n) below position @i (hole method). */
+static void heap_down(struct hent *hq, unsigned n, unsigned i)
+{
+	struct hent x = hq[i];
+
+	for (;;) {
+		unsigned l = 2 * i + 1, m;
+
+		if (l >= n)
+			break;
+		m = l + (hq[l + 1].key < hq[l].key);
+		if (hq[m].key >= x.key)
+			break;
+		hq[i] = hq[m];
 		i = m;
 	}
+	hq[i] = x;
+}
+
+/* khofmt_walk_ranges' callback, called per range from a batch. */
+struct one_by_one {
+	khofmt_range_cb cb;
+	void *arg;
+};
+
+static int one_by_one(void *arg, const struct khofmt_range *v, size_t n)
+{
+	const struct one_by_one *o = arg;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = o->cb(o->arg, v[i].start, v[i].size);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 int khofmt_walk_ranges(struct khofmt_handover *h,
 		       const struct khofmt_walk_opts *opts,
 		       khofmt_range_cb cb, void *arg)
 {
+	struct one_by_one o = { cb, arg };
+
+	if (!cb)
+		return -KHOFMT_ERR_INVAL;
+	return walk_ranges_overlap(h, opts, one_by_one, &o, NULL, NULL);
+}
+
+int khofmt_walk_range_batches(struct khofmt_handover *h,
+			      const struct khofmt_walk_opts *opts,
+			      khofmt_ranges_cb cb, void *arg)
+{
 	return walk_ranges_overlap(h, opts, cb, arg, NULL, NULL);
 }
 
 int walk_ranges_overlap(struct khofmt_handover *h,
 			const struct khofmt_walk_opts *opts,
-			khofmt_range_cb cb, void *arg,
+			khofmt_ranges_cb cb, void *arg,
 			overlap_cb ovl, void *ovl_arg)
 {
 	struct head heads[KHOFMT_MAX_ORDERS];
-	unsigned hp[KHOFMT_MAX_ORDERS];	/* heap of head indexes */
-	struct tracker_run *runs = NULL;
+	struct hent hq[2 * KHOFMT_MAX_ORDERS + 2]; /* heap of the heads */
+	struct khofmt_range *runs = NULL;
+	struct tracker_index *ix = NULL;
 	struct merge mg = {
 		.cb = cb, .arg = arg, .ovl = ovl, .ovl_arg = ovl_arg,
 	};
@@ -208,20 +385,32 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 	/*
 	 * The structure is checked first: without a problem callback a bad
 	 * tree fails here; with one, problems are reported here once and the
-	 * streams below skip what they cannot follow.
+	 * streams below skip what they cannot follow. A tracker that can
+	 * index itself in that pass (the radix tree: its leaves in key order)
+	 * lets the streams start from the index and skips empty orders.
 	 */
-	r = h->ops->check(h, opts);
+	if (h->ops->index_open)
+		r = h->ops->index_open(h, opts, &ix);
+	else
+		r = h->ops->check(h, opts);
 	if (r)
 		return r;
-	runs = malloc(sizeof(*runs) * RUN_BATCH * KHOFMT_MAX_ORDERS);
-	if (!runs)
-		return -KHOFMT_ERR_NOMEM;
+	runs = malloc(sizeof(*runs) * RUN_BATCH * KHOFMT_MAX_ORDERS +
+		      sizeof(*mg.out) * OUT_BATCH);
+	if (!runs) {
+		r = -KHOFMT_ERR_NOMEM;
+		goto out;
+	}
+	mg.out = (struct khofmt_range *)(runs + RUN_BATCH * KHOFMT_MAX_ORDERS);
 
 	for (o = 0; o <= h->geom.max_order && o < KHOFMT_MAX_ORDERS; o++) {
 		struct head *hd = &heads[nheads];
 
+		if (ix && !((ix->orders >> o) & 1))
+			continue;
 		hd->run = runs + (size_t)nheads * RUN_BATCH;
-		r = h->ops->stream_open(h, o, &hd->s);
+		r = ix ? h->ops->stream_open_ix(h, ix, o, &hd->s)
+		       : h->ops->stream_open(h, o, &hd->s);
 		if (r)
 			goto out;
 		r = head_refill(h, hd);
@@ -234,8 +423,13 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 			continue;
 		}
 		hd->order = o;
-		hp[nheads] = nheads;
+		hq[nheads].key = hd->key;
+		hq[nheads].idx = nheads;
 		nheads++;
+	}
+	for (i = nheads; i < 2 * KHOFMT_MAX_ORDERS + 2; i++) {
+		hq[i].key = UINT64_MAX;
+		hq[i].idx = 0;
 	}
 
 	/*
@@ -246,25 +440,31 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 	 * for a single-order tracker) is drained a batch at a time.
 	 */
 	for (i = nheads / 2; i-- > 0;)
-		heap_down(heads, hp, nheads, i);
+		heap_down(hq, nheads, i);
 	while (nheads) {
-		struct head *hd = &heads[hp[0]];
+		struct head *hd = &heads[hq[0].idx];
 
 		if (nheads == 1) {
-			for (; hd->i < hd->n; hd->i++) {
-				r = merge_add(&mg, hd->run[hd->i].start,
-					      hd->run[hd->i].len, hd->order);
+			r = drain_one(&mg, hd);
+			if (r)
+				goto out;
+			if (!ovl && h->ops->stream_fill) {
+				r = drain_direct(h, &mg, hd);
 				if (r)
 					goto out;
+				/* the stream is done: close it below */
+				hd->i = hd->n = 0;
+				h->ops->stream_close(hd->s);
+				nheads = 0;
+				break;
 			}
 		} else {
-			uint64_t second = head_key(heads, hp[1]);
+			uint64_t second = hq[1].key < hq[2].key ? hq[1].key
+								 : hq[2].key;
 
-			if (nheads > 2 && head_key(heads, hp[2]) < second)
-				second = head_key(heads, hp[2]);
 			do {
 				r = merge_add(&mg, hd->run[hd->i].start,
-					      hd->run[hd->i].len, hd->order);
+					      hd->run[hd->i].size, hd->order);
 				if (r)
 					goto out;
 				hd->i++;
@@ -278,16 +478,26 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 				goto out;
 			if (r == 1) {
 				h->ops->stream_close(hd->s);
-				hp[0] = hp[--nheads];
+				hq[0] = hq[--nheads];
+				hq[nheads].key = UINT64_MAX;
+				hd = &heads[hq[0].idx];
 			}
 		}
+		hq[0].key = hd->key;
 		if (nheads > 1)
-			heap_down(heads, hp, nheads, 0);
+			heap_down(hq, nheads, 0);
 	}
-	r = mg.have ? cb(arg, mg.cs, mg.ce - mg.cs) : 0;
+	if (mg.have) {
+		mg.out[mg.nout].start = mg.cs;
+		mg.out[mg.nout].size = mg.ce - mg.cs;
+		mg.nout++;
+	}
+	r = merge_flush(&mg);
 out:
 	for (i = 0; i < nheads; i++)
-		h->ops->stream_close(heads[hp[i]].s);
+		h->ops->stream_close(heads[hq[i].idx].s);
 	free(runs);
+	if (ix)
+		h->ops->index_close(ix);
 	return r;
 }

@@ -92,6 +92,26 @@ static int stop_range_cb(void *arg, uint64_t start, uint64_t size)
 	return ++s->calls == s->stop_after ? 7 : 0;
 }
 
+/* Range batches: concatenated into r; stop_at > 0 stops after that call. */
+struct batch_acc {
+	struct rvec r;
+	unsigned calls, stop_at;
+	bool empty;
+};
+
+static int collect_batch_cb(void *arg, const struct khofmt_range *v, size_t n)
+{
+	struct batch_acc *a = arg;
+	size_t i;
+
+	a->calls++;
+	if (!n)
+		a->empty = true;
+	for (i = 0; i < n; i++)
+		rv_push(&a->r, v[i].start, v[i].size);
+	return a->stop_at && a->calls == a->stop_at ? 9 : 0;
+}
+
 /*
  * Check a decoded state against the expected entry set @want (sorted,
  * unique, including the root FDT page and blob pages).
@@ -207,6 +227,16 @@ static void check_decoded(const char *name, struct state *s,
 	ref_coalesce(want, ps, &wr);
 	ok(rv_equal_diag(&gr, &wr), "%s: ranges equal the reference coalescing (%zu)",
 	   name, wr.n);
+	/* the batch form hands over the same ranges, never an empty batch */
+	{
+		struct batch_acc ba = { 0 };
+
+		rc = khofmt_walk_range_batches(s->h, NULL, collect_batch_cb, &ba);
+		ok(rc == 0 && !ba.empty && rv_equal_diag(&ba.r, &wr),
+		   "%s: range batches = the reference (%u calls)", name,
+		   ba.calls);
+		rv_free(&ba.r);
+	}
 
 	/* early stop */
 	if (want->n >= 3) {
@@ -215,6 +245,14 @@ static void check_decoded(const char *name, struct state *s,
 		rc = khofmt_walk_folios(s->h, NULL, stop_folio_cb, &sa);
 		ok(rc == 5 && sa.calls == 3, "%s: folio callback stops the walk "
 		   "(rc %d after %u calls)", name, rc, sa.calls);
+	}
+	if (wr.n >= 1) {
+		struct batch_acc ba = { .stop_at = 1 };
+
+		rc = khofmt_walk_range_batches(s->h, NULL, collect_batch_cb, &ba);
+		ok(rc == 9 && ba.calls == 1, "%s: batch callback stops the walk "
+		   "(rc %d after %u calls)", name, rc, ba.calls);
+		rv_free(&ba.r);
 	}
 	if (wr.n >= 2) {
 		struct stop_acc sa = { 0, 2 };
