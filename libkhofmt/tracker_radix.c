@@ -897,12 +897,12 @@ static void radix_stream_close(struct order_stream *s)
 	free(s);
 }
 
-static int radix_stream_open(struct khofmt_handover *h, unsigned order,
-			     struct order_stream **out)
+/* A stream of @order with nothing open yet: 0 or -KHOFMT_ERR_*. */
+static int stream_new(struct khofmt_handover *h, unsigned order,
+		      struct order_stream **out)
 {
 	const struct khofmt_geom *g = &h->geom;
 	struct order_stream *s;
-	int r;
 
 	*out = NULL;
 	if (order > g->max_order)
@@ -915,10 +915,22 @@ static int radix_stream_open(struct khofmt_handover *h, unsigned order,
 	s->order = order;
 	s->hb = g->order0_bit - order;
 	s->shift = g->page_shift + order;
-	s->lo = UINT64_C(1) << s->hb;
+	s->lo = UINT64_C(1) << s->hb;	/* the order's keys: [lo, hi) */
 	s->hi = UINT64_C(1) << (s->hb + 1);
-	s->top = g->depth;	/* nothing open yet */
-	r = stream_descend(s, g->depth, h->root, 0);
+	s->top = g->depth;		/* no table frame yet */
+	*out = s;
+	return 0;
+}
+
+static int radix_stream_open(struct khofmt_handover *h, unsigned order,
+			     struct order_stream **out)
+{
+	struct order_stream *s;
+	int r = stream_new(h, order, &s);
+
+	if (r)
+		return r;
+	r = stream_descend(s, h->geom.depth, h->root, 0);
 	if (r < 0) {
 		radix_stream_close(s);
 		return r;
@@ -935,25 +947,17 @@ static int radix_stream_open_ix(struct khofmt_handover *h,
 				struct order_stream **out)
 {
 	const struct radix_index *ix = (const struct radix_index *)hdr;
-	const struct khofmt_geom *g = &h->geom;
-	uint64_t nbits = UINT64_C(1) << g->leaf_log2;
+	uint64_t nbits = UINT64_C(1) << h->geom.leaf_log2;
 	struct order_stream *s;
 	size_t lo, hi;
+	int r;
 
 	*out = NULL;
-	if (order > g->max_order || !ix)
+	if (!ix)
 		return -KHOFMT_ERR_INVAL;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -KHOFMT_ERR_NOMEM;
-	pageset_init(&s->seen);
-	s->h = h;
-	s->order = order;
-	s->hb = g->order0_bit - order;
-	s->shift = g->page_shift + order;
-	s->lo = UINT64_C(1) << s->hb;
-	s->hi = UINT64_C(1) << (s->hb + 1);
-	s->top = g->depth;
+	r = stream_new(h, order, &s);
+	if (r)
+		return r;
 	s->ix = ix;
 	/* first leaf whose keys reach lo (leaf keys are nbits-aligned) */
 	lo = 0;
