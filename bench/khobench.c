@@ -152,7 +152,8 @@ static int folio_keep_cb(void *arg, uint64_t phys, unsigned order)
 	return 0;
 }
 
-static bool wl_open(struct wl *w, const char *dir)
+/* Only what every path needs: FDT, memory source, handover. */
+static bool wl_open_lean(struct wl *w, const char *dir)
 {
 	char path[4096];
 	int r;
@@ -173,6 +174,16 @@ static bool wl_open(struct wl *w, const char *dir)
 	r = khofmt_handover_open(w->fdt, w->src, NULL, &w->h);
 	if (r < 0)
 		die("handover", r);
+	return true;
+}
+
+/* Everything the side-by-side run needs: stats, tracker pages, folios. */
+static bool wl_open(struct wl *w, const char *dir)
+{
+	int r;
+
+	if (!wl_open_lean(w, dir))
+		return false;
 	r = khofmt_stats(w->h, NULL, &w->st);
 	if (r)
 		die("stats", r);
@@ -186,29 +197,6 @@ static bool wl_open(struct wl *w, const char *dir)
 	r = khofmt_walk_folios(w->h, NULL, folio_keep_cb, w);
 	if (r)
 		die("folios", r);
-	return true;
-}
-
-/* Only what every path needs: FDT, memory source, handover. */
-static bool wl_open_lean(struct wl *w, const char *dir)
-{
-	char path[4096];
-	int r;
-
-	snprintf(path, sizeof(path), "%s/%s.fdt", dir, w->name);
-	w->fdtbuf = read_all(path, &w->fdtlen);
-	if (!w->fdtbuf)
-		return false;
-	r = khofmt_fdt_open(w->fdtbuf, w->fdtlen, &w->fdt, NULL, 0);
-	if (r < 0)
-		die(path, r);
-	snprintf(path, sizeof(path), "%s/%s.elf", dir, w->name);
-	r = khofmt_source_open_elf(path, &w->src);
-	if (r < 0)
-		die(path, r);
-	r = khofmt_handover_open(w->fdt, w->src, NULL, &w->h);
-	if (r < 0)
-		die("handover", r);
 	return true;
 }
 
@@ -274,16 +262,6 @@ static int count_range(void *arg, uint64_t start, uint64_t size)
 	return 0;
 }
 
-static uint64_t run_ranges_cb(struct wl *w)
-{
-	uint64_t n = 0;
-	int r = khofmt_walk_ranges(w->h, NULL, count_range, &n);
-
-	if (r)
-		die("walk_ranges", r);
-	return n;
-}
-
 static int count_batch(void *arg, const struct khofmt_range *v, size_t n)
 {
 	(void)v;
@@ -291,14 +269,26 @@ static int count_batch(void *arg, const struct khofmt_range *v, size_t n)
 	return 0;
 }
 
-static uint64_t run_ranges(struct wl *w)
+/* Ranges in batches (the fast interface) or a callback per range. */
+static uint64_t count_ranges(struct wl *w, bool batches)
 {
 	uint64_t n = 0;
-	int r = khofmt_walk_range_batches(w->h, NULL, count_batch, &n);
+	int r = batches ? khofmt_walk_range_batches(w->h, NULL, count_batch, &n)
+			: khofmt_walk_ranges(w->h, NULL, count_range, &n);
 
 	if (r)
-		die("walk_range_batches", r);
+		die("walk_ranges", r);
 	return n;
+}
+
+static uint64_t run_ranges(struct wl *w)
+{
+	return count_ranges(w, true);
+}
+
+static uint64_t run_ranges_cb(struct wl *w)
+{
+	return count_ranges(w, false);
 }
 
 /*

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "khoctl.h"
 #include "out.h"
@@ -54,7 +53,7 @@ static struct {
 	 */
 	bool rowing;
 	size_t rl;
-	char rb[64 * 1024];
+	char rb[128 * 1024]; /* larger than stdio's buffer: written through */
 } S = { .depth = -1 };
 
 #define OUT stdout
@@ -99,23 +98,10 @@ static inline void o_putc(char c)
 
 void out_init(const struct out_opts *opts)
 {
-	static char big[256 * 1024];
-	static bool tried;
-
 	S.o = *opts;
 	S.depth = -1;
 	S.rowing = false;
 	S.rl = 0;
-	/*
-	 * Not a terminal (a pipe, a file, /dev/null): stdio's default buffer
-	 * is one block (4 KiB), a write(2) per 80 rows; use 256 KiB. Only on
-	 * the first call, before anything was written (setvbuf's rule).
-	 */
-	if (!tried) {
-		tried = true;
-		if (!isatty(fileno(OUT)))
-			setvbuf(OUT, big, _IOFBF, sizeof(big));
-	}
 }
 
 bool out_failed(void)
@@ -723,7 +709,15 @@ void out_row_end(void)
 void out_row_vals(const uint64_t *v)
 {
 	static const char spaces[32] = "                                ";
-	static const char hx[] = "0123456789abcdef";
+	static const char hx2[] =
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+		"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+		"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+		"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+		"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+		"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+		"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 	struct frame *t = top();
 	const struct out_col *c = t->cols;
 	size_t i;
@@ -801,12 +795,15 @@ void out_row_vals(const uint64_t *v)
 				for (k = 0; k < n; k++)
 					o[k] = val[k];
 			} else {
+				/* two digits a byte, from the right */
 				o[0] = '0';
 				o[1] = 'x';
-				for (k = n - 1; k >= 2; k--) {
-					o[k] = hx[x & 0xf];
-					x >>= 4;
+				for (k = n; k >= 4; k -= 2) {
+					memcpy(o + k - 2, hx2 + 2 * (x & 0xff), 2);
+					x >>= 8;
 				}
+				if (k == 3)
+					o[2] = hx2[2 * (x & 0xf) + 1];
 			}
 			o += n;
 			pending = w < 0 && -w > (int)n ? -w - (int)n : 0;

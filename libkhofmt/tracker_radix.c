@@ -71,8 +71,32 @@ struct rwalk {
 	const struct rwalk_mode *mode;
 	void *arg;
 	struct pageset seen;
-	unsigned char *buf;	/* depth * P fallback buffers */
+	unsigned char *buf;	/* depth * P fallback buffers, made on demand */
+	int err;		/* allocating them failed */
 };
+
+/*
+ * Page @pa of the tree: zero-copy when the source allows, else read into
+ * fallback buffer @slot (one per level). NULL when it cannot be read.
+ */
+static const unsigned char *rwalk_node(struct rwalk *w, uint64_t pa,
+				       unsigned slot)
+{
+	const struct khofmt_geom *g = &w->h->geom;
+	size_t P = (size_t)1 << g->page_shift;
+	const unsigned char *p = khofmt_source_ptr(w->h->src, pa, P);
+
+	if (p)
+		return p;
+	if (!w->buf) {
+		w->buf = malloc(P * g->depth);
+		if (!w->buf) {
+			w->err = -KHOFMT_ERR_NOMEM;
+			return NULL;
+		}
+	}
+	return node_get(w->h->src, g, pa, w->buf + (size_t)slot * P);
+}
 
 /*
  * Check a pointer found in a table (or the root pointer) before following
@@ -213,14 +237,13 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 {
 	const struct khofmt_geom *g = &w->h->geom;
 	size_t P = (size_t)1 << g->page_shift, n = P / 8, i, limit = n;
-	unsigned char *buf = w->buf + (size_t)level * P;
 	const unsigned char *node;
 	unsigned s = lvl_shift(g, level);
 	int r;
 
-	node = node_get(w->h->src, g, pa, buf);
-	if (!node)
-		return -KHOFMT_ERR_INTERNAL;	/* covered was checked */
+	node = rwalk_node(w, pa, level);
+	if (!node)	/* covered was checked */
+		return w->err ? w->err : -KHOFMT_ERR_INTERNAL;
 	if (w->mode->node) {
 		r = w->mode->node(w, pa, level, false);
 		if (r)
@@ -252,9 +275,9 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 		if (level == 1) {
 			const unsigned char *leaf;
 
-			leaf = node_get(w->h->src, g, c, w->buf);
+			leaf = rwalk_node(w, c, 0);
 			if (!leaf)
-				return -KHOFMT_ERR_INTERNAL;
+				return w->err ? w->err : -KHOFMT_ERR_INTERNAL;
 			r = do_leaf(w, c, leaf, k);
 		} else {
 			r = do_table(w, c, level - 1, k);
@@ -296,16 +319,12 @@ static int rwalk_run(struct khofmt_handover *h,
 		     const struct rwalk_mode *mode, void *arg)
 {
 	const struct khofmt_geom *g = &h->geom;
-	size_t P = (size_t)1 << g->page_shift;
 	struct rwalk w = { .h = h, .opts = opts, .mode = mode, .arg = arg };
 	int r;
 
 	h->errmsg[0] = '\0';
 	if (opts && opts->sz < sizeof(*opts))
 		return -KHOFMT_ERR_INVAL;
-	w.buf = malloc(P * g->depth);
-	if (!w.buf)
-		return -KHOFMT_ERR_NOMEM;
 	pageset_init(&w.seen);
 	r = check_root(&w);
 	if (r == 1)
@@ -878,12 +897,12 @@ static void radix_stream_close(struct order_stream *s)
 	free(s);
 }
 
-static int radix_stream_open(struct khofmt_handover *h, unsigned order,
-			     struct order_stream **out)
+/* A stream of @order with nothing open yet: 0 or -KHOFMT_ERR_*. */
+static int stream_new(struct khofmt_handover *h, unsigned order,
+		      struct order_stream **out)
 {
 	const struct khofmt_geom *g = &h->geom;
 	struct order_stream *s;
-	int r;
 
 	*out = NULL;
 	if (order > g->max_order)
@@ -896,10 +915,22 @@ static int radix_stream_open(struct khofmt_handover *h, unsigned order,
 	s->order = order;
 	s->hb = g->order0_bit - order;
 	s->shift = g->page_shift + order;
-	s->lo = UINT64_C(1) << s->hb;
+	s->lo = UINT64_C(1) << s->hb;	/* the order's keys: [lo, hi) */
 	s->hi = UINT64_C(1) << (s->hb + 1);
-	s->top = g->depth;	/* nothing open yet */
-	r = stream_descend(s, g->depth, h->root, 0);
+	s->top = g->depth;		/* no table frame yet */
+	*out = s;
+	return 0;
+}
+
+static int radix_stream_open(struct khofmt_handover *h, unsigned order,
+			     struct order_stream **out)
+{
+	struct order_stream *s;
+	int r = stream_new(h, order, &s);
+
+	if (r)
+		return r;
+	r = stream_descend(s, h->geom.depth, h->root, 0);
 	if (r < 0) {
 		radix_stream_close(s);
 		return r;
@@ -916,25 +947,17 @@ static int radix_stream_open_ix(struct khofmt_handover *h,
 				struct order_stream **out)
 {
 	const struct radix_index *ix = (const struct radix_index *)hdr;
-	const struct khofmt_geom *g = &h->geom;
-	uint64_t nbits = UINT64_C(1) << g->leaf_log2;
+	uint64_t nbits = UINT64_C(1) << h->geom.leaf_log2;
 	struct order_stream *s;
 	size_t lo, hi;
+	int r;
 
 	*out = NULL;
-	if (order > g->max_order || !ix)
+	if (!ix)
 		return -KHOFMT_ERR_INVAL;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -KHOFMT_ERR_NOMEM;
-	pageset_init(&s->seen);
-	s->h = h;
-	s->order = order;
-	s->hb = g->order0_bit - order;
-	s->shift = g->page_shift + order;
-	s->lo = UINT64_C(1) << s->hb;
-	s->hi = UINT64_C(1) << (s->hb + 1);
-	s->top = g->depth;
+	r = stream_new(h, order, &s);
+	if (r)
+		return r;
 	s->ix = ix;
 	/* first leaf whose keys reach lo (leaf keys are nbits-aligned) */
 	lo = 0;

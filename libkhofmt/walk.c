@@ -374,7 +374,7 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 	struct merge mg = {
 		.cb = cb, .arg = arg, .ovl = ovl, .ovl_arg = ovl_arg,
 	};
-	unsigned nheads = 0, o, i;
+	unsigned nheads = 0, nord, o, i;
 	int r;
 
 	r = check_args(h, opts);
@@ -395,13 +395,17 @@ int walk_ranges_overlap(struct khofmt_handover *h,
 		r = h->ops->check(h, opts);
 	if (r)
 		return r;
-	runs = malloc(sizeof(*runs) * RUN_BATCH * KHOFMT_MAX_ORDERS +
-		      sizeof(*mg.out) * OUT_BATCH);
+	/* batch buffers for the orders that can have entries only */
+	nord = ix ? (unsigned)__builtin_popcountll(ix->orders)
+		  : h->geom.max_order + 1;
+	if (nord > KHOFMT_MAX_ORDERS)
+		nord = KHOFMT_MAX_ORDERS;
+	runs = malloc(sizeof(*runs) * (RUN_BATCH * (size_t)nord + OUT_BATCH));
 	if (!runs) {
 		r = -KHOFMT_ERR_NOMEM;
 		goto out;
 	}
-	mg.out = (struct khofmt_range *)(runs + RUN_BATCH * KHOFMT_MAX_ORDERS);
+	mg.out = runs + RUN_BATCH * (size_t)nord;
 
 	for (o = 0; o <= h->geom.max_order && o < KHOFMT_MAX_ORDERS; o++) {
 		struct head *hd = &heads[nheads];

@@ -38,6 +38,18 @@ is "$(jq '[.ranges as $r | range(1; $r | length) |
 	"ranges: ascending, disjoint, not touching"
 is "$(jq '.bytes <= '"$(jq .bytes "$TMP/stat.json")" "$TMP/ranges.json")" true \
 	"ranges: bytes <= stat bytes"
+# the text rows (START END SIZE, END inclusive, hex right-aligned to 18)
+# say what the JSON says: parsed back with the shell's own arithmetic
+expect_exit 0 "ranges -n --bytes" ranges $IN --noheadings --bytes
+while read -r s e n; do
+	printf '%d %d\n' "$s" "$((e - s + 1))"
+	[ "$((e - s + 1))" = "$n" ] || echo "size column $n"
+done <"$TMP/out" >"$TMP/ranges.txt"
+jq -r '.ranges[] | "\(.start) \(.size)"' "$TMP/ranges.json" >"$TMP/ranges.want"
+cmp -s "$TMP/ranges.txt" "$TMP/ranges.want"
+ok $? "ranges: text rows = JSON ranges ($(wc -l <"$TMP/ranges.want" | tr -d ' '))"
+is "$(awk 'length($0) != 48 || substr($0, 19, 2) != "  " { n++ } END { print n + 0 }' "$TMP/out")" 0 \
+	"ranges: text rows laid out as 18 + 2 + 18 + 2 + 8 columns"
 expect_exit 0 "ranges --folios -n" ranges $IN --folios --noheadings
 is "$(grep -c . "$TMP/out")" "$FOLIOS" "ranges --folios: one row per folio of stat"
 

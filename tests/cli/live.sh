@@ -19,6 +19,12 @@ is "$(jq -r '[.subnodes[].name] | sort | join(",")' "$TMP/out")" \
 is "$(jq '.tracker.folios' "$TMP/out")" \
 	"$("$KHOCTL" stat --json --fdt "$F/root.fdt" --mem "$F/slim-kexec.elf" | jq .folios)" \
 	"tracker through kcore = tracker through the ELF core"
+# ranges read with pread (kcore is not mapped) = ranges from the mapped ELF
+expect_exit 0 "ranges --live" ranges --json --live --sysroot "$k1"
+jq -c .ranges "$TMP/out" >"$TMP/ranges-kcore"
+"$KHOCTL" ranges --json --fdt "$F/root.fdt" --mem "$F/slim-kexec.elf" | jq -c .ranges >"$TMP/ranges-elf"
+cmp -s "$TMP/ranges-kcore" "$TMP/ranges-elf" && [ -s "$TMP/ranges-elf" ]
+ok $? "ranges through kcore (pread) = ranges through the ELF core (mapped)"
 expect_exit 0 "capture --live" capture --live --sysroot "$k1" "$TMP/cap-k1"
 cmp -s "$TMP/cap-k1/fdt.dtb" "$F/root.fdt"; ok $? "captured FDT is byte-identical to root.fdt"
 is "$(jq -r '.kernel_release' "$TMP/cap-k1/manifest.json")" 7.2.13 "release from osrelease"
