@@ -134,7 +134,7 @@ struct mapctx {
 	size_t nscr;
 	uint64_t folios[NCLASSES];  /* folios overlapping the view */
 	uint64_t tracker_pages, blobs;
-	bool has_ram, has_fdt_pa;
+	bool has_ram, has_fdt_pa, tracker_ok;
 	uint64_t fdt_pa;
 	const char *ram_origin, *scratch_origin, *span_origin;
 	int err;
@@ -408,7 +408,11 @@ static bool blob_range(struct khofmt_handover *h, const struct khofmt_subnode *s
 
 	if (!sn->has_pa)
 		return false;
-	if (khofmt_handover_blob_size(h, sn, &l) <= 0 || !l)
+	if (!h)
+		l = sn->has_size ? sn->size : 0;
+	else if (khofmt_handover_blob_size(h, sn, &l) <= 0)
+		l = 0;
+	if (!l)
 		l = page;
 	*len = l;
 	return true;
@@ -551,14 +555,29 @@ static const char *glyph(struct look l)
 	return cats[l.cat].glyph;
 }
 
-static void put_glyph(FILE *f, struct look l, bool color)
+/*
+ * One glyph; with colour, an escape only where the colour changes (*@cur
+ * is the colour in force, NULL = none; end a line with put_reset()).
+ */
+static void put_glyph(FILE *f, struct look l, bool color, const char **cur)
 {
-	const char *sgr = cats[l.cat].sgr;
+	const char *sgr = color ? cats[l.cat].sgr : NULL;
 
-	if (color && sgr)
-		fprintf(f, "\033[%sm%s\033[0m", sgr, glyph(l));
-	else
-		fputs(glyph(l), f);
+	if (sgr != *cur) {
+		if (*cur)
+			fputs("\033[0m", f);
+		if (sgr)
+			fprintf(f, "\033[%sm", sgr);
+		*cur = sgr;
+	}
+	fputs(glyph(l), f);
+}
+
+static void put_reset(FILE *f, const char **cur)
+{
+	if (*cur)
+		fputs("\033[0m", f);
+	*cur = NULL;
 }
 
 /* Bytes of the view that no RAM range covers (RAM ranges are disjoint). */
@@ -574,13 +593,16 @@ static void legend_line(FILE *f, enum cat k, const char *sym, uint64_t bytes,
 {
 	char h[OUT_HUMAN_LEN];
 	struct look l = { k, 8 };
+	const char *cur = NULL;
 
 	out_human(h, bytes);
+
 	fputs("  ", f);
 	if (sym)
 		fputs(sym, f);
 	else
-		put_glyph(f, l, color);
+		put_glyph(f, l, color, &cur);
+	put_reset(f, &cur);
 	fprintf(f, "  %-50s %10s (%llu)%s\n", cats[k].label, h,
 		(unsigned long long)bytes, extra);
 }
@@ -592,6 +614,7 @@ static void draw_text(const struct mapctx *c, bool color)
 	int dig = hex_digits(c->from + (uint64_t)(c->rows - 1) * rowb);
 	char h1[OUT_HUMAN_LEN], h2[OUT_HUMAN_LEN], h3[OUT_HUMAN_LEN];
 	char extra[96];
+	const char *cur = NULL;
 	uint64_t pres = 0, nf = 0;
 	size_t row, i;
 	unsigned k;
@@ -613,7 +636,8 @@ static void draw_text(const struct mapctx *c, bool color)
 		fprintf(f, "0x%0*llx \u2502", dig,
 			(unsigned long long)(c->from + row * rowb));
 		for (i = row * c->width; i < end; i++)
-			put_glyph(f, classify(c, i), color);
+			put_glyph(f, classify(c, i), color, &cur);
+		put_reset(f, &cur);
 		for (; i < (row + 1) * c->width; i++)
 			fputc(' ', f);
 		fputs("\u2502\n", f);
@@ -625,14 +649,15 @@ static void draw_text(const struct mapctx *c, bool color)
 		 (unsigned long long)c->tracker_pages,
 		 c->has_fdt_pa ? " + the root FDT page" : "");
 	legend_line(f, C_TRACKER, NULL, khofmt_map_total(c->m, L_TRACKER), extra, color);
-	snprintf(extra, sizeof(extra), ", %llu blobs", (unsigned long long)c->blobs);
+	snprintf(extra, sizeof(extra), ", %llu blob%s", (unsigned long long)c->blobs,
+		 c->blobs == 1 ? "" : "s");
 	legend_line(f, C_BLOB, NULL, khofmt_map_total(c->m, L_BLOB), extra, color);
 	for (k = 0; k < NCLASSES; k++) {
 		struct look l = { (enum cat)(C_PRES0 + k), 8 };
 		pres += khofmt_map_total(c->m, L_PRES0 + k);
 		nf += c->folios[k];
-		snprintf(extra, sizeof(extra), ", %llu folios",
-			 (unsigned long long)c->folios[k]);
+		snprintf(extra, sizeof(extra), ", %llu folio%s",
+			 (unsigned long long)c->folios[k], c->folios[k] == 1 ? "" : "s");
 		if (color) {
 			legend_line(f, l.cat, NULL, khofmt_map_total(c->m, L_PRES0 + k),
 				    extra, true);
@@ -653,6 +678,9 @@ static void draw_text(const struct mapctx *c, bool color)
 	} else {
 		fprintf(f, "     %s\n", cats[C_UNKNOWN].label);
 	}
+	if (!c->tracker_ok)
+		fputs("tracker: not decoded (see standard error): no preserved "
+		      "memory or tracker pages shown\n", f);
 	fprintf(f, "RAM map: %s\n", c->ram_origin);
 	fprintf(f, "scratch areas: %s\n", c->scratch_origin);
 	fprintf(f, "span: %s\n", c->span_origin);
@@ -740,6 +768,12 @@ static int draw_svg(const struct mapctx *c, const char *path)
 			h = rn.look.level ? (SVG_RH - 2) * (int)rn.look.level / 8 :
 					    SVG_RH - 2;
 			run_title(c, &rn, title, sizeof(title));
+			/* behind a partial bar: the cells themselves */
+			if (h < SVG_RH - 2)
+				fprintf(f, "<rect class=\"cell\" x=\"%d\" y=\"%d\" "
+					"width=\"%d\" height=\"%d\" fill=\"#eeeeee\">"
+					"<title>%s</title></rect>\n", x, y + 1,
+					(int)(rn.c1 - rn.c0) * SVG_CW, SVG_RH - 2, title);
 			fprintf(f, "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" "
 				"height=\"%d\" fill=\"%s\"><title>%s</title></rect>\n",
 				cats[rn.look.cat].key, x, y + (SVG_RH - 1 - h),
@@ -808,6 +842,7 @@ static void draw_json(const struct mapctx *c)
 	out_str("ram_map", c->ram_origin);
 	out_str("scratch", c->scratch_origin);
 	out_str("span", c->span_origin);
+	out_bool("tracker_decoded", c->tracker_ok);
 	out_obj_begin("totals");
 	for (l = 0; l < NLAYERS; l++)
 		out_size(lkey[l], khofmt_map_total(c->m, l));
@@ -892,7 +927,7 @@ int cmd_map(int argc, char **argv)
 	const struct khofmt_range *segs;
 	uint64_t lo, hi, cells;
 	size_t i, n;
-	int r;
+	int r, hr = 0;
 
 	memset(&a, 0, sizeof(a));
 	memset(&c, 0, sizeof(c));
@@ -908,29 +943,43 @@ int cmd_map(int argc, char **argv)
 		layout_args_free(&a.lay);
 		return r;
 	}
-	r = input_open_handover(&a.in, &in);
-	if (!r)
-		r = layout_resolve(&a.lay, a.in.kind == INPUT_FILES ? NULL : &in,
-				   in.src, &lay);
+	r = layout_resolve(&a.lay, a.in.kind == INPUT_FILES ? NULL : &in,
+			   in.src, &lay);
 	if (r)
 		goto out;
-	c.page = UINT64_C(1) << khofmt_handover_geom(in.h)->page_shift;
-	nd.page = c.page;
-	nd.leaf = khofmt_handover_variant(in.h)->bitmap_bytes ?
-		  khofmt_handover_variant(in.h)->bitmap_bytes : c.page;
-	r = khofmt_stats(in.h, &wo, &st);
-	if (r >= 0)
-		r = khofmt_walk_nodes(in.h, &wo, node_cb, &nd);
-	if (r) {
-		r = out_lib_err("tracker", r < 0 ? r : -KHOFMT_ERR_NOMEM,
-				khofmt_handover_errmsg(in.h));
-		goto out;
+	/*
+	 * A tracker that cannot be decoded (an incoming state whose tracker
+	 * pages were reused, a corrupt one) still leaves RAM, scratch and the
+	 * blobs worth drawing, as dump still shows the FDT: the picture comes
+	 * out and the status says the state could not be read.
+	 */
+	memset(&st, 0, sizeof(st));
+	c.page = UINT64_C(1) << in.page_shift;
+	hr = input_open_handover(&a.in, &in);
+	if (!hr) {
+		c.page = UINT64_C(1) << khofmt_handover_geom(in.h)->page_shift;
+		nd.page = c.page;
+		nd.leaf = khofmt_handover_variant(in.h)->bitmap_bytes ?
+			  khofmt_handover_variant(in.h)->bitmap_bytes : c.page;
+		hr = khofmt_stats(in.h, &wo, &st);
+		if (hr >= 0)
+			hr = khofmt_walk_nodes(in.h, &wo, node_cb, &nd);
+		if (hr)
+			hr = out_lib_err("tracker", hr < 0 ? hr : -KHOFMT_ERR_NOMEM,
+					 khofmt_handover_errmsg(in.h));
+	}
+	c.tracker_ok = !hr;
+	if (!c.tracker_ok) {
+		memset(&st, 0, sizeof(st));
+		nd.n = 0;
+		fprintf(stderr, KHOCTL_NAME " map: the tracker was not decoded: "
+			"drawing RAM, scratch and blobs only\n");
 	}
 	c.tracker_pages = nd.n;
 	if (in.has_fdt_pa) {
 		c.fdt_pa = in.fdt_pa;
 		c.has_fdt_pa = true;
-	} else if (khofmt_handover_fdt_pa(in.h, &c.fdt_pa) == 0) {
+	} else if (c.tracker_ok && khofmt_handover_fdt_pa(in.h, &c.fdt_pa) == 0) {
 		c.has_fdt_pa = true;
 	}
 	scr = merge_ranges(lay.scratch, lay.nscratch, &c.nscr);
@@ -958,7 +1007,8 @@ int cmd_map(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		uint64_t len;
 
-		if (blob_range(in.h, khofmt_fdt_subnode(in.fdt, i), c.page, &len))
+		if (blob_range(c.tracker_ok ? in.h : NULL,
+			       khofmt_fdt_subnode(in.fdt, i), c.page, &len))
 			extent_add(&all, khofmt_fdt_subnode(in.fdt, i)->pa, len);
 	}
 	if (c.has_ram) {
@@ -1019,7 +1069,7 @@ int cmd_map(int argc, char **argv)
 		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in.fdt, i);
 		uint64_t len;
 
-		if (blob_range(in.h, sn, c.page, &len)) {
+		if (blob_range(c.tracker_ok ? in.h : NULL, sn, c.page, &len)) {
 			c.blobs++;
 			r = khofmt_map_add(c.m, L_BLOB, sn->pa, len);
 		}
@@ -1028,7 +1078,7 @@ int cmd_map(int argc, char **argv)
 		r = out_lib_err("map", r, NULL);
 		goto out;
 	}
-	r = khofmt_walk_folios(in.h, &wo, folio_cb, &c);
+	r = c.tracker_ok ? khofmt_walk_folios(in.h, &wo, folio_cb, &c) : 0;
 	if (r) {
 		r = out_lib_err("tracker", r < 0 ? r : c.err,
 				khofmt_handover_errmsg(in.h));
@@ -1045,6 +1095,8 @@ int cmd_map(int argc, char **argv)
 		draw_text(&c, use_color(a.color));
 		r = out_flush();
 	}
+	if (!r)
+		r = hr;
 out:
 	khofmt_map_free(c.m);
 	free(nd.v);
