@@ -624,9 +624,10 @@ static void draw_text(const struct mapctx *c, bool color)
 	out_human(h1, span);
 	out_human(h2, c->cell);
 	out_human(h3, rowb);
-	fprintf(f, "KHO memory map 0x%llx-0x%llx (%s): %u rows of %u cells\n",
+	fprintf(f, "KHO memory map 0x%llx-0x%llx (%s): %u row%s of %u cells\n",
 		(unsigned long long)c->from,
-		(unsigned long long)(c->from + (span - 1)), h1, c->rows, c->width);
+		(unsigned long long)(c->from + (span - 1)), h1, c->rows,
+		c->rows == 1 ? "" : "s", c->width);
 	fprintf(f, "scale: one cell = %s, one row = %s\n", h2, h3);
 	for (row = 0; row < c->rows; row++) {
 		size_t end = (row + 1) * c->width;
@@ -741,12 +742,14 @@ static int draw_svg(const struct mapctx *c, const char *path)
 	fprintf(f, "<title>KHO memory map 0x%llx-0x%llx (%s)</title>\n",
 		(unsigned long long)c->from,
 		(unsigned long long)(c->from + (span - 1)), h1);
-	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+	fprintf(f, "<rect class=\"background\" x=\"0\" y=\"0\" width=\"%d\" "
+		"height=\"%d\" fill=\"#ffffff\"><title>KHO memory map</title></rect>\n",
 		W, H);
 	fprintf(f, "<text x=\"4\" y=\"14\" " SVG_FONT " font-weight=\"bold\">"
-		"KHO memory map 0x%llx-0x%llx (%s): %u rows of %u cells</text>\n",
+		"KHO memory map 0x%llx-0x%llx (%s): %u row%s of %u cells</text>\n",
 		(unsigned long long)c->from,
-		(unsigned long long)(c->from + (span - 1)), h1, c->rows, c->width);
+		(unsigned long long)(c->from + (span - 1)), h1, c->rows,
+		c->rows == 1 ? "" : "s", c->width);
 	fprintf(f, "<text x=\"4\" y=\"30\" " SVG_FONT ">scale: one cell = %s, "
 		"one row = %s</text>\n", h2, h3);
 	for (row = 0; row < c->rows; row++) {
