@@ -65,6 +65,21 @@ enum layer {
 
 #define NCLASSES 4
 
+/* Layer names: JSON keys, and the words of the SVG titles. */
+static const struct {
+	const char *key, *name;
+} layers[NLAYERS] = {
+	[L_RAM] = { "ram", "RAM" },
+	[L_SCRATCH] = { "scratch", "scratch" },
+	[L_PRES0] = { "preserved_0", "preserved order 0" },
+	[L_PRES1] = { "preserved_1_8", "preserved orders 1-8" },
+	[L_PRES2] = { "preserved_9_17", "preserved orders 9-17" },
+	[L_PRES3] = { "preserved_18", "preserved orders 18+" },
+	[L_TRACKER] = { "tracker", "tracker" },
+	[L_BLOB] = { "blob", "blob" },
+	[L_CONFLICT] = { "conflict", "in scratch" },
+};
+
 /* What a cell shows, in priority order (the first it holds wins). */
 enum cat {
 	C_CONFLICT,
@@ -225,6 +240,8 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		a->svg = arg;
 		return 0;
 	case ARGP_KEY_END:
+		if (a->has_to && !a->to)
+			argp_error(state, "--to must be above 0");
 		if (a->has_from && a->has_to && a->from >= a->to)
 			argp_error(state, "--from must be below --to");
 		if ((uint64_t)a->width * a->rows > KHOFMT_MAP_MAX_CELLS)
@@ -506,13 +523,6 @@ static void next_run(const struct mapctx *c, size_t *i, size_t end, struct run *
 static void run_title(const struct mapctx *c, const struct run *r, char *buf,
 		      size_t len)
 {
-	static const char *const lname[NLAYERS] = {
-		[L_RAM] = "RAM", [L_SCRATCH] = "scratch",
-		[L_PRES0] = "preserved order 0", [L_PRES1] = "preserved orders 1-8",
-		[L_PRES2] = "preserved orders 9-17", [L_PRES3] = "preserved orders 18+",
-		[L_TRACKER] = "tracker", [L_BLOB] = "blob",
-		[L_CONFLICT] = "in scratch",
-	};
 	uint64_t s = c->from + r->c0 * c->cell, n = (r->c1 - r->c0) * c->cell;
 	char h[OUT_HUMAN_LEN];
 	bool first = true;
@@ -529,7 +539,7 @@ static void run_title(const struct mapctx *c, const struct run *r, char *buf,
 			continue;
 		out_human(h, r->bytes[l]);
 		k += (size_t)snprintf(buf + k, len - k, "%s %s %s (%llu)",
-				      first ? ";" : ",", lname[l], h,
+				      first ? ";" : ",", layers[l].name, h,
 				      (unsigned long long)r->bytes[l]);
 		first = false;
 	}
@@ -825,13 +835,6 @@ static int draw_svg(const struct mapctx *c, const char *path)
 
 static void draw_json(const struct mapctx *c)
 {
-	static const char *const lkey[NLAYERS] = {
-		[L_RAM] = "ram", [L_SCRATCH] = "scratch",
-		[L_PRES0] = "preserved_0", [L_PRES1] = "preserved_1_8",
-		[L_PRES2] = "preserved_9_17", [L_PRES3] = "preserved_18",
-		[L_TRACKER] = "tracker", [L_BLOB] = "blob",
-		[L_CONFLICT] = "conflict",
-	};
 	uint64_t rowb = c->cell * c->width;
 	size_t row;
 	unsigned l, k;
@@ -848,7 +851,7 @@ static void draw_json(const struct mapctx *c)
 	out_bool("tracker_decoded", c->tracker_ok);
 	out_obj_begin("totals");
 	for (l = 0; l < NLAYERS; l++)
-		out_size(lkey[l], khofmt_map_total(c->m, l));
+		out_size(layers[l].key, khofmt_map_total(c->m, l));
 	if (c->has_ram)
 		out_size("hole", hole_bytes(c));
 	else
@@ -859,7 +862,7 @@ static void draw_json(const struct mapctx *c)
 	out_obj_end();
 	out_obj_begin("folios");
 	for (k = 0; k < NCLASSES; k++)
-		out_u64(lkey[L_PRES0 + k], c->folios[k]);
+		out_u64(layers[L_PRES0 + k].key, c->folios[k]);
 	out_obj_end();
 	out_array_begin("rows");
 	for (row = 0; row < c->rows && !out_failed(); row++) {
@@ -881,7 +884,7 @@ static void draw_json(const struct mapctx *c)
 			out_u64("level", rn.look.level);
 			for (l = 0; l < NLAYERS; l++)
 				if (rn.bytes[l])
-					out_size(lkey[l], rn.bytes[l]);
+					out_size(layers[l].key, rn.bytes[l]);
 			out_obj_end();
 		}
 		out_array_end();

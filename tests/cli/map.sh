@@ -330,6 +330,7 @@ expect_exit 64 "--rows 0" map $G --rows 0
 expect_exit 64 "--width x --rows too large" map $G --width 1024 --rows 4096
 expect_exit 64 "--from above --to" map $G --from 0x2000000 --to 0x1000000
 expect_exit 64 "--from = --to" map $G --from 1M --to 1M
+expect_exit 64 "--to 0" map $G --to 0
 expect_exit 64 "--from beyond everything" map $G --from 1P
 expect_exit 64 "--from not a number" map $G --from banana
 expect_exit 64 "--color=maybe" map $G --color=maybe
