@@ -679,7 +679,8 @@ static void draw_text(const struct mapctx *c, bool color)
 		}
 	}
 	out_human(h1, pres);
-	fprintf(f, "     %-50s %10s (%llu), %llu folios\n",
+	/* two 3-byte UTF-8 characters in the label: 4 more bytes of padding */
+	fprintf(f, "     %-54s %10s (%llu), %llu folios\n",
 		"preserved, all orders (\u2581..\u2588: share of the cell)", h1,
 		(unsigned long long)pres, (unsigned long long)nf);
 	legend_line(f, C_SCRATCH, NULL, khofmt_map_total(c->m, L_SCRATCH), "", color);
