@@ -338,4 +338,32 @@ expect_exit 64 "--svg and --json" map $G --svg "$TMP/x.svg" --json
 expect_exit 2 "--svg into a missing directory" map $G --svg "$TMP/no/such/x.svg"
 expect_exit 64 "no input" map
 
+# Hostile inputs: exit 2 (with the picture of what could be read where
+# there is one), never a crash; output that cannot be written is exit 2.
+head -c 100 "$F/root.fdt" >"$TMP/trunc.fdt"
+expect_exit 2 "FDT cut to 100 bytes" map --fdt "$TMP/trunc.fdt" --mem "$F/slim-kexec.elf"
+expect_exit 2 "root.fdt + slim-post.elf (tree pages reused, README)" \
+	map --fdt "$F/root.fdt" --mem "$F/slim-post.elf"
+for o in --color=never --json "--svg -"; do
+	# shellcheck disable=SC2086
+	"$KHOCTL" map $R $o >/dev/full 2>"$TMP/err"
+	is "$?" 2 "map $o > /dev/full: exit 2"
+	ok "$([ -s "$TMP/err" ] && ! crashy "$TMP/err"; echo $?)" "map $o > /dev/full: a clean message"
+done
+GEN=${KHOCTL%/khoctl/khoctl}/tests/gen/genhostile
+if [ -x "$GEN" ]; then
+	"$GEN" fanout "$TMP/fan.fdt" "$TMP/fan.img" 6000 >/dev/null || bail_out "genhostile fanout"
+	expect_exit 0 "wide radix tree (6000 pages)" map --fdt "$TMP/fan.fdt" --mem "$TMP/fan.img@0x1000000" --json
+	is "$(jq '.totals.tracker_pages' "$TMP/out")" \
+		"$("$KHOCTL" stat --json --fdt "$TMP/fan.fdt" --mem "$TMP/fan.img@0x1000000" | jq '.tracker.pages')" \
+		"wide radix tree: tracker pages = stat"
+	"$GEN" samepage "$TMP/same.fdt" "$TMP/same.img" || bail_out "genhostile samepage"
+	expect_exit 2 "a page that points at itself" map --fdt "$TMP/same.fdt" --mem "$TMP/same.img@0x1000000"
+	"$GEN" selfroot "$TMP/self.fdt" "$TMP/self.img" || bail_out "genhostile selfroot"
+	expect_exit 2 "root entries -> the root" map --fdt "$TMP/self.fdt" --mem "$TMP/self.img@0x1000000"
+else
+	skip "genhostile not built"; skip "genhostile not built"; skip "genhostile not built"
+	skip "genhostile not built"; skip "genhostile not built"
+fi
+
 done_testing
