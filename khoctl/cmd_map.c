@@ -707,6 +707,21 @@ static void draw_text(const struct mapctx *c, bool color)
 #define SVG_TOP 40 /* header */
 #define SVG_FONT "font-family=\"monospace\" font-size=\"11\""
 
+/* Character data: the five XML specials escaped. */
+static void svg_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
 static void svg_legend_item(FILE *f, int y, enum cat k, uint64_t bytes,
 			    int x0)
 {
@@ -815,8 +830,12 @@ static int draw_svg(const struct mapctx *c, const char *path)
 		svg_legend_item(f, y, (enum cat)k, b, 8);
 	}
 	y += 16;
-	fprintf(f, "<text x=\"4\" y=\"%d\" " SVG_FONT ">RAM map: %s; scratch: %s</text>\n",
-		y, c->ram_origin, c->scratch_origin);
+	/* the origins may hold a file name: escaped */
+	fprintf(f, "<text x=\"4\" y=\"%d\" " SVG_FONT ">RAM map: ", y);
+	svg_text(f, c->ram_origin);
+	fputs("; scratch: ", f);
+	svg_text(f, c->scratch_origin);
+	fputs("</text>\n", f);
 	y += 16;
 	fprintf(f, "<text x=\"4\" y=\"%d\" " SVG_FONT ">span: %s</text>\n", y,
 		c->span_origin);

@@ -229,6 +229,16 @@ ok "$(svg_titles "$TMP/real.svg" tracker | grep -c '^0x' | awk '{ exit !($1 > 0)
 ok "$(svg_titles "$TMP/real.svg" scratch | grep -q '^0xec00000-'; echo $?)" \
 	"SVG: a scratch region starts at 0xec00000 (serial.log scratch_phys)"
 
+# a file name with XML specials in the legend stays well-formed
+cp "$TMP/iomem" "$TMP/a&b<c>.iomem"
+expect_exit 0 "map --svg, --iomem named with & < >" map --fdt "$F/root.fdt" --mem "$F/slim-kexec.elf" \
+	--iomem "$TMP/a&b<c>.iomem" --svg "$TMP/amp.svg"
+if [ -n "$XMLLINT" ]; then
+	$XMLLINT --noout "$TMP/amp.svg"; ok $? "... well-formed (escaped)"
+else
+	skip "no xmllint"
+fi
+
 # reserve_mem=1028K:16K:sample (README.md): zoomed to 4 KiB cells, the
 # preserved rects of [0x1f000000, 0x1f200000) are exactly 0x1f0fc000 +
 # 1028 KiB (memblock says start 0x1f0fc000; ranges ends it at 0x1f1fcfff).
