@@ -267,7 +267,7 @@ static const struct argp map_argp = {
 	.doc = "Draw physical memory: one row per address band, one character "
 	       "per cell, showing the preserved memory (by order), the "
 	       "tracker's pages, the blobs, the scratch areas and RAM. A cell "
-	       "shows the first of: ! (preserved, tracker or blob bytes in a "
+	       "shows the first of: ! (preserved memory or tracker pages in a "
 	       "scratch area), T (tracker page or root FDT page), B (blob), "
 	       "\u2581..\u2588 (preserved; height = share of the cell), "
 	       "\u2591 (scratch), \u00b7 (RAM), blank (hole). Without a RAM map "
