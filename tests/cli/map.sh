@@ -332,6 +332,24 @@ fi
 n=$(grep -c '<rect' "$TMP/tb.svg")
 ok "$([ "$n" -le $((64 * 32 + 64 * 33 + 40)) ]; echo $?)" "4 TiB SVG: at most a rect (+ background) per cell ($n)"
 
+# Every generation: preserved bytes and tracker bytes = stat (kho-v1 with
+# 512-byte bitmaps counts 512 bytes a bitmap, as stat does; the RFC form
+# has no tracker pages: its ranges live in the FDT).
+for g in "kho-v1 --producer 6.16" kho-v1 kho-v2 kho-v3 rfc; do
+	# shellcheck disable=SC2086
+	expect_exit 0 "synth mixed, $g" synth -o "$TMP/gen" --gen mixed --ram 8G --density 0.3 --seed 5 --abi $g
+	case $g in *--producer*) p="--producer ${g##* }" ;; *) p= ;; esac
+	# shellcheck disable=SC2086
+	"$KHOCTL" stat --fdt "$TMP/gen.fdt" --mem "$TMP/gen.elf" --json $p >"$TMP/gs.json"
+	# shellcheck disable=SC2086
+	expect_exit 0 "map, $g" map --fdt "$TMP/gen.fdt" --mem "$TMP/gen.elf" --json $p
+	cp "$TMP/out" "$TMP/gm.json"
+	ok "$(jq -e '.bytes > 0' "$TMP/gs.json" >/dev/null; echo $?)" "$g: stat read it"
+	is "$(jq '[.totals.preserved_0, .totals.preserved_1_8, .totals.preserved_9_17, .totals.preserved_18] | add' "$TMP/gm.json") $(jq '.totals.tracker - (if .totals.root_fdt_page then 4096 else 0 end)' "$TMP/gm.json")" \
+		"$(jq '.bytes' "$TMP/gs.json") $(jq '.tracker.bytes' "$TMP/gs.json")" \
+		"$g: preserved and tracker bytes = stat"
+done
+
 # ---------------------------------------------------------------------
 # Hostile options: usage errors (exit 64) with a message.
 expect_exit 64 "--width 0" map $G --width 0
