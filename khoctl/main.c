@@ -30,6 +30,7 @@ static const struct cmd cmds[] = {
 	{ "dump", cmd_dump, "Show the root FDT, the tracker summary and the subnodes" },
 	{ "stat", cmd_stat, "Count the preserved memory per order, tracker pages, span" },
 	{ "ranges", cmd_ranges, "List the preserved memory as physical ranges (or folios)" },
+	{ "map", cmd_map, "Draw physical memory: preserved, tracker, blobs, scratch, RAM" },
 	{ "capture", cmd_capture, "Save a self-contained, reproducible bundle of a KHO state" },
 	{ "diff", cmd_diff, "Compare two KHO states: folios lost or added, blobs, generation" },
 	{ "verify", cmd_verify, "Check the invariants the next kernel relies on (rules)" },

@@ -988,3 +988,8 @@ int out_lib_err(const char *what, int err, const char *detail)
 		return out_err(what, "%s: %s", khofmt_strerror(err), detail);
 	return out_err(what, "%s", khofmt_strerror(err));
 }
+
+void out_human(char *buf, uint64_t v)
+{
+	fmt_human(buf, v, false);
+}

@@ -110,6 +110,14 @@ void out_note(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * A size for people ("1.5 MiB", "4 KiB", "12 B"), as out_size() shows it
+ * in text mode; @buf holds at least OUT_HUMAN_LEN bytes. For output that
+ * is not a document (the picture of `khoctl map`).
+ */
+#define OUT_HUMAN_LEN 32
+void out_human(char *buf, uint64_t v);
+
+/*
  * Diagnostics on stderr, one line: "khoctl: <what>: <detail>".
  * Both return KHOCTL_EXIT_DECODE so callers can `return out_err(...)`.
  */
