@@ -864,7 +864,7 @@ static void draw_json(const struct mapctx *c)
 	out_addr("to", c->from + c->cell * c->ncells);
 	out_size("cell_size", c->cell);
 	out_u64("columns", c->width);
-	out_u64("rows", c->rows);
+	out_u64("row_count", c->rows);
 	out_str("ram_map", c->ram_origin);
 	out_str("scratch", c->scratch_origin);
 	out_str("span", c->span_origin);

@@ -60,7 +60,7 @@ if command -v man >/dev/null 2>&1; then
 	missing=""
 	for c in $cmds; do
 		[ "$c" = help ] && continue
-		grep -q "khoctl $c\b" "$TMP/khoctl.txt" || missing="$missing $c"
+		grep -Eq "khoctl +$c\b" "$TMP/khoctl.txt" || missing="$missing $c"
 	done
 	is "$missing" "" "man -l khoctl.8 shows every command of khoctl --help"
 else

@@ -144,6 +144,11 @@ run 1 verify-scratch verify --json $IN --scratch 0x1400000+0x400000
 head -c 200 "$F/root.fdt" >"$TMP/cut.fdt"
 run 1 verify-cut verify --json --fdt "$TMP/cut.fdt" --mem "$F/slim-kexec.elf"
 run 0 rules rules --json
+# map: without a RAM map, with RAM and scratch (holes, conflicts), zoomed
+run 0 map map --json $IN --width 32 --rows 8
+run 0 map-ram map --json $IN --width 32 --rows 8 --ram 0x1000-0x9fbff \
+	--ram 0x100000-0x1ffdffff --scratch 0x1c000000+0x3000000 --scratch 0x1400000+0x400000
+run 0 map-zoom map --json $IN --to 32M --rows 8 --width 16
 run 0 analyze analyze --json --runs 1 $IN
 # differences: the first kernel's outgoing state against the second's
 run 1 diff diff --json "$F/root.fdt:$F/slim-kexec.elf" "$F/root-k2.fdt:$F/slim-post.elf"
