@@ -406,6 +406,8 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
 #include "khofmt-verify.h"
 #include "khofmt-schema.h"
 #include "khofmt-analyze.h"
+#include "khofmt-kexec.h"
+#include "khofmt-capture.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */
