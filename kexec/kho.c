@@ -294,8 +294,15 @@ void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
 		fprintf(stderr, "kexec: KHO is not active on this kernel: nothing to dump\n");
 		exit(0);
 	}
-	if (!kho.active)
+	if (!kho.active) {
+		/* With a root prefix nothing is ever loaded or rebooted. */
+		if (kho.root) {
+			fprintf(stderr, "kexec: --kho-root: KHO not active there; dry "
+				"run, nothing done\n");
+			exit(0);
+		}
 		return;
+	}
 	if (d.file_load) {
 		*file_syscall = 1;
 		*fallback = 0;
@@ -321,8 +328,13 @@ void kho_file_load(const char *cmdline, int len)
 		fprintf(stderr, "kexec: --kho-check: dry run, nothing loaded\n");
 		exit(0);
 	}
-	if (!kho.active)
+	if (!kho.active) {
+		if (kho.root) {
+			fprintf(stderr, "kexec: --kho-root: dry run, nothing loaded\n");
+			exit(0);
+		}
 		return;
+	}
 	kho.loading = true;
 	kho.stamp.file_load = true;
 	kho.stamp.kho_cmdline = on;
@@ -398,8 +410,11 @@ int kho_before_exec(void)
 {
 	struct khofmt_kexec_input in = { .facts = &kho.facts };
 
-	if (!kho.active)
-		return 0;
+	if (!kho.active) {
+		if (kho.root)
+			fprintf(stderr, "kexec: --kho-root: refusing to reboot\n");
+		return kho.root != NULL;
+	}
 	in.loaded = loaded_stamp();
 	gate(KHOFMT_KEXEC_BEFORE_EXEC, &in);
 	if (kho.save && save()) {

@@ -585,7 +585,8 @@ void khofmt_kexec_decide(enum khofmt_kexec_stage stage, unsigned flags,
 		/* -u, -S and the like neither load nor reboot. */
 		if (!(flags & (KHOFMT_KEXEC_LOAD | KHOFMT_KEXEC_EXEC)) && !check_only)
 			return;
-		if (flags & KHOFMT_KEXEC_OLD_SYSCALL) {
+		/* The syscall matters for a load only (-e just reboots). */
+		if ((flags & KHOFMT_KEXEC_OLD_SYSCALL) && (flags & KHOFMT_KEXEC_LOAD)) {
 			d->action = KHOFMT_KEXEC_REFUSE;
 			d->notes = KHOFMT_KEXEC_N_OLD_SYSCALL;
 			return;
@@ -654,8 +655,9 @@ const char *khofmt_kexec_note_text(unsigned note)
 		       "nothing to check";
 	case KHOFMT_KEXEC_N_OLD_SYSCALL:
 		return "KHO is active on this kernel and only kexec_file_load "
-		       "carries the handover; kexec_load (-c) would lose the "
-		       "preserved state: use -s";
+		       "carries the handover; kexec_load (-c, the default of older "
+		       "kexec-tools) would lose the preserved state: "
+		       "use -s";
 	case KHOFMT_KEXEC_N_SKIPPED:
 		return "--no-kho-check: nothing checked";
 	case KHOFMT_KEXEC_N_FORCED:
