@@ -309,6 +309,9 @@ void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
 	}
 	if (d.run_check)
 		gate(KHOFMT_KEXEC_BEFORE_LOAD, &in);
+	/* The digest of the state just checked, for the load stamp. */
+	memcpy(kho.stamp.fdt_sha256, in.fdt_sha256, sizeof(in.fdt_sha256));
+	kho.stamp.has_fdt_sha256 = in.has_fdt_sha256;
 	if (d.end_after_check)
 		exit(0);
 	/* A reboot alone under --kho-root: decide now, never reboot. */
@@ -342,17 +345,6 @@ void kho_file_load(const char *cmdline, int len)
 	kho.stamp.checked = !kho.skip;
 	kho.stamp.forced = kho.force;
 	memcpy(kho.stamp.boot_id, kho.facts.boot_id, sizeof(kho.stamp.boot_id));
-	/* The digest of the state as it is now (the check just ran). */
-	if (!kho.skip) {
-		enum khofmt_kexec_check chk;
-		struct khofmt_kexec_state *st = state_open(&chk);
-
-		if (st) {
-			khofmt_kexec_state_sha256(st, kho.stamp.fdt_sha256);
-			kho.stamp.has_fdt_sha256 = true;
-			khofmt_kexec_state_free(st);
-		}
-	}
 	/* Until the load succeeds, the old stamp no longer describes the image. */
 	khofmt_kexec_stamp_remove(kho.root);
 	if (kho.root) {
