@@ -11,7 +11,14 @@ set -eu
 SRC=$1 LIBA=$2 OUT=$3 MODE=${4:-}
 mkdir -p "$OUT/lib"
 rm -f "$OUT/lib/"*
-cp "$LIBA" "$OUT/lib/libkhofmt.a"
+# libkhofmt.a with its own libfdt folded in and every symbol but khofmt_*
+# made local: kexec needs no -lfdt, and the libfdt kexec-tools bundles on
+# arm/arm64 cannot clash with (or interpose on) libkhofmt's.
+fdt_a=$(${CC:-cc} -print-file-name=libfdt.a)
+[ -f "$fdt_a" ] || { echo "build-kexec: no libfdt.a (Debian: libfdt-dev)" >&2; exit 1; }
+${LD:-ld} -r -o "$OUT/lib/khofmt-all.o" --whole-archive "$LIBA" --no-whole-archive "$fdt_a"
+${OBJCOPY:-objcopy} --wildcard --keep-global-symbol='khofmt_*' "$OUT/lib/khofmt-all.o"
+${AR:-ar} rcs "$OUT/lib/libkhofmt.a" "$OUT/lib/khofmt-all.o"
 "$SRC/kexec/fetch-kexec-tools.sh" "$OUT/src" >/dev/null
 # KEXEC_LDFLAGS: what libkhofmt.a was built with that the link needs (sanitizers)
 set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-L$OUT/lib ${KEXEC_LDFLAGS:-}"

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch kexec-tools' orig tarball from Debian sid (private apt configuration with a
 # deb-src line, cached under $KHO_VM_CACHE), verify it against the .dsc, unpack it
-# into DEST, apply our series (kexec/patches/*.patch), add our kho.c/kho.h
-# and regenerate configure.
+# into DEST, apply our series (kexec/patches/*.patch for 2.0.32, the default;
+# kexec/patches-VERSION/*.patch for another version, e.g. bookworm's 2.0.25:
+# KHO_KEXEC_SUITE=bookworm KHO_KEXEC_VERSION=2.0.25), add our kho.c/kho.h and
+# regenerate configure.
 #
 # usage: fetch-kexec-tools.sh DEST
 # Prints the path of the patched source tree on stdout; progress goes to stderr.
@@ -57,7 +59,10 @@ rm -rf "$DEST.tmp"
 mkdir -p "$DEST.tmp"
 tar -C "$DEST.tmp" -xf "$orig" || die "cannot unpack $orig"
 top=$(ls -d "$DEST.tmp"/*/ | head -n 1)
-for p in "$HERE"/patches/*.patch; do
+PATCHES=$HERE/patches
+[ "$VERSION" = 2.0.32 ] || PATCHES=$HERE/patches-$VERSION
+[ -d "$PATCHES" ] || die "no patch series for kexec-tools $VERSION ($PATCHES)"
+for p in "$PATCHES"/*.patch; do
 	[ -f "$p" ] || continue
 	say "applying $(basename "$p")"
 	patch -d "$top" -p1 -s --no-backup-if-mismatch <"$p" >&2 || die "$(basename "$p") does not apply"

@@ -6,20 +6,24 @@
  * active, kexec must not fall back to kexec_load() (the handover would be lost
  * silently), and it checks the outgoing state (root FDT, preserved-memory
  * tracker, sub-FDTs) with libkhofmt's verify rules before loading and before
- * rebooting: errors refuse, warnings are printed.
+ * rebooting: errors refuse, warnings are printed. A successful load leaves a
+ * stamp (/run/kexec-kho.stamp) saying how the image was loaded and which
+ * state was checked, so that -e knows whether the image takes the handover.
+ *
+ * The decisions are libkhofmt's khofmt_kexec_decide() (shared with
+ * `khoctl kexec`); this file gathers the facts and prints.
  *
  * The system files are read below a root prefix ("/" unless --kho-root=DIR or
- * KEXEC_KHO_ROOT is given); with a prefix nothing is ever loaded or executed.
+ * KEXEC_KHO_ROOT is given); with a prefix nothing is ever loaded or executed
+ * (a load is simulated: the stamp is written below the prefix).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "kexec.h"
 #include "kho.h"
@@ -28,14 +32,21 @@
 #include <khofmt.h>
 #endif
 
-#define KHO_MAX_FILE	(64u << 20)
-
 static struct {
 	bool check_only;	/* --kho-check */
 	bool force;		/* --kho-force */
 	bool skip;		/* --no-kho-check */
+	bool dump;		/* --kho-dump */
+	const char *save;	/* --kho-save DIR */
 	const char *root;	/* --kho-root / KEXEC_KHO_ROOT; NULL = "/" */
 	bool active;		/* KHO is active on the (fake) system */
+	unsigned flags;		/* KHOFMT_KEXEC_* */
+	bool loading;		/* a load is under way: the stamp below is ours */
+	bool has_stamp;
+#ifdef HAVE_LIBKHOFMT
+	struct khofmt_kexec_facts facts;
+	struct khofmt_kexec_stamp stamp;
+#endif
 } kho;
 
 void kho_option(int opt, const char *arg)
@@ -53,119 +64,24 @@ void kho_option(int opt, const char *arg)
 	case OPT_KHO_ROOT:
 		kho.root = arg;
 		break;
+	case OPT_KHO_DUMP:
+		kho.dump = true;
+		break;
+	case OPT_KHO_SAVE:
+		kho.save = arg;
+		break;
 	}
 }
 
 #ifdef HAVE_LIBKHOFMT
-static char *path(const char *rel)
+static void notes(unsigned n)
 {
-	const char *root = kho.root ? kho.root : "/";
-	size_t n = strlen(root) + strlen(rel) + 2;
-	char *p = malloc(n);
+	unsigned b;
 
-	if (!p) {
-		fprintf(stderr, "kexec: out of memory\n");
-		exit(1);
-	}
-	snprintf(p, n, "%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", rel);
-	return p;
+	for (b = 1; b && b <= n; b <<= 1)
+		if (n & b)
+			fprintf(stderr, "kexec: %s\n", khofmt_kexec_note_text(b));
 }
-
-static bool exists(const char *rel)
-{
-	char *p = path(rel);
-	struct stat st;
-	bool r = stat(p, &st) == 0;
-
-	free(p);
-	return r;
-}
-
-/* Whole file below the root, NUL-terminated; NULL with errno on failure. */
-static char *slurp(const char *rel, size_t *len)
-{
-	char *p = path(rel), *b = NULL, *nb;
-	size_t cap = 0, n = 0;
-	ssize_t r;
-	int fd = open(p, O_RDONLY | O_CLOEXEC), e;
-
-	free(p);
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		if (n + 1 >= cap) {
-			cap = cap ? cap * 2 : 65536;
-			if (cap > KHO_MAX_FILE + 2 || !(nb = realloc(b, cap))) {
-				errno = cap > KHO_MAX_FILE + 2 ? EFBIG : ENOMEM;
-				goto fail;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	b[n] = '\0';
-	*len = n;
-	return b;
-fail:
-	e = errno;
-	free(b);
-	close(fd);
-	errno = e;
-	return NULL;
-}
-
-/* Is @word a whole word of the command line @s? */
-static bool has_word(const char *s, const char *word)
-{
-	size_t l = strlen(word);
-	const char *p;
-
-	for (p = s; s && (p = strstr(p, word)); p += l)
-		if ((p == s || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '"') &&
-		    (!p[l] || strchr(" \t\n\"", p[l])))
-			return true;
-	return false;
-}
-
-static bool kho_active(void)
-{
-	size_t len;
-	char *cmd;
-	bool on;
-
-	if (exists("sys/kernel/debug/kho/out"))
-		return true;
-	cmd = slurp("proc/cmdline", &len);
-	on = has_word(cmd, "kho=on") || has_word(cmd, "kho=1") ||
-	     has_word(cmd, "kho=y");
-	free(cmd);
-	return on;
-}
-
-/* scratch_phys / scratch_len: one hex number per line. */
-static size_t hex_lines(const char *t, uint64_t *v, size_t max)
-{
-	size_t n = 0;
-	char *end;
-
-	while (t && *t && n < max) {
-		v[n++] = strtoull(t, &end, 0);
-		if (end == t)
-			return n - 1;
-		t = end + strspn(end, " \t\n");
-	}
-	return n;
-}
-
-#define KHO_MAX_SCRATCH 256
 
 static void print_findings(const struct khofmt_verify *v)
 {
@@ -187,197 +103,327 @@ static void print_findings(const struct khofmt_verify *v)
 	}
 }
 
-/*
- * Check the outgoing KHO state: 0 clean or warnings only, 1 errors (or the
- * state cannot be read: the check fails closed).
- */
-static int kho_verify(void)
+/* Open the outgoing state, saying why when it cannot be. */
+static struct khofmt_kexec_state *state_open(enum khofmt_kexec_check *chk)
 {
-	struct khofmt_verify_opts vo = { .sz = sizeof(vo) };
-	struct khofmt_recover_opts ro = { .sz = sizeof(ro) };
-	struct khofmt_source *src = NULL;
-	struct khofmt_verify *v = NULL;
-	struct khofmt_fdt *f = NULL;
-	struct khofmt_range *ram = NULL, scratch[KHO_MAX_SCRATCH];
-	uint64_t sp[KHO_MAX_SCRATCH], sl[KHO_MAX_SCRATCH];
-	char *fdt = NULL, *iomem = NULL, *t1, *t2, *kcore;
-	void *full = NULL;
-	size_t len, flen, ilen, nram = 0, ns = 0, i, counts[3];
-	uint64_t pa;
-	int r, ret = 1;
+	enum khofmt_kexec_problem pb;
+	struct khofmt_kexec_state *st;
+	const char *kroot = kho.root ? kho.root : "";
+	int r = khofmt_kexec_state_open(kho.root, &st, &pb), e = errno;
 
-	fdt = slurp("sys/kernel/debug/kho/out/fdt", &len);
-	if (!fdt) {
-		if (exists("sys/kernel/debug/kho/out/finalize"))
-			fprintf(stderr, "kexec: KHO error: the KHO state is not "
-				"finalized (echo 1 > /sys/kernel/debug/kho/out/finalize)\n");
-		else if (exists("sys/kernel/debug/kho/out/sub_fdts")) {
-			fprintf(stderr, "kexec: KHO warning: this kernel does not expose "
-				"its outgoing root FDT (it was itself booted through "
-				"KHO): the handover cannot be checked before the kexec\n");
-			return 0;
-		} else
-			fprintf(stderr, "kexec: KHO error: cannot read the outgoing "
-				"root FDT (debugfs kho/out/fdt): %s\n", strerror(errno));
-		goto out;
+	*chk = KHOFMT_KEXEC_CHECK_UNREADABLE;
+	switch (r < 0 ? pb : KHOFMT_KEXEC_OK) {
+	case KHOFMT_KEXEC_OK:
+		if (r < 0)
+			fprintf(stderr, "kexec: KHO error: %s\n", khofmt_strerror(r));
+		return r < 0 ? NULL : st;
+	case KHOFMT_KEXEC_NOT_FINALIZED:
+		fprintf(stderr, "kexec: KHO error: the KHO state is not finalized "
+			"(echo 1 > /sys/kernel/debug/kho/out/finalize)\n");
+		break;
+	case KHOFMT_KEXEC_NO_OUT_FDT:
+		*chk = KHOFMT_KEXEC_CHECK_UNCHECKABLE;
+		break;
+	case KHOFMT_KEXEC_FDT_UNREADABLE:
+		fprintf(stderr, "kexec: KHO error: cannot read the outgoing root FDT "
+			"(debugfs kho/out/fdt): %s\n", strerror(e));
+		break;
+	case KHOFMT_KEXEC_KCORE:
+		fprintf(stderr, "kexec: KHO error: %s/proc/kcore: %s: the preserved "
+			"memory cannot be checked (needs root and no kernel lockdown; "
+			"--no-kho-check skips the check)\n", kroot,
+			r == -KHOFMT_ERR_IO && e ? strerror(e) : khofmt_strerror(r));
+		break;
+	case KHOFMT_KEXEC_RECOVER:
+		fprintf(stderr, "kexec: KHO error: the outgoing root FDT is truncated "
+			"and cannot be recovered from memory: %s\n", khofmt_strerror(r));
+		break;
 	}
-	t1 = slurp("sys/kernel/debug/kho/out/scratch_phys", &ilen);
-	t2 = slurp("sys/kernel/debug/kho/out/scratch_len", &ilen);
-	if (t1 && t2) {
-		ns = hex_lines(t1, sp, KHO_MAX_SCRATCH);
-		if (hex_lines(t2, sl, KHO_MAX_SCRATCH) == ns) {
-			for (i = 0; i < ns; i++) {
-				scratch[i].start = sp[i];
-				scratch[i].size = sl[i];
-			}
-			vo.scratch = scratch;
-			vo.nscratch = ns;
-			vo.has_scratch = true;
-		}
-	}
-	free(t1);
-	free(t2);
-	iomem = slurp("proc/iomem", &ilen);
-	if (iomem && !khofmt_iomem_hidden(iomem, ilen) &&
-	    khofmt_iomem_ram(iomem, ilen, &ram, &nram) == 0) {
-		vo.ram = ram;
-		vo.nram = nram;
-		vo.has_ram = true;
-		vo.ram_origin = "/proc/iomem";
-	}
-	kcore = path("proc/kcore");
-	r = khofmt_source_open_kcore(kcore, &src);
-	if (r < 0) {
-		fprintf(stderr, "kexec: KHO error: %s: %s: the preserved memory "
-			"cannot be checked (needs root and no kernel lockdown; "
-			"--no-kho-check skips the check)\n", kcore,
-			errno ? strerror(errno) : khofmt_strerror(r));
-		free(kcore);
-		src = NULL;
-		goto out;
-	}
-	free(kcore);
-	r = khofmt_fdt_open(fdt, len, &f, NULL, 0);
-	khofmt_fdt_free(f);
-	if (r == -KHOFMT_ERR_TRUNCATED) {
-		/* debugfs fixed the file size before later subtrees grew the FDT. */
-		r = khofmt_fdt_recover(src, fdt, len, &ro, &full, &flen, &pa);
-		if (r < 0) {
-			fprintf(stderr, "kexec: KHO error: the outgoing root FDT is "
-				"truncated and cannot be recovered from memory: %s\n",
-				khofmt_strerror(r));
-			goto out;
-		}
-		free(fdt);
-		fdt = full;
-		len = flen;
-		vo.fdt_pa = pa;
-		vo.has_fdt_pa = true;
-	}
-	r = khofmt_verify_run(fdt, len, src, &vo, &v);
+	return NULL;
+}
+
+/* Run the verify rules; the check's outcome and the state's digest. */
+static enum khofmt_kexec_check run_check(struct khofmt_kexec_input *in)
+{
+	enum khofmt_kexec_check chk;
+	struct khofmt_kexec_state *st = state_open(&chk);
+	struct khofmt_verify *v = NULL;
+	size_t counts[3];
+	int r;
+
+	if (!st)
+		return chk;
+	khofmt_kexec_state_sha256(st, in->fdt_sha256);
+	in->has_fdt_sha256 = true;
+	r = khofmt_kexec_state_verify(st, &v);
+	khofmt_kexec_state_free(st);
 	if (r < 0) {
 		fprintf(stderr, "kexec: KHO error: cannot check the handover: %s\n",
 			khofmt_strerror(r));
-		goto out;
+		return KHOFMT_KEXEC_CHECK_UNREADABLE;
 	}
 	print_findings(v);
 	khofmt_verify_counts(v, counts);
-	ret = counts[KHOFMT_SEV_ERROR] ? 1 : 0;
-	if (kho.check_only || ret)
+	khofmt_verify_free(v);
+	if (kho.check_only || counts[KHOFMT_SEV_ERROR])
 		fprintf(stderr, "kexec: KHO handover check: %zu error(s), %zu "
 			"warning(s)\n", counts[KHOFMT_SEV_ERROR],
 			counts[KHOFMT_SEV_WARNING]);
-out:
-	khofmt_verify_free(v);
-	khofmt_source_free(src);
-	free(ram);
-	free(iomem);
-	free(fdt);
-	return ret;
+	return counts[KHOFMT_SEV_ERROR] ? KHOFMT_KEXEC_CHECK_ERRORS :
+	       counts[KHOFMT_SEV_WARNING] ? KHOFMT_KEXEC_CHECK_WARNINGS :
+	       KHOFMT_KEXEC_CHECK_CLEAN;
 }
 
-/* Run the check; 0 to go on, 1 to refuse (after saying why). */
-static int kho_gate(const char *what)
+/* The image loaded: this run's load, else the stamp a load of this boot left. */
+static const struct khofmt_kexec_stamp *loaded_stamp(void)
 {
-	if (kho.skip) {
-		if (!kho.check_only)
-			return 0;
-		fprintf(stderr, "kexec: --no-kho-check: nothing checked\n");
-		return 0;
+	if (kho.has_stamp)
+		return &kho.stamp;
+	if (kho.facts.stamp_state == KHOFMT_KEXEC_STAMP_CURRENT)
+		return &kho.facts.stamp;
+	return NULL;
+}
+
+/* Check (unless --no-kho-check) and decide at @stage; exits on a refusal. */
+static void gate(enum khofmt_kexec_stage stage, struct khofmt_kexec_input *in)
+{
+	struct khofmt_kexec_decision d;
+
+	in->facts = &kho.facts;
+	in->loaded = loaded_stamp();
+	if (!kho.skip)
+		in->check = run_check(in);
+	khofmt_kexec_decide(stage, kho.flags, in, &d);
+	notes(d.notes);
+	if (d.action == KHOFMT_KEXEC_REFUSE)
+		exit(1);
+}
+
+/* --kho-dump: the outgoing state, khoctl-style. */
+static void dump(void)
+{
+	struct khofmt_open_opts oo = { .sz = sizeof(oo) };
+	enum khofmt_kexec_check chk;
+	struct khofmt_kexec_state *st = state_open(&chk);
+	struct khofmt_handover *h = NULL;
+	struct khofmt_fdt *f = NULL;
+	struct khofmt_stats s;
+	unsigned char dig[32];
+	const void *blob;
+	uint64_t pa;
+	size_t len, i;
+
+	if (!st) {
+		if (chk == KHOFMT_KEXEC_CHECK_UNCHECKABLE)
+			notes(KHOFMT_KEXEC_N_UNCHECKABLE);
+		exit(2);
 	}
-	if (!kho_verify())
-		return 0;
-	if (kho.force && !kho.check_only) {
-		fprintf(stderr, "kexec: WARNING: --kho-force: %s despite errors in "
-			"the KHO handover state; preserved data may be lost\n", what);
-		return 0;
+	blob = khofmt_kexec_state_fdt(st, &len, &pa);
+	khofmt_kexec_state_sha256(st, dig);
+	if (khofmt_fdt_open(blob, len, &f, NULL, 0) < 0) {
+		fprintf(stderr, "kexec: the outgoing root FDT cannot be decoded\n");
+		exit(2);
 	}
-	if (!kho.check_only)
-		fprintf(stderr, "kexec: refusing to %s: the KHO handover state has "
-			"errors (--kho-force overrides, --no-kho-check skips)\n", what);
-	return 1;
+	printf("fdt:\n  compatible:             %s\n  totalsize:              %zu\n",
+	       khofmt_fdt_compatible(f), len);
+	if (pa)
+		printf("  fdt_pa:                 0x%llx (recovered from memory)\n",
+		       (unsigned long long)pa);
+	printf("  sha256:                 ");
+	for (i = 0; i < 32; i++)
+		printf("%02x", dig[i]);
+	printf("\n  preserved memory map:   0x%llx\nsubtrees:\n",
+	       (unsigned long long)khofmt_fdt_map(f));
+	for (i = 0; i < khofmt_fdt_nsubnodes(f); i++) {
+		const struct khofmt_subnode *sn = khofmt_fdt_subnode(f, i);
+
+		printf("  %-22s  0x%-14llx %llu\n", sn->name,
+		       (unsigned long long)sn->pa, (unsigned long long)sn->size);
+	}
+	if (khofmt_handover_open(f, khofmt_kexec_state_source(st), &oo, &h) == 0 &&
+	    khofmt_stats(h, NULL, &s) == 0)
+		printf("tracker:\n  folios:                 %llu\n"
+		       "  pages:                  %llu\n  bytes:                  %llu\n"
+		       "  tracker pages:          %llu\n",
+		       (unsigned long long)s.folios, (unsigned long long)s.pages,
+		       (unsigned long long)s.bytes,
+		       (unsigned long long)s.tracker_total_pages);
+	else
+		printf("tracker: cannot be decoded\n");
+	fflush(stdout);
+	khofmt_handover_free(h);
+	khofmt_fdt_free(f);
+	khofmt_kexec_state_free(st);
 }
 
 void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
 		 int *fallback)
 {
+	struct khofmt_kexec_input in = { .facts = &kho.facts };
+	struct khofmt_kexec_decision d;
+
 	if (!kho.root)
 		kho.root = getenv("KEXEC_KHO_ROOT");
 	if (kho.root && !*kho.root)
 		kho.root = NULL;
-	/* kdump kernels (-p) do not take the handover: leave them alone. */
-	kho.active = !crash && kho_active();
+	if (khofmt_kexec_facts_read(kho.root, &kho.facts) < 0) {
+		fprintf(stderr, "kexec: out of memory\n");
+		exit(1);
+	}
+	kho.flags = (do_load ? KHOFMT_KEXEC_LOAD : 0) | (do_exec ? KHOFMT_KEXEC_EXEC : 0) |
+		    (crash ? KHOFMT_KEXEC_CRASH : 0) |
+		    (!*file_syscall ? KHOFMT_KEXEC_OLD_SYSCALL : 0) |
+		    (kho.check_only ? KHOFMT_KEXEC_CHECK_ONLY : 0) |
+		    (kho.force ? KHOFMT_KEXEC_FORCE : 0) |
+		    (kho.skip ? KHOFMT_KEXEC_NO_CHECK : 0);
+	kho.active = kho.facts.kho_active && !crash;
+	/* A stamp of another boot, or with nothing loaded, means nothing. */
+	if (kho.active && (kho.facts.stamp_state == KHOFMT_KEXEC_STAMP_STALE ||
+			   kho.facts.stamp_state == KHOFMT_KEXEC_STAMP_BAD))
+		khofmt_kexec_stamp_remove(kho.root);
+	if (kho.dump && kho.active) {
+		dump();
+		if (!do_load && !kho.check_only)
+			exit(0);
+	}
+	khofmt_kexec_decide(KHOFMT_KEXEC_START, kho.flags, &in, &d);
+	notes(d.notes);
+	if (d.action != KHOFMT_KEXEC_GO)
+		exit(d.action == KHOFMT_KEXEC_REFUSE);
+	if (kho.dump && !kho.active && !do_load) {
+		fprintf(stderr, "kexec: KHO is not active on this kernel: nothing to dump\n");
+		exit(0);
+	}
 	if (!kho.active) {
-		if (kho.check_only) {
-			fprintf(stderr, crash ? "kexec: a crash kernel (-p) does "
-				"not take the KHO handover: nothing to check\n" :
-				"kexec: KHO is not active on this kernel: "
-				"nothing to check\n");
+		/* With a root prefix nothing is ever loaded or rebooted. */
+		if (kho.root) {
+			fprintf(stderr, "kexec: --kho-root: KHO not active there; dry "
+				"run, nothing done\n");
 			exit(0);
 		}
 		return;
 	}
-	/* -u, -S and the like neither load nor reboot: nothing to refuse. */
-	if (!do_load && !do_exec && !kho.check_only)
-		return;
-	if (!*file_syscall) {
-		fprintf(stderr, "kexec: KHO is active on this kernel and only "
-			"kexec_file_load carries the handover; kexec_load (-c) would "
-			"lose the preserved state: use -s\n");
-		exit(1);
+	if (d.file_load) {
+		*file_syscall = 1;
+		*fallback = 0;
 	}
-	*fallback = 0;
-	/* A reboot without a load is checked in kho_before_exec(). */
-	if (!kho.check_only && !do_load)
-		return;
-	if (kho_gate(do_load ? "load" : "reboot"))
-		exit(1);
-	if (kho.check_only && !do_load)
+	if (d.run_check)
+		gate(KHOFMT_KEXEC_BEFORE_LOAD, &in);
+	/* The digest of the state just checked, for the load stamp. */
+	memcpy(kho.stamp.fdt_sha256, in.fdt_sha256, sizeof(in.fdt_sha256));
+	kho.stamp.has_fdt_sha256 = in.has_fdt_sha256;
+	if (d.end_after_check)
 		exit(0);
+	/* A reboot alone under --kho-root: decide now, never reboot. */
+	if (kho.root && do_exec && !do_load)
+		exit(kho_before_exec());
 }
 
 void kho_file_load(const char *cmdline, int len)
 {
-	if (kho.active && (!cmdline || len <= 0 || !has_word(cmdline, "kho=on")))
+	bool on = cmdline && len > 0 && khofmt_cmdline_has(cmdline, "kho=on");
+
+	if (kho.active && !on)
 		fprintf(stderr, "kexec: WARNING: KHO is active but the new command "
 			"line lacks kho=on: the next kernel will not take the "
 			"handover (use --reuse-cmdline or add kho=on)\n");
-	if (kho.check_only || kho.root) {
-		fprintf(stderr, "kexec: %s: dry run, nothing loaded\n",
-			kho.check_only ? "--kho-check" : "--kho-root");
+	if (kho.check_only) {
+		fprintf(stderr, "kexec: --kho-check: dry run, nothing loaded\n");
+		exit(0);
+	}
+	if (!kho.active) {
+		if (kho.root) {
+			fprintf(stderr, "kexec: --kho-root: dry run, nothing loaded\n");
+			exit(0);
+		}
+		return;
+	}
+	kho.loading = true;
+	kho.stamp.file_load = true;
+	kho.stamp.kho_cmdline = on;
+	kho.stamp.kho_active = true;
+	kho.stamp.checked = !kho.skip;
+	kho.stamp.forced = kho.force;
+	memcpy(kho.stamp.boot_id, kho.facts.boot_id, sizeof(kho.stamp.boot_id));
+	/* Until the load succeeds, the old stamp no longer describes the image. */
+	khofmt_kexec_stamp_remove(kho.root);
+	if (kho.root) {
+		kho_loaded();
+		fprintf(stderr, "kexec: --kho-root: dry run, nothing loaded "
+			"(stamp written below the root)\n");
 		exit(0);
 	}
 }
 
-int kho_before_exec(void)
+void kho_loaded(void)
 {
-	if (kho.root) {
-		fprintf(stderr, "kexec: --kho-root: refusing to reboot\n");
+	if (!kho.loading)
+		return;
+	kho.has_stamp = true;
+	if (khofmt_kexec_stamp_write(kho.root, &kho.stamp) < 0)
+		fprintf(stderr, "kexec: WARNING: cannot write the load stamp "
+			"%s/" KHOFMT_KEXEC_STAMP_PATH ": %s (kexec -e will refuse "
+			"without --kho-force)\n", kho.root ? kho.root : "",
+			strerror(errno));
+}
+
+/* --kho-save DIR: the capture bundle of the state about to be handed over. */
+static int save(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	long long when = sde && *sde ? strtoll(sde, NULL, 10) : (long long)time(NULL);
+	enum khofmt_kexec_check chk;
+	struct khofmt_kexec_state *st = state_open(&chk);
+	struct khofmt_capture_result res;
+	int r;
+
+	if (!st) {
+		fprintf(stderr, "kexec: --kho-save %s: the outgoing KHO state "
+			"cannot be read\n", kho.save);
 		return 1;
 	}
-	if (!kho.active)
+	r = khofmt_kexec_state_capture(st, kho.root, kho.save, when, &res);
+	khofmt_kexec_state_free(st);
+	if (r < 0) {
+		fprintf(stderr, "kexec: --kho-save %s: %s%s%s%s%s\n", kho.save,
+			res.path[0] ? res.path : "", res.path[0] ? ": " : "",
+			res.what ? res.what : khofmt_strerror(r),
+			res.sys_errno ? ": " : "",
+			res.sys_errno ? strerror(res.sys_errno) : "");
+		return 1;
+	}
+	fprintf(stderr, "kexec: KHO state saved in %s (%llu memory pages%s)\n",
+		kho.save, (unsigned long long)res.pages,
+		res.tracker ? "" : ", tracker not saved");
+	return 0;
+}
+
+int kho_before_exec(void)
+{
+	struct khofmt_kexec_input in = { .facts = &kho.facts };
+
+	if (!kho.active) {
+		if (kho.root)
+			fprintf(stderr, "kexec: --kho-root: refusing to reboot\n");
+		return kho.root != NULL;
+	}
+	in.loaded = loaded_stamp();
+	gate(KHOFMT_KEXEC_BEFORE_EXEC, &in);
+	if (kho.save && save()) {
+		if (!kho.force) {
+			fprintf(stderr, "kexec: refusing to reboot: the KHO state "
+				"could not be saved (--kho-force overrides)\n");
+			return 1;
+		}
+		fprintf(stderr, "kexec: WARNING: --kho-force: rebooting without "
+			"the saved KHO state\n");
+	}
+	if (kho.root) {
+		fprintf(stderr, "kexec: --kho-root: the reboot would go on; dry run, "
+			"not rebooting\n");
 		return 0;
-	return kho_gate("reboot");
+	}
+	return 0;
 }
 
 #else /* !HAVE_LIBKHOFMT: kexec behaves as upstream */
@@ -386,7 +432,7 @@ void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
 		 int *fallback)
 {
 	(void)do_load; (void)do_exec; (void)crash; (void)file_syscall; (void)fallback;
-	if (kho.check_only) {
+	if (kho.check_only || kho.dump || kho.save) {
 		fprintf(stderr, "kexec: built without libkhofmt: no KHO checks\n");
 		exit(1);
 	}
@@ -395,6 +441,10 @@ void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
 void kho_file_load(const char *cmdline, int len)
 {
 	(void)cmdline; (void)len;
+}
+
+void kho_loaded(void)
+{
 }
 
 int kho_before_exec(void)

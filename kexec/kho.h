@@ -25,6 +25,9 @@ void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
  */
 void kho_file_load(const char *cmdline, int len);
 
+/* After a successful load: write the load stamp (KHO active only). */
+void kho_loaded(void);
+
 /* Just before rebooting into the loaded image: 0 to go on, else refuse. */
 int kho_before_exec(void);
 

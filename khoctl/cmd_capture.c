@@ -13,7 +13,9 @@
  *   iomem          /proc/iomem as read (live inputs)
  *
  * Time comes from SOURCE_DATE_EPOCH when set, so that two captures of the
- * same state are byte-identical.
+ * same state are byte-identical. The bundle is written by libkhofmt's
+ * khofmt_capture_write() (shared with kexec --kho-save); this file adds
+ * the options, the messages and --tar.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,204 +39,6 @@ struct capture_args {
 	bool with_data;
 };
 
-struct slim {
-	struct khofmt_source *src;  /* where pages come from */
-	struct khofmt_source *mem;  /* the slim image */
-	uint64_t P;
-	uint64_t pages, missing;
-};
-
-/* Copy the page holding @pa into the slim image (once). */
-static int slim_page(struct slim *s, uint64_t pa)
-{
-	void *data;
-	int r;
-
-	pa &= ~(s->P - 1);
-	if (khofmt_source_covers(s->mem, pa, s->P))
-		return 0;
-	if (!khofmt_source_covers(s->src, pa, s->P)) {
-		s->missing++;
-		return 0;
-	}
-	r = khofmt_source_mem_add(s->mem, pa, s->P, &data);
-	if (r < 0)
-		return r;
-	s->pages++;
-	return khofmt_source_read(s->src, pa, data, (size_t)s->P);
-}
-
-static int slim_span(struct slim *s, uint64_t pa, uint64_t len)
-{
-	uint64_t p, end = pa + len;
-	int r;
-
-	if (end < pa)
-		return -KHOFMT_ERR_INVAL;
-	for (p = pa & ~(s->P - 1); p < end; p += s->P) {
-		r = slim_page(s, p);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int node_cb(void *arg, uint64_t pa, unsigned level)
-{
-	(void)level;
-	return slim_page(arg, pa) < 0;
-}
-
-static int range_cb(void *arg, uint64_t start, uint64_t size)
-{
-	return slim_span(arg, start, size) < 0;
-}
-
-/*
- * Pages that blob structures point at (LUO session and file blocks, memfd
- * records, vmalloc chunks and the arrays they describe, the kho_test folio
- * list) come from the schema decoders, so that every subcommand decodes the
- * bundle as it decodes the original. Preserved data (memfd folios, test
- * folios) is left to --with-data.
- */
-typedef int (*capture_hook)(struct input *in, const struct khofmt_subnode *sn,
-			    int (*add)(void *slim, uint64_t pa, uint64_t len),
-			    void *slim);
-
-/* Structures are small: a span beyond this is hostile and not copied. */
-#define HOOK_SPAN_MAX (UINT64_C(64) << 20)
-
-struct luo_hook_arg {
-	int (*add)(void *slim, uint64_t pa, uint64_t len);
-	void *slim;
-};
-
-static int luo_page_cb(void *arg, enum khofmt_luo_page_kind kind,
-		       uint64_t pa, uint64_t len)
-{
-	struct luo_hook_arg *a = arg;
-
-	if (kind == KHOFMT_LUO_PAGE_MEMFD_FOLIO || len > HOOK_SPAN_MAX)
-		return 0;
-	return a->add(a->slim, pa, len) < 0;
-}
-
-static int hook_luo(struct input *in, const struct khofmt_subnode *sn,
-		    int (*add)(void *slim, uint64_t pa, uint64_t len),
-		    void *slim)
-{
-	struct khofmt_schema_opts so = {
-		.sz = sizeof(so), .page_shift = in->page_shift,
-	};
-	struct luo_hook_arg a = { add, slim };
-	enum khofmt_schema_kind kind;
-	struct khofmt_luo *luo;
-	void *blob;
-	size_t len;
-	int r;
-
-	if (khofmt_subnode_blob_read(in->src, sn, &blob, &len) < 0)
-		return 0;
-	kind = khofmt_subnode_schema(sn, blob, len);
-	r = 0;
-	if ((kind == KHOFMT_SCHEMA_LUO_V5 || kind == KHOFMT_SCHEMA_LUO_V1) &&
-	    khofmt_luo_open(in->src, blob, len, &so, &luo) == 0) {
-		/* A broken chain still yields the pages read before it. */
-		khofmt_luo_walk_pages(luo, luo_page_cb, &a);
-		khofmt_luo_free(luo);
-	}
-	free(blob);
-	return r;
-}
-
-static int hook_kho_test(struct input *in, const struct khofmt_subnode *sn,
-			 int (*add)(void *slim, uint64_t pa, uint64_t len),
-			 void *slim)
-{
-	struct khofmt_schema_opts so = {
-		.sz = sizeof(so), .page_shift = in->page_shift,
-	};
-	struct khofmt_vmalloc_iter it;
-	struct khofmt_kho_test t;
-	uint64_t pa, len, chunk = 0;
-	void *blob;
-	size_t blen;
-
-	if (khofmt_subnode_blob_read(in->src, sn, &blob, &blen) < 0)
-		return 0;
-	if (khofmt_subnode_schema(sn, blob, blen) == KHOFMT_SCHEMA_KHO_TEST_V1 &&
-	    khofmt_kho_test_open(in->src, blob, blen, &so, &t) == 0 &&
-	    t.has_vmalloc &&
-	    khofmt_vmalloc_iter_init(&it, in->src, &t.folios_info, &so) == 0) {
-		/* The folio list: its chunk pages and the runs holding it. */
-		while (khofmt_vmalloc_run_next(&it, &pa, &len) == 0) {
-			if (it.chunk && it.chunk != chunk) {
-				chunk = it.chunk;
-				add(slim, chunk, UINT64_C(1) << in->page_shift);
-			}
-			if (len <= HOOK_SPAN_MAX)
-				add(slim, pa, len);
-		}
-	}
-	free(blob);
-	return 0;
-}
-
-static const capture_hook capture_hooks[] = {
-	hook_luo, hook_kho_test, NULL
-};
-
-static int hook_add(void *slim, uint64_t pa, uint64_t len)
-{
-	return slim_span(slim, pa, len);
-}
-
-static int write_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	const char *p = buf;
-
-	if (fd < 0)
-		return out_err(path, "cannot create: %s", strerror(errno));
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			return out_err(path, "write error: %s", strerror(errno));
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd))
-		return out_err(path, "write error: %s", strerror(errno));
-	return 0;
-}
-
-static void hex32(char *o, const unsigned char d[32])
-{
-	int i;
-
-	for (i = 0; i < 32; i++)
-		sprintf(o + 2 * i, "%02x", d[i]);
-}
-
-static void emit_ranges(const char *key, const struct khofmt_range *r, size_t n)
-{
-	size_t i;
-
-	out_array_begin(key);
-	for (i = 0; i < n; i++) {
-		out_obj_begin(NULL);
-		out_addr("start", r[i].start);
-		out_size("size", r[i].size);
-		out_obj_end();
-	}
-	out_array_end();
-}
-
 static const char *kind_name(enum input_kind k)
 {
 	switch (k) {
@@ -243,103 +47,6 @@ static const char *kind_name(enum input_kind k)
 	case INPUT_CAPTURE: return "capture";
 	default: return "files";
 	}
-}
-
-/* The manifest, through the output layer with stdout on the file. */
-static int write_manifest(const struct capture_args *a, struct input *in,
-			  const struct slim *s, bool have_mem, bool tracker,
-			  long long when)
-{
-	struct out_opts jo = { .json = true };
-	char *path = input_path(a->dir, CAPTURE_MANIFEST), hex[65];
-	unsigned char dig[32];
-	const void *blob;
-	size_t flen, i, n;
-	int saved, fd, r;
-
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (saved < 0 || fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-		r = out_err(path, "cannot create: %s", strerror(errno));
-		free(path);
-		return r;
-	}
-	close(fd);
-	out_init(&jo);
-	out_doc_begin("capture", OUT_STYLE_RECORD);
-	out_str("source", kind_name(a->in.kind));
-	out_str("kernel_release", in->release);
-	out_u64("time", (uint64_t)when);
-	out_u64("page_shift", in->page_shift);
-	blob = khofmt_fdt_blob(in->fdt, &flen);
-	khofmt_sha256(blob, flen, dig);
-	hex32(hex, dig);
-	out_obj_begin("fdt");
-	out_str("file", CAPTURE_FDT);
-	out_size("size", flen);
-	out_str("sha256", hex);
-	out_str("compatible", khofmt_fdt_compatible(in->fdt));
-	if (in->has_fdt_pa)
-		out_addr("fdt_pa", in->fdt_pa);
-	else
-		out_null("fdt_pa", "(unknown)");
-	out_bool("recovered", in->recovered != 0);
-	out_obj_end();
-
-	out_array_begin("blobs");
-	n = khofmt_fdt_nsubnodes(in->fdt);
-	for (i = 0; i < n; i++) {
-		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in->fdt, i);
-		const char *why;
-		void *b;
-		size_t bl;
-
-		out_obj_begin(NULL);
-		out_str("name", sn->name);
-		if (sn->has_pa)
-			out_addr("preserved_data", sn->pa);
-		else
-			out_null("preserved_data", "(absent)");
-		if (input_blob(in, sn, &b, &bl, &why) == 0) {
-			khofmt_sha256(b, bl, dig);
-			hex32(hex, dig);
-			out_size("size", bl);
-			out_str("sha256", hex);
-			free(b);
-		} else {
-			out_null("size", why);
-			out_null("sha256", why);
-		}
-		out_obj_end();
-	}
-	out_array_end();
-
-	out_obj_begin("memory");
-	if (have_mem)
-		out_str("file", CAPTURE_MEM);
-	else
-		out_null("file", "(none)");
-	out_bool("tracker", tracker);
-	out_bool("with_data", a->with_data);
-	out_u64("pages", s->pages);
-	out_u64("missing_pages", s->missing);
-	out_obj_end();
-	if (in->has_scratch)
-		emit_ranges("scratch", in->scratch, in->nscratch);
-	else
-		out_null("scratch", "(unknown)");
-	if (in->has_ram)
-		emit_ranges("ram", in->ram, in->nram);
-	else
-		out_null("ram", "(unknown)");
-	r = out_doc_end();
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	out_init(&a->in.out);
-	free(path);
-	return r;
 }
 
 /* ---- ustar output (deterministic: fixed order, owner 0, mtime = time) ---- */
@@ -411,33 +118,6 @@ static int tar_member(FILE *t, const char *name, const char *path, bool dir,
 	if (f)
 		fclose(f);
 	return 0;
-}
-
-/* scratch_phys and scratch_len, one "0x%llx" line per area. */
-static int write_scratch(const char *dir, const struct input *in)
-{
-	const char *names[2] = { CAPTURE_SCRATCH_PHYS, CAPTURE_SCRATCH_LEN };
-	int k, r = 0;
-
-	for (k = 0; k < 2 && !r; k++) {
-		char *p = input_path(dir, names[k]), *t;
-		size_t i, len = 0, cap = in->nscratch * 20 + 1;
-
-		t = malloc(cap);
-		if (!t) {
-			free(p);
-			return out_err("scratch", "out of memory");
-		}
-		t[0] = '\0';
-		for (i = 0; i < in->nscratch; i++)
-			len += (size_t)snprintf(t + len, cap - len, "0x%llx\n",
-				(unsigned long long)(k ? in->scratch[i].size
-						       : in->scratch[i].start));
-		r = write_file(p, t, len);
-		free(t);
-		free(p);
-	}
-	return r;
 }
 
 /* Archive the bundle in @dir as @tar with members under @top/. */
@@ -596,18 +276,26 @@ static const struct argp capture_argp = {
 	.children = capture_children,
 };
 
+/* Say why khofmt_capture_write() failed, like every khoctl error. */
+static int capture_err(const struct capture_args *a, int r,
+		       const struct khofmt_capture_result *res)
+{
+	if (r == -KHOFMT_ERR_INVAL && a->with_data && !res->tracker)
+		return out_err(a->dir, "--with-data needs a decodable tracker");
+	if (res->sys_errno)
+		return out_err(res->path, "%s: %s", res->what, strerror(res->sys_errno));
+	return out_lib_err(res->path[0] ? res->path : a->dir, r, res->what);
+}
+
 int cmd_capture(int argc, char **argv)
 {
-	struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
 	struct capture_args a = { .dir = NULL };
-	struct slim s = { 0 };
+	struct khofmt_capture_input ci = { .sz = sizeof(ci) };
+	struct khofmt_capture_result res;
 	struct input in;
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	long long when = sde && *sde ? strtoll(sde, NULL, 10) : (long long)time(NULL);
-	char *p = NULL, *bdir = NULL, *tmpdir = NULL;
-	const void *blob;
-	size_t len, i, n;
-	bool have_mem = false, tracker = false;
+	char *tmpdir = NULL;
 	int r;
 
 	input_opts_init(&a.in, 0);
@@ -636,117 +324,39 @@ int cmd_capture(int argc, char **argv)
 		if (uname(&u) == 0)
 			snprintf(in.release, sizeof(in.release), "%s", u.release);
 	}
-	if (mkdir(a.dir, 0755) < 0) {
-		r = out_err(a.dir, "cannot create: %s", strerror(errno));
+	/* No tracker still leaves the FDT and the blobs worth saving. */
+	if (in.src && input_open_handover(&a.in, &in))
+		in.h = NULL;
+	ci.fdt = in.fdt;
+	ci.src = in.src;
+	ci.h = in.h;
+	ci.blob_dir = in.blob_dir;
+	ci.iomem = in.iomem;
+	ci.iomem_len = in.iomem_len;
+	ci.scratch = in.scratch;
+	ci.nscratch = in.nscratch;
+	ci.has_scratch = in.has_scratch;
+	ci.ram = in.ram;
+	ci.nram = in.nram;
+	ci.has_ram = in.has_ram;
+	ci.source = kind_name(a.in.kind);
+	ci.release = in.release;
+	ci.page_shift = in.page_shift;
+	ci.fdt_pa = in.fdt_pa;
+	ci.has_fdt_pa = in.has_fdt_pa;
+	ci.recovered = in.recovered != 0;
+	ci.with_data = a.with_data;
+	ci.time = when;
+	r = khofmt_capture_write(a.dir, &ci, &res);
+	if (res.tracker_err)
+		out_lib_err("tracker", res.tracker_err, khofmt_handover_errmsg(in.h));
+	if (in.src && !res.tracker && !r)
+		fprintf(stderr, KHOCTL_NAME ": %s: tracker not saved; the "
+			"bundle holds the root FDT and the blobs\n", a.dir);
+	if (r < 0) {
+		r = capture_err(&a, r, &res);
 		goto out;
 	}
-	bdir = input_path(a.dir, CAPTURE_BLOBS);
-	if (mkdir(bdir, 0755) < 0) {
-		r = out_err(bdir, "cannot create: %s", strerror(errno));
-		goto out;
-	}
-	blob = khofmt_fdt_blob(in.fdt, &len);
-	p = input_path(a.dir, CAPTURE_FDT);
-	r = write_file(p, blob, len);
-	if (r)
-		goto out;
-
-	n = khofmt_fdt_nsubnodes(in.fdt);
-	for (i = 0; i < n; i++) {
-		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in.fdt, i);
-		const char *why;
-		void *b;
-		size_t bl;
-
-		if (strchr(sn->name, '/') || !strcmp(sn->name, ".") ||
-		    !strcmp(sn->name, "..") || !sn->name[0] ||
-		    input_blob(&in, sn, &b, &bl, &why))
-			continue;
-		free(p);
-		p = input_path(bdir, sn->name);
-		r = write_file(p, b, bl);
-		free(b);
-		if (r)
-			goto out;
-	}
-	if (in.iomem) {
-		free(p);
-		p = input_path(a.dir, CAPTURE_IOMEM);
-		r = write_file(p, in.iomem, in.iomem_len);
-		if (r)
-			goto out;
-	}
-	if (in.has_scratch) {
-		/* As debugfs shows them, so the reader is the live one. */
-		r = write_scratch(a.dir, &in);
-		if (r)
-			goto out;
-	}
-
-	if (in.src) {
-		s.src = in.src;
-		s.P = UINT64_C(1) << in.page_shift;
-		r = khofmt_source_new_mem(&s.mem);
-		if (r < 0) {
-			r = out_lib_err("memory", r, NULL);
-			goto out;
-		}
-		/*
-		 * No tracker (an incoming state after boot: its pages are
-		 * reused) still leaves the FDT and the blobs worth saving.
-		 */
-		r = input_open_handover(&a.in, &in);
-		if (!r) {
-			r = khofmt_walk_nodes(in.h, &wo, node_cb, &s);
-			if (r)
-				out_lib_err("tracker", r < 0 ? r : -KHOFMT_ERR_NOMEM,
-					    khofmt_handover_errmsg(in.h));
-		}
-		tracker = !r;
-		if (tracker && !in.has_fdt_pa &&
-		    khofmt_handover_fdt_pa(in.h, &in.fdt_pa) == 0)
-			in.has_fdt_pa = true;
-		if (in.has_fdt_pa)
-			slim_page(&s, in.fdt_pa);
-		if (!tracker) {
-			if (a.with_data) {
-				r = out_err(a.dir, "--with-data needs a decodable tracker");
-				goto out;
-			}
-			fprintf(stderr, KHOCTL_NAME ": %s: tracker not saved; the "
-				"bundle holds the root FDT and the blobs\n", a.dir);
-		}
-		r = 0;
-		for (i = 0; i < n; i++) {
-			const struct khofmt_subnode *sn = khofmt_fdt_subnode(in.fdt, i);
-			size_t k;
-
-			if (sn->has_pa && sn->has_size && sn->size <= INPUT_MAX_FILE)
-				slim_span(&s, sn->pa, sn->size);
-			for (k = 0; capture_hooks[k]; k++)
-				capture_hooks[k](&in, sn, hook_add, &s);
-		}
-		if (a.with_data &&
-		    (r = khofmt_walk_ranges(in.h, &wo, range_cb, &s))) {
-			r = out_lib_err("preserved memory", r < 0 ? r : -KHOFMT_ERR_NOMEM,
-					khofmt_handover_errmsg(in.h));
-			goto out;
-		}
-		if (s.pages) {
-			free(p);
-			p = input_path(a.dir, CAPTURE_MEM);
-			r = khofmt_source_write_elf(s.mem, p, 0);
-			if (r < 0) {
-				r = out_lib_err(p, r, khofmt_source_errmsg(s.mem));
-				goto out;
-			}
-			have_mem = true;
-		}
-	}
-	r = write_manifest(&a, &in, &s, have_mem, tracker, when);
-	if (r)
-		goto out;
-
 	if (a.tar) {
 		r = write_tar(a.dir, a.tar, when);
 		if (r)
@@ -757,14 +367,11 @@ int cmd_capture(int argc, char **argv)
 		out_str("archive", a.tar);
 	else
 		out_str("directory", a.dir);
-	out_u64("blobs", n);
-	out_u64("memory_pages", s.pages);
-	out_u64("missing_pages", s.missing);
+	out_u64("blobs", res.blobs);
+	out_u64("memory_pages", res.pages);
+	out_u64("missing_pages", res.missing);
 	r = out_doc_end();
 out:
-	khofmt_source_free(s.mem);
-	free(p);
-	free(bdir);
 	if (tmpdir) {
 		remove_bundle(tmpdir);
 		free(tmpdir);

@@ -279,66 +279,26 @@ void input_opts_init(struct input_opts *o, unsigned need)
 int input_read_file(const char *path, size_t max, void **bufp, size_t *lenp)
 {
 	bool is_stdin = !strcmp(path, "-");
-	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 65536, len = 0;
-	struct stat st;
-	char *buf = NULL, *nb;
-	ssize_t r;
-	int ret = KHOCTL_EXIT_DECODE;
+	const char *name = is_stdin ? "standard input" : path;
+	int r = khofmt_read_file(is_stdin ? "/dev/stdin" : path, max, bufp, lenp);
 
-	if (is_stdin)
-		path = "standard input";
-	if (fd < 0)
-		return out_err(path, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			out_err(path, "is a directory");
-			goto out;
-		}
-		if (S_ISREG(st.st_mode)) {
-			if ((uint64_t)st.st_size > max) {
-				out_err(path, "larger than %zu bytes: refusing to read it",
-					max);
-				goto out;
-			}
-			cap = (size_t)st.st_size + 1;
-		}
+	switch (r) {
+	case 0:
+		return 0;
+	case -KHOFMT_ERR_LIMIT:
+		return out_err(name, "larger than %zu bytes: refusing to read it", max);
+	case -KHOFMT_ERR_NOMEM:
+		return out_err(name, "out of memory");
 	}
-	for (;;) {
-		if (len == cap || !buf) {
-			if (buf)
-				cap = cap > max / 2 ? max + 1 : cap * 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				out_err(path, "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			out_err(path, "read error: %s", strerror(errno));
-			goto out;
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-		if (len > max) {
-			out_err(path, "larger than %zu bytes: refusing to read it", max);
-			goto out;
-		}
+	switch (errno) {
+	case EISDIR:
+		return out_err(name, "is a directory");
+	case ENOENT: case EACCES: case EPERM: case ENOTDIR: case ELOOP:
+	case ENAMETOOLONG: case ENXIO: case ENODEV:
+		return out_err(name, "cannot open: %s", strerror(errno));
+	default:
+		return out_err(name, "read error: %s", strerror(errno));
 	}
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
-	ret = 0;
-out:
-	free(buf);
-	if (!is_stdin)
-		close(fd);
-	return ret;
 }
 
 static int open_files(const struct input_opts *o, struct input *in)
@@ -401,48 +361,17 @@ char *input_path(const char *dir, const char *name)
 /* Read a small optional file quietly: 0 ok, -1 with errno. */
 static int read_quiet(const char *path, size_t max, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 4096, n = 0;
-	char *b = NULL, *nb;
-	ssize_t r;
+	void *b;
+	int r = khofmt_read_file(path, max, &b, len);
 
-	if (fd < 0)
+	if (r == -KHOFMT_ERR_LIMIT)
+		errno = EFBIG;
+	else if (r == -KHOFMT_ERR_NOMEM)
+		errno = ENOMEM;
+	if (r < 0)
 		return -1;
-	for (;;) {
-		if (!b || n + 1 >= cap) {
-			if (b)
-				cap *= 2;
-			if (cap > max + 2)
-				cap = max + 2;
-			nb = realloc(b, cap);
-			if (!nb)
-				goto fail;
-			b = nb;
-		}
-		r = read(fd, b + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	b[n] = '\0';
 	*buf = b;
-	*len = n;
 	return 0;
-fail:
-	r = errno;
-	free(b);
-	close(fd);
-	errno = (int)r;
-	return -1;
 }
 
 static bool is_dir(const char *path)

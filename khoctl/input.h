@@ -23,15 +23,15 @@
 #include "khofmt.h"
 #include "out.h"
 
-/* A capture bundle's files (khoctl capture, --capture DIR). */
-#define CAPTURE_SCHEMA "khoctl-capture"
-#define CAPTURE_MANIFEST "manifest.json"
-#define CAPTURE_FDT "fdt.dtb"
-#define CAPTURE_MEM "memory.elf"
-#define CAPTURE_BLOBS "blobs"
-#define CAPTURE_IOMEM "iomem"
-#define CAPTURE_SCRATCH_PHYS "scratch_phys" /* debugfs format */
-#define CAPTURE_SCRATCH_LEN "scratch_len"
+/* A capture bundle's files (khoctl capture, --capture DIR): khofmt-capture.h */
+#define CAPTURE_SCHEMA KHOFMT_CAPTURE_SCHEMA
+#define CAPTURE_MANIFEST KHOFMT_CAPTURE_MANIFEST
+#define CAPTURE_FDT KHOFMT_CAPTURE_FDT
+#define CAPTURE_MEM KHOFMT_CAPTURE_MEM
+#define CAPTURE_BLOBS KHOFMT_CAPTURE_BLOBS
+#define CAPTURE_IOMEM KHOFMT_CAPTURE_IOMEM
+#define CAPTURE_SCRATCH_PHYS KHOFMT_CAPTURE_SCRATCH_PHYS /* debugfs format */
+#define CAPTURE_SCRATCH_LEN KHOFMT_CAPTURE_SCRATCH_LEN
 
 /* Largest root FDT or blob file khoctl reads (a root FDT is one page). */
 #define INPUT_MAX_FILE (16u << 20)

@@ -418,6 +418,8 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
 #include "khofmt-schema.h"
 #include "khofmt-analyze.h"
 #include "khofmt-map.h"
+#include "khofmt-kexec.h"
+#include "khofmt-capture.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */

@@ -11,13 +11,23 @@ fi
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/sysroot.sh"
 
 kx() { "$KEXEC_BIN" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; }
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+BOOT=1b4e28ba-2fa1-11d2-883f-0016d3cca427
+# stamp ROOT SHA: a stamp of this (fake) boot with an image loaded
+stamp() {
+	mkdir -p "$1/run" "$1/proc/sys/kernel/random" "$1/sys/kernel"
+	echo 1 >"$1/sys/kernel/kexec_loaded"
+	echo "$BOOT" >"$1/proc/sys/kernel/random/boot_id"
+	printf 'kexec-kho-stamp 1\nboot_id=%s\nfile_load=1\nkho_cmdline=1\nkho_active=1\nchecked=1\nforced=0\nfdt_sha256=%s\n' \
+		"$BOOT" "$2" >"$1/run/kexec-kho.stamp"
+}
 
 # 1. k1: clean outgoing state (serial.log: the live update went through)
 kx --kho-root "$k1" --kho-check
 is "$rc" 0 "--kho-check on the clean k1 state: exit 0"
 grep -q '0 error(s)' "$TMP/err"; ok $? "reports 0 errors"
 KEXEC_KHO_ROOT=$k1 "$KEXEC_BIN" --kho-check -e >/dev/null 2>"$TMP/err"
-is "$?" 0 "KEXEC_KHO_ROOT + --kho-check -e: exit 0"
+is "$?" 0 "KEXEC_KHO_ROOT + --kho-check -e: exit 0 (the state alone)"
 
 # 2. a scratch area over preserved memory (memfd 0x2b at PFN 0x14c7, serial.log)
 bad=$TMP/k1bad
@@ -28,8 +38,9 @@ kx --kho-root "$bad" --kho-check
 is "$rc" 1 "--kho-check with scratch over preserved memory: exit 1"
 grep -q 'KHO error KHO-E' "$TMP/err"; ok $? "prints an error finding"
 grep -q '0x14c7000' "$TMP/err"; ok $? "the finding names 0x14c7000"
+stamp "$bad" "$(sha256 "$F/root.fdt")"
 kx --kho-root "$bad" -e
-is "$rc" 1 "-e refused on the bad state"
+is "$rc" 1 "-e refused on the bad state (current stamp)"
 grep -q 'refusing to reboot' "$TMP/err"; ok $? "says it refuses to reboot"
 
 # 3. the tracker is gone from memory: the kcore is empty
@@ -63,9 +74,93 @@ if [ -n "$kern" ]; then
 	kx --kho-root "$k1" --kho-check -s -l "$kern" --command-line="console=ttyS0 kho=on"
 	is "$rc" 0 "dry run -s -l with kho=on: exit 0"
 	grep -q 'lacks kho=on' "$TMP/err"; ok $((!$?)) "no warning with kho=on"
+	# a simulated load below the root writes the stamp
+	ld=$TMP/k1load
+	cp -a "$k1" "$ld"
+	mkdir -p "$ld/proc/sys/kernel/random" "$ld/sys/kernel"
+	echo 0 >"$ld/sys/kernel/kexec_loaded"
+	echo "$BOOT" >"$ld/proc/sys/kernel/random/boot_id"
+	kx --kho-root "$ld" -s -l "$kern" --command-line="console=ttyS0 kho=on"
+	is "$rc" 0 "simulated -s -l below the root: exit 0"
+	st=$ld/run/kexec-kho.stamp
+	grep -qx 'file_load=1' "$st" && grep -qx 'kho_cmdline=1' "$st" && grep -qx 'kho_active=1' "$st"
+	ok $? "the stamp says kexec_file_load, kho=on, KHO active"
+	grep -qx "fdt_sha256=$(sha256 "$F/root.fdt")" "$st"
+	ok $? "the stamp holds sha256 of the full root FDT (root.fdt)"
+	grep -qx "boot_id=$BOOT" "$st"; ok $? "the stamp holds the boot id"
+	echo 1 >"$ld/sys/kernel/kexec_loaded"
+	kx --kho-root "$ld" -e
+	is "$rc" 0 "-e after the simulated load: goes on"
+	grep -q 'the one checked at load' "$TMP/err"; ok $? "says the state did not change"
+	kx --kho-root "$ld" -c -l "$kern"
+	is "$rc" 1 "-c -l refused"
+	[ -f "$st" ]; ok $? "a refused load leaves the stamp alone"
+	kx --kho-root "$ld" -s -l "$kern" --command-line="console=ttyS0"
+	grep -qx 'kho_cmdline=0' "$st"; ok $? "a load without kho=on is stamped so"
+	kx --kho-root "$ld" -e
+	is "$rc" 1 "-e refused: the image does not take the handover"
+	grep -q 'does not take the KHO handover' "$TMP/err"; ok $? "says why"
 else
-	for i in 1 2 3 4 5; do skip "no cached test kernel (tests/vm/build-kernel.sh)"; done
+	for i in $(seq 1 16); do skip "no cached test kernel (tests/vm/build-kernel.sh)"; done
 fi
+
+# 5b. the load stamp at -e (written by hand: a kernel is not needed)
+se=$TMP/k1stamp
+cp -a "$k1" "$se"
+kx --kho-root "$se" -e
+is "$rc" 1 "-e without a stamp: refused (fails closed)"
+grep -q 'no load stamp' "$TMP/err"; ok $? "says there is no load stamp"
+grep -q 'refusing to reboot' "$TMP/err"; ok $? "says it refuses"
+kx --kho-root "$se" -e --kho-force
+is "$rc" 0 "-e --kho-force without a stamp: goes on"
+grep -q 'WARNING: --kho-force' "$TMP/err"; ok $? "with a loud warning"
+stamp "$se" "$(sha256 "$F/root.fdt")"
+kx --kho-root "$se" -e
+is "$rc" 0 "-e with a current stamp of the same state: goes on"
+grep -q 'would go on' "$TMP/err"; ok $? "dry run says the reboot would go on"
+stamp "$se" "$(printf '%064d' 0)"
+kx --kho-root "$se" -e
+is "$rc" 0 "-e after the state changed: the clean re-check decides"
+grep -q 'changed since the image was loaded' "$TMP/err"; ok $? "says the state changed"
+stamp "$se" "$(sha256 "$F/root.fdt")"
+echo "00000000-0000-0000-0000-000000000000" >"$se/proc/sys/kernel/random/boot_id"
+kx --kho-root "$se" -e
+is "$rc" 1 "a stamp of another boot does not count"
+[ ! -e "$se/run/kexec-kho.stamp" ]; ok $? "the stale stamp is removed"
+stamp "$se" "$(sha256 "$F/root.fdt")"
+echo 0 >"$se/sys/kernel/kexec_loaded"
+kx --kho-root "$se" -e
+is "$rc" 1 "a stamp with nothing loaded does not count"
+stamp "$se" "$(sha256 "$F/root.fdt")"
+kx --kho-root "$se" -e --no-kho-check
+is "$rc" 0 "--no-kho-check -e with a current stamp: goes on"
+grep -q 'KHO-W' "$TMP/err"; ok $((!$?)) "and checks nothing"
+
+# 5c. --kho-save DIR: the bundle of the state about to be handed over
+kx --kho-root "$se" -e --kho-save "$TMP/saved"
+is "$rc" 0 "-e --kho-save: exit 0"
+cmp -s "$TMP/saved/fdt.dtb" "$F/root.fdt"; ok $? "saved fdt.dtb is root.fdt (recovered from memory)"
+is "$(jq -r '.schema + " " + .source + " " + .kernel_release' "$TMP/saved/manifest.json")" \
+	"khoctl-capture live 7.2.13" "manifest: a live capture of 7.2.13"
+for n in LUO kexec-metadata kho_test memblock; do
+	cmp -s "$TMP/saved/blobs/$n" "$F/blobs/$n.bin" || break
+done
+ok $? "the four blobs equal the fixture's"
+"$KHOCTL" verify --capture "$TMP/saved" >/dev/null 2>&1
+ok $(($? > 1)) "khoctl verify reads the bundle back"
+SOURCE_DATE_EPOCH=7 "$KHOCTL" capture --sysroot "$se" --live "$TMP/cap-ref" >/dev/null 2>&1
+SOURCE_DATE_EPOCH=7 "$KEXEC_BIN" --kho-root "$se" -e --kho-save "$TMP/saved2" 2>/dev/null
+diff -r "$TMP/cap-ref" "$TMP/saved2" >/dev/null; ok $? "byte-identical to khoctl capture --live"
+kx --kho-root "$se" -e --kho-save "$TMP/saved"
+is "$rc" 1 "--kho-save into an existing directory: the reboot is refused"
+
+# 5d. --kho-dump prints the outgoing state
+kx --kho-root "$k1" --kho-dump
+is "$rc" 0 "--kho-dump: exit 0"
+grep -q 'compatible: *kho-v4' "$TMP/out"; ok $? "names the kho-v4 compatible"
+grep -q "totalsize: *$(wc -c <"$F/root.fdt" | tr -d ' ')\$" "$TMP/out"; ok $? "full FDT size (recovered)"
+n=0; for s in LUO kexec-metadata kho_test memblock; do grep -q "^  $s " "$TMP/out" && n=$((n + 1)); done
+is "$n" 4 "lists the four subtrees"
 
 # 6. KHO not active: upstream behaviour, --kho-check says so
 off=$TMP/nokho

@@ -65,10 +65,26 @@ if grep -q '^=== KEXECX' "$S"; then
 	grep -q '^=== KEXECX -c rc=1' "$S"; ok $? "kexec -c refused while KHO is active"
 	grep -q 'only kexec_file_load carries the handover' "$S"; ok $? "the refusal says why"
 	grep -q '^=== KEXECX load rc=0' "$S"; ok $? "kexec -s -l loaded the second kernel after the check"
-	is "$(sed -n '/^=== KEXECX load rc=0/,/^Linux version/p' "$S" | grep -c '^kexec: KHO warning KHO-W043')" 1 \
+	is "$(sed -n '/^=== KEXECX exec/,/^Linux version/p' "$S" | grep -c '^kexec: KHO warning KHO-W043')" 1 \
 		"kexec -e checked the state once more before the reboot"
+	grep -q '^=== KEXECX loaded after -c 0' "$S"; ok $? "the refused -c -l loaded nothing (kexec_loaded 0)"
+	sed -n '/^=== KEXECX stamp/,/^=== END KEXECX stamp/p' "$S" >"$D/stamp.txt"
+	grep -qx 'file_load=1' "$D/stamp.txt" && grep -qx 'kho_cmdline=1' "$D/stamp.txt"
+	ok $? "the load stamp: kexec_file_load, kho=on"
+	grep -q '^fdt_sha256=[0-9a-f]\{64\}$' "$D/stamp.txt"; ok $? "the load stamp holds the FDT digest"
+	grep -q '^=== KEXECX nostamp rc=1 loaded 1' "$S"; ok $? "kexec -e without the stamp refused on a real kernel (image stays loaded)"
+	grep -q 'no load stamp of this boot' "$S"; ok $? "the refusal says why"
+	grep -q '^=== KEXECX save rc=0' "$S"; ok $? "kexec -e --kho-save (dry run) on the live state: exit 0"
+	grep -q 'the one checked at load' "$S"; ok $? "-e: the state is the one checked at load"
+	rm -rf "$D/kho-save"
+	tar -C "$D" -xf "$B/kho-save.bin" && [ -f "$D/kho-save/manifest.json" ]
+	ok $? "the --kho-save bundle reached the host"
+	is "$(sha256sum <"$D/kho-save/fdt.dtb" | cut -d' ' -f1)" "$(sed -n 's/^fdt_sha256=//p' "$D/stamp.txt")" \
+		"saved fdt.dtb = the FDT the load stamp recorded"
+	KS=$D/kho-save
 else
 	skip "patched kexec not in the initramfs (make kexec-static)"
+	KS=
 fi
 
 # ---- what the second kernel says (dmesg, independent of khoctl)
@@ -360,6 +376,18 @@ else
 	# decodable, and the second kernel's own checks stand for the folios
 	is "$(jq -r .folios.side "$D/diff.json")" new \
 		"diff: folios not compared only because the incoming tracker is consumed ($(jq -r .folios.reason "$D/diff.json"))"
+fi
+if [ -n "$KS" ]; then
+	# kexec --kho-save's bundle against what arrived: khoctl diff proves it
+	kho "$D/diff-save.json" "$D/diff-save.err" diff --json "$KS" "$CI"
+	[ "$rc" = 0 ] || [ "$rc" = 1 ]
+	ok $? "khoctl diff kexec --kho-save bundle vs incoming: compared (exit $rc)"
+	is "$(jq -c '[.blobs[] | select(.old.present and (.new.present | not)) | .name]' "$D/diff-save.json")" '[]' \
+		"diff --kho-save incoming: no blob lost"
+	jq -e '.root.differs == false' "$D/diff-save.json" >/dev/null
+	ok $? "diff --kho-save incoming: same root compatible and generation"
+else
+	skip "patched kexec not in the initramfs (make kexec-static)"
 fi
 dmesg2 | grep -q 'test_kho: KHO restore succeeded' && grep -q '^LUOX VERIFY OK' "$S"
 ok $? "nothing lost in the second kernel: test_kho restored its folios, every memfd byte checked"
