@@ -355,7 +355,20 @@ static uint64_t run_perbit(struct wl *w)
 	return b.nranges;
 }
 
-static uint64_t run_encode(struct wl *w)
+/* Encode straight from the decoder (the --peak run: no folio array). */
+static int enc_folio_cb(void *arg, uint64_t phys, unsigned order)
+{
+	int r = khofmt_enc_add_folio(arg, phys, order);
+
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Encode every folio again, then finish: from the bench's folio arrays
+ * (timed: encode only), or with @stream from the decoder's walk (the
+ * --peak run: no array of folios anywhere).
+ */
+static uint64_t encode_all(struct wl *w, bool stream)
 {
 	struct khofmt_enc_opts eo = {
 		.sz = sizeof(eo),
@@ -364,12 +377,17 @@ static uint64_t run_encode(struct wl *w)
 	struct khofmt_enc *e;
 	struct khofmt_source *src;
 	void *fdt;
-	size_t len, i;
+	size_t len, i = 0;
 	int r = khofmt_enc_new(&eo, &e);
 
 	if (r < 0)
 		die("enc_new", r);
-	for (i = 0; i < w->nfolios; i++) {
+	if (stream) {
+		r = khofmt_walk_folios(w->h, NULL, enc_folio_cb, e);
+		if (r)
+			die("walk_folios -> enc_add_folio", r);
+	}
+	for (; !stream && i < w->nfolios; i++) {
 		r = khofmt_enc_add_folio(e, w->phys[i], w->order[i]);
 		if (r < 0)
 			die("enc_add_folio", r);
@@ -383,38 +401,9 @@ static uint64_t run_encode(struct wl *w)
 	return i;
 }
 
-/* Encode straight from the decoder (the --peak run: no folio array). */
-static int enc_folio_cb(void *arg, uint64_t phys, unsigned order)
+static uint64_t run_encode(struct wl *w)
 {
-	int r = khofmt_enc_add_folio(arg, phys, order);
-
-	return r < 0 ? r : 0;
-}
-
-static uint64_t run_encode_stream(struct wl *w)
-{
-	struct khofmt_enc_opts eo = {
-		.sz = sizeof(eo),
-		.page_shift = khofmt_handover_geom(w->h)->page_shift,
-	};
-	struct khofmt_enc *e;
-	struct khofmt_source *src;
-	void *fdt;
-	size_t len;
-	int r = khofmt_enc_new(&eo, &e);
-
-	if (r < 0)
-		die("enc_new", r);
-	r = khofmt_walk_folios(w->h, NULL, enc_folio_cb, e);
-	if (r)
-		die("walk_folios -> enc_add_folio", r);
-	r = khofmt_enc_finish(e, &src, &fdt, &len, NULL);
-	if (r < 0)
-		die("enc_finish", r);
-	khofmt_enc_free(e);
-	khofmt_source_free(src);
-	free(fdt);
-	return 0;
+	return encode_all(w, false);
 }
 
 struct contender {
@@ -471,7 +460,7 @@ static int peak_child(const char *name, const char *path, const char *dir)
 	if (!wl_open_lean(&w, dir))
 		return 2;
 	if (!strcmp(path, "encode")) {
-		run_encode_stream(&w);
+		encode_all(&w, true);
 	} else if (strcmp(path, "open")) {
 		for (c = 0; c < NCONT; c++)
 			if (!strcmp(contenders[c].name, path))
