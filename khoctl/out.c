@@ -36,6 +36,9 @@ struct frame {
 	size_t ncols;
 	size_t rowmax;  /* tables: longest out_row_vals row, 0 = not that way */
 	unsigned char klen[8]; /* tables: column key lengths (out_row_vals) */
+	/* JSON objects: hashes of the keys written, to refuse one twice */
+	uint64_t keyh[48];
+	unsigned nkeys;
 };
 
 static struct {
@@ -323,6 +326,31 @@ static void j_string(const char *str)
  * Start a JSON member or element. Returns false for a row's text-only
  * column, which JSON leaves out.
  */
+/*
+ * A member key of the object @f: a key written twice would be a JSON
+ * document whose readers disagree (most keep the last, some the first,
+ * some fail), so it is an internal error like bad nesting. Keys are
+ * remembered by a 64-bit FNV-1a hash (the first 48 of an object).
+ */
+static void j_key_once(struct frame *f, const char *key)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	const unsigned char *k = (const unsigned char *)key;
+	unsigned i;
+
+	while (*k)
+		h = (h ^ *k++) * UINT64_C(0x100000001b3);
+	for (i = 0; i < f->nkeys; i++) {
+		if (f->keyh[i] == h) {
+			fprintf(stderr, KHOCTL_NAME ": internal error: JSON key \"%s\" "
+				"written twice in one object\n", key);
+			abort();
+		}
+	}
+	if (f->nkeys < sizeof(f->keyh) / sizeof(f->keyh[0]))
+		f->keyh[f->nkeys++] = h;
+}
+
 static bool j_member(const char *key)
 {
 	struct frame *f = top();
@@ -336,6 +364,7 @@ static bool j_member(const char *key)
 	if (f->jn++)
 		PUTC(',');
 	if (f->kind != F_ARRAY && f->kind != F_TABLE) {
+		j_key_once(f, key ? key : "");
 		j_string(key ? key : "");
 		PUTC(':');
 	}
@@ -520,6 +549,8 @@ void out_doc_begin(const char *cmd, enum out_style style)
 			PUTS(v);
 		}
 		f->jn = 2;
+		j_key_once(f, "schema");
+		j_key_once(f, "version");
 	}
 }
 
