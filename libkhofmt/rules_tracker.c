@@ -29,17 +29,49 @@ static int problem_num(int err)
 	}
 }
 
+/*
+ * Where a tracker problem is: a bad key in its leaf (the leaf page); a
+ * pointer to a page (a cycle, a page outside the memory source) that page
+ * when it is a physical address at all (page-aligned, below 2^52), else the
+ * 8-byte table slot holding the pointer: a misaligned or wild value is not
+ * memory anyone can look at (and above 2^53 not even a safe JSON number).
+ * The root pointer lives in the FDT, not in memory: no address then.
+ */
+static bool problem_where(const struct vctx *c, const struct khofmt_problem *p,
+			  int num, uint64_t *addr, uint64_t *size)
+{
+	const struct khofmt_geom *g = khofmt_handover_geom(c->h);
+
+	if (num == R_TRK_KEY) {
+		*addr = p->node_pa;
+		*size = 0;
+		return true;
+	}
+	if (g && p->level == g->depth - 1 && p->index == 0 &&
+	    p->node_pa == p->value)
+		return false;	/* preserved-memory-map itself */
+	if (num != R_TRK_ALIGN && !(p->value & (c->P - 1)) &&
+	    !(p->value >> 52)) {
+		*addr = p->value;
+		*size = c->P;
+		return true;
+	}
+	*addr = p->node_pa + 8 * p->index;
+	*size = 8;
+	return true;
+}
+
 static int on_problem(void *arg, const struct khofmt_problem *p)
 {
 	struct vctx *c = arg;
 	int num = problem_num(p->err);
-	uint64_t addr = num == R_TRK_KEY ? p->node_pa : p->value;
+	uint64_t addr = 0, size = 0;
+	bool has = problem_where(c, p, num, &addr, &size);
 	char obj[48];
 
 	snprintf(obj, sizeof(obj), "level %u node 0x%llx", p->level,
 		 (unsigned long long)p->node_pa);
-	vfind(c, num, true, addr, num == R_TRK_KEY ? 0 : c->P, -1, obj, "%s",
-	      p->msg);
+	vfind(c, num, has, addr, size, -1, obj, "%s", p->msg);
 	return c->err ? 1 : 0;
 }
 

@@ -351,11 +351,20 @@ static void build(struct st *s, uint64_t muts)
 	if (HAS(M_CYCLE) || HAS(M_SHARED) || HAS(M_MISALIGNED) || HAS(M_MISSING)) {
 		unsigned char *t;
 
+		size_t slot;
+		uint64_t v;
+
 		find_nodes(s, &root, &l1, &leaf);
 		t = page_w(s->src, l1);
-		s->fault = HAS(M_CYCLE) ? root : HAS(M_SHARED) ? leaf :
-			   HAS(M_MISALIGNED) ? leaf + 8 : U64(0x7000000000);
-		set_entry(t, slot_of(t, 0), s->fault);
+		v = HAS(M_CYCLE) ? root : HAS(M_SHARED) ? leaf :
+		    HAS(M_MISALIGNED) ? leaf + 8 : U64(0x7000000000);
+		slot = slot_of(t, 0);
+		set_entry(t, slot, v);
+		/*
+		 * Where verify says the problem is: the page pointed at, or
+		 * for a misaligned pointer the table slot holding it.
+		 */
+		s->fault = HAS(M_MISALIGNED) ? l1 + 8 * slot : v;
 	}
 	if (HAS(M_ROOTKEY)) {
 		find_nodes(s, &root, &l1, &leaf);
