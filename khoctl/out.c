@@ -245,36 +245,6 @@ static struct frame *push(enum frame_kind kind, int indent)
 /* JSON                                                                */
 /* ------------------------------------------------------------------ */
 
-/* Length of a valid UTF-8 sequence at @s, 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
 
 /*
  * A JSON string: quotes, backslashes and control characters escaped,
@@ -309,7 +279,7 @@ static void j_string(const char *str)
 				PUTS(u);
 			} else if (*s < 0x80) {
 				PUTC(*s);
-			} else if ((n = utf8_len(s))) {
+			} else if ((n = khofmt_utf8_len((const char *)s))) {
 				WRITE(s, n);
 				s += n;
 				continue;
@@ -390,7 +360,7 @@ static const char *t_escape(const char *str)
 		S.tcap = need;
 	}
 	while (*s) {
-		size_t n = *s < 0x80 ? 1 : utf8_len(s);
+		size_t n = *s < 0x80 ? 1 : khofmt_utf8_len((const char *)s);
 
 		if (*s < 0x20 || *s == 0x7f || !n) {
 			o += (size_t)sprintf(S.tbuf + o, "\\x%02x", *s++);

@@ -223,36 +223,6 @@ int khofmt_capture_blob(const struct khofmt_capture_input *in,
 	return -KHOFMT_ERR_NOTCOVERED;
 }
 
-/* ---- manifest: compact JSON like khoctl's output layer ---- */
-
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
 
 static void j_str(FILE *o, const char *str)
 {
@@ -274,7 +244,7 @@ static void j_str(FILE *o, const char *str)
 				fprintf(o, "\\u%04x", *s);
 			} else if (*s < 0x80) {
 				fputc(*s, o);
-			} else if ((n = utf8_len(s))) {
+			} else if ((n = khofmt_utf8_len((const char *)s))) {
 				fwrite(s, 1, n, o);
 				s += n;
 				continue;

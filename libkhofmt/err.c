@@ -71,3 +71,37 @@ int khofmt_report(struct khofmt_handover *h,
 	p.msg = h->errmsg;
 	return opts->problem(opts->problem_arg, &p) ? 1 : 0;
 }
+
+KHOFMT_API size_t khofmt_utf8_len(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c, lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (!s)
+		return 0;
+	c = s[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	/* stops at the first bad byte: a NUL never passes, nothing beyond */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}

@@ -61,6 +61,14 @@ KHOFMT_API const char *khofmt_strerror(int err);
 /* Library version string ("0.1.0"). */
 KHOFMT_API const char *khofmt_version(void);
 
+/*
+ * Length (2 to 4) of the valid UTF-8 multi-byte sequence at @s, or 0 (an
+ * ASCII byte, an invalid or overlong sequence, a surrogate, a code point
+ * above U+10FFFF, or a sequence cut by the terminating NUL). Names read
+ * from a dump are checked with it before they are printed or put in JSON.
+ */
+KHOFMT_API size_t khofmt_utf8_len(const char *s);
+
 /* ------------------------------------------------------------------ */
 /* Memory sources: "read N bytes at physical address P"                */
 /* ------------------------------------------------------------------ */

@@ -205,9 +205,40 @@ static void test_fdt_errbuf(void)
 	ok(rc < 0, "NULL blob: error (%s)", khofmt_strerror(rc));
 }
 
+/* khofmt_utf8_len against RFC 3629's table of well-formed sequences. */
+static void test_utf8(void)
+{
+	static const struct { const char *s; size_t want; const char *what; } t[] = {
+		{ "A", 0, "ASCII is not a multi-byte sequence" },
+		{ "\xc3\xa9", 2, "U+00E9" },
+		{ "\xc0\xaf", 0, "overlong C0" },
+		{ "\xc1\xbf", 0, "overlong C1" },
+		{ "\xe2\x82\xac", 3, "U+20AC" },
+		{ "\xe0\x9f\xbf", 0, "overlong E0 9F" },
+		{ "\xe0\xa0\x80", 3, "U+0800" },
+		{ "\xed\x9f\xbf", 3, "U+D7FF" },
+		{ "\xed\xa0\x80", 0, "surrogate U+D800" },
+		{ "\xf0\x9f\x98\x80", 4, "U+1F600" },
+		{ "\xf0\x8f\xbf\xbf", 0, "overlong F0 8F" },
+		{ "\xf4\x8f\xbf\xbf", 4, "U+10FFFF" },
+		{ "\xf4\x90\x80\x80", 0, "above U+10FFFF" },
+		{ "\xf5\x80\x80\x80", 0, "F5 lead byte" },
+		{ "\xe2\x82", 0, "cut by the NUL" },
+		{ "\xf0\x9f\x98", 0, "4-byte sequence cut by the NUL" },
+		{ "\x80", 0, "lone continuation byte" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ok(khofmt_utf8_len(t[i].s) == t[i].want, "utf8_len: %s -> %zu",
+		   t[i].what, t[i].want);
+	ok(khofmt_utf8_len(NULL) == 0, "utf8_len(NULL) = 0");
+}
+
 int main(void)
 {
 	test_strerror();
+	test_utf8();
 	test_names();
 	test_null_frees();
 	test_encoder_misuse();
