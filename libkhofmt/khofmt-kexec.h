@@ -19,23 +19,6 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* Files                                                               */
-/* ------------------------------------------------------------------ */
-
-/**
- * khofmt_read_file() - read a whole file of at most @max bytes
- * @path: the file (regular, or a /proc or debugfs file of unknown size)
- * @max:  refuse files larger than this (-KHOFMT_ERR_LIMIT)
- * @buf:  receives a malloc'd buffer with a NUL after the last byte
- * @len:  receives the number of bytes read
- *
- * Returns 0, -KHOFMT_ERR_IO (errno kept; EISDIR for a directory),
- * -KHOFMT_ERR_LIMIT or -KHOFMT_ERR_NOMEM.
- */
-KHOFMT_API int khofmt_read_file(const char *path, size_t max, void **buf,
-				size_t *len);
-
-/* ------------------------------------------------------------------ */
 /* The load stamp                                                      */
 /* ------------------------------------------------------------------ */
 
