@@ -98,7 +98,16 @@ void khofmt_handover_free(struct khofmt_handover *h)
 {
 	if (h && h->tdata_free)
 		h->tdata_free(h->tdata);
+	if (h && h->qix_free)
+		h->qix_free(h->qix);
 	free(h);
+}
+
+int khofmt_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order)
+{
+	if (!h || !h->ops || !h->ops->has_entry)
+		return -KHOFMT_ERR_INVAL;
+	return h->ops->has_entry(h, phys, order);
 }
 
 const char *khofmt_handover_errmsg(const struct khofmt_handover *h)

@@ -186,17 +186,23 @@ struct tracker_ops {
 	int (*stream_open_ix)(struct khofmt_handover *h,
 			      const struct tracker_index *ix, unsigned order,
 			      struct order_stream **out);
+	/*
+	 * Point query: is (@phys, @order) an entry? 1 yes, 0 no (also for a
+	 * key the generation cannot represent), negative when the tracker
+	 * cannot be read on the way. Cost bounded by the tracker, never by
+	 * the span an entry claims.
+	 */
+	int (*has_entry)(struct khofmt_handover *h, uint64_t phys,
+			 unsigned order);
 };
 
 extern const struct tracker_ops khofmt_radix_ops;
 extern const struct tracker_ops khofmt_chunk_ops;	/* tracker_chunk.c */
 extern const struct tracker_ops khofmt_rfc_ops;	/* tracker_rfc.c */
 
-/*
- * Point query on the radix tracker: is (@phys, @order) an entry? Reads only
- * the path of that key. 1 yes, 0 no, negative when the path cannot be read.
- */
-int radix_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order);
+/* Point query through the generation's tracker ops (handover.c). */
+int khofmt_has_entry(struct khofmt_handover *h, uint64_t phys,
+		     unsigned order);
 
 struct khofmt_handover {
 	struct khofmt_fdt *fdt;
@@ -211,6 +217,8 @@ struct khofmt_handover {
 	char conflict_msg[ERRMSG_LEN];	/* variant.conflict: the detail */
 	void *tdata;		/* tracker-private state (RFC: its ranges) */
 	void (*tdata_free)(void *tdata);
+	void *qix;		/* tracker-private point-query index */
+	void (*qix_free)(void *qix);
 };
 
 /*

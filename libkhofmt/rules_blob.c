@@ -180,7 +180,7 @@ void rules_blob_prepare(struct vctx *c)
 {
 	size_t i, n;
 
-	if (!c->fdt || khofmt_fdt_abi(c->fdt) < KHOFMT_ABI_V2 || !c->src)
+	if (!c->fdt || khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_UNKNOWN || !c->src)
 		return;
 	n = khofmt_fdt_nsubnodes(c->fdt);
 	for (i = 0; i < n && !c->err; i++) {

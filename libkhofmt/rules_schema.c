@@ -4,7 +4,7 @@
  * MFD-1, VM-1, SB-2, KT-1): the decoders' own problem reports become
  * findings (one rule per spec ID, so nothing is reported twice), and every
  * page the state uses is checked against the tracker with point queries
- * (radix_has_entry: only the path of one key is read), after the
+ * (the generation's has_entry: bounded by the tracker), after the
  * preserved-memory pass has validated the tree.
  */
 #include <stdio.h>
@@ -21,7 +21,7 @@
 /* 1 = (pa, order) is an entry, 0 = not, -1 = the path cannot be read. */
 static int entry(struct vctx *c, uint64_t pa, unsigned order)
 {
-	int r = radix_has_entry(c->h, pa, order);
+	int r = khofmt_has_entry(c->h, pa, order);
 
 	return r < 0 ? -1 : r;
 }
@@ -468,8 +468,7 @@ void rules_schema_check(struct vctx *c)
 {
 	size_t i, n;
 
-	if (!c->tracker_walked || !c->h ||
-	    khofmt_handover_abi(c->h) < KHOFMT_ABI_V2)
+	if (!c->tracker_walked || !c->h)
 		return;
 	n = khofmt_fdt_nsubnodes(c->fdt);
 	for (i = 0; i < n && !c->err; i++) {

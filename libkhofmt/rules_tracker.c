@@ -212,7 +212,9 @@ static void check_order0(struct vctx *c)
 	uint64_t start, len, saved = 0, entries = 0;
 	unsigned ps = c->page_shift;
 
-	if (!vrule_on(c, R_MEM_ORDER0))
+	/* RFC ranges are byte ranges, not entries: nothing to merge */
+	if (!vrule_on(c, R_MEM_ORDER0) ||
+	    khofmt_handover_abi(c->h) == KHOFMT_ABI_RFC)
 		return;
 	if (ops->stream_open(c->h, 0, &s) < 0)
 		return;
@@ -256,9 +258,16 @@ static void report_overhead(struct vctx *c, const struct khofmt_stats *st)
 /* Is the tracker root usable, or did the FDT rules already say why not? */
 static bool map_usable(struct vctx *c)
 {
+	enum khofmt_abi abi = khofmt_fdt_abi(c->fdt);
 	uint64_t map = khofmt_fdt_map(c->fdt);
 
-	return khofmt_fdt_has_map(c->fdt) && map && !(map & (c->P - 1)) &&
+	if (abi == KHOFMT_ABI_RFC)
+		return true;	/* ranges in the FDT itself, no root */
+	if (!khofmt_fdt_has_map(c->fdt))
+		return false;
+	if (!map)	/* kho-v1: an empty chunk list */
+		return abi == KHOFMT_ABI_V1;
+	return !(map & (c->P - 1)) &&
 	       (!c->has_ram || in_ranges(c->ram, c->nram, map, c->P));
 }
 
@@ -290,12 +299,6 @@ void rules_tracker_check(struct vctx *c)
 
 	if (!c->fdt || (abi = khofmt_fdt_abi(c->fdt)) == KHOFMT_ABI_UNKNOWN)
 		return;
-	if (abi < KHOFMT_ABI_V2) {
-		vfind(c, R_FDT_GEN, false, 0, 0, -1, "/",
-		      "%s: this build checks only the radix tracker (kho-v2..v4)",
-		      khofmt_abi_name(abi));
-		return;
-	}
 	if (!c->src) {
 		vfind(c, R_MEM_NOSRC, false, 0, 0, -1, NULL,
 		      "no memory source: tracker, preserved-memory and blob rules skipped");

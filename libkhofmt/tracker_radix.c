@@ -980,21 +980,6 @@ static int radix_stream_open_ix(struct khofmt_handover *h,
 	return 0;
 }
 
-const struct tracker_ops khofmt_radix_ops = {
-	.name = "radix",
-	.check = radix_check,
-	.walk_folios = radix_walk_folios,
-	.stats = radix_stats,
-	.walk_nodes = radix_walk_nodes,
-	.stream_open = radix_stream_open,
-	.stream_next = radix_stream_next,
-	.stream_close = radix_stream_close,
-	.stream_fill = radix_stream_fill,
-	.index_open = radix_index_open,
-	.index_close = radix_index_close,
-	.stream_open_ix = radix_stream_open_ix,
-};
-
 /* ------------------------------------------------------------------ */
 /* Point query                                                         */
 /* ------------------------------------------------------------------ */
@@ -1007,15 +992,14 @@ const struct tracker_ops khofmt_radix_ops = {
  * cannot be represented), -KHOFMT_ERR_NOTCOVERED / -KHOFMT_ERR_STRUCT when
  * the path leads outside the source or to a misaligned page.
  */
-int radix_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order)
+static int radix_has_entry(struct khofmt_handover *h, uint64_t phys,
+			   unsigned order)
 {
 	const struct khofmt_geom *g;
 	uint64_t P, key, node, word;
 	unsigned char b[8];
 	unsigned level, bit;
 
-	if (!h || h->ops != &khofmt_radix_ops)
-		return -KHOFMT_ERR_INVAL;
 	g = &h->geom;
 	P = UINT64_C(1) << g->page_shift;
 	key = khofmt_radix_key(g, phys, order);
@@ -1042,3 +1026,19 @@ int radix_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order)
 	word = ld_le64(b);
 	return (word >> (bit % 64)) & 1;
 }
+
+const struct tracker_ops khofmt_radix_ops = {
+	.name = "radix",
+	.check = radix_check,
+	.walk_folios = radix_walk_folios,
+	.stats = radix_stats,
+	.walk_nodes = radix_walk_nodes,
+	.stream_open = radix_stream_open,
+	.stream_next = radix_stream_next,
+	.stream_close = radix_stream_close,
+	.stream_fill = radix_stream_fill,
+	.index_open = radix_index_open,
+	.index_close = radix_index_close,
+	.stream_open_ix = radix_stream_open_ix,
+	.has_entry = radix_has_entry,
+};
