@@ -43,6 +43,8 @@ static const struct khofmt_rule rule_table[] = {
 	  "The tracker root must be a page. A misaligned pointer means the FDT is corrupt, or was written for another page size (see --page-shift)." },
 	{ "KHO-E013", E, "MAP-1", "preserved-memory-map outside System RAM",
 	  "The tracker root page is not inside System RAM: the next kernel faults at early boot when it walks the tracker." },
+	{ "KHO-E014", E, "FDT-1", "root FDT larger than one page",
+	  "The root FDT's totalsize is larger than one page. Every producer since kho-v1 builds the root FDT in one page (fdt_create(fdt, PAGE_SIZE)) and the next kernel maps only that page, so a larger tree did not come from a kernel: the state was edited or the wrong bytes were read. Re-read kho/out/fdt; if it really is this large, the state is not one a kernel will take." },
 
 	/* ---- tracker (020-039) ---- */
 	{ "KHO-E020", E, "MAP-1", "tracker page pointer not page-aligned",
@@ -59,6 +61,8 @@ static const struct khofmt_rule rule_table[] = {
 	  "A tracker page lies in a scratch area; the next kernel's early allocations and the kexec segments use scratch, so the page is overwritten before the tracker is read." },
 	{ "KHO-W026", W, "MAP-1b", "tracker page overlaps preserved memory",
 	  "A tracker page lies inside memory the tracker itself preserves. The kernel never does this: it indicates corruption (the page is both parsed and reserved)." },
+	{ "KHO-E028", E, "MAP-8", "entry of an impossible order",
+	  "A tracker entry's order makes it span more than 2^46 bytes (64 TiB) of memory in one piece, more than the RAM of any machine these kernels run on; with a RAM map the same entry is also outside System RAM (KHO-E041). A producer writes such an order only when the tracker is corrupt; the next kernel would reserve and initialise memory that does not exist. Treat the state as corrupt." },
 	{ "KHO-I027", I, "", "tracker overhead",
 	  "Figures: tracker pages per level, their size against the preserved memory, empty leaves." },
 
@@ -99,6 +103,10 @@ static const struct khofmt_rule rule_table[] = {
 	  "The LUO root struct is 32 bytes; the next kernel panics at early initcall when it is shorter." },
 	{ "KHO-W068", W, "SB-4", "kexec-metadata blob shorter than 73 bytes",
 	  "The reader ignores a kexec-metadata blob shorter than 73 bytes; the previous-release information is lost (never fatal)." },
+	{ "KHO-E069", E, "SB-1", "subnode blobs are the same or overlap",
+	  "Two subnodes point at the same blob, or their blobs (blob-size, or the sub-FDT's totalsize) share bytes or pages. Each producer preserves its blob in pages of its own, so the two owners will each restore, use and free the same memory in the next kernel. A subnode pointer was corrupted or copied; find which owner the blob belongs to." },
+	{ "KHO-E070", E, "SB-1", "subnode blob inside the tracker's pages",
+	  "A subnode's blob lies in a page that the tracker itself uses (a chunk, table or leaf page). Tracker pages are not preserved entries: the next kernel frees them after reading the tracker, and the blob's owner then reads reused memory. A subnode pointer was corrupted." },
 
 	/* ---- scratch areas (080-099) ---- */
 	{ "KHO-E080", E, "SC-1", "scratch areas overlap",

@@ -90,6 +90,19 @@ static void check_map(struct vctx *c)
 		      (unsigned long long)map);
 }
 
+/* The producer writes the root FDT into one page (not the RFC's segment). */
+static void check_size(struct vctx *c)
+{
+	size_t len;
+
+	khofmt_fdt_blob(c->fdt, &len);
+	if (khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_RFC || len <= c->P)
+		return;
+	vfind(c, R_FDT_BIG, false, 0, len, -1, "/",
+	      "root FDT totalsize %zu is larger than the %llu-byte page a producer writes it in",
+	      len, (unsigned long long)c->P);
+}
+
 void rules_fdt_check(struct vctx *c)
 {
 	char errbuf[256] = "";
@@ -132,6 +145,7 @@ void rules_fdt_check(struct vctx *c)
 		      "%zu bytes given, FDT totalsize is %zu", c->blob_len, len);
 	}
 	check_root_props(c);
+	check_size(c);
 	/*
 	 * The RFC form has no map and no blob pointers; its nodes nest and
 	 * carry `mem` ranges (kho-abi.md 4.3): FDT-3/4/5 do not apply.

@@ -15,15 +15,17 @@ enum {
 	R_FDT_SUBPTR = 4, R_FDT_SUBSIZE = 5, R_FDT_LAYOUT = 6,
 	R_FDT_EXTRA = 7, R_FDT_TRAILING = 8, R_FDT_GEN = 9,
 	R_MAP_ABSENT = 10, R_MAP_ZERO = 11, R_MAP_ALIGN = 12, R_MAP_RAM = 13,
+	R_FDT_BIG = 14,
 	R_TRK_ALIGN = 20, R_TRK_MISSING = 21, R_TRK_LOOP = 22,
 	R_TRK_KEY = 23, R_TRK_RAM = 24, R_TRK_SCRATCH = 25,
-	R_TRK_PRESERVED = 26, R_TRK_OVERHEAD = 27,
+	R_TRK_PRESERVED = 26, R_TRK_OVERHEAD = 27, R_TRK_ORDER = 28,
 	R_MEM_OVERLAP = 40, R_MEM_RAM = 41, R_MEM_SCRATCH = 42,
 	R_MEM_ORDER0 = 43, R_MEM_FDTPAGE = 44, R_MEM_NORAM = 45,
 	R_MEM_RAMINFO = 46, R_MEM_NOSRC = 47,
 	R_BLOB_UNPRESERVED = 60, R_BLOB_BEYOND = 61, R_BLOB_UNREADABLE = 62,
 	R_BLOB_ZERO = 63, R_BLOB_HUGE = 64, R_BLOB_SUBFDT = 65,
 	R_BLOB_FDTSIZE = 66, R_BLOB_LUOMIN = 67, R_BLOB_KMMIN = 68,
+	R_BLOB_SAME = 69, R_BLOB_TRACKER = 70,
 	R_SCR_OVERLAP = 80, R_SCR_RAM = 81, R_SCR_ALIGN = 82,
 	R_SCR_EMPTY = 83, R_SCR_NONE = 84,
 	R_MB_SCHEMA = 100, R_MB_REGION = 101,
@@ -45,6 +47,8 @@ struct cover_q {
 	uint64_t start, len;
 	bool start_covered;     /* start lies in a preserved range */
 	uint64_t extent_end;    /* end of that range (when start_covered) */
+	uint64_t bytes;         /* Q_BLOB: bytes the blob uses (blob-size or
+				 * the sub-FDT's totalsize; 0 unknown) */
 };
 
 struct vctx {

@@ -17,6 +17,8 @@
 
 /* Order-0 entries that could be merged before W043 is worth a warning. */
 #define MERGEABLE_MIN 64
+/* No machine has more RAM than this in one piece (x86-64 4-level: 46). */
+#define PLAUSIBLE_BITS 46
 
 static int problem_num(int err)
 {
@@ -179,6 +181,13 @@ static int on_range(void *arg, uint64_t start, uint64_t size)
 		      "preserved memory [0x%llx, 0x%llx) is not System RAM (in the preserved range [0x%llx, 0x%llx))",
 		      (unsigned long long)gap, (unsigned long long)(gap + glen),
 		      (unsigned long long)start, (unsigned long long)end);
+	/* RFC ranges are the entries: a range that big is impossible */
+	if (khofmt_handover_abi(c->h) == KHOFMT_ABI_RFC &&
+	    size > (UINT64_C(1) << PLAUSIBLE_BITS))
+		vfind(c, R_TRK_ORDER, true, start, size, -1, NULL,
+		      "preserved range [0x%llx, +0x%llx) is larger than 2^%u bytes: no machine has that memory",
+		      (unsigned long long)start, (unsigned long long)size,
+		      PLAUSIBLE_BITS);
 	s = meet_ranges(c->scr, c->nscr, start, size);
 	if (s)
 		vfind(c, R_MEM_SCRATCH, true, start, size, -1, NULL,
@@ -240,6 +249,41 @@ static void check_order0(struct vctx *c)
 		      "%llu of %llu order-0 entries lie in aligned runs: %llu fewer entries would describe the same memory",
 		      (unsigned long long)saved, (unsigned long long)entries,
 		      (unsigned long long)saved);
+}
+
+/*
+ * MAP-8 allows orders above the buddy maximum, but not entries larger
+ * than any machine's memory: look at the streams of those orders only
+ * (a handful; each costs one pass over the tracker, never the span).
+ */
+static void check_orders(struct vctx *c)
+{
+	const struct tracker_ops *ops = c->h->ops;
+	unsigned o, top = khofmt_handover_geom(c->h)->max_order;
+	unsigned first = PLAUSIBLE_BITS + 1 - c->page_shift;
+
+	if (!vrule_on(c, R_TRK_ORDER) ||
+	    khofmt_handover_abi(c->h) == KHOFMT_ABI_RFC)
+		return;
+	for (o = first; o <= top && !c->err; o++) {
+		struct order_stream *s;
+		uint64_t start, len, n = 0, at = 0;
+
+		if (ops->stream_open(c->h, o, &s) < 0)
+			continue;
+		while (ops->stream_next(s, &start, &len) == 0 && n < UINT32_MAX) {
+			if (!n)
+				at = start;
+			n += len >> (c->page_shift + o);
+		}
+		ops->stream_close(s);
+		if (n)
+			vfind(c, R_TRK_ORDER, true, at, c->P << o, (int)o, NULL,
+			      "%llu entr%s of order %u (first at 0x%llx): each spans 2^%u bytes, more than any machine's memory (2^%u)",
+			      (unsigned long long)n, n == 1 ? "y" : "ies", o,
+			      (unsigned long long)at, c->page_shift + o,
+			      PLAUSIBLE_BITS);
+	}
 }
 
 static void report_overhead(struct vctx *c, const struct khofmt_stats *st)
@@ -332,5 +376,6 @@ void rules_tracker_check(struct vctx *c)
 	if (c->err)
 		return;
 	c->tracker_walked = r == 0;
+	check_orders(c);
 	check_order0(c);
 }
