@@ -79,7 +79,7 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 	if (r)
 		goto fail;
 	e->abi = opts && opts->abi ? opts->abi : KHOFMT_ABI_V4;
-	if (e->abi < KHOFMT_ABI_RFC || e->abi > KHOFMT_ABI_V4) {
+	if (!khofmt_gen(e->abi)) {
 		r = -KHOFMT_ERR_UNSUPPORTED;
 		goto fail;
 	}
@@ -303,12 +303,7 @@ int khofmt_enc_add_blob(struct khofmt_enc *e, const char *name,
 /* Build the root FDT into @buf (P bytes) as the kernel does. */
 static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 {
-	static const char *const compat[] = {
-		[KHOFMT_ABI_V1] = "kho-v1",
-		[KHOFMT_ABI_V2] = "kho-v2",
-		[KHOFMT_ABI_V3] = "kho-v3",
-		[KHOFMT_ABI_V4] = "kho-v4",
-	};
+	const struct gen_desc *g = khofmt_gen(e->abi);
 	uint64_t v;
 	size_t i;
 	int r;
@@ -317,7 +312,7 @@ static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 	r = fdt_create(buf, P);
 	r = r ? r : fdt_finish_reservemap(buf);
 	r = r ? r : fdt_begin_node(buf, "");
-	r = r ? r : fdt_property_string(buf, "compatible", compat[e->abi]);
+	r = r ? r : fdt_property_string(buf, "compatible", g->compatible);
 	st_le64(&v, map);
 	r = r ? r : fdt_property(buf, "preserved-memory-map", &v, sizeof(v));
 	r = r ? r : fdt_end_node(buf);
@@ -333,9 +328,8 @@ static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 		}
 		st_le64(&v, e->nodes[i].pa);
 		/* kho-v1 points at a sub-FDT; v2+ at any blob */
-		r = fdt_setprop(buf, node, e->abi == KHOFMT_ABI_V1 ?
-				"fdt" : "preserved-data", &v, sizeof(v));
-		if (!r && e->abi >= KHOFMT_ABI_V3) {
+		r = fdt_setprop(buf, node, g->ptr_prop, &v, sizeof(v));
+		if (!r && g->has_size) {
 			st_le64(&v, e->nodes[i].size);
 			r = fdt_setprop(buf, node, "blob-size", &v, sizeof(v));
 		}

@@ -200,6 +200,35 @@ extern const struct tracker_ops khofmt_radix_ops;
 extern const struct tracker_ops khofmt_chunk_ops;	/* tracker_chunk.c */
 extern const struct tracker_ops khofmt_rfc_ops;	/* tracker_rfc.c */
 
+/* ---- the generation registry (generations.c) ---- */
+
+enum gen_tracker { GEN_TRACKER_RFC, GEN_TRACKER_CHUNK, GEN_TRACKER_RADIX };
+
+struct gen_desc {
+	enum khofmt_abi abi;
+	const char *name;		/* "kho-v4": output, --abi */
+	const char *short_name;		/* "v4": --abi */
+	const char *compatible;		/* root compatible */
+	const char *ptr_prop;		/* subnode blob pointer; NULL inline */
+	bool has_size;			/* subnodes carry blob-size */
+	bool has_map;			/* root preserved-memory-map */
+	bool map_zero_ok;		/* map 0 = nothing preserved */
+	bool root_one_page;		/* producer writes the root in a page */
+	bool range_entries;		/* entries are byte ranges, not orders */
+	bool blobs_are_fdts;		/* every blob is a sub-FDT */
+	/* geometry: the tracker kind and, for radix, the depth rule */
+	enum gen_tracker tracker;
+	bool radix_early_depth;		/* first radix commit: ORDER0 formula */
+	const char *variant_name;	/* radix: "E2".."E4" */
+	const struct tracker_ops *ops;
+};
+
+size_t khofmt_gen_count(void);
+const struct gen_desc *khofmt_gen_at(size_t i);
+/* The row of @abi, NULL for KHOFMT_ABI_UNKNOWN (or a future value). */
+const struct gen_desc *khofmt_gen(enum khofmt_abi abi);
+const struct gen_desc *khofmt_gen_by_compatible(const char *compat);
+
 /* Point query through the generation's tracker ops (handover.c). */
 int khofmt_has_entry(struct khofmt_handover *h, uint64_t phys,
 		     unsigned order);

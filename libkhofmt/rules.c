@@ -222,9 +222,17 @@ static const struct khofmt_rule *rule_by_num(int num)
 /* Results                                                             */
 /* ------------------------------------------------------------------ */
 
+struct skipped {
+	const struct khofmt_rule *rule;
+	const char *why;
+};
+
 struct khofmt_verify {
 	struct khofmt_finding *f;
 	size_t n, cap;
+	struct skipped *skip;
+	size_t nskip, capskip;
+	bool skipped[NRULES];	/* listed in skip[] */
 	unsigned per_rule[NRULES];	/* findings seen, kept or not */
 	unsigned max_per_rule;
 };
@@ -310,6 +318,34 @@ void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
 	if (push(v, r, addr_valid, addr, size, order, obj, msg) < 0) {
 		free(msg);
 		c->err = -KHOFMT_ERR_NOMEM;
+	}
+}
+
+void vskip(struct vctx *c, int num, int last, const char *why)
+{
+	struct khofmt_verify *v = c->v;
+	size_t i;
+
+	if (last < num)
+		last = num;
+	for (i = 0; i < NRULES && !c->err; i++) {
+		const struct khofmt_rule *r = &rule_table[i];
+		int n = rule_num(r);
+		struct skipped *p;
+
+		if (n < num || n > last || r->severity == KHOFMT_SEV_INFO ||
+		    v->skipped[i] || !vrule_on(c, n))
+			continue;
+		p = khofmt_grow(v->skip, &v->capskip, v->nskip + 1, sizeof(*p));
+		if (!p) {
+			c->err = -KHOFMT_ERR_NOMEM;
+			return;
+		}
+		v->skip = p;
+		p[v->nskip].rule = r;
+		p[v->nskip].why = why;
+		v->nskip++;
+		v->skipped[i] = true;
 	}
 }
 
@@ -551,10 +587,14 @@ int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
 		goto out;
 	}
 
-	if (!c.has_ram)
+	if (!c.has_ram) {
 		vfind(&c, R_MEM_NORAM, false, 0, 0, -1, NULL,
 		      "no RAM map given: RAM rules not checked");
-	else
+		vskip(&c, R_MAP_RAM, 0, "no RAM map");
+		vskip(&c, R_TRK_RAM, 0, "no RAM map");
+		vskip(&c, R_MEM_RAM, 0, "no RAM map");
+		vskip(&c, R_SCR_RAM, 0, "no RAM map");
+	} else
 		vfind(&c, R_MEM_RAMINFO, false, 0, 0, -1, NULL,
 		      "RAM map from %s: %zu ranges",
 		      opts->ram_origin ? opts->ram_origin : "the caller",
@@ -589,7 +629,23 @@ void khofmt_verify_free(struct khofmt_verify *v)
 		free((char *)v->f[i].message);
 	}
 	free(v->f);
+	free(v->skip);
 	free(v);
+}
+
+size_t khofmt_verify_nskipped(const struct khofmt_verify *v)
+{
+	return v ? v->nskip : 0;
+}
+
+const struct khofmt_rule *khofmt_verify_skipped(const struct khofmt_verify *v,
+						size_t i, const char **reason)
+{
+	if (!v || i >= v->nskip)
+		return NULL;
+	if (reason)
+		*reason = v->skip[i].why;
+	return v->skip[i].rule;
 }
 
 size_t khofmt_verify_nfindings(const struct khofmt_verify *v)

@@ -279,7 +279,7 @@ void rules_blob_prepare(struct vctx *c)
 {
 	size_t i, n;
 
-	if (!c->fdt || khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_UNKNOWN || !c->src)
+	if (!c->fdt || !khofmt_gen(khofmt_fdt_abi(c->fdt)) || !c->src)
 		return;
 	n = khofmt_fdt_nsubnodes(c->fdt);
 	for (i = 0; i < n && !c->err; i++) {
@@ -292,6 +292,8 @@ void rules_blob_prepare(struct vctx *c)
 		check_shared(c);
 	if (c->o->has_fdt_pa)
 		vcover_add(c, Q_FDTPAGE, "/", c->o->fdt_pa, c->P);
+	else if (khofmt_gen(khofmt_fdt_abi(c->fdt))->root_one_page)
+		vskip(c, R_MEM_FDTPAGE, 0, "root FDT address unknown");
 }
 
 void rules_blob_check(struct vctx *c)

@@ -88,6 +88,11 @@ bool vrule_on(const struct vctx *c, int num);
 void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
 	   uint64_t size, int order, const char *obj, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
+/*
+ * Rule @num (if selected) could not run: its input is missing (@why, a
+ * static string). Rules in [@num, @last] when @last > @num.
+ */
+void vskip(struct vctx *c, int num, int last, const char *why);
 /* Register a coverage question; returns its index or -1 (NOMEM kept). */
 long vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
 		uint64_t len);

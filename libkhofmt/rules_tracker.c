@@ -182,7 +182,7 @@ static int on_range(void *arg, uint64_t start, uint64_t size)
 		      (unsigned long long)gap, (unsigned long long)(gap + glen),
 		      (unsigned long long)start, (unsigned long long)end);
 	/* RFC ranges are the entries: a range that big is impossible */
-	if (khofmt_handover_abi(c->h) == KHOFMT_ABI_RFC &&
+	if (khofmt_gen(khofmt_handover_abi(c->h))->range_entries &&
 	    size > (UINT64_C(1) << PLAUSIBLE_BITS))
 		vfind(c, R_TRK_ORDER, true, start, size, -1, NULL,
 		      "preserved range [0x%llx, +0x%llx) is larger than 2^%u bytes: no machine has that memory",
@@ -223,7 +223,7 @@ static void check_order0(struct vctx *c)
 
 	/* RFC ranges are byte ranges, not entries: nothing to merge */
 	if (!vrule_on(c, R_MEM_ORDER0) ||
-	    khofmt_handover_abi(c->h) == KHOFMT_ABI_RFC)
+	    khofmt_gen(khofmt_handover_abi(c->h))->range_entries)
 		return;
 	if (ops->stream_open(c->h, 0, &s) < 0)
 		return;
@@ -263,7 +263,7 @@ static void check_orders(struct vctx *c)
 	unsigned first = PLAUSIBLE_BITS + 1 - c->page_shift;
 
 	if (!vrule_on(c, R_TRK_ORDER) ||
-	    khofmt_handover_abi(c->h) == KHOFMT_ABI_RFC)
+	    khofmt_gen(khofmt_handover_abi(c->h))->range_entries)
 		return;
 	for (o = first; o <= top && !c->err; o++) {
 		struct order_stream *s;
@@ -302,15 +302,15 @@ static void report_overhead(struct vctx *c, const struct khofmt_stats *st)
 /* Is the tracker root usable, or did the FDT rules already say why not? */
 static bool map_usable(struct vctx *c)
 {
-	enum khofmt_abi abi = khofmt_fdt_abi(c->fdt);
+	const struct gen_desc *g = khofmt_gen(khofmt_fdt_abi(c->fdt));
 	uint64_t map = khofmt_fdt_map(c->fdt);
 
-	if (abi == KHOFMT_ABI_RFC)
-		return true;	/* ranges in the FDT itself, no root */
+	if (!g->has_map)
+		return true;	/* RFC: ranges in the FDT itself, no root */
 	if (!khofmt_fdt_has_map(c->fdt))
 		return false;
 	if (!map)	/* kho-v1: an empty chunk list */
-		return abi == KHOFMT_ABI_V1;
+		return g->map_zero_ok;
 	return !(map & (c->P - 1)) &&
 	       (!c->has_ram || in_ranges(c->ram, c->nram, map, c->P));
 }
@@ -338,14 +338,18 @@ void rules_tracker_check(struct vctx *c)
 	};
 	struct khofmt_stats st;
 	struct pass p = { c, 0 };
-	enum khofmt_abi abi;
 	int r;
 
-	if (!c->fdt || (abi = khofmt_fdt_abi(c->fdt)) == KHOFMT_ABI_UNKNOWN)
+	if (!c->fdt || !khofmt_gen(khofmt_fdt_abi(c->fdt)))
 		return;
 	if (!c->src) {
 		vfind(c, R_MEM_NOSRC, false, 0, 0, -1, NULL,
 		      "no memory source: tracker, preserved-memory and blob rules skipped");
+		/* tracker, memory, blob and schema rules all read memory */
+		vskip(c, R_TRK_ALIGN, R_TRK_ORDER, "no memory source");
+		vskip(c, R_MEM_OVERLAP, R_MEM_FDTPAGE, "no memory source");
+		vskip(c, R_BLOB_UNPRESERVED, R_BLOB_TRACKER, "no memory source");
+		vskip(c, R_MB_SCHEMA, R_KT_FOLIO, "no memory source");
 		return;
 	}
 	if (!map_usable(c))
