@@ -267,17 +267,12 @@ static int push(struct khofmt_verify *v, const struct khofmt_rule *r,
 		bool addr_valid, uint64_t addr, uint64_t size, int order,
 		const char *obj, char *msg)
 {
-	struct khofmt_finding *f;
+	struct khofmt_finding *f = khofmt_grow(v->f, &v->cap, v->n + 1,
+					       sizeof(*v->f));
 
-	if (v->n == v->cap) {
-		size_t ncap = v->cap ? v->cap * 2 : 16;
-		void *p = realloc(v->f, ncap * sizeof(*v->f));
-
-		if (!p)
-			return -KHOFMT_ERR_NOMEM;
-		v->f = p;
-		v->cap = ncap;
-	}
+	if (!f)
+		return -KHOFMT_ERR_NOMEM;
+	v->f = f;
 	f = &v->f[v->n];
 	memset(f, 0, sizeof(*f));
 	f->rule = r;
@@ -352,17 +347,14 @@ void vskip(struct vctx *c, int num, int last, const char *why)
 long vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
 		uint64_t len)
 {
-	if (c->nq == c->capq) {
-		size_t ncap = c->capq ? c->capq * 2 : 16;
-		void *p = realloc(c->q, ncap * sizeof(*c->q));
+	struct cover_q *p = khofmt_grow(c->q, &c->capq, c->nq + 1,
+					sizeof(*c->q));
 
-		if (!p) {
-			c->err = -KHOFMT_ERR_NOMEM;
-			return -1;
-		}
-		c->q = p;
-		c->capq = ncap;
+	if (!p) {
+		c->err = -KHOFMT_ERR_NOMEM;
+		return -1;
 	}
+	c->q = p;
 	memset(&c->q[c->nq], 0, sizeof(c->q[0]));
 	c->q[c->nq].kind = kind;
 	snprintf(c->q[c->nq].name, sizeof(c->q[c->nq].name), "%s",

@@ -305,16 +305,14 @@ static void check_memfd(struct vctx *c, const struct khofmt_luo_file *lf,
 				      (unsigned long long)fo.pfn);
 			continue;
 		}
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			void *p = realloc(f, ncap * sizeof(*f));
+		{
+			struct mfolio *p = khofmt_grow(f, &cap, n + 1, sizeof(*f));
 
 			if (!p) {
 				c->err = -KHOFMT_ERR_NOMEM;
 				break;
 			}
 			f = p;
-			cap = ncap;
 		}
 		f[n].index = fo.index;
 		f[n].phys = fo.phys;
@@ -476,9 +474,21 @@ static void check_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
 	free(blob);
 }
 
+/*
+ * The sub-schemas with decoder rules, by subnode name (the kernel's
+ * names); a new one is a row here and its check function beside it.
+ */
+static const struct {
+	const char *name;
+	void (*check)(struct vctx *c, const struct khofmt_subnode *sn);
+} schema_rules[] = {
+	{ "LUO", check_luo },
+	{ "kho_test", check_kho_test },
+};
+
 void rules_schema_check(struct vctx *c)
 {
-	size_t i, n;
+	size_t i, j, n;
 
 	if (!c->tracker_walked || !c->h)
 		return;
@@ -488,9 +498,9 @@ void rules_schema_check(struct vctx *c)
 
 		if (!sn->has_pa)
 			continue;
-		if (!strcmp(sn->name, "LUO"))
-			check_luo(c, sn);
-		else if (!strcmp(sn->name, "kho_test"))
-			check_kho_test(c, sn);
+		for (j = 0; j < sizeof(schema_rules) / sizeof(schema_rules[0]);
+		     j++)
+			if (!strcmp(sn->name, schema_rules[j].name))
+				schema_rules[j].check(c, sn);
 	}
 }

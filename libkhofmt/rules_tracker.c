@@ -96,18 +96,15 @@ static int collect_node(void *arg, uint64_t pa, unsigned level)
 	struct pages *pg = arg;
 	struct vctx *c = pg->c;
 
-	(void)level;
-	if (c->ntpages == pg->cap) {
-		size_t ncap = pg->cap ? pg->cap * 2 : 64;
-		void *p = realloc(c->tpages, ncap * sizeof(*c->tpages));
+	uint64_t *p = khofmt_grow(c->tpages, &pg->cap, c->ntpages + 1,
+				  sizeof(*c->tpages));
 
-		if (!p) {
-			c->err = -KHOFMT_ERR_NOMEM;
-			return 1;
-		}
-		c->tpages = p;
-		pg->cap = ncap;
+	(void)level;
+	if (!p) {
+		c->err = -KHOFMT_ERR_NOMEM;
+		return 1;
 	}
+	c->tpages = p;
 	c->tpages[c->ntpages++] = pa;
 	return 0;
 }
