@@ -13,6 +13,9 @@
 
 #include "encode_int.h"
 
+/* The tracker kind of the encoder's generation (generations.c). */
+#define TRK(e) (khofmt_gen((e)->abi)->tracker)
+
 #define DEFAULT_META_BASE UINT64_C(0x1000000)
 #define DEFAULT_META_SIZE (UINT64_C(256) << 20)
 #define MAX_NODES 4096
@@ -88,13 +91,13 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 	if (EOPTS_HAS(opts, radix_depth))
 		depth = opts->radix_depth;
 	r = -KHOFMT_ERR_INVAL;
-	if (e->abi == KHOFMT_ABI_V1) {
+	if (TRK(e) == GEN_TRACKER_CHUNK) {
 		if (!e->variant)
 			e->variant = KHOFMT_VARIANT_E1B;
 		if ((e->variant != KHOFMT_VARIANT_E1A &&
 		     e->variant != KHOFMT_VARIANT_E1B) || depth)
 			goto fail;
-	} else if (e->abi == KHOFMT_ABI_RFC) {
+	} else if (TRK(e) == GEN_TRACKER_RFC) {
 		if (e->variant || depth)
 			goto fail;
 	} else {
@@ -107,7 +110,7 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 			depth = depth ? depth : e->geom.depth;
 		else if (e->variant)
 			goto fail;
-		else if (!depth && e->abi == KHOFMT_ABI_V2)
+		else if (!depth && khofmt_gen(e->abi)->radix_early_depth)
 			depth = early;
 		if (depth && depth != early && depth != e->geom.depth)
 			goto fail;
@@ -124,7 +127,7 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 		r = -KHOFMT_ERR_INVAL;
 		goto fail;
 	}
-	if (e->abi >= KHOFMT_ABI_V2) {
+	if (TRK(e) == GEN_TRACKER_RADIX) {
 		r = meta_alloc(e, 0, &e->root);
 		if (r)
 			goto fail;
@@ -169,7 +172,7 @@ int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 		return E_ERR(e, KHOFMT_ERR_INVAL,
 			     "cannot preserve 0x%llx order %u: misaligned or beyond the %u-bit space",
 			     (unsigned long long)phys, order, g->phys_bits);
-	if (e->abi < KHOFMT_ABI_V2) {
+	if (TRK(e) != GEN_TRACKER_RADIX) {
 		/* written at finish time, in the generation's own layout */
 		if (e->nents == e->capents) {
 			size_t nc = e->capents ? 2 * e->capents : 256;
@@ -289,7 +292,7 @@ int khofmt_enc_add_blob(struct khofmt_enc *e, const char *name,
 		return r;
 	memcpy(meta_ptr(e, at), data, len);
 	/* The RFC keeps a blob through its node's own `mem` range. */
-	if (e->abi == KHOFMT_ABI_RFC)
+	if (TRK(e) == GEN_TRACKER_RFC)
 		r = 0;
 	else
 		r = khofmt_enc_add_folio(e, at, order);
@@ -356,7 +359,7 @@ int khofmt_enc_finish(struct khofmt_enc *e, struct khofmt_source **src,
 	*src = NULL;
 	*fdt = NULL;
 	P = (size_t)1 << e->geom.page_shift;
-	if (e->abi == KHOFMT_ABI_RFC) {
+	if (TRK(e) == GEN_TRACKER_RFC) {
 		/* One DT of its own size, a kexec segment: not preserved. */
 		r = khofmt_enc_rfc_build(e, &at);
 		if (r)
@@ -369,7 +372,7 @@ int khofmt_enc_finish(struct khofmt_enc *e, struct khofmt_source **src,
 			return r;
 		/* The root FDT page is itself preserved as an order-0 entry. */
 		r = khofmt_enc_add_folio(e, at, 0);
-		if (!r && e->abi == KHOFMT_ABI_V1)
+		if (!r && TRK(e) == GEN_TRACKER_CHUNK)
 			r = khofmt_enc_chunk_build(e, &map);
 		if (r)
 			return r;
