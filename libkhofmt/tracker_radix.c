@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 
+#include "cpu.h"
 #include "internal.h"
 
 /* Key-bit shift of the index at table level L (L >= 1). */
@@ -490,27 +491,23 @@ static int stats_entry(struct rwalk *w, uint64_t phys, unsigned order)
 }
 
 static int stats_leaf(struct rwalk *w, const unsigned char *leaf,
-		      uint64_t base, unsigned order)
+		       uint64_t base, unsigned order)
 {
-	size_t nwords = ((size_t)1 << w->h->geom.page_shift) / 8, i;
+	size_t nwords = ((size_t)1 << w->h->geom.page_shift) / 8;
 	unsigned shift = w->h->geom.page_shift + order;
-	uint64_t n = 0;
-	size_t first = SIZE_MAX, last = 0;
+	size_t fw = skip_zero_words(leaf, 0, nwords), lw = nwords;
+	uint64_t n, first, last, word;
 
-	for (i = 0; i < nwords; i++) {
-		uint64_t word = ld_le64(leaf + 8 * i);
-
-		if (!word)
-			continue;
-		if (first == SIZE_MAX)
-			first = i * 64 + __builtin_ctzll(word);
-		last = i * 64 + 63 - __builtin_clzll(word);
-		n += __builtin_popcountll(word);
-	}
-	if (n)
-		khofmt_stats_add(w->arg, n, order, w->h->geom.page_shift,
-			  base + ((uint64_t)first << shift),
-			  base + ((uint64_t)(last + 1) << shift));
+	if (fw == nwords)
+		return 0;
+	while (!(word = ld_le64(leaf + 8 * --lw)))
+		;
+	first = fw * 64 + (uint64_t)__builtin_ctzll(ld_le64(leaf + 8 * fw));
+	last = lw * 64 + 63 - (uint64_t)__builtin_clzll(word);
+	/* the count: POPCNT or AVX2 where the CPU has them (cpu.c) */
+	n = khofmt_popcount_words(leaf + 8 * fw, lw - fw + 1);
+	khofmt_stats_add(w->arg, n, order, w->h->geom.page_shift,
+			 base + (first << shift), base + ((last + 1) << shift));
 	return 0;
 }
 
