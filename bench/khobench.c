@@ -691,6 +691,8 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && !strcmp(argv[1], "--peak"))
 		return peak_child(argv[2], argv[3], argv[4]);
+	/* a line at a time: a long run shows how far it got */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--runs") && i + 1 < argc)
 			runs = atoi(argv[++i]);
