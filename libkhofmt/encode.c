@@ -212,6 +212,100 @@ int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 	return 0;
 }
 
+int khofmt_enc_add_bitmap(struct khofmt_enc *e, uint64_t phys, unsigned order,
+			  const uint64_t *bits, uint64_t nbits)
+{
+	const struct khofmt_geom *g;
+	uint64_t key0, lbits, i, shift;
+
+	if (!e || e->spent || (!bits && nbits))
+		return -KHOFMT_ERR_INVAL;
+	if (!nbits)
+		return 0;
+	g = &e->geom;
+	shift = g->page_shift + (uint64_t)order;
+	if (order > g->max_order || shift >= 64 || nbits > (UINT64_MAX >> shift) ||
+	    phys + ((nbits - 1) << shift) < phys)
+		return E_ERR(e, KHOFMT_ERR_INVAL,
+			     "cannot preserve %llu folios of order %u at 0x%llx: beyond the %u-bit space",
+			     (unsigned long long)nbits, order,
+			     (unsigned long long)phys, g->phys_bits);
+	key0 = khofmt_radix_key(g, phys, order);
+	if (e->abi < KHOFMT_ABI_V2 || !key0 ||
+	    !khofmt_radix_key(g, phys + ((nbits - 1) << shift), order)) {
+		/* other layouts, or a span add_folio refuses: folio by folio */
+		for (i = 0; i < nbits; i++) {
+			if ((bits[i / 64] >> (i % 64)) & 1) {
+				int r = khofmt_enc_add_folio(e, phys + (i << shift), order);
+
+				if (r)
+					return r;
+			}
+		}
+		return 0;
+	}
+	/* keys key0 + i, all valid: a leaf holds 2^leaf_log2 of them */
+	lbits = UINT64_C(1) << g->leaf_log2;
+	for (i = 0; i < nbits;) {
+		uint64_t key = key0 + i, lb = key & (lbits - 1);
+		uint64_t n = lbits - lb < nbits - i ? lbits - lb : nbits - i;
+		uint64_t j, any = 0, node;
+		unsigned level;
+
+		/* nothing set in [i, i + n): no leaf (as add_folio would) */
+		for (j = i; j < i + n && !any;) {
+			uint64_t w = bits[j / 64] >> (j % 64);
+			uint64_t take = 64 - j % 64 < i + n - j ? 64 - j % 64 : i + n - j;
+
+			if (take < 64)
+				w &= (UINT64_C(1) << take) - 1;
+			any = w;
+			j += take;
+		}
+		if (!any) {
+			i += n;
+			continue;
+		}
+		node = e->root;
+		for (level = g->depth - 1; level >= 1; level--) {
+			unsigned s = (level - 1) * g->tbl_log2 + g->leaf_log2;
+			size_t idx = (key >> s) & ((UINT64_C(1) << g->tbl_log2) - 1);
+			uint64_t child = ld_le64(meta_ptr(e, node) + 8 * idx);
+
+			if (!child) {
+				int r = meta_alloc(e, 0, &child);
+
+				if (r)
+					return r;
+				st_le64(meta_ptr(e, node) + 8 * idx, child);
+			}
+			node = child;
+		}
+		{
+			unsigned char *leaf = meta_ptr(e, node);
+
+			/* each set bit of bits[i, i + n) at leaf bit lb + (j - i) */
+			for (j = i; j < i + n;) {
+				uint64_t w = bits[j / 64] >> (j % 64);
+				uint64_t take = 64 - j % 64 < i + n - j ? 64 - j % 64 : i + n - j;
+
+				if (take < 64)
+					w &= (UINT64_C(1) << take) - 1;
+				while (w) {
+					uint64_t b = lb + (j - i) + (uint64_t)__builtin_ctzll(w);
+					unsigned char *p = leaf + 8 * (b / 64);
+
+					st_le64(p, ld_le64(p) | (UINT64_C(1) << (b % 64)));
+					w &= w - 1;
+				}
+				j += take;
+			}
+		}
+		i += n;
+	}
+	return 0;
+}
+
 int khofmt_enc_add_range(struct khofmt_enc *e, uint64_t phys, uint64_t size)
 {
 	unsigned ps;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cpu.h"
 #include "internal.h"
 
 #define E1A_BITMAP_BYTES 512u
@@ -475,15 +476,20 @@ static int stats_elm(struct cwalk *w, const struct celm *e)
 	st->tracker_pages[0]++;
 	st->tracker_total_pages++;
 	st->tracker_bytes += w->bm_bytes;
-	for (b = 0; b + 64 <= e->nbits; b += 64) {
-		uint64_t word = ld_le64(e->bits + b / 8);
+	{
+		/* whole words: first and last set bit, the count dispatched */
+		size_t nw = (size_t)(e->nbits / 64);
+		size_t fw = skip_zero_words(e->bits, 0, nw), lw = nw;
+		uint64_t word;
 
-		if (!word)
-			continue;
-		if (first == UINT64_MAX)
-			first = b + __builtin_ctzll(word);
-		last = b + 63 - __builtin_clzll(word);
-		n += __builtin_popcountll(word);
+		if (fw < nw) {
+			while (!(word = ld_le64(e->bits + 8 * --lw)))
+				;
+			first = fw * 64 + (uint64_t)__builtin_ctzll(ld_le64(e->bits + 8 * fw));
+			last = lw * 64 + 63 - (uint64_t)__builtin_clzll(word);
+			n = khofmt_popcount_words(e->bits + 8 * fw, lw - fw + 1);
+		}
+		b = (uint64_t)nw * 64;
 	}
 	for (; b < e->nbits; b++) {
 		if (!bit_set(e->bits, b))
