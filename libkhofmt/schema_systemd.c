@@ -331,7 +331,9 @@ static int jvalue(struct jp *j, unsigned depth, long *out)
 
 			if (c == '{') {
 				ws(j);
-				if (j->pos >= j->len || j->p[j->pos] != '"')
+				if (j->pos >= j->len)
+					return jerr(j, "unexpected end");
+				if (j->p[j->pos] != '"')
 					return jerr(j, "expected a key");
 				if (jstring(j, &key))
 					return -1;
