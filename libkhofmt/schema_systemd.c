@@ -41,7 +41,7 @@
  * INT64_MAX), systemd's reader treats duplicate keys differently per level
  * (fatal in the top object, the entry dropped in an entry, allowed among
  * unit ids) which needs every member, and libkhofmt stays without a JSON
- * dependency (it is linked statically into kexec). Limits: depth 256,
+ * dependency (it is linked statically into kexec). Limits: depth 2048 (a mapping needs 5),
  * KHOFMT_SYSTEMD_MAPPING_MAX bytes; every node and string lives in arrays
  * bounded by the text length.
  */
@@ -50,7 +50,7 @@
 
 #include "schema_int.h"
 
-#define MAX_DEPTH 256
+#define MAX_DEPTH 2048
 /* shown in messages: names are cut and made printable */
 #define SHOW_LEN 64
 
@@ -310,7 +310,7 @@ static int jvalue(struct jp *j, unsigned depth, long *out)
 	if (j->pos >= j->len)
 		return jerr(j, "unexpected end");
 	if (depth > MAX_DEPTH)
-		return jerr(j, "nested deeper than 256");
+		return jerr(j, "nested deeper than 2048");
 	c = j->p[j->pos];
 	switch (c) {
 	case '{':
