@@ -893,6 +893,20 @@ static int memfd_content(struct khofmt_source *src, const struct lfile *lf,
 			 (unsigned long long)m.size, KHOFMT_SYSTEMD_MAPPING_MAX);
 		return -KHOFMT_ERR_LIMIT;
 	}
+	/* the kernel restores the whole folio array before the file */
+	if (m.nr_folios) {
+		struct khofmt_vmalloc_iter it;
+		uint64_t pa, len;
+
+		r = khofmt_vmalloc_iter_init(&it, src, &m.folios, &q);
+		while (!r && (r = khofmt_vmalloc_run_next(&it, &pa, &len)) == 0)
+			;
+		if (r < 0) {
+			snprintf(why, whylen, "its folio array does not restore (%s)",
+				 khofmt_strerror(r));
+			return r;
+		}
+	}
 	while ((r = khofmt_memfd_folio_next(&m, &fo)) == 0) {
 		void *p;
 
