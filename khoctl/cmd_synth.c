@@ -515,7 +515,8 @@ static const struct argp_option synth_options[] = {
 	{ "luo", OPT_LUO, "SPEC", 0,
 	  "Add a LUO subnode (luo-v5) with the sessions of SPEC: "
 	  "NAME:TOKEN=SIZE[+POS][/SEALS],...;NAME2:... (memfd-v2 files with "
-	  "deterministic content; SIZE takes K/M suffixes)", 0 },
+	  "deterministic content; SIZE takes K/M suffixes; @FILE instead of "
+	  "SIZE: the content of FILE)", 0 },
 	{ 0 }
 };
 

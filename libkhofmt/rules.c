@@ -163,6 +163,22 @@ static const struct khofmt_rule rule_table[] = {
 	  "The kho_test sub-FDT lacks its data node, nr_folios or folios_info, or folios_info does not hold nr_folios words. The test module's check in the next kernel fails." },
 	{ "KHO-E201", E, "KT-1", "kho_test folio not preserved with its order",
 	  "A folio listed in folios_info (phys | order) is not a preserved entry of that order; the test module's restore fails or reads reused memory." },
+
+	/* ---- systemd's FD store, LUO session "systemd" (220-239) ---- */
+	{ "KHO-E220", E, "SYSD-1", "systemd session without a readable mapping",
+	  "The LUO session \"systemd\" has no token 0, token 0 is not a memfd, or the memfd's bytes cannot be read from its folios. The next systemd logs \"Failed to retrieve LUO mapping fd\" and restores no fd store at all: every service with FileDescriptorStorePreserve= starts without its stored fds. Look at the LUO and memfd findings first (the mapping memfd's record or folios); a session named \"systemd\" not written by systemd-shutdown also gives this." },
+	{ "KHO-E221", E, "SYSD-2", "systemd mapping does not parse",
+	  "The mapping memfd is not a JSON object, or its \"version\" is missing or not an unsigned integer, \"state\" or \"units\" is not an object, one of them is duplicated, or it is larger than 4 MiB. The next systemd logs \"Failed to parse LUO mapping JSON\" and restores no fd store. The memfd's content was damaged (its folios overwritten or preserved from the wrong pages) or was written by something else than systemd-shutdown." },
+	{ "KHO-W222", W, "SYSD-3", "systemd mapping version newer than known",
+	  "The mapping's version is above 1, the version systemd 262 writes and reads. A systemd that reads version 1 logs \"LUO mapping has unsupported version\" and restores nothing; boot into a systemd at least as new as the one that wrote it." },
+	{ "KHO-E223", E, "SYSD-4", "systemd mapping entry skipped by the reader",
+	  "A unit id is not a valid unit name, a unit's \"fdstore\" is not an array, or an entry is not an object, lacks a string \"type\" or \"name\", repeats a field, is of type fd without a token, with token 0 (the mapping's own) or with a token another entry already named, is a luo_session without \"sessionName\", or has an unknown type. The next systemd skips it with a warning: that unit starts without that stored fd. systemd-shutdown does not write such entries; the mapping was changed after it was written." },
+	{ "KHO-E224", E, "SYSD-5", "fd named in the systemd mapping but not preserved",
+	  "An entry of type fd names a token that the session \"systemd\" does not hold. The next systemd logs \"Failed to retrieve LUO fd for unit\" and the unit starts without that fd: the answer to \"which service lost which stored fd\". The session's file chain lost a record, or the mapping belongs to another session; check the LUO findings of the session." },
+	{ "KHO-E225", E, "SYSD-6", "LUO session named in the systemd mapping not preserved",
+	  "An entry of type luo_session names a LUO session (a stored fd that is a session of its own) that is not among the preserved sessions, or names \"systemd\" itself. The next systemd cannot retrieve it and the unit starts without that fd. The service's session was closed or finished before the kexec, or its name was changed." },
+	{ "KHO-W226", W, "SYSD-7", "preserved token the systemd mapping does not name",
+	  "The session \"systemd\" holds a file under a token that no entry of the mapping names. systemd-shutdown names every token it preserves, so the mapping is not the one written with this session. The next systemd never hands the file to a unit and drops it when it finishes the session." },
 };
 
 #undef E

@@ -36,6 +36,9 @@ enum {
 	R_MFD_FIELDS = 180, R_MFD_UNPRESERVED = 181, R_MFD_ORDER = 182,
 	R_VM_DESC = 183, R_VM_UNPRESERVED = 184,
 	R_KT_FIELDS = 200, R_KT_FOLIO = 201,
+	R_SD_MAPPING = 220, R_SD_PARSE = 221, R_SD_VERSION = 222,
+	R_SD_ENTRY = 223, R_SD_UNPRESERVED = 224, R_SD_SESSION = 225,
+	R_SD_UNNAMED = 226,
 };
 
 /* A question for the preserved-memory pass: is [start, start+len) covered? */

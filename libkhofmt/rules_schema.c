@@ -129,6 +129,10 @@ static int rule_of(const char *spec, int dflt)
 		{ "LUO-3", R_LUO_SESSION }, { "LUO-4", R_LUO_FILE },
 		{ "LUO-5", R_LUO_FLB }, { "MFD-1", R_MFD_FIELDS },
 		{ "VM-1", R_VM_DESC }, { "KT-1", R_KT_FIELDS },
+		{ "SYSD-1", R_SD_MAPPING }, { "SYSD-2", R_SD_PARSE },
+		{ "SYSD-3", R_SD_VERSION }, { "SYSD-4", R_SD_ENTRY },
+		{ "SYSD-5", R_SD_UNPRESERVED }, { "SYSD-6", R_SD_SESSION },
+		{ "SYSD-7", R_SD_UNNAMED },
 	};
 	size_t i;
 
@@ -404,6 +408,20 @@ static void check_luo_memfds(struct vctx *c, const void *blob, size_t len,
 	khofmt_luo_free(luo);
 }
 
+/* systemd's FD store in the session "systemd" (schema_systemd.c). */
+static void check_systemd(struct vctx *c, const void *blob, size_t len,
+			  const char *obj)
+{
+	struct sctx s = { .c = c, .obj = obj, .dflt = R_SD_MAPPING };
+	struct khofmt_schema_opts o;
+	struct khofmt_systemd *sd = NULL;
+
+	schema_opts(c, &s, &o);
+	if (khofmt_systemd_open(c->src, blob, len, &o, &sd) == -KHOFMT_ERR_NOMEM)
+		c->err = -KHOFMT_ERR_NOMEM;
+	khofmt_systemd_free(sd);
+}
+
 static void check_luo(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	struct sctx s = { .c = c, .obj = sn->name, .dflt = R_LUO_ROOT };
@@ -439,6 +457,8 @@ static void check_luo(struct vctx *c, const struct khofmt_subnode *sn)
 	khofmt_luo_free(luo);
 	if (!c->err)
 		check_luo_memfds(c, blob, len, sn->name);
+	if (!c->err)
+		check_systemd(c, blob, len, sn->name);
 	free(blob);
 }
 
