@@ -8,6 +8,7 @@
  * could not be read.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,6 +223,11 @@ int cmd_compat(int argc, char **argv)
 	out_str("verdict", nunk ? "unknown" : nlost ? "loses-state" : "accepted");
 	out_obj_end();
 	w = out_doc_end();
+	if (!w && (nlost || nunk))
+		fprintf(stderr, KHOCTL_NAME " compat: %s (%s): %zu of %zu parts %s\n",
+			a.image, khofmt_image_info(img)->release, nunk ? nunk : nlost, n,
+			nunk ? "of the state could not be read" :
+			       "of the state would be lost (see 'lost')");
 	khofmt_image_free(img);
 	khofmt_compat_free(c);
 	input_close(&in);

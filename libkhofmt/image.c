@@ -730,32 +730,32 @@ static int modules_lookup(struct khofmt_image *img, const char *sysroot,
 			  uint64_t max, char *err, size_t errlen)
 {
 	char *base = NULL, *path;
+	bool *done = calloc(img->nwants + 1, sizeof(*done));
 	size_t i, j;
 	int r = 0;
 
-	if (asprintf(&base, "%s/lib/modules/%s", sysroot, img->info.release) < 0)
+	if (!done || asprintf(&base, "%s/lib/modules/%s", sysroot, img->info.release) < 0) {
+		free(done);
 		return -KHOFMT_ERR_NOMEM;
+	}
 	for (i = 0; i < img->nwants && !r; i++) {
 		struct img_want *w = &img->wants[i];
 		unsigned budget = IMG_MAX_MODFILES;
-		const char *shown;
 
-		if (w->where != KHOFMT_IMAGE_ABSENT || !w->module)
+		if (w->where != KHOFMT_IMAGE_ABSENT || !w->module || done[i])
 			continue;
 		/* one module may carry several wants: scanned once */
-		for (j = 0; j < i; j++)
+		for (j = i; j < img->nwants; j++)
 			if (img->wants[j].module && !strcmp(img->wants[j].module, w->module))
-				break;
-		if (j < i)
-			continue;
+				done[j] = true;
 		path = module_find(base, w->module, 0, &budget);
 		if (!path)
 			continue;
-		shown = path + strlen(sysroot);
-		r = module_scan(img, path, shown, max, err, errlen);
+		r = module_scan(img, path, path + strlen(sysroot), max, err, errlen);
 		free(path);
 	}
 	free(base);
+	free(done);
 	return r;
 }
 
@@ -814,6 +814,7 @@ static int image_open(const void *buf, size_t len,
 	r = image_new(o, &img);
 	if (r)
 		return r;
+	khofmt_sha256(buf, len, img->info.file_sha256);
 	r = image_scan(img, buf, len, max, err, errlen);
 	if (!r && sysroot)
 		r = modules_lookup(img, *sysroot ? sysroot : "", max, err, errlen);

@@ -90,6 +90,7 @@ struct khofmt_image_info {
 	uint16_t boot_protocol;  /* bzImage: setup header version */
 	char release[65];        /* from "Linux version RELEASE ...", "" if none */
 	char banner[256];        /* that line, printable ASCII only */
+	unsigned char file_sha256[32]; /* of the whole file (the stamp's) */
 };
 
 struct khofmt_image;
