@@ -122,7 +122,7 @@ random_bytes 4096 7 "$TMP/random"
 expect_exit 2 "random bytes" compat $IN --image "$TMP/random"
 grep -q 'not a Linux kernel' "$TMP/err"; ok $? "random bytes: not a Linux kernel"
 expect_exit 2 "a directory" compat $IN --image "$TMP"
-expect_exit 2 "bound: --max-size 1K" compat $IN --image "$TMP/good" --max-size 1K
+expect_exit 2 "bound: --max-size 100 (bytes)" compat $IN --image "$TMP/good" --max-size 100
 grep -q 'bound' "$TMP/err"; ok $? "--max-size: the message names the bound"
 # a zboot header that lies about its compression
 "$MKIMAGE" wrap zboot gzip "$IMGS/linux-7.3.4.strings" "$TMP/zb"
