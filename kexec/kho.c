@@ -199,6 +199,67 @@ static void gate(enum khofmt_kexec_stage stage, struct khofmt_kexec_input *in)
 		exit(1);
 }
 
+/*
+ * Will the kernel read the state? At a load (@expect NULL: the image given)
+ * and again before the reboot (@expect: the stamped image's digest). 0 to
+ * go on (accepted, or --kho-force), 1 to refuse. Fills the stamp's fields.
+ */
+static int compat_gate(const char *image, const unsigned char *expect, bool at_exec)
+{
+	struct khofmt_kexec_compat_result res;
+	enum khofmt_kexec_check chk;
+	struct khofmt_kexec_state *st = state_open(&chk);
+	const char *what = at_exec ? "reboot" : "load";
+	size_t i;
+	int r;
+
+	if (!st)
+		return 0; /* the state check above has said why and decided */
+	r = khofmt_kexec_state_compat(st, kho.root, image, expect, &res);
+	khofmt_kexec_state_free(st);
+	if (r < 0) {
+		fprintf(stderr, "kexec: KHO error: %s\n", khofmt_strerror(r));
+		return 1;
+	}
+	if (!at_exec) {
+		char *abs = realpath(image, NULL);
+
+		kho.stamp.compat = res.verdict;
+		kho.stamp.compat_lost = (uint32_t)res.lost;
+		kho.stamp.has_image_sha256 = res.has_image_sha256;
+		memcpy(kho.stamp.image_sha256, res.image_sha256, 32);
+		snprintf(kho.stamp.image, sizeof(kho.stamp.image), "%s", abs ? abs : image);
+		free(abs);
+	}
+	for (i = 0; i < res.nlines; i++)
+		fprintf(stderr, "kexec: KHO %s: %s\n",
+			res.verdict == KHOFMT_KEXEC_COMPAT_LOSES ? "error" : "note",
+			res.lines[i]);
+	r = 0;
+	if (res.verdict == KHOFMT_KEXEC_COMPAT_UNREADABLE)
+		fprintf(stderr, "kexec: KHO error: cannot tell whether %s takes the "
+			"handover: %s\n", image, res.error);
+	else if (res.verdict == KHOFMT_KEXEC_COMPAT_LOSES)
+		fprintf(stderr, "kexec: KHO error: %s (%s) would drop %zu part(s) "
+			"of the handover listed above\n", image, res.release, res.lost);
+	else if (kho.check_only)
+		fprintf(stderr, "kexec: KHO: %s (%s) reads every part of the "
+			"handover\n", image, res.release);
+	if (res.verdict != KHOFMT_KEXEC_COMPAT_ACCEPTED) {
+		if (kho.force) {
+			fprintf(stderr, "kexec: WARNING: --kho-force: going on with the "
+				"%s anyway\n", what);
+			kho.stamp.forced = true;
+		} else {
+			fprintf(stderr, "kexec: refusing to %s (--kho-force overrides)\n",
+				what);
+			r = 1;
+		}
+	}
+	khofmt_kexec_compat_result_free(&res);
+	return r;
+}
+
 /* --kho-dump: the outgoing state, khoctl-style. */
 static void dump(void)
 {
@@ -256,11 +317,12 @@ static void dump(void)
 	khofmt_kexec_state_free(st);
 }
 
-void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
+void kho_prepare(const char *kernel, int do_exec, int crash, int *file_syscall,
 		 int *fallback)
 {
 	struct khofmt_kexec_input in = { .facts = &kho.facts };
 	struct khofmt_kexec_decision d;
+	int do_load = kernel != NULL;
 
 	if (!kho.root)
 		kho.root = getenv("KEXEC_KHO_ROOT");
@@ -309,6 +371,9 @@ void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
 	}
 	if (d.run_check)
 		gate(KHOFMT_KEXEC_BEFORE_LOAD, &in);
+	/* ... and whether the new kernel reads it (issue 17) */
+	if (d.run_check && kernel && !kho.skip && compat_gate(kernel, NULL, false))
+		exit(1);
 	/* The digest of the state just checked, for the load stamp. */
 	memcpy(kho.stamp.fdt_sha256, in.fdt_sha256, sizeof(in.fdt_sha256));
 	kho.stamp.has_fdt_sha256 = in.has_fdt_sha256;
@@ -409,6 +474,18 @@ int kho_before_exec(void)
 	}
 	in.loaded = loaded_stamp();
 	gate(KHOFMT_KEXEC_BEFORE_EXEC, &in);
+	/* the image check again: the state may have grown since the load */
+	if (in.loaded && in.loaded->compat != KHOFMT_KEXEC_COMPAT_UNCHECKED &&
+	    !kho.skip) {
+		if (!in.loaded->image[0] || !in.loaded->has_image_sha256) {
+			fprintf(stderr, "kexec: KHO error: the load stamp does not say "
+				"which image was loaded: cannot check it again\n");
+			if (!kho.force)
+				return 1;
+		} else if (compat_gate(in.loaded->image, in.loaded->image_sha256, true)) {
+			return 1;
+		}
+	}
 	if (kho.save && save()) {
 		if (!kho.force) {
 			fprintf(stderr, "kexec: refusing to reboot: the KHO state "
@@ -428,10 +505,10 @@ int kho_before_exec(void)
 
 #else /* !HAVE_LIBKHOFMT: kexec behaves as upstream */
 
-void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
+void kho_prepare(const char *kernel, int do_exec, int crash, int *file_syscall,
 		 int *fallback)
 {
-	(void)do_load; (void)do_exec; (void)crash; (void)file_syscall; (void)fallback;
+	(void)kernel; (void)do_exec; (void)crash; (void)file_syscall; (void)fallback;
 	if (kho.check_only || kho.dump || kho.save) {
 		fprintf(stderr, "kexec: built without libkhofmt: no KHO checks\n");
 		exit(1);

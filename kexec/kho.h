@@ -13,10 +13,11 @@ void kho_option(int opt, const char *arg);
 /*
  * After option parsing: when KHO is active, force kexec_file_load and turn the
  * kexec_load fallback off (refusing -c), then check the outgoing state before
- * a load or a reboot. Exits on a refusal and after --kho-check without a load.
+ * a load or a reboot, and before a load whether the kernel @kernel (NULL: no
+ * load) reads it. Exits on a refusal and after --kho-check without a load.
  * A crash kernel (-p) never takes the handover: upstream behaviour.
  */
-void kho_prepare(int do_load, int do_exec, int crash, int *file_syscall,
+void kho_prepare(const char *kernel, int do_exec, int crash, int *file_syscall,
 		 int *fallback);
 
 /*

@@ -246,7 +246,7 @@ static error_t input_parse(int key, char *arg, struct argp_state *state)
 				   "--incoming or --capture DIR",
 				   o->need & INPUT_NEED_MEM ? " --mem FILE" : "");
 		if (o->sysroot && o->kind != INPUT_LIVE &&
-		    o->kind != INPUT_INCOMING)
+		    o->kind != INPUT_INCOMING && !(o->need & INPUT_ANY_SYSROOT))
 			argp_error(state, "--sysroot goes with --live or --incoming");
 		if (o->kind == INPUT_FILES && !o->fdt_path)
 			argp_error(state, "--mem needs --fdt FILE");

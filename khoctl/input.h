@@ -46,6 +46,7 @@ enum input_kind {
 
 /* What a command needs; set in input_opts.need before parsing. */
 #define INPUT_NEED_MEM 0x1u /* a memory source (--mem) is mandatory */
+#define INPUT_ANY_SYSROOT 0x2u /* --sysroot with any input (compat: modules) */
 
 struct input_opts {
 	unsigned need;         /* INPUT_NEED_*, from the command */

@@ -36,6 +36,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_kexec(int argc, char **argv);
+int cmd_compat(int argc, char **argv);
 
 /*
  * The tracker summary object shared by `stat` (its whole document) and

@@ -37,6 +37,7 @@ static const struct cmd cmds[] = {
 	{ "rules", cmd_rules, "List the rules of verify with their IDs and explanations" },
 	{ "analyze", cmd_analyze, "Compare tracker encodings of the preserved memory (size, time)" },
 	{ "synth", cmd_synth, "Write a synthetic handover (root FDT + ELF core)" },
+	{ "compat", cmd_compat, "Check the state against a kernel image: what it would not read" },
 	{ "kexec", cmd_kexec, "Run the system's kexec with the KHO checks (-s forced, -c refused)" },
 	{ "help", cmd_help, "Show the help of khoctl or of a command" },
 };

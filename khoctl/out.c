@@ -407,7 +407,7 @@ static void t_cell(struct frame *f, const char *val, size_t vlen,
 	if (f->n == 0)
 		pad(f->indent);
 	else
-		pad(f->pending + 2);
+		pad(f->pending + 2 > 1 ? f->pending + 2 : 1); /* an overflowing cell still ends */
 	f->pending = 0;
 	if (w > 0)
 		pad(w - len);

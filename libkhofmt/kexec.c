@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "khofmt.h"
+#include "internal.h"
 
 #define SYS_MAX_FILE (64u << 20)
 #define MAX_SCRATCH 256
@@ -121,7 +121,7 @@ int khofmt_kexec_stamp_write(const char *root, const struct khofmt_kexec_stamp *
 	char *dir = sys_path(root, "run"), *p = sys_path(root, KHOFMT_KEXEC_STAMP_PATH);
 	char *tmp = NULL, hex[65] = "none";
 	int fd = -1, r = -KHOFMT_ERR_NOMEM, n, e;
-	char text[512];
+	char text[1024], ihex[65] = "none";
 
 	if (!dir || !p || !(tmp = malloc(strlen(p) + 8)))
 		goto out;
@@ -131,11 +131,20 @@ int khofmt_kexec_stamp_write(const char *root, const struct khofmt_kexec_stamp *
 	}
 	if (s->has_fdt_sha256)
 		hex32(hex, s->fdt_sha256);
+	if (s->has_image_sha256)
+		hex32(ihex, s->image_sha256);
 	n = snprintf(text, sizeof(text),
 		     "kexec-kho-stamp 1\nboot_id=%s\nfile_load=%d\nkho_cmdline=%d\n"
-		     "kho_active=%d\nchecked=%d\nforced=%d\nfdt_sha256=%s\n",
+		     "kho_active=%d\nchecked=%d\nforced=%d\nfdt_sha256=%s\n"
+		     "compat=%s\ncompat_lost=%u\nimage_sha256=%s\nimage=%s\n",
 		     s->boot_id, s->file_load, s->kho_cmdline, s->kho_active,
-		     s->checked, s->forced, hex);
+		     s->checked, s->forced, hex, khofmt_kexec_compat_name(s->compat),
+		     (unsigned)s->compat_lost, ihex,
+		     strchr(s->image, '\n') ? "" : s->image);
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		r = -KHOFMT_ERR_INVAL;
+		goto out;
+	}
 	sprintf(tmp, "%s.tmp", p);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	r = -KHOFMT_ERR_IO;
@@ -213,6 +222,29 @@ static int stamp_parse(const char *text, struct khofmt_kexec_stamp *s)
 		} else if (stamp_flag(l, "checked", &s->checked) ||
 			   stamp_flag(l, "forced", &s->forced)) {
 			continue;
+		} else if (!strncmp(l, "compat=", 7)) {
+			size_t k, cl = strcspn(l + 7, "\n");
+
+			for (k = 0; k <= KHOFMT_KEXEC_COMPAT_UNREADABLE; k++)
+				if (strlen(khofmt_kexec_compat_name(k)) == cl &&
+				    !strncmp(l + 7, khofmt_kexec_compat_name(k), cl))
+					break;
+			if (k > KHOFMT_KEXEC_COMPAT_UNREADABLE)
+				return -1;
+			s->compat = (enum khofmt_kexec_compat)k;
+		} else if (!strncmp(l, "compat_lost=", 12)) {
+			s->compat_lost = (uint32_t)strtoul(l + 12, NULL, 10);
+		} else if (!strncmp(l, "image_sha256=", 13)) {
+			s->has_image_sha256 = unhex32(l + 13, s->image_sha256);
+			if (!s->has_image_sha256 && strncmp(l + 13, "none", 4))
+				return -1;
+		} else if (!strncmp(l, "image=", 6)) {
+			size_t il = strcspn(l + 6, "\n");
+
+			if (il >= sizeof(s->image))
+				return -1;
+			memcpy(s->image, l + 6, il);
+			s->image[il] = '\0';
 		} else if (*l != '\n') {
 			return -1;
 		}
@@ -624,4 +656,121 @@ const char *khofmt_kexec_note_text(unsigned note)
 	default:
 		return "";
 	}
+}
+
+/* ---- the image check ---- */
+
+const char *khofmt_kexec_compat_name(enum khofmt_kexec_compat c)
+{
+	switch (c) {
+	case KHOFMT_KEXEC_COMPAT_UNCHECKED: return "unchecked";
+	case KHOFMT_KEXEC_COMPAT_ACCEPTED: return "accepted";
+	case KHOFMT_KEXEC_COMPAT_LOSES: return "loses";
+	case KHOFMT_KEXEC_COMPAT_UNREADABLE: return "unreadable";
+	}
+	return "unknown";
+}
+
+void khofmt_kexec_compat_result_free(struct khofmt_kexec_compat_result *res)
+{
+	size_t i;
+
+	if (!res)
+		return;
+	for (i = 0; i < res->nlines; i++)
+		free(res->lines[i]);
+	free(res->lines);
+	res->lines = NULL;
+	res->nlines = 0;
+}
+
+static int compat_line(struct khofmt_kexec_compat_result *res,
+		       const struct khofmt_compat_row *r)
+{
+	char **nl = realloc(res->lines, (res->nlines + 1) * sizeof(*nl));
+	char *t;
+	int n;
+
+	if (!nl)
+		return -KHOFMT_ERR_NOMEM;
+	res->lines = nl;
+	if (r->verdict == KHOFMT_COMPAT_UNKNOWN)
+		n = asprintf(&t, "%s%s%s: cannot tell: %s", r->subnode,
+			     r->subnode[0] ? " " : "", r->what, r->detail);
+	else
+		n = asprintf(&t, "%s%s%s writes %s, the new kernel reads %s: lost: %s",
+			     r->subnode, r->subnode[0] ? " " : "", r->what,
+			     r->writes[0] ? r->writes : "?",
+			     r->reads[0] ? r->reads : "no such format", r->lost);
+	if (n < 0)
+		return -KHOFMT_ERR_NOMEM;
+	res->lines[res->nlines++] = t;
+	return 0;
+}
+
+int khofmt_kexec_state_compat(struct khofmt_kexec_state *st, const char *root,
+			      const char *image, const unsigned char *expect,
+			      struct khofmt_kexec_compat_result *res)
+{
+	struct khofmt_image_opts io = { .sz = sizeof(io) };
+	struct khofmt_compat *c = NULL;
+	struct khofmt_image *img = NULL;
+	struct khofmt_fdt *fdt = NULL;
+	const struct khofmt_image_info *ii;
+	size_t i, n;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->verdict = KHOFMT_KEXEC_COMPAT_UNREADABLE;
+	if (!st || !image)
+		return -KHOFMT_ERR_INVAL;
+	r = khofmt_fdt_open(st->fdt, st->len, &fdt, res->error, sizeof(res->error));
+	if (r < 0)
+		return r == -KHOFMT_ERR_NOMEM ? r : 0;
+	r = khofmt_compat_collect(fdt, st->src, NULL, NULL, 12, &c);
+	khofmt_fdt_free(fdt);
+	if (r < 0) {
+		khofmt_setmsg(res->error, sizeof(res->error), "the outgoing state: %s",
+			      khofmt_strerror(r));
+		return r == -KHOFMT_ERR_NOMEM ? r : 0;
+	}
+	io.wants = khofmt_compat_wants(c, &io.nwants);
+	io.sysroot = root ? root : "";
+	r = khofmt_image_open(image, &io, &img, res->error, sizeof(res->error));
+	if (r < 0) {
+		khofmt_compat_free(c);
+		return r == -KHOFMT_ERR_NOMEM ? r : 0;
+	}
+	ii = khofmt_image_info(img);
+	memcpy(res->image_sha256, ii->file_sha256, 32);
+	res->has_image_sha256 = true;
+	memcpy(res->release, ii->release, sizeof(res->release));
+	if (expect && memcmp(expect, ii->file_sha256, 32)) {
+		khofmt_setmsg(res->error, sizeof(res->error),
+			      "%s changed since it was loaded (SHA-256 differs)", image);
+		goto done;
+	}
+	r = khofmt_compat_judge(c, img);
+	res->lost = r > 0 ? (size_t)r : 0;
+	res->unknown = khofmt_compat_unknown(c);
+	n = khofmt_compat_nrows(c);
+	r = 0;
+	for (i = 0; i < n && !r; i++) {
+		const struct khofmt_compat_row *row = khofmt_compat_row(c, i);
+
+		if (row->verdict != KHOFMT_COMPAT_READS)
+			r = compat_line(res, row);
+	}
+	if (r < 0)
+		goto done;
+	if (res->unknown)
+		khofmt_setmsg(res->error, sizeof(res->error),
+			      "%zu part(s) of the outgoing state could not be read", res->unknown);
+	else
+		res->verdict = res->lost ? KHOFMT_KEXEC_COMPAT_LOSES :
+					   KHOFMT_KEXEC_COMPAT_ACCEPTED;
+done:
+	khofmt_image_free(img);
+	khofmt_compat_free(c);
+	return r;
 }

@@ -25,9 +25,18 @@ extern "C" {
 /* Below the root prefix. */
 #define KHOFMT_KEXEC_STAMP_PATH "run/kexec-kho.stamp"
 
+/* The image check at load (khofmt_kexec_state_compat()). */
+enum khofmt_kexec_compat {
+	KHOFMT_KEXEC_COMPAT_UNCHECKED = 0, /* not run (--no-kho-check, old stamp) */
+	KHOFMT_KEXEC_COMPAT_ACCEPTED,      /* the image reads every row */
+	KHOFMT_KEXEC_COMPAT_LOSES,         /* it would drop some of the state */
+	KHOFMT_KEXEC_COMPAT_UNREADABLE,    /* the image (or the state) could not be read */
+};
+
 /*
  * What a successful load recorded: how the image was loaded and which
- * outgoing state was checked. Text file, "key=value" lines, version 1.
+ * outgoing state was checked. Text file, "key=value" lines, version 1
+ * (the compat_* and image_* keys are optional: older stamps lack them).
  */
 struct khofmt_kexec_stamp {
 	bool file_load;         /* kexec_file_load (carries the handover) */
@@ -38,6 +47,12 @@ struct khofmt_kexec_stamp {
 	bool has_fdt_sha256;
 	unsigned char fdt_sha256[32]; /* the outgoing root FDT at load */
 	char boot_id[40];       /* /proc/sys/kernel/random/boot_id, "" unknown */
+	/* the image check (issue 17) */
+	enum khofmt_kexec_compat compat;
+	uint32_t compat_lost;   /* rows the image would not read */
+	bool has_image_sha256;
+	unsigned char image_sha256[32]; /* the image file checked */
+	char image[256];        /* its absolute path, "" unknown */
 };
 
 /* Write the stamp atomically (temporary file + rename); creates run/. */
@@ -137,6 +152,40 @@ KHOFMT_API int khofmt_kexec_state_capture(struct khofmt_kexec_state *st,
 					  const char *root, const char *dir,
 					  long long time,
 					  struct khofmt_capture_result *res);
+
+/* The outcome of the image check. */
+struct khofmt_kexec_compat_result {
+	enum khofmt_kexec_compat verdict;
+	size_t lost, unknown;           /* rows */
+	char release[65];               /* the image's release */
+	bool has_image_sha256;
+	unsigned char image_sha256[32];
+	char error[256];                /* UNREADABLE: why */
+	char **lines;                   /* one sentence per lost or unknown row */
+	size_t nlines;
+};
+
+/**
+ * khofmt_kexec_state_compat() - will the image take the outgoing state?
+ * @st:     the state (khofmt_kexec_state_open())
+ * @root:   root prefix: modules are looked up below it (NULL = "/")
+ * @image:  the kernel file given to kexec
+ * @expect: NULL, or the SHA-256 the image file must have (the stamp's:
+ *          a file changed since the load cannot vouch for the loaded image)
+ * @res:    the outcome; free with khofmt_kexec_compat_result_free()
+ *
+ * khofmt_compat_collect() + khofmt_image_open() + khofmt_compat_judge():
+ * ACCEPTED, LOSES (with a sentence per lost row: what, what the state
+ * writes, what the image reads, what is dropped) or UNREADABLE (why in
+ * @res->error). Returns 0, or -KHOFMT_ERR_NOMEM.
+ */
+KHOFMT_API int khofmt_kexec_state_compat(struct khofmt_kexec_state *st,
+					 const char *root, const char *image,
+					 const unsigned char *expect,
+					 struct khofmt_kexec_compat_result *res);
+KHOFMT_API void khofmt_kexec_compat_result_free(struct khofmt_kexec_compat_result *res);
+/* "unchecked", "accepted", "loses", "unreadable" */
+KHOFMT_API const char *khofmt_kexec_compat_name(enum khofmt_kexec_compat c);
 
 /* ------------------------------------------------------------------ */
 /* The decision                                                        */

@@ -450,6 +450,7 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
 #include "khofmt-map.h"
 #include "khofmt-kexec.h"
 #include "khofmt-capture.h"
+#include "khofmt-image.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */

@@ -160,6 +160,21 @@ cp "$TMP/cap/manifest.json" "$DOCS/capture-manifest.json"
 run 0 capture-tar capture --json $IN --tar "$TMP/cap.tar"
 run 0 dump-capture dump --json --capture "$TMP/cap"
 
+# compat: the capture against synthetic images of real kernels' strings
+# (tests/cli/compat.sh): 7.3.4 reads everything, luo-bump loses LUO; a
+# module carries kho-test-v1; without memory the LUO files are unknown
+IMGS=$TESTS_SRCDIR/fixtures/images
+"$MKIMAGE" wrap bzimage xz "$IMGS/linux-7.3.4.strings" "$TMP/img73"
+"$MKIMAGE" wrap zboot zstd "$IMGS/linux-7.2.13-luo-bump.strings" "$TMP/imgbump"
+run 0 compat compat --json $IN --image "$TMP/img73"
+run 1 compat-bump compat --json $IN --image "$TMP/imgbump"
+run 2 compat-fdt-only compat --json --fdt "$F/root.fdt" --image "$TMP/img73"
+tr '\0' '\n' <"$IMGS/linux-7.2.13.strings" | grep -v '^kho-test-v1$' | tr '\n' '\0' >"$TMP/nokt.strings"
+"$MKIMAGE" wrap bzimage gzip "$TMP/nokt.strings" "$TMP/imgnokt"
+mkdir -p "$TMP/sys/lib/modules/7.2.13/kernel/lib"
+printf 'kho-test-v1\0kho_test\0' >"$TMP/sys/lib/modules/7.2.13/kernel/lib/test_kho.ko"
+run 0 compat-module compat --json $IN --image "$TMP/imgnokt" --sysroot "$TMP/sys"
+
 # ---- the same capture as a running system shows it (--sysroot trees of
 # sysroot.sh): debugfs cut the first kernel's root FDT short (recovered
 # from memory), RAM and scratch come from the system; in the second

@@ -88,6 +88,8 @@ if [ -n "$kern" ]; then
 	grep -qx "fdt_sha256=$(sha256 "$F/root.fdt")" "$st"
 	ok $? "the stamp holds sha256 of the full root FDT (root.fdt)"
 	grep -qx "boot_id=$BOOT" "$st"; ok $? "the stamp holds the boot id"
+	grep -qx "image_sha256=$(sha256 "$kern")" "$st"; ok $? "the stamp holds the image's sha256 (issue 17)"
+	grep -qx "compat=accepted" "$st"; ok $? "the stamp says the image reads the state"
 	echo 1 >"$ld/sys/kernel/kexec_loaded"
 	kx --kho-root "$ld" -e
 	is "$rc" 0 "-e after the simulated load: goes on"
@@ -101,7 +103,7 @@ if [ -n "$kern" ]; then
 	is "$rc" 1 "-e refused: the image does not take the handover"
 	grep -q 'does not take the KHO handover' "$TMP/err"; ok $? "says why"
 else
-	for i in $(seq 1 16); do skip "no cached test kernel (tests/vm/build-kernel.sh)"; done
+	for i in $(seq 1 18); do skip "no cached test kernel (tests/vm/build-kernel.sh)"; done
 fi
 
 # 5b. the load stamp at -e (written by hand: a kernel is not needed)
@@ -161,6 +163,51 @@ grep -q 'compatible: *kho-v4' "$TMP/out"; ok $? "names the kho-v4 compatible"
 grep -q "totalsize: *$(wc -c <"$F/root.fdt" | tr -d ' ')\$" "$TMP/out"; ok $? "full FDT size (recovered)"
 n=0; for s in LUO kexec-metadata kho_test memblock; do grep -q "^  $s " "$TMP/out" && n=$((n + 1)); done
 is "$n" 4 "lists the four subtrees"
+
+# 5e. will the new kernel read the handover (issue 17)? Synthetic images of
+# the real kernels' strings (tests/cli/compat.sh): 7.3.4 reads all of the
+# 7.2.13 state; the luo-bump kernel (luo-v99) would drop LUO and its memfds
+IMGS=$TESTS_SRCDIR/fixtures/images
+"$MKIMAGE" wrap bzimage xz "$IMGS/linux-7.3.4.strings" "$TMP/i73"
+"$MKIMAGE" wrap bzimage xz "$IMGS/linux-7.2.13-luo-bump.strings" "$TMP/ibump"
+kx --kho-root "$k1" --kho-check -s -l "$TMP/ibump" --command-line="kho=on"
+is "$rc" 1 "-s -l of the luo-bump kernel: refused"
+grep -q 'LUO.*writes luo-v5, the new kernel reads luo-v99: lost: every LUO session' "$TMP/err"
+ok $? "names LUO: luo-v5 written, luo-v99 read, every session lost"
+grep -q 'memfd-v2.*lost: 4 preserved files (3159824 bytes)' "$TMP/err"
+ok $? "names the 4 memfds (3159824 bytes) lost with it"
+grep -q 'refusing to load (--kho-force overrides)' "$TMP/err"; ok $? "says it refuses to load"
+kx --kho-root "$k1" --kho-check --kho-force -s -l "$TMP/ibump" --command-line="kho=on"
+grep -q 'WARNING: --kho-force: going on with the load' "$TMP/err"; ok $? "--kho-force: goes on past the image check"
+kx --kho-root "$k1" --kho-check -s -l "$TMP/i73" --command-line="kho=on"
+grep -q 'reads every part of the handover' "$TMP/err"; ok $? "-s -l of a 7.3.4 image: accepted"
+grep -q 'refusing' "$TMP/err"; ok $((!$?)) "and not refused by the image check"
+random_bytes 4096 3 "$TMP/inoise"
+kx --kho-root "$k1" --kho-check -s -l "$TMP/inoise"
+is "$rc" 1 "an image that cannot be read: refused (fails closed)"
+grep -q 'cannot tell whether' "$TMP/err"; ok $? "says the image cannot be read"
+# the stamp carries the check; -e checks the stamped image again
+cs=$TMP/k1compat
+cp -a "$k1" "$cs"
+cstamp() { # ROOT IMAGE SHA COMPAT
+	stamp "$1" "$(sha256 "$F/root.fdt")"
+	printf 'compat=%s\ncompat_lost=2\nimage_sha256=%s\nimage=%s\n' "$4" "$3" "$2" >>"$1/run/kexec-kho.stamp"
+}
+cstamp "$cs" "$TMP/ibump" "$(sha256 "$TMP/ibump")" loses
+kx --kho-root "$cs" -e
+is "$rc" 1 "-e of a loaded luo-bump image: refused again"
+grep -q 'writes luo-v5, the new kernel reads luo-v99' "$TMP/err"; ok $? "-e: lists what would be lost"
+grep -q 'refusing to reboot' "$TMP/err"; ok $? "-e: refuses to reboot"
+cstamp "$cs" "$TMP/ibump" "$(sha256 "$TMP/ibump")" loses
+kx --kho-root "$cs" -e --kho-force
+is "$rc" 0 "-e --kho-force: goes on despite the loss"
+cstamp "$cs" "$TMP/i73" "$(sha256 "$TMP/i73")" accepted
+kx --kho-root "$cs" -e
+is "$rc" 0 "-e of a loaded 7.3.4 image: goes on"
+cstamp "$cs" "$TMP/i73" "$(printf '%064d' 0)" accepted
+kx --kho-root "$cs" -e
+is "$rc" 1 "-e when the image file changed since the load: refused"
+grep -q 'changed since it was loaded' "$TMP/err"; ok $? "says the image changed"
 
 # 6. KHO not active: upstream behaviour, --kho-check says so
 off=$TMP/nokho

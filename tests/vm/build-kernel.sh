@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build (or reuse) a lean KHO test kernel from Debian's linux-source-<KERNEL> package.
 #
-# usage: build-kernel.sh [KERNEL]      (KERNEL: 7.2 (default) or 7.3)
+# usage: build-kernel.sh [KERNEL [VARIANT]]   (KERNEL: 7.2 (default) or 7.3)
 # Prints the path of the cached bzImage on stdout; everything else goes to stderr.
+# VARIANT (see variant_edit below) is the same kernel with one ABI string changed, built
+# incrementally in the kept tree of the plain build (a minute or two, not a second full
+# build) and cached beside it as <key>-VARIANT/.
 #
 # Sources come through a PRIVATE apt configuration (the system's sources are never touched):
 # the URIs of /etc/apt/sources.list.d/debian.sources with the suite that carries the package.
@@ -24,9 +27,24 @@ case $KERNEL in
 *) SUITE=${KHO_VM_SUITE:-sid} ;;
 esac
 PKG=linux-source-$KERNEL
+VARIANT=${2:-}
+# variant_edit DIR [revert]: one string changed in the ABI headers/sources; fails if absent.
+variant_edit() {
+	case $VARIANT in
+	luo-bump) old='"luo-v5"' new='"luo-v99"' ;;	# LUO's blob compatible (7.2: luo-v5)
+	*) die "unknown variant '$VARIANT' (known: luo-bump)" ;;
+	esac
+	[ "${2:-}" = revert ] && { t=$old; old=$new; new=$t; }
+	files=$(grep -rlF "$old" "$1/include/linux" "$1/kernel" "$1/mm" "$1/lib" || true)
+	[ -n "$files" ] || die "variant $VARIANT: $old not found in the source"
+	for f in $files; do sed -i "s/$old/$new/g" "$f"; done
+	say "variant $VARIANT: $old -> $new in$(echo " $files" | sed "s|$1/||g" | tr '\n' ' ')"
+}
+sfx=${VARIANT:+-$VARIANT}
 
 say() { echo "build-kernel: $*" >&2; }
 die() { echo "build-kernel: ERROR: $*" >&2; exit 1; }
+case $VARIANT in ""|luo-bump) ;; *) die "unknown variant '$VARIANT' (known: luo-bump)" ;; esac
 
 APT=$CACHE/apt/$SUITE
 mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$CACHE/src" "$CACHE/kernel" "$CACHE/build"
@@ -37,9 +55,9 @@ fraghash=$(sha256sum "$FRAG" | cut -c1-16)
 deb=$(latest_deb)
 if [ -n "$deb" ]; then
 	debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
-	if [ -s "$CACHE/kernel/$debver-$fraghash/bzImage" ]; then
-		say "cached: $CACHE/kernel/$debver-$fraghash/bzImage"
-		echo "$CACHE/kernel/$debver-$fraghash/bzImage"
+	if [ -s "$CACHE/kernel/$debver-$fraghash$sfx/bzImage" ]; then
+		say "cached: $CACHE/kernel/$debver-$fraghash$sfx/bzImage"
+		echo "$CACHE/kernel/$debver-$fraghash$sfx/bzImage"
 		exit 0
 	fi
 fi
@@ -61,7 +79,7 @@ if [ -z "$deb" ]; then
 fi
 debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
 key=$debver-$fraghash
-out=$CACHE/kernel/$key
+out=$CACHE/kernel/$key$sfx
 if [ -s "$out/bzImage" ]; then
 	say "cached: $out/bzImage"
 	echo "$out/bzImage"
@@ -69,6 +87,25 @@ if [ -s "$out/bzImage" ]; then
 fi
 
 bdir=$CACHE/build/$key
+# The plain build's tree is kept (objects included) so that a variant is an incremental make.
+ksrc=$(ls -d "$bdir"/linux-source-* 2>/dev/null | head -n 1 || true)
+if [ -n "$ksrc" ] && [ -s "$ksrc/arch/x86/boot/bzImage" ] && [ -n "$VARIANT" ]; then
+	cd "$ksrc"
+	variant_edit "$ksrc"
+	say "make -j$JOBS bzImage (incremental, variant $VARIANT)"
+	start=$(date +%s)
+	make -j"$JOBS" bzImage >"$bdir/build$sfx.log" 2>&1 ||
+		{ variant_edit "$ksrc" revert; tail -n 40 "$bdir/build$sfx.log" >&2; die "variant build failed"; }
+	say "built in $(( $(date +%s) - start )) s"
+	mkdir -p "$out.tmp"
+	cp arch/x86/boot/bzImage .config "$out.tmp/"
+	echo "$debver $VARIANT" >"$out.tmp/version"
+	variant_edit "$ksrc" revert
+	rm -rf "$out"
+	mv "$out.tmp" "$out"
+	echo "$out/bzImage"
+	exit 0
+fi
 rm -rf "$bdir"
 mkdir -p "$bdir"
 say "extracting $deb"
@@ -91,6 +128,7 @@ while IFS= read -r line; do
 done <"$FRAG"
 [ -z "$missing" ] || die "options dropped by olddefconfig (unmet dependencies?):$missing"
 
+[ -z "$VARIANT" ] || variant_edit "$ksrc"
 say "make -j$JOBS bzImage (about 7.5 minutes on 2 cores)"
 start=$(date +%s)
 make -j"$JOBS" bzImage >"$bdir/build.log" 2>&1 || { tail -n 40 "$bdir/build.log" >&2; die "kernel build failed (log: $bdir/build.log)"; }
@@ -98,9 +136,8 @@ say "built in $(( $(date +%s) - start )) s"
 
 mkdir -p "$out.tmp"
 cp arch/x86/boot/bzImage .config "$out.tmp/"
-echo "$debver" >"$out.tmp/version"
+echo "$debver${VARIANT:+ $VARIANT}" >"$out.tmp/version"
+[ -z "$VARIANT" ] || variant_edit "$ksrc" revert
 rm -rf "$out"
 mv "$out.tmp" "$out"
-cd /
-rm -rf "$bdir"
 echo "$out/bzImage"
