@@ -122,7 +122,9 @@ static void check_fdt(struct disc *d, uint64_t pa, const unsigned char *hdr,
 	    fdt_check_full(d->fdt, total))
 		return;
 	compat = fdt_getprop(d->fdt, 0, "compatible", &len);
-	if (compat && len > 4 && !strncmp(compat, "kho-", 4) &&
+	/* a root generation: kho-v1 .. kho-vN (kho-test-v1 and the like are blobs) */
+	if (compat && len > 6 && !strncmp(compat, "kho-v", 5) &&
+	    compat[5] >= '0' && compat[5] <= '9' &&
 	    memchr(compat, '\0', (size_t)len)) {
 		c = cand_add(d, pa);
 		if (c)
@@ -393,7 +395,7 @@ int khofmt_discover_roots(struct khofmt_source *src,
 		free(d.c);
 		return khofmt_src_err(src, -KHOFMT_ERR_NOTCOVERED,
 				      "%s: no KHO root FDT in memory (no page-aligned FDT "
-				      "with a kho-* compatible, no setup_data type 10, "
+				      "with a kho-v* compatible, no setup_data type 10, "
 				      "no /chosen linux,kho-fdt)", khofmt_src_name(src));
 	}
 	qsort(d.c, d.n, sizeof(*d.c), cand_cmp);

@@ -81,7 +81,7 @@ enum khofmt_root_via {
 	KHOFMT_ROOT_SETUP_DATA = 0x1,
 	/* DT arches: boot DT /chosen linux,kho-fdt: the root received */
 	KHOFMT_ROOT_CHOSEN = 0x2,
-	/* a page-aligned FDT with a kho-* root compatible (an outgoing
+	/* a page-aligned FDT with a kho-v<N> root compatible (an outgoing
 	 * root, which no boot structure points at, or a received one) */
 	KHOFMT_ROOT_SCAN = 0x4,
 };
@@ -130,7 +130,7 @@ struct khofmt_discover_opts {
  *    most 256 entries, cycles stopped) is followed to type 10 entries:
  *    struct kho_data {fdt_addr, fdt_size, scratch_addr, scratch_size};
  *  - at page starts (4 KiB steps), FDTs (magic d00dfeed): a root whose
- *    compatible starts with "kho-" is a candidate; a boot DT whose
+ *    compatible is kho-v<digit>... is a candidate; a boot DT whose
  *    /chosen has linux,kho-fdt (and linux,kho-scratch) names one.
  * Each candidate is then opened and its tracker checked (tracker, folios).
  * Returns the index of the default choice (>= 0): a root named by a boot
