@@ -310,6 +310,13 @@ static bool in_dump_ram(const struct khofmt_source *src, uint64_t pa)
 	return false;
 }
 
+const char *khofmt_src_missing(const struct khofmt_source *src, uint64_t pa)
+{
+	return src && in_dump_ram(src, pa) ?
+	       "not in the dump (RAM the dump tool left out)" :
+	       "not in the memory source";
+}
+
 /*
  * Not covered: a page the dump tool left out of RAM it describes
  * (makedumpfile -d 31, p_filesz < p_memsz) is "not in the dump", which is

@@ -120,6 +120,13 @@ void khofmt_src_kdump_close(struct khofmt_source *src);
 int khofmt_src_kdump_probe(const unsigned char *head, size_t len);
 int khofmt_src_kdump_open(const char *path, struct khofmt_source **out);
 
+/*
+ * How a missing page reads in messages: "not in the dump (left out by the
+ * dump tool)" when @pa is RAM the dump describes, else "not in the memory
+ * source". Never NULL.
+ */
+const char *khofmt_src_missing(const struct khofmt_source *src, uint64_t pa);
+
 /* Copy @len bytes of VMCOREINFO text found in @from (NUL added). */
 int khofmt_src_set_vmcoreinfo(struct khofmt_source *src, const char *text,
 			      size_t len, const char *from);

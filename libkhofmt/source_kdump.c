@@ -54,7 +54,13 @@ int khofmt_src_kdump_read(struct khofmt_source *src, uint64_t pa, void *out,
 
 	while (n) {
 		size_t len = n > (1u << 30) ? (1u << 30) : (size_t)n;
-		kdump_status st = kdump_read(src->kd, KDUMP_KPHYSADDR, pa, o, &len);
+		/*
+		 * Machine physical: what the file's page bitmap indexes, and
+		 * readable without knowing the architecture (kernel physical
+		 * needs libkdumpfile's translation set up from the arch; it
+		 * is the same address outside Xen).
+		 */
+		kdump_status st = kdump_read(src->kd, KDUMP_MACHPHYSADDR, pa, o, &len);
 
 		if (st == KDUMP_OK) {
 			o += len;
@@ -156,8 +162,8 @@ static int kdump_load(struct khofmt_source *src, int fd)
 	struct khofmt_range *file = NULL;
 	struct khofmt_seg *segs;
 	kdump_num_t ps = 0;
+	kdump_attr_t a;
 	const char *s;
-	char *raw = NULL;
 	uint64_t fpages = 0, rpages = 0;
 	size_t nfile = 0, i;
 	unsigned shift = 0;
@@ -179,13 +185,27 @@ static int kdump_load(struct khofmt_source *src, int fd)
 
 	snprintf(src->format, sizeof(src->format), "%s", "kdump");
 	if (kdump_get_string_attr(src->kd, KDUMP_ATTR_FILE_FORMAT, &s) == KDUMP_OK)
-		snprintf(src->format, sizeof(src->format), "%s", s);
+		snprintf(src->format, sizeof(src->format), "%s%s",
+			 !strcmp(s, "diskdump") ? "kdump-compressed " : "", s);
 	if (kdump_get_string_attr(src->kd, KDUMP_ATTR_ARCH_NAME, &s) == KDUMP_OK)
 		snprintf(src->machine, sizeof(src->machine), "%s", s);
-	if (kdump_vmcoreinfo_raw(src->kd, &raw) == KDUMP_OK && raw) {
-		err = khofmt_src_set_vmcoreinfo(src, raw, strlen(raw),
-						"kdump header");
-		free(raw);
+	/*
+	 * The raw blob, not kdump_vmcoreinfo_raw(): that one wants the OS
+	 * type set, and setting it makes libkdumpfile build its address
+	 * translation from the dump, which physical reads do not need.
+	 */
+	a.type = KDUMP_BLOB;
+	if (kdump_get_typed_attr(src->kd, "linux.vmcoreinfo.raw", &a) == KDUMP_OK &&
+	    a.val.blob) {
+		kdump_blob_t *b = a.val.blob;
+		const char *d;
+
+		kdump_blob_incref(b);
+		d = kdump_blob_pin(b);
+		err = d ? khofmt_src_set_vmcoreinfo(src, d, kdump_blob_size(b),
+						    "kdump header") : 0;
+		kdump_blob_unpin(b);
+		kdump_blob_decref(b);
 		if (err)
 			return err;
 	}

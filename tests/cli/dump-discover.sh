@@ -81,7 +81,11 @@ expect_diff 0 "diff :DUMP DUMP" ":$F/slim-pre.elf" "$F/slim-pre.elf"
 # ---- a dump with VMCOREINFO that describes its RAM (mkkdump --elf)
 "$MKKDUMP" --elf --release 7.2.13 "$F/slim-kexec.elf" "$TMP/vi.elf" >/dev/null ||
 	bail_out "mkkdump --elf failed"
-expect_exit 0 "verify an ELF with VMCOREINFO, no RAM map given" verify --mem "$TMP/vi.elf"
+# Its PT_LOADs (slim: the KHO pages only) are taken as the RAM map, so the
+# preserved folios outside them are "not System RAM" (KHO-E041): proof that
+# the dump's RAM was used.
+expect_exit 1 "verify an ELF with VMCOREINFO, no RAM map given" verify --mem "$TMP/vi.elf"
+ok "$(grep -q 'KHO-E041' "$TMP/out"; echo $?)" "verify checked RAM rules against the dump's PT_LOADs"
 ok "$(grep -q 'VMCOREINFO (ELF note VMCOREINFO): PAGESIZE=4096 -> page shift 12' "$TMP/err"; echo $?)" \
 	"VMCOREINFO note: PAGESIZE read, shown with where it came from"
 ok "$(grep -q 'OSRELEASE=7.2.13 -> producer 7.2.13' "$TMP/err"; echo $?)" "VMCOREINFO note: OSRELEASE -> producer"

@@ -189,25 +189,42 @@ int main(int argc, char **argv)
 		uLongf cl;
 		uint64_t k = 0;
 
-		vmoff = 2 * ps;                 /* VMCOREINFO in its own block */
+		/*
+		 * Block 2: the ELF notes (header version >= 4 readers take
+		 * VMCOREINFO from there); offset_vmcoreinfo points at the
+		 * note's descriptor, as makedumpfile writes it.
+		 */
+		size_t vl = strlen(vmci), nsz = 24 + ((vl + 3) & ~(size_t)3);
+
+		vmoff = 2 * ps;
 		memset(hdr, 0, sizeof(hdr));
 		memcpy(hdr, "KDUMP   ", 8);
 		put(hdr + 8, 6, 4);             /* header_version */
+		memcpy(hdr + 12, "Linux", 5);                          /* utsname.sysname */
+		memcpy(hdr + 12 + 65, "kho-test", 8);                  /* utsname.nodename */
 		memcpy(hdr + 12 + 2 * 65, release, strlen(release));  /* utsname.release */
+		memcpy(hdr + 12 + 3 * 65, "#1", 2);                    /* utsname.version */
 		memcpy(hdr + 12 + 4 * 65, "x86_64", 6);                /* utsname.machine */
 		put(hdr + 428, ps, 4);          /* block_size */
-		put(hdr + 432, 2, 4);           /* sub_hdr_size: sub-header + vmcoreinfo */
+		put(hdr + 432, 2, 4);           /* sub_hdr_size: sub-header + notes */
 		put(hdr + 436, 2 * bmblk, 4);   /* bitmap_blocks */
 		put(hdr + 440, maxpfn, 4);      /* max_mapnr */
 		put(hdr + 460, 1, 4);           /* nr_cpus */
 		wr(f, hdr, 464, 0);
 		memset(hdr, 0, sizeof(hdr));
 		put(hdr + 8, 31, 4);            /* dump_level */
-		put(hdr + 32, vmoff, 8);
-		put(hdr + 40, strlen(vmci), 8);
+		put(hdr + 32, vmoff + 24, 8);   /* offset_vmcoreinfo */
+		put(hdr + 40, vl, 8);           /* size_vmcoreinfo */
+		put(hdr + 48, vmoff, 8);        /* offset_note */
+		put(hdr + 56, nsz, 8);          /* size_note */
 		put(hdr + 96, maxpfn, 8);       /* max_mapnr_64 */
 		wr(f, hdr, 104, (long)ps);
-		wr(f, vmci, strlen(vmci), (long)vmoff);
+		memset(hdr, 0, sizeof(hdr));
+		put(hdr, 11, 4);
+		put(hdr + 4, vl, 4);
+		memcpy(hdr + 12, "VMCOREINFO", 11);
+		memcpy(hdr + 24, vmci, vl);
+		wr(f, hdr, nsz, (long)vmoff);
 		wr(f, ram, bmblk * ps, (long)(3 * ps));
 		wr(f, dumpable, bmblk * ps, (long)((3 + bmblk) * ps));
 		descoff = (3 + 2 * bmblk) * ps;
