@@ -8,6 +8,7 @@
  *   live            the running kernel's outgoing state (--sysroot applies)
  *   incoming        the state the running kernel received (--sysroot)
  *   FDT:MEM         a root FDT file and an ELF core (MEM@BASE: raw image)
+ *   DUMP, :MEM      a dump alone: the root is found in memory
  *   FDT             a root FDT file alone (no folio comparison)
  *
  * Compared: root compatible and generation; preserved entries per order
@@ -63,6 +64,22 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* An ELF core or kdump file rather than an FDT (by its first bytes). */
+static bool looks_like_dump(const char *path)
+{
+	unsigned char h[8];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(h, 1, sizeof(h), f);
+	fclose(f);
+	return (n >= 4 && !memcmp(h, "\177ELF", 4)) ||
+	       (n == 8 && (!memcmp(h, "KDUMP   ", 8) || !memcmp(h, "DISKDUMP", 8) ||
+			   !memcmp(h, "makedump", 8)));
+}
+
 /* Turn a side's spec into input options. */
 static int side_parse(const struct diff_args *a, const char *spec,
 		      struct side *s)
@@ -85,13 +102,27 @@ static int side_parse(const struct diff_args *a, const char *spec,
 	}
 	s->o.kind = INPUT_FILES;
 	colon = strchr(spec, ':');
-	if (!colon) {
+	if (!colon && looks_like_dump(spec)) {
+		/* a dump alone: the root is found in it */
+		s->mem = strdup(spec);
+		if (!s->mem)
+			return out_err("diff", "out of memory");
+		s->o.fdt_path = NULL;
+		s->o.mem_path = s->mem;
+		return 0;
+	} else if (!colon) {
 		s->fdt = strdup(spec);
+	} else if (colon == spec) {
+		/* ":MEM": a dump alone (MEM@BASE: a raw image) */
+		s->fdt = NULL;
+		s->mem = strdup(colon + 1);
+		if (!s->mem)
+			return out_err("diff", "out of memory");
 	} else {
 		s->fdt = strndup(spec, (size_t)(colon - spec));
 		s->mem = strdup(colon + 1);
 	}
-	if (!s->fdt || (colon && !s->mem))
+	if ((!s->fdt && colon != spec) || (colon && !s->mem))
 		return out_err("diff", "out of memory");
 	s->o.fdt_path = s->fdt;
 	if (s->mem) {
@@ -640,7 +671,9 @@ static const struct argp diff_argp = {
 	       "preserved entries lost or added per order, blobs missing, added "
 	       "or changed (size, SHA-256). Each of OLD and NEW is a capture "
 	       "DIR, 'live', 'incoming', FDT:MEM (root FDT file and ELF core, "
-	       "MEM@BASE for a raw image) or an FDT file alone."
+	       "MEM@BASE for a raw image), an FDT file alone, or a memory dump "
+	       "alone (ELF or kdump-compressed, or :MEM): its root is found in "
+	       "memory."
 	       "\vExit status: 0 same, 1 differences, 2 a state could not be "
 	       "read, 64 usage error.",
 	.children = diff_children,

@@ -969,8 +969,7 @@ int cmd_map(int argc, char **argv)
 		layout_args_free(&a.lay);
 		return r;
 	}
-	r = layout_resolve(&a.lay, a.in.kind == INPUT_FILES ? NULL : &in,
-			   in.src, &lay);
+	r = layout_resolve(&a.lay, &in, in.src, &lay);
 	if (r)
 		goto out;
 	/*

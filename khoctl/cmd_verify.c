@@ -108,28 +108,6 @@ static const struct argp verify_argp = {
 	.children = verify_children,
 };
 
-static int open_source(const struct input_opts *o, struct khofmt_source **src)
-{
-	int r;
-
-	*src = NULL;
-	if (!o->mem_path)
-		return 0;
-	errno = 0;
-	if (o->mem_raw)
-		r = khofmt_source_open_raw(o->mem_path, o->mem_base, src);
-	else
-		r = khofmt_source_open_elf(o->mem_path, src);
-	if (r < 0) {
-		int e = errno;
-
-		*src = NULL;
-		return out_lib_err(o->mem_path, r,
-				   r == -KHOFMT_ERR_IO && e ? strerror(e) : NULL);
-	}
-	return 0;
-}
-
 static enum khofmt_severity shown_sev(const struct verify_args *a,
 				      const struct khofmt_finding *f)
 {
@@ -281,11 +259,16 @@ int cmd_verify(int argc, char **argv)
 	argp_parse(&verify_argp, argc, argv, 0, NULL, &a);
 	out_init(&a.in.out);
 
-	if (a.in.kind == INPUT_FILES) {
+	if (a.in.kind == INPUT_FILES && a.in.fdt_path) {
 		/* Raw bytes: a truncated or invalid FDT is a finding. */
 		r = input_read_file(a.in.fdt_path, INPUT_MAX_FILE, &blob, &len);
-		if (!r)
-			r = open_source(&a.in, &src);
+		if (!r) {
+			in.page_shift = a.in.page_shift;
+			in.producer = a.in.producer;
+			opened = true;
+			r = input_open_mem(&a.in, &in);
+			src = in.src;
+		}
 	} else {
 		/*
 		 * --live, --incoming, --capture: the input layer finds the FDT
@@ -315,7 +298,7 @@ int cmd_verify(int argc, char **argv)
 	if (r)
 		goto out;
 
-	vo.page_shift = a.in.page_shift;
+	vo.page_shift = opened ? in.page_shift : a.in.page_shift;
 	vo.ram = lay.ram;
 	vo.nram = lay.nram;
 	vo.has_ram = lay.has_ram;

@@ -24,6 +24,7 @@ enum {
 	OPT_INCOMING,
 	OPT_CAPTURE,
 	OPT_SYSROOT,
+	OPT_ROOT_PA,
 };
 
 /* ------------------------------------------------------------------ */
@@ -178,6 +179,9 @@ static const struct argp_option input_options[] = {
 	  "The state this kernel received: debugfs kho/in and /proc/kcore", 0 },
 	{ "capture", OPT_CAPTURE, "DIR", 0,
 	  "A bundle written by `khoctl capture`", 0 },
+	{ "root-pa", OPT_ROOT_PA, "ADDR", 0,
+	  "With --mem and no --fdt: use the KHO root FDT found at physical "
+	  "ADDR (the dump may hold several: an outgoing and an incoming one)", 0 },
 	{ "sysroot", OPT_SYSROOT, "DIR", 0,
 	  "With --live/--incoming: read every system file below DIR "
 	  "(DIR/sys/kernel/debug/kho, DIR/proc/kcore, DIR/proc/iomem)", 0 },
@@ -240,16 +244,23 @@ static error_t input_parse(int key, char *arg, struct argp_state *state)
 	case OPT_SYSROOT:
 		o->sysroot = arg;
 		return 0;
+	case OPT_ROOT_PA:
+		if (!input_parse_u64(arg, &o->root_pa))
+			argp_error(state, "--root-pa: '%s' is not an address", arg);
+		o->root_pa_set = true;
+		return 0;
 	case ARGP_KEY_END:
 		if (o->kind == INPUT_NONE)
-			argp_error(state, "no input: give --fdt FILE%s, --live, "
-				   "--incoming or --capture DIR",
+			argp_error(state, "no input: give --fdt FILE%s, --mem "
+				   "DUMP, --live, --incoming or --capture DIR",
 				   o->need & INPUT_NEED_MEM ? " --mem FILE" : "");
 		if (o->sysroot && o->kind != INPUT_LIVE &&
 		    o->kind != INPUT_INCOMING && !(o->need & INPUT_ANY_SYSROOT))
 			argp_error(state, "--sysroot goes with --live or --incoming");
-		if (o->kind == INPUT_FILES && !o->fdt_path)
-			argp_error(state, "--mem needs --fdt FILE");
+		if (o->root_pa_set && (o->kind != INPUT_FILES || o->fdt_path ||
+				       !o->mem_path))
+			argp_error(state, "--root-pa goes with --mem FILE alone "
+				   "(no --fdt)");
 		if ((o->need & INPUT_NEED_MEM) && o->kind == INPUT_FILES &&
 		    !o->mem_path)
 			argp_error(state, "this command needs --mem FILE");
@@ -301,6 +312,252 @@ int input_read_file(const char *path, size_t max, void **bufp, size_t *lenp)
 	}
 }
 
+static int progress_cb(void *arg, uint64_t done, uint64_t total);
+
+/*
+ * What the dump says about itself: VMCOREINFO PAGESIZE and OSRELEASE
+ * settle page size and producer unless options did; its RAM is the RAM
+ * map unless one is given. Told on stderr, source by source.
+ */
+static void dump_geometry(const struct input_opts *o, struct input *in)
+{
+	struct khofmt_dump_info di = { .sz = sizeof(di) };
+
+	if (khofmt_source_dump_info(in->src, &di))
+		return;
+	/* Quiet for a plain --fdt + ELF core: nothing was taken from the dump. */
+	if (o->fdt_path && !di.vmcoreinfo && !di.absent_pages &&
+	    khofmt_source_kind(in->src) != KHOFMT_SOURCE_KDUMP)
+		goto ram;
+	fprintf(stderr, KHOCTL_NAME ": %s: %s%s%s\n", o->mem_path, di.format,
+		di.machine[0] ? ", machine " : "", di.machine);
+	if (di.vmcoreinfo) {
+		if (di.page_shift && !o->page_shift_set)
+			in->page_shift = di.page_shift;
+		fprintf(stderr, KHOCTL_NAME ": %s: VMCOREINFO (%s): PAGESIZE=%llu "
+			"-> page shift %u%s\n", o->mem_path, di.vmcoreinfo_from,
+			(unsigned long long)di.page_size, in->page_shift,
+			o->page_shift_set ? " (--page-shift wins)" :
+			di.page_shift ? "" : " (not a KHO page size: default kept)");
+		if (di.release[0]) {
+			if (!o->producer) {
+				snprintf(in->producer_buf, sizeof(in->producer_buf),
+					 "%s", di.release);
+				/* "7.2.13-amd64" -> "7.2.13": the release number */
+				in->producer_buf[strspn(in->producer_buf, "0123456789.")] = '\0';
+				if (khofmt_producer_parse(in->producer_buf, NULL, NULL, NULL) == 0)
+					in->producer = in->producer_buf;
+			}
+			fprintf(stderr, KHOCTL_NAME ": %s: VMCOREINFO: OSRELEASE=%s -> "
+				"producer %s%s\n", o->mem_path, di.release,
+				in->producer ? in->producer : "unknown",
+				o->producer ? " (--producer wins)" : "");
+		}
+	} else {
+		fprintf(stderr, KHOCTL_NAME ": %s: no VMCOREINFO: page shift %u "
+			"(%s)\n", o->mem_path, in->page_shift,
+			o->page_shift_set ? "--page-shift" : "default");
+	}
+ram:
+	/*
+	 * Only a dump of all RAM describes RAM: one with VMCOREINFO (kernel
+	 * vmcore, QEMU with -device vmcoreinfo, makedumpfile) or a page
+	 * bitmap. Slim cores (khoctl capture, the fixtures) hold a few pages.
+	 */
+	if (di.nram && !in->has_ram &&
+	    (di.vmcoreinfo || khofmt_source_kind(in->src) == KHOFMT_SOURCE_KDUMP)) {
+		in->ram = malloc(di.nram * sizeof(*in->ram));
+		if (in->ram) {
+			memcpy(in->ram, di.ram, di.nram * sizeof(*in->ram));
+			in->nram = di.nram;
+			in->has_ram = true;
+			snprintf(in->origin_buf, sizeof(in->origin_buf),
+				 "RAM the dump describes (%s)",
+				 in->src && khofmt_source_kind(in->src) == KHOFMT_SOURCE_KDUMP ?
+				 "its page bitmap" : "its PT_LOAD p_memsz");
+			in->ram_origin = in->origin_buf;
+		}
+	}
+	if (di.absent_pages)
+		fprintf(stderr, KHOCTL_NAME ": %s: %llu pages of RAM are not in the "
+			"dump (left out by the dump tool, e.g. makedumpfile -d 31): "
+			"reads there say \"not in the dump\"\n", o->mem_path,
+			(unsigned long long)di.absent_pages);
+}
+
+static const char *via_name(unsigned via)
+{
+	if (via & KHOFMT_ROOT_SETUP_DATA)
+		return via & KHOFMT_ROOT_SCAN ? "boot_params setup_data type 10 "
+		       "(the root this kernel received) and page scan" :
+		       "boot_params setup_data type 10 (the root this kernel received)";
+	if (via & KHOFMT_ROOT_CHOSEN)
+		return via & KHOFMT_ROOT_SCAN ? "boot DT /chosen linux,kho-fdt "
+		       "(the root this kernel received) and page scan" :
+		       "boot DT /chosen linux,kho-fdt (the root this kernel received)";
+	return "page scan (an outgoing root: no boot structure names it)";
+}
+
+/* The scratch array a boot record names, as the input's scratch areas. */
+static void cand_scratch(struct input *in, const struct khofmt_root_cand *c)
+{
+	unsigned char *b;
+	size_t i, n;
+
+	if (!c->has_scratch || !c->scratch_size || c->scratch_size % 16 ||
+	    c->scratch_size > (1u << 20))
+		return;
+	n = (size_t)c->scratch_size / 16;
+	b = malloc((size_t)c->scratch_size);
+	in->scratch = calloc(n, sizeof(*in->scratch));
+	if (!b || !in->scratch ||
+	    khofmt_source_read(in->src, c->scratch_pa, b, (size_t)c->scratch_size)) {
+		free(b);
+		free(in->scratch);
+		in->scratch = NULL;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const unsigned char *p = b + 16 * i;
+		uint64_t a = 0, z = 0;
+		int k;
+
+		for (k = 7; k >= 0; k--) {
+			a = a << 8 | p[k];
+			z = z << 8 | p[8 + k];
+		}
+		in->scratch[i].start = a;
+		in->scratch[i].size = z;
+	}
+	free(b);
+	in->nscratch = n;
+	in->has_scratch = true;
+	snprintf(in->origin_buf + 80, sizeof(in->origin_buf) - 80,
+		 "scratch array at 0x%llx named by the boot record",
+		 (unsigned long long)c->scratch_pa);
+	in->scratch_origin = in->origin_buf + 80;
+}
+
+/* --mem alone: find the root FDT in memory, list what was found. */
+static int discover_root(const struct input_opts *o, struct input *in)
+{
+	struct khofmt_discover_opts dopt = {
+		.sz = sizeof(dopt),
+		.page_shift = in->page_shift,
+		.producer = in->producer,
+		.progress = isatty(STDERR_FILENO) ? progress_cb : NULL,
+	};
+	struct khofmt_root_cand *c = NULL, *pick;
+	char errbuf[256] = "";
+	void *blob;
+	size_t n, i;
+	int def, r;
+
+	def = khofmt_discover_roots(in->src, &dopt, &c, &n);
+	if (def == -KHOFMT_ERR_NOTCOVERED)
+		return out_err(o->mem_path, "no KHO root in this dump: no "
+			       "page-aligned FDT with a kho-v* compatible, no x86 "
+			       "setup_data type 10, no boot DT /chosen linux,kho-fdt "
+			       "(give the root with --fdt FILE)");
+	if (def < 0)
+		return out_lib_err(o->mem_path, def, khofmt_source_errmsg(in->src));
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, KHOCTL_NAME ": %s: KHO root candidate at 0x%llx "
+			"(%s): %s", o->mem_path, (unsigned long long)c[i].pa,
+			c[i].compatible[0] ? c[i].compatible : "unreadable",
+			via_name(c[i].via));
+		if (c[i].via_pa)
+			fprintf(stderr, " at 0x%llx", (unsigned long long)c[i].via_pa);
+		if (c[i].tracker == 0)
+			fprintf(stderr, "; tracker consistent, %llu folios\n",
+				(unsigned long long)c[i].folios);
+		else
+			fprintf(stderr, "; tracker not readable: %s\n",
+				khofmt_strerror(c[i].tracker));
+	}
+	pick = &c[def];
+	if (o->root_pa_set) {
+		for (pick = NULL, i = 0; i < n; i++)
+			if (c[i].pa == o->root_pa)
+				pick = &c[i];
+		if (!pick) {
+			free(c);
+			return out_err(o->mem_path, "--root-pa 0x%llx: no KHO root "
+				       "found there", (unsigned long long)o->root_pa);
+		}
+	}
+	snprintf(in->root_how, sizeof(in->root_how), "%s",
+		 o->root_pa_set ? "--root-pa" :
+		 n == 1 ? "the only candidate" :
+		 pick->tracker == 0 && (pick->via & (KHOFMT_ROOT_SETUP_DATA |
+						    KHOFMT_ROOT_CHOSEN)) ?
+		 "named by the boot record, tracker consistent" :
+		 pick->tracker == 0 ? "first candidate with a consistent tracker" :
+		 "first candidate (none has a consistent tracker)");
+	fprintf(stderr, KHOCTL_NAME ": %s: using the KHO root at 0x%llx (%s; "
+		"--root-pa ADDR picks another)\n", o->mem_path,
+		(unsigned long long)pick->pa, in->root_how);
+	if (!pick->size) {
+		r = out_err(o->mem_path, "root FDT at 0x%llx not readable",
+			    (unsigned long long)pick->pa);
+		free(c);
+		return r;
+	}
+	blob = malloc(pick->size);
+	if (!blob) {
+		free(c);
+		return out_err(o->mem_path, "out of memory");
+	}
+	r = khofmt_source_read(in->src, pick->pa, blob, pick->size);
+	if (r == 0)
+		r = khofmt_fdt_open(blob, pick->size, &in->fdt, errbuf, sizeof(errbuf));
+	free(blob);
+	if (r == -KHOFMT_ERR_COMPAT && o->abi && in->fdt)
+		r = 0;
+	if (r < 0) {
+		khofmt_fdt_free(in->fdt);
+		in->fdt = NULL;
+		free(c);
+		return out_lib_err(o->mem_path, r, errbuf[0] ? errbuf :
+				   khofmt_source_errmsg(in->src));
+	}
+	in->fdt_pa = pick->pa;
+	in->has_fdt_pa = true;
+	cand_scratch(in, pick);
+	free(c);
+	return 0;
+}
+
+int input_open_mem(const struct input_opts *o, struct input *in)
+{
+	int r;
+
+	if (o->mem_path) {
+		errno = 0;
+		if (o->mem_raw)
+			r = khofmt_source_open_raw(o->mem_path, o->mem_base, &in->src);
+		else
+			r = khofmt_source_open(o->mem_path, &in->src);
+		if (r < 0) {
+			int e = errno;
+
+			in->src = NULL;
+			if (r == -KHOFMT_ERR_BADELF && !khofmt_source_errmsg(NULL)[0] &&
+			    e == 0)
+				return out_err(o->mem_path, "neither an ELF core nor a "
+					       "dump libkdumpfile reads (a raw image "
+					       "needs FILE@BASE)");
+			return out_lib_err(o->mem_path, r,
+					   r == -KHOFMT_ERR_IO && e ? strerror(e) :
+					   r == -KHOFMT_ERR_UNSUPPORTED ?
+					   "a kdump file, and this khoctl was built "
+					   "without libkdumpfile" : NULL);
+		}
+		dump_geometry(o, in);
+	}
+	return 0;
+}
+
 static int open_files(const struct input_opts *o, struct input *in)
 {
 	char errbuf[256] = "";
@@ -308,7 +565,13 @@ static int open_files(const struct input_opts *o, struct input *in)
 	size_t len;
 	int r;
 
-	in->name = strcmp(o->fdt_path, "-") ? o->fdt_path : "standard input";
+	in->name = o->fdt_path ? strcmp(o->fdt_path, "-") ? o->fdt_path :
+		   "standard input" : o->mem_path;
+	r = input_open_mem(o, in);
+	if (r)
+		return r;
+	if (!o->fdt_path)
+		return discover_root(o, in);
 	r = input_read_file(o->fdt_path, INPUT_MAX_FILE, &blob, &len);
 	if (r)
 		return r;
@@ -322,20 +585,6 @@ static int open_files(const struct input_opts *o, struct input *in)
 		khofmt_fdt_free(in->fdt);
 		in->fdt = NULL;
 		return out_lib_err(in->name, r, errbuf);
-	}
-	if (!o->mem_path)
-		return 0;
-	errno = 0;
-	if (o->mem_raw)
-		r = khofmt_source_open_raw(o->mem_path, o->mem_base, &in->src);
-	else
-		r = khofmt_source_open_elf(o->mem_path, &in->src);
-	if (r < 0) {
-		int e = errno;
-
-		in->src = NULL;
-		return out_lib_err(o->mem_path, r,
-				   r == -KHOFMT_ERR_IO && e ? strerror(e) : NULL);
 	}
 	return 0;
 }
@@ -881,6 +1130,7 @@ int input_open(const struct input_opts *o, struct input *in)
 
 	memset(in, 0, sizeof(*in));
 	in->page_shift = o->page_shift;
+	in->producer = o->producer;
 	switch (o->kind) {
 	case INPUT_FILES:
 		r = open_files(o, in);
@@ -907,7 +1157,7 @@ int input_open_handover(const struct input_opts *o, struct input *in)
 		.sz = sizeof(oo),
 		.page_shift = in->page_shift,
 		.abi = o->abi,
-		.producer = o->producer,
+		.producer = in->producer,
 		.radix_depth = o->radix_depth,
 	};
 	char detail[160];
@@ -934,7 +1184,7 @@ int input_open_handover(const struct input_opts *o, struct input *in)
 		snprintf(detail, sizeof(detail),
 			 "page shift %u, producer %s, radix depth %u do not fit "
 			 "generation %s", in->page_shift,
-			 o->producer ? o->producer : "(none)", o->radix_depth,
+			 in->producer ? in->producer : "(none)", o->radix_depth,
 			 khofmt_abi_name(o->abi ? o->abi : khofmt_fdt_abi(in->fdt)));
 		break;
 	default:

@@ -62,6 +62,8 @@ struct input_opts {
 	enum khofmt_abi abi;   /* --abi: 0 = from the compatible string */
 	const char *producer;  /* --producer RELEASE, NULL = unknown */
 	unsigned radix_depth;  /* --radix-depth N, 0 = by generation */
+	bool root_pa_set;      /* --root-pa ADDR given */
+	uint64_t root_pa;      /* which discovered root to use (--mem alone) */
 	struct out_opts out;   /* --json, --bytes (and the command's own) */
 };
 
@@ -88,6 +90,12 @@ struct input {
 	bool has_fdt_pa;
 	int recovered;                /* KHOFMT_RECOVER_* when the FDT was */
 	unsigned page_shift;          /* effective page shift */
+	const char *producer;         /* effective producer release, or NULL */
+	char producer_buf[80];
+	const char *ram_origin;       /* where ram came from, NULL = iomem */
+	const char *scratch_origin;   /* where scratch came from, NULL = debugfs */
+	char origin_buf[160];
+	char root_how[200];           /* --mem alone: how the root was found */
 };
 
 extern const struct argp input_argp;
@@ -101,6 +109,12 @@ void input_opts_init(struct input_opts *o, unsigned need);
  * printed ("khoctl: <what>: <detail>") and give KHOCTL_EXIT_DECODE.
  */
 int input_open(const struct input_opts *o, struct input *in);
+/*
+ * Only the memory source of a --fdt/--mem input (any dump format), with
+ * what the dump says about page size, producer and RAM applied to @in
+ * (set in->page_shift and in->producer from @o first). 0 or an exit status.
+ */
+int input_open_mem(const struct input_opts *o, struct input *in);
 /* Tie FDT and memory source together (needs a memory source). */
 int input_open_handover(const struct input_opts *o, struct input *in);
 void input_close(struct input *in);

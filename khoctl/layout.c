@@ -270,7 +270,8 @@ int layout_resolve(struct layout_args *a, const struct input *in,
 			snprintf(lay->origin_buf, sizeof(lay->origin_buf),
 				 "System RAM lines of %s (--iomem)", a->iomem);
 		lay->ram_origin = a->iomem ? lay->origin_buf :
-				  ram_from_input ? "System RAM of the input (/proc/iomem)" :
+				  ram_from_input ? (in->ram_origin ? in->ram_origin :
+						    "System RAM of the input (/proc/iomem)") :
 				  "--ram options";
 	}
 	if (a->scratch.n || a->scratch_phys || scratch_from_input) {
@@ -278,7 +279,8 @@ int layout_resolve(struct layout_args *a, const struct input *in,
 		lay->nscratch = a->scratch.n;
 		lay->has_scratch = true;
 		lay->scratch_origin = a->scratch_phys ? "--scratch-phys/--scratch-len" :
-				      scratch_from_input ? "scratch areas of the input (debugfs kho/out)" :
+				      scratch_from_input ? (in->scratch_origin ? in->scratch_origin :
+							    "scratch areas of the input (debugfs kho/out)") :
 				      "--scratch options";
 	}
 	return 0;

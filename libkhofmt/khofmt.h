@@ -98,6 +98,7 @@ enum khofmt_source_kind {
 	KHOFMT_SOURCE_ELF = 1, /* ELF core: PT_LOAD p_paddr */
 	KHOFMT_SOURCE_RAW,     /* raw file placed at a base address */
 	KHOFMT_SOURCE_MEM,     /* in-memory image (tests, synth, encoder) */
+	KHOFMT_SOURCE_KDUMP,   /* libkdumpfile format (khofmt-dump.h) */
 };
 
 /*
@@ -451,6 +452,7 @@ KHOFMT_API int khofmt_enc_finish(struct khofmt_enc *enc,
 #include "khofmt-kexec.h"
 #include "khofmt-capture.h"
 #include "khofmt-image.h"
+#include "khofmt-dump.h"
 /* KHOFMT-AREA-HEADERS-END */
 
 #endif /* KHOFMT_H */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "rules_int.h"
+#include "source_int.h"
 
 /* The preserve allocator's limit: P << MAX_PAGE_ORDER (10). */
 #define BLOB_MAX_ORDER 10
@@ -160,9 +161,9 @@ static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 	rlen = sn->has_size ? (sn->size < cap ? sn->size : cap) : 1;
 	if (rlen && !khofmt_source_covers(c->src, sn->pa, rlen)) {
 		vfind(c, R_BLOB_UNREADABLE, true, sn->pa, rlen, -1, sn->name,
-		      "blob %s [0x%llx, +0x%llx) is not in the memory source",
+		      "blob %s [0x%llx, +0x%llx) is %s",
 		      sn->name, (unsigned long long)sn->pa,
-		      (unsigned long long)rlen);
+		      (unsigned long long)rlen, khofmt_src_missing(c->src, sn->pa));
 		return;
 	}
 	if (!strcmp(sn->name, "LUO") && sn->has_size && sn->size < LUO_MIN)

@@ -276,6 +276,8 @@ static int seg_copy(struct khofmt_source *src, const struct khofmt_seg *s,
 		memcpy(out, s->data + off, (size_t)n);
 		return 0;
 	}
+	if (src->kd)
+		return khofmt_src_kdump_read(src, s->start + off, out, n);
 	while (n) {
 		ssize_t r = pread(src->fd, out, (size_t)n, (off_t)(s->off + off));
 
@@ -295,6 +297,47 @@ static int seg_copy(struct khofmt_source *src, const struct khofmt_seg *s,
 		n -= (uint64_t)r;
 	}
 	return 0;
+}
+
+/* True when @pa is RAM the dump describes (its loads or page bitmap). */
+static bool in_dump_ram(const struct khofmt_source *src, uint64_t pa)
+{
+	size_t i;
+
+	for (i = 0; i < src->nram; i++)
+		if (pa - src->ram[i].start < src->ram[i].size)
+			return true;
+	return false;
+}
+
+const char *khofmt_src_missing(const struct khofmt_source *src, uint64_t pa)
+{
+	return src && in_dump_ram(src, pa) ?
+	       "not in the dump (RAM the dump tool left out)" :
+	       "not in the memory source";
+}
+
+/*
+ * Not covered: a page the dump tool left out of RAM it describes
+ * (makedumpfile -d 31, p_filesz < p_memsz) is "not in the dump", which is
+ * no sign of corruption; anything else is outside the source.
+ */
+static int not_covered(struct khofmt_source *src, uint64_t pa, size_t len,
+		       const struct khofmt_range *r)
+{
+	uint64_t miss = r ? r->start + r->size : pa;
+
+	if (in_dump_ram(src, miss))
+		return khofmt_src_err(src, -KHOFMT_ERR_NOTCOVERED,
+				      "physical 0x%" PRIx64 " (+0x%zx): RAM page 0x%" PRIx64
+				      " not in the dump (left out by the dump tool; %" PRIu64
+				      " RAM pages of %s are not in it)",
+				      pa, len,
+				      miss & ~(((uint64_t)1 << src->ram_page_shift) - 1),
+				      src->ram_pages_absent, khofmt_src_name(src));
+	return khofmt_src_err(src, -KHOFMT_ERR_NOTCOVERED,
+			      "physical 0x%" PRIx64 " (+0x%zx) not covered by %s: first missing byte at 0x%" PRIx64,
+			      pa, len, khofmt_src_name(src), miss);
 }
 
 KHOFMT_API int khofmt_source_read(struct khofmt_source *src, uint64_t pa,
@@ -335,10 +378,7 @@ KHOFMT_API int khofmt_source_read(struct khofmt_source *src, uint64_t pa,
 	 */
 	r = range_lookup(src, pa);
 	if (!r || end - r->start > r->size)
-		return khofmt_src_err(src, -KHOFMT_ERR_NOTCOVERED,
-				      "physical 0x%" PRIx64 " (+0x%zx) not covered by %s: first missing byte at 0x%" PRIx64,
-				      pa, len, khofmt_src_name(src),
-				      r ? r->start + r->size : pa);
+		return not_covered(src, pa, len, r);
 	if (!hit)
 		return -KHOFMT_ERR_INTERNAL;	/* ranges and segments disagree */
 
@@ -410,6 +450,138 @@ khofmt_source_kind(const struct khofmt_source *src)
 KHOFMT_API const char *khofmt_source_errmsg(const struct khofmt_source *src)
 {
 	return src ? src->errmsg : "";
+}
+
+/* ------------------------------------------------------------------ */
+/* Probing and dump metadata (khofmt-dump.h)                           */
+/* ------------------------------------------------------------------ */
+
+KHOFMT_API int khofmt_source_open(const char *path, struct khofmt_source **out)
+{
+	unsigned char head[64];
+	ssize_t n;
+	int fd;
+
+	if (!out)
+		return -KHOFMT_ERR_INVAL;
+	*out = NULL;
+	if (!path)
+		return -KHOFMT_ERR_INVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -KHOFMT_ERR_IO;
+	do
+		n = pread(fd, head, sizeof(head), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -KHOFMT_ERR_IO;
+	}
+	close(fd);
+	/* ELF stays ours: mapped in place, no copy (source_elf.c). */
+	if (n >= 4 && !memcmp(head, "\177ELF", 4))
+		return khofmt_source_open_elf(path, out);
+	if (khofmt_src_kdump_probe(head, (size_t)n))
+		return khofmt_src_kdump_open(path, out);
+	return -KHOFMT_ERR_BADELF;
+}
+
+int khofmt_src_set_vmcoreinfo(struct khofmt_source *src, const char *text,
+			      size_t len, const char *from)
+{
+	char *t, *f;
+
+	/* A NUL inside ends the text, as the kernel writes it. */
+	len = strnlen(text, len);
+	t = malloc(len + 1);
+	f = strdup(from);
+	if (!t || !f) {
+		free(t);
+		free(f);
+		return -KHOFMT_ERR_NOMEM;
+	}
+	memcpy(t, text, len);
+	t[len] = '\0';
+	free(src->vmcoreinfo);
+	free(src->vmcoreinfo_from);
+	src->vmcoreinfo = t;
+	src->vmcoreinfo_len = len;
+	src->vmcoreinfo_from = f;
+	return 0;
+}
+
+KHOFMT_API int khofmt_vmcoreinfo_get(const char *text, size_t len,
+				     const char *key, char *buf, size_t bufsz)
+{
+	size_t kl, pos = 0;
+
+	if (!text || !key || !buf || !bufsz)
+		return -KHOFMT_ERR_INVAL;
+	buf[0] = '\0';
+	kl = strlen(key);
+	/* Lines "KEY=VALUE\n"; the first one with KEY wins. */
+	while (pos < len) {
+		const char *l = text + pos;
+		const char *nl = memchr(l, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - l) : len - pos;
+
+		if (ll > kl && !memcmp(l, key, kl) && l[kl] == '=') {
+			size_t vl = ll - kl - 1;
+
+			if (vl >= bufsz)
+				return -KHOFMT_ERR_LIMIT;
+			memcpy(buf, l + kl + 1, vl);
+			buf[vl] = '\0';
+			return (int)vl;
+		}
+		pos += ll + 1;
+	}
+	return -KHOFMT_ERR_BADPROP;
+}
+
+KHOFMT_API int khofmt_source_dump_info(const struct khofmt_source *src,
+				       struct khofmt_dump_info *info)
+{
+	char v[80];
+	uint64_t ps;
+	char *end;
+
+	if (!src || !info || info->sz < sizeof(*info))
+		return -KHOFMT_ERR_INVAL;
+	memset(info, 0, sizeof(*info));
+	info->sz = sizeof(*info);
+	info->format = src->format[0] ? src->format :
+		       src->kind == KHOFMT_SOURCE_RAW ? "raw image" :
+		       src->kind == KHOFMT_SOURCE_ELF ? "ELF core" :
+		       "in-memory image";
+	info->machine = src->machine;
+	info->vmcoreinfo = src->vmcoreinfo;
+	info->vmcoreinfo_len = src->vmcoreinfo_len;
+	info->vmcoreinfo_from = src->vmcoreinfo_from ? src->vmcoreinfo_from : "";
+	info->ram = src->ram;
+	info->nram = src->nram;
+	info->absent_pages = src->ram_pages_absent;
+	info->absent_page_shift = src->ram_page_shift;
+	if (!src->vmcoreinfo)
+		return 0;
+	if (khofmt_vmcoreinfo_get(src->vmcoreinfo, src->vmcoreinfo_len,
+				  "PAGESIZE", v, sizeof(v)) > 0) {
+		errno = 0;
+		ps = strtoull(v, &end, 10);
+		if (!errno && !*end && ps) {
+			info->page_size = ps;
+			if (ps == 4096 || ps == 16384 || ps == 65536)
+				info->page_shift = ps == 4096 ? 12 :
+						   ps == 16384 ? 14 : 16;
+		}
+	}
+	if (khofmt_vmcoreinfo_get(src->vmcoreinfo, src->vmcoreinfo_len,
+				  "OSRELEASE", v, sizeof(v)) > 0)
+		snprintf(info->release, sizeof(info->release), "%.64s", v);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -607,8 +779,12 @@ KHOFMT_API void khofmt_source_free(struct khofmt_source *src)
 			free(src->segs[i].data);
 	if (src->map)
 		munmap(src->map, src->map_len);
+	khofmt_src_kdump_close(src);
 	if (src->fd >= 0)
 		close(src->fd);
+	free(src->vmcoreinfo);
+	free(src->vmcoreinfo_from);
+	free(src->ram);
 	free(src->segs);
 	free(src->ranges);
 	free(src->path);

@@ -69,6 +69,91 @@ static bool elf_directmap_delta(Elf *elf, size_t phnum, int cls,
 	return found;
 }
 
+/*
+ * The RAM a dump describes: every PT_LOAD [p_paddr, p_paddr + p_memsz).
+ * Bytes past p_filesz were left out by the dump tool (makedumpfile -E
+ * of a filtered dump): counted as pages not in the dump. Best effort: a
+ * dump without it is still read.
+ */
+static void elf_ram(struct khofmt_source *src, Elf *elf, size_t phnum)
+{
+	uint64_t none = gelf_getclass(elf) == ELFCLASS32 ? UINT32_MAX : UINT64_MAX;
+	struct khofmt_range *r;
+	uint64_t absent = 0;
+	GElf_Phdr ph;
+	size_t i, n = 0;
+
+	r = calloc(phnum ? phnum : 1, sizeof(*r));
+	if (!r)
+		return;
+	for (i = 0; i < phnum; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    ph.p_memsz == 0 || ph.p_paddr == none ||
+		    ph.p_paddr > UINT64_MAX - ph.p_memsz)
+			continue;
+		r[n].start = ph.p_paddr;
+		r[n].size = ph.p_memsz;
+		if (ph.p_memsz > ph.p_filesz)
+			absent += (ph.p_memsz - ph.p_filesz + ELF_PAGE - 1) / ELF_PAGE;
+		n++;
+	}
+	src->ram = r;
+	src->nram = n;
+	src->ram_pages_absent = absent;
+	src->ram_page_shift = 12;
+}
+
+/* Machine name of e_machine for messages ("" when unknown). */
+static void elf_machine(struct khofmt_source *src, unsigned m)
+{
+	const char *name = m == EM_X86_64 ? "x86_64" : m == EM_AARCH64 ? "aarch64" :
+			   m == EM_386 ? "i386" : m == EM_RISCV ? "riscv" :
+			   m == EM_PPC64 ? "ppc64" : m == EM_S390 ? "s390x" :
+			   m == EM_LOONGARCH ? "loongarch64" : NULL;
+
+	if (name)
+		snprintf(src->machine, sizeof(src->machine), "%s", name);
+	else if (m)
+		snprintf(src->machine, sizeof(src->machine), "e_machine %u", m);
+}
+
+/*
+ * A VMCOREINFO note (kernel /proc/vmcore, QEMU with -device vmcoreinfo,
+ * makedumpfile -E) in any PT_NOTE inside the image. Best effort.
+ */
+static void elf_vmcoreinfo(struct khofmt_source *src, Elf *elf, size_t phnum,
+			   size_t img_len)
+{
+	GElf_Phdr ph;
+	size_t i;
+
+	for (i = 0; i < phnum; i++) {
+		size_t off = 0, name_off, desc_off;
+		GElf_Nhdr nh;
+		Elf_Data *d;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE ||
+		    ph.p_offset > img_len || ph.p_filesz > img_len - ph.p_offset ||
+		    ph.p_filesz == 0)
+			continue;
+		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset,
+					 (size_t)ph.p_filesz, ELF_T_NHDR);
+		if (!d)
+			continue;
+		while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			const char *nm = (const char *)d->d_buf + name_off;
+
+			if (nh.n_namesz == sizeof("VMCOREINFO") &&
+			    !memcmp(nm, "VMCOREINFO", sizeof("VMCOREINFO"))) {
+				khofmt_src_set_vmcoreinfo(src,
+					(const char *)d->d_buf + desc_off,
+					nh.n_descsz, "ELF note VMCOREINFO");
+				return;
+			}
+		}
+	}
+}
+
 /* Collect the PT_LOADs of @elf as segments (into the mapping or pread). */
 static int elf_load_segs(struct khofmt_source *src, Elf *elf, size_t phnum,
 			 const void *img, uint64_t file_len, unsigned flags)
@@ -142,6 +227,8 @@ static int elf_load_segs(struct khofmt_source *src, Elf *elf, size_t phnum,
 		n++;
 	}
 
+	if (!(flags & KHOFMT_ELF_DIRECTMAP))
+		elf_ram(src, elf, phnum);
 	/* set_segs takes @segs over, even when it fails. */
 	return khofmt_src_set_segs(src, segs, n);
 }
@@ -259,6 +346,10 @@ int khofmt_src_elf_parse(struct khofmt_source *src, const void *img,
 	err = elf_load_segs(src, elf, phnum, img, file_len, flags);
 	if (err == -KHOFMT_ERR_OVERLAP)
 		err = -KHOFMT_ERR_BADELF;	/* detail already names both */
+	if (!err) {
+		elf_machine(src, eh.e_machine);
+		elf_vmcoreinfo(src, elf, phnum, img_len);
+	}
 out:
 	/* The mapping is ours (elf_memory): elf_end leaves it alone. */
 	elf_end(elf);

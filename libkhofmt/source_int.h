@@ -50,6 +50,18 @@ struct khofmt_source {
 	size_t map_len;
 	int fd;                      /* pread() backing (kcore), else -1 */
 
+	/* Dump metadata (khofmt-dump.h); all optional. */
+	void *kd;                    /* kdump_ctx_t * (source_kdump.c) */
+	char *vmcoreinfo;            /* VMCOREINFO text, NUL-terminated */
+	size_t vmcoreinfo_len;
+	char *vmcoreinfo_from;       /* "ELF note", "kdump header" */
+	char format[64];             /* "ELF core", "kdump-compressed", ... */
+	char machine[32];            /* "x86_64", "aarch64", "" */
+	struct khofmt_range *ram;    /* RAM the dump describes */
+	size_t nram;
+	uint64_t ram_pages_absent;   /* RAM pages not in the dump (filtered) */
+	unsigned ram_page_shift;     /* unit of that count */
+
 	char errmsg[256];
 };
 
@@ -96,5 +108,27 @@ int khofmt_src_set_segs(struct khofmt_source *src, struct khofmt_seg *segs,
  */
 int khofmt_src_elf_parse(struct khofmt_source *src, const void *img,
 			 size_t img_len, uint64_t file_len, unsigned flags);
+
+/*
+ * kdump-compressed and other libkdumpfile formats (source_kdump.c): read
+ * @n bytes at @pa, which the segment table says are in the file.
+ */
+int khofmt_src_kdump_read(struct khofmt_source *src, uint64_t pa, void *out,
+			  uint64_t n);
+void khofmt_src_kdump_close(struct khofmt_source *src);
+/* 1 when the first bytes @head (@len of them) look like a libkdumpfile format. */
+int khofmt_src_kdump_probe(const unsigned char *head, size_t len);
+int khofmt_src_kdump_open(const char *path, struct khofmt_source **out);
+
+/*
+ * How a missing page reads in messages: "not in the dump (left out by the
+ * dump tool)" when @pa is RAM the dump describes, else "not in the memory
+ * source". Never NULL.
+ */
+const char *khofmt_src_missing(const struct khofmt_source *src, uint64_t pa);
+
+/* Copy @len bytes of VMCOREINFO text found in @from (NUL added). */
+int khofmt_src_set_vmcoreinfo(struct khofmt_source *src, const char *text,
+			      size_t len, const char *from);
 
 #endif /* KHOFMT_SOURCE_INT_H */

@@ -15,6 +15,7 @@
 
 #include "cpu.h"
 #include "internal.h"
+#include "source_int.h"
 
 /* Key-bit shift of the index at table level L (L >= 1). */
 static inline unsigned lvl_shift(const struct khofmt_geom *g, unsigned level)
@@ -124,11 +125,12 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 	if (!khofmt_source_covers(w->h->src, child, P)) {
 		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_NOTCOVERED,
 				  parent_level, parent_pa, idx, child,
-				  "radix level %u node 0x%llx entry %llu: %s page 0x%llx is not in the memory source",
+				  "radix level %u node 0x%llx entry %llu: %s page 0x%llx is %s",
 				  parent_level, (unsigned long long)parent_pa,
 				  (unsigned long long)idx,
 				  child_level ? "table" : "leaf",
-				  (unsigned long long)child);
+				  (unsigned long long)child,
+				  khofmt_src_missing(w->h->src, child));
 		return r ? (r > 0 ? 2 : r) : 0;
 	}
 	r = pageset_add(&w->seen, child);
@@ -307,8 +309,9 @@ static int check_root(struct rwalk *w)
 	else if (!khofmt_source_covers(w->h->src, root, P))
 		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_NOTCOVERED, top,
 				  root, 0, root,
-				  "radix root 0x%llx (preserved-memory-map) is not in the memory source",
-				  (unsigned long long)root);
+				  "radix root 0x%llx (preserved-memory-map) is %s",
+				  (unsigned long long)root,
+				  khofmt_src_missing(w->h->src, root));
 	else
 		return pageset_add(&w->seen, root) < 0 ? -KHOFMT_ERR_NOMEM : 1;
 	return r > 0 ? 2 : r;

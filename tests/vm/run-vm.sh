@@ -15,7 +15,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 ACCEL=${KHO_VM_ACCEL:-tcg} # kvm was seen to hang here: opt-in only
 APPEND=${KHO_VM_APPEND:-console=ttyS0 kho=on panic=-1 liveupdate=on reserve_mem=1028K:16K:sample}
 mkdir -p "$D"
-rm -f "$D"/ser.in "$D"/ser.out "$D"/mon.in "$D"/mon.out "$D"/serial.log "$D"/monitor.log "$D"/k1.elf
+rm -f "$D"/ser.in "$D"/ser.out "$D"/mon.in "$D"/mon.out "$D"/serial.log "$D"/monitor.log "$D"/k1.elf "$D"/k1.kdump "$D"/k2.elf
 mkfifo "$D/ser.in" "$D/ser.out" "$D/mon.in" "$D/mon.out"
 : >"$D/serial.log"
 : >"$D/monitor.log"
@@ -30,6 +30,7 @@ start=$(date +%s)
 timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" -m 512 -smp 2 -display none -nodefaults -no-reboot \
 	-chardev pipe,id=ser0,path="$D/ser" -serial chardev:ser0 \
 	-chardev pipe,id=mon0,path="$D/mon" -mon chardev=mon0,mode=readline \
+	-device vmcoreinfo \
 	-kernel "$bz" -initrd "$initrd" -append "$APPEND" \
 	</dev/null >"$D/qemu.out" 2>&1 &
 qpid=$!
@@ -62,6 +63,20 @@ wait_for() {
 	done
 }
 
+# mon_dump ARGS...: dump-guest-memory ARGS, bounded wait for it to finish
+# (HMP runs commands in order: the next "info status" answers after it).
+mon_dump() {
+	local n=0 before
+	before=$(grep -c 'VM status' "$D/monitor.log")
+	echo "dump-guest-memory $*" >&8
+	echo "info status" >&8
+	until [ "$(grep -c 'VM status' "$D/monitor.log")" -gt "$before" ]; do
+		n=$((n + 1))
+		[ $n -gt 600 ] && { say "monitor: dump $* did not finish"; return 1; }
+		sleep 0.2
+	done
+}
+
 status=0
 if wait_for '^=== WAIT dump1'; then
 	say "first kernel ready after $(($(date +%s) - start)) s: dumping guest memory"
@@ -73,7 +88,16 @@ if wait_for '^=== WAIT dump1'; then
 		[ $n -gt 600 ] && { say "monitor: dump did not finish"; status=1; break; }
 		sleep 0.2
 	done
+	# issue 18: the same state kdump-compressed (zlib, VMCOREINFO from -device vmcoreinfo)
+	mon_dump -z "$D/k1.kdump" || status=1
 	echo go >&7
+	# issue 18: an ELF dump of the second kernel (its boot_params name the incoming root)
+	if [ $status = 0 ] && wait_for '^=== WAIT dump2'; then
+		mon_dump "$D/k2.elf" || status=1
+		echo go >&7
+	else
+		status=1
+	fi
 	if [ $status = 0 ] && wait_for '^=== DONE'; then
 		say "second kernel done after $(($(date +%s) - start)) s"
 	else
