@@ -265,6 +265,15 @@ for n in $root_nodes; do
 done
 slim_args="$slim_args $first $PS ${data:-0} $PS"
 while read -r pfn; do slim_args="$slim_args $((pfn * PS)) $PS"; done <"$D/pfn1-0x2b"
+# the LUO blob (luo-v5: magic, liveupdate_num, sessions_pa, flbs_pa) points
+# at its sessions block and FLB page: in the slim core too, so that verify
+# on it finds what it checks (not: "FLB header not in the memory source")
+if [ -s "$B/k1-out-sub-LUO.bin" ]; then
+	for o in 16 24; do
+		pa=$(le64 "$B/k1-out-sub-LUO.bin" $o)
+		[ "${pa:-0}" = 0 ] || slim_args="$slim_args $pa $PS"
+	done
+fi
 tree=$("$VMDUMP" slim "$D/k1.elf" "$root_pa" "$D/slim-k1.elf" $slim_args)
 ok $? "slim core of the first kernel written ($(stat -c %s "$D/slim-k1.elf" 2>/dev/null) bytes)"
 is "$(jq .tracker.pages "$D/stat.json")" "$tree" "stat: tracker pages == radix tree pages walked by vmdump ($tree)"
