@@ -101,6 +101,13 @@ if grep -q '^=== KEXECX' "$S"; then
 	is "$(sha256sum <"$D/kho-save/fdt.dtb" | cut -d' ' -f1)" "$(sed -n 's/^fdt_sha256=//p' "$D/stamp.txt")" \
 		"saved fdt.dtb = the FDT the load stamp recorded"
 	KS=$D/kho-save
+elif grep -q '^=== KEXECX-NOHINT' "$S"; then
+	# arm64 while khoctl needs --page-shift: kexec's check cannot know it either
+	diag "our kexec without a page-size hint: --kho-check exit $(sed -n 's/^=== KEXECX-NOHINT check rc=//p' "$S")"
+	grep -q '^=== KEXECX-NOHINT load rc=0' "$S"
+	ok $? "our kexec (static, cross-built) loaded the second kernel (--no-kho-check)"
+	skip "kexec's KHO checks need the page size, which this libkhofmt does not infer yet"
+	KS=
 else
 	skip "patched kexec not in the initramfs (make kexec-static)"
 	KS=
