@@ -260,8 +260,16 @@ MB=$B/k1-out-sub-memblock.bin
 ms=$(prop64 "$MB" /sample start)
 mz=$(prop64 "$MB" /sample size)
 is "$mz" $((1028 * 1024)) "memblock: reserve_mem sample is 1028 KiB (command line)"
-covered "$ms" "$mz"
-ok $? "reserve_mem sample [$(printf 0x%x "$ms"), +1028K) preserved"
+# mm/memblock.c preserves size >> PAGE_SHIFT pages: with 64 KiB pages the
+# last 4 KiB of 1028K are not preserved (a real finding, KHO-E101)
+kept=$((mz / PS * PS))
+covered "$ms" "$kept"
+ok $? "reserve_mem sample [$(printf 0x%x "$ms"), +$((kept / 1024))K) preserved"
+if [ "$kept" -lt "$mz" ]; then
+	jq -e --argjson s $((ms + kept)) --argjson e $((ms + mz)) \
+		'all(.ranges[]; .start + .size <= $s or .start >= $e)' "$D/ranges.json" >/dev/null
+	ok $? "reserve_mem sample: its last $(((mz - kept) / 1024)) KiB not preserved (size >> PAGE_SHIFT pages)"
+fi
 
 # the radix tree walked by vmdump (kho-abi.md 4.1, no libkhofmt) and a slim
 # core of it: tree pages, sub-blobs, the kho_test list pages, memfd 0x2b
@@ -303,9 +311,16 @@ section() { # NAME -> the lines between "=== NAME" and "=== END NAME rc=N"
 	sed -n "/^=== $1\$/,/^=== END $1 rc=/p" "$S" | sed '1d;$d'
 }
 section 'VERIFY live' >"$D/verify-live.txt"
-is "$(rc_of 'VERIFY live')" 0 "guest: khoctl verify --live exit 0 (RAM from /proc/iomem, scratch from debugfs)"
-grep -q '^  result: *clean' "$D/verify-live.txt"
-ok $? "guest: verify --live: result clean, no errors"
+if [ "$kept" = "$mz" ]; then
+	is "$(rc_of 'VERIFY live')" 0 "guest: khoctl verify --live exit 0 (RAM from /proc/iomem, scratch from debugfs)"
+	grep -q '^  result: *clean' "$D/verify-live.txt"
+	ok $? "guest: verify --live: result clean, no errors"
+else
+	# the one real error: reserve_mem's unpreserved tail
+	is "$(rc_of 'VERIFY live')" 1 "guest: khoctl verify --live exit 1 (RAM from /proc/iomem, scratch from debugfs)"
+	is "$(sed -n '/^errors:/,/^[a-z]/p' "$D/verify-live.txt" | grep -o 'KHO-E[0-9]*' | sort -u | tr '\n' ' ')" \
+		"KHO-E101 " "guest: verify --live: the only error is KHO-E101 (reserve_mem's last $(((mz - kept) / 1024)) KiB)"
+fi
 grep -E '^  (errors|warnings|infos):' "$D/verify-live.txt" | comment
 grep -q 'KHO-I046 RAM map from System RAM' "$D/verify-live.txt" &&
 	! grep -q 'no scratch areas given' "$D/verify-live.txt"
@@ -346,7 +361,8 @@ ok $bad "bundles: every blob == its debugfs sub_fdts file ($(echo $root_nodes)),
 
 # the outgoing bundle (tracker and blob pages from /proc/kcore) decodes
 # like the qemu dump and holds every kho_test folio and memfd page
-expect_exit 0 "khoctl verify --capture (outgoing bundle, on the host)" verify --capture "$CO"
+# (exit 1 where reserve_mem loses its tail: KHO-E101, as in the guest)
+expect_exit $([ "$kept" = "$mz" ]; echo $?) "khoctl verify --capture (outgoing bundle, on the host)" verify --capture "$CO"
 expect_exit 0 "khoctl ranges --folios --capture (outgoing bundle)" ranges --folios --capture "$CO" --json
 cp "$TMP/out" "$D/cap-out-folios.json"
 is "$(jq -c '[.folios[] | [.phys, .order]]' "$D/cap-out-folios.json")" \
