@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build (or reuse) a lean KHO test kernel from Debian's linux-source-<KERNEL> package.
 #
-# usage: build-kernel.sh [KERNEL [VARIANT]]   (KERNEL: 7.2 (default) or 7.3)
-# Prints the path of the cached bzImage on stdout; everything else goes to stderr.
+# usage: [ARCH=arm64] build-kernel.sh [KERNEL [VARIANT]]   (KERNEL: 7.2 (default) or 7.3)
+# Prints the path of the cached bzImage (arm64: Image) on stdout; everything else goes to stderr.
+# ARCH (or KHO_VM_ARCH) x86_64 (default) or arm64: arm64 cross-builds with aarch64-linux-gnu-
+# (Debian's gcc-aarch64-linux-gnu) from kho-lean-arm64.config (64 KiB pages).
 # VARIANT (see variant_edit below) is the same kernel with one ABI string changed, built
 # incrementally in the kept tree of the plain build (a minute or two, not a second full
 # build) and cached beside it as <key>-VARIANT/.
@@ -17,7 +19,16 @@ set -eu
 
 KERNEL=${1:-${KERNEL:-7.2}}
 HERE=$(cd "$(dirname "$0")" && pwd)
-FRAG=${KHO_VM_FRAGMENT:-$HERE/kho-lean.config}
+KARCH=${KHO_VM_ARCH:-${ARCH:-x86_64}}
+case $KARCH in
+x86_64 | x86 | amd64) KARCH=x86_64 IMG=bzImage FRAG0=kho-lean.config XTAG= ;;
+arm64 | aarch64)
+	KARCH=arm64 IMG=Image FRAG0=kho-lean-arm64.config XTAG=-arm64
+	export ARCH=arm64 CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
+	;;
+*) echo "build-kernel: ERROR: unsupported ARCH $KARCH" >&2; exit 1 ;;
+esac
+FRAG=${KHO_VM_FRAGMENT:-$HERE/$FRAG0}
 CACHE=${KHO_VM_CACHE:-/var/cache/kho-tools}
 JOBS=${KHO_VM_JOBS:-2}
 
@@ -46,7 +57,7 @@ say() { echo "build-kernel: $*" >&2; }
 die() { echo "build-kernel: ERROR: $*" >&2; exit 1; }
 case $VARIANT in ""|luo-bump) ;; *) die "unknown variant '$VARIANT' (known: luo-bump)" ;; esac
 
-APT=$CACHE/apt/$SUITE
+APT=$CACHE/apt/$SUITE$XTAG
 mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$CACHE/src" "$CACHE/kernel" "$CACHE/build"
 
 # Fast path, no lock: package present and kernel already built for it.
@@ -55,16 +66,16 @@ fraghash=$(sha256sum "$FRAG" | cut -c1-16)
 deb=$(latest_deb)
 if [ -n "$deb" ]; then
 	debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
-	if [ -s "$CACHE/kernel/$debver-$fraghash$sfx/bzImage" ]; then
-		say "cached: $CACHE/kernel/$debver-$fraghash$sfx/bzImage"
-		echo "$CACHE/kernel/$debver-$fraghash$sfx/bzImage"
+	if [ -s "$CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG" ]; then
+		say "cached: $CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG"
+		echo "$CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG"
 		exit 0
 	fi
 fi
 
-# One builder at a time per kernel series.
-exec 9>"$CACHE/.build-$PKG.lock"
-flock -w 3600 9 || die "cannot lock $CACHE/.build-$PKG.lock"
+# One builder at a time per kernel series and architecture.
+exec 9>"$CACHE/.build-$PKG$XTAG.lock"
+flock -w 3600 9 || die "cannot lock $CACHE/.build-$PKG$XTAG.lock"
 
 deb=$(latest_deb)
 if [ -z "$deb" ]; then
@@ -72,38 +83,43 @@ if [ -z "$deb" ]; then
 	say "apt-get update ($SUITE, private lists in $APT)"
 	timeout 600 "$papt" deb "$SUITE" "$APT" update >&2 || die "apt-get update for $SUITE failed"
 	say "apt-get download $PKG"
-	(cd "$CACHE/src" && timeout 1200 "$papt" deb "$SUITE" "$APT" download "$PKG" >&2) ||
+	# into a private directory, then renamed: a build of the other architecture may be
+	# downloading the same package right now
+	dl=$CACHE/src/.dl$$
+	rm -rf "$dl" && mkdir -p "$dl"
+	(cd "$dl" && timeout 1200 "$papt" deb "$SUITE" "$APT" download "$PKG" >&2) ||
 		die "cannot download $PKG"
+	mv "$dl"/*.deb "$CACHE/src/" && rmdir "$dl"
 	deb=$(latest_deb)
 	[ -n "$deb" ] || die "no $PKG package after download"
 fi
 debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
-key=$debver-$fraghash
+key=$debver$XTAG-$fraghash
 out=$CACHE/kernel/$key$sfx
-if [ -s "$out/bzImage" ]; then
-	say "cached: $out/bzImage"
-	echo "$out/bzImage"
+if [ -s "$out/$IMG" ]; then
+	say "cached: $out/$IMG"
+	echo "$out/$IMG"
 	exit 0
 fi
 
 bdir=$CACHE/build/$key
 # The plain build's tree is kept (objects included) so that a variant is an incremental make.
 ksrc=$(ls -d "$bdir"/linux-source-* 2>/dev/null | head -n 1 || true)
-if [ -n "$ksrc" ] && [ -s "$ksrc/arch/x86/boot/bzImage" ] && [ -n "$VARIANT" ]; then
+if [ -n "$ksrc" ] && [ -s "$ksrc/arch/${KARCH%_64}/boot/$IMG" ] && [ -n "$VARIANT" ]; then
 	cd "$ksrc"
 	variant_edit "$ksrc"
-	say "make -j$JOBS bzImage (incremental, variant $VARIANT)"
+	say "make -j$JOBS $IMG (incremental, variant $VARIANT)"
 	start=$(date +%s)
-	make -j"$JOBS" bzImage >"$bdir/build$sfx.log" 2>&1 ||
+	make -j"$JOBS" $IMG >"$bdir/build$sfx.log" 2>&1 ||
 		{ variant_edit "$ksrc" revert; tail -n 40 "$bdir/build$sfx.log" >&2; die "variant build failed"; }
 	say "built in $(( $(date +%s) - start )) s"
 	mkdir -p "$out.tmp"
-	cp arch/x86/boot/bzImage .config "$out.tmp/"
+	cp arch/${KARCH%_64}/boot/$IMG .config "$out.tmp/"
 	echo "$debver $VARIANT" >"$out.tmp/version"
 	variant_edit "$ksrc" revert
 	rm -rf "$out"
 	mv "$out.tmp" "$out"
-	echo "$out/bzImage"
+	echo "$out/$IMG"
 	exit 0
 fi
 rm -rf "$bdir"
@@ -129,15 +145,19 @@ done <"$FRAG"
 [ -z "$missing" ] || die "options dropped by olddefconfig (unmet dependencies?):$missing"
 
 [ -z "$VARIANT" ] || variant_edit "$ksrc"
-say "make -j$JOBS bzImage (about 7.5 minutes on 2 cores)"
+say "make -j$JOBS $IMG (x86_64: about 7.5 minutes on 2 cores; arm64: about 40)"
 start=$(date +%s)
-make -j"$JOBS" bzImage >"$bdir/build.log" 2>&1 || { tail -n 40 "$bdir/build.log" >&2; die "kernel build failed (log: $bdir/build.log)"; }
+make -j"$JOBS" $IMG >"$bdir/build.log" 2>&1 || { tail -n 40 "$bdir/build.log" >&2; die "kernel build failed (log: $bdir/build.log)"; }
 say "built in $(( $(date +%s) - start )) s"
 
 mkdir -p "$out.tmp"
-cp arch/x86/boot/bzImage .config "$out.tmp/"
+cp arch/${KARCH%_64}/boot/$IMG .config "$out.tmp/"
 echo "$debver${VARIANT:+ $VARIANT}" >"$out.tmp/version"
 [ -z "$VARIANT" ] || variant_edit "$ksrc" revert
+# the UAPI headers, for the kernel's own selftests built against them (headers_install needs rsync)
+if command -v rsync >/dev/null; then
+	make -s headers_install INSTALL_HDR_PATH="$out.tmp/headers" >&2 || die "headers_install failed"
+fi
 rm -rf "$out"
 mv "$out.tmp" "$out"
-echo "$out/bzImage"
+echo "$out/$IMG"

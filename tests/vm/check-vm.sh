@@ -9,7 +9,8 @@
 # list read straight from the memory dump) — never from khoctl itself.
 #
 # Environment: KHOCTL (host khoctl), VM_BIN (dir with the static khoctl,
-# kexec-load, luo-memfd), VMDUMP (host reader), VM_OUT (work dir), KERNEL.
+# kexec-load, luo-memfd), VMDUMP (host reader), VM_OUT (work dir), KERNEL,
+# KHO_VM_ARCH (x86_64, or arm64: tests/vm/arm64.env sets the machine).
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib-vm.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,10 +18,28 @@ KERNEL=${KERNEL:-7.2}
 : "${VM_BIN:?}" "${VMDUMP:?}" "${VM_OUT:?}"
 mkdir -p "$VM_OUT"
 D=$VM_OUT
-for t in fdtget dtc od qemu-system-x86_64 cpio; do
+# the guest's page size and the expectations that follow from it
+VM_PAGE_SHIFT=12 KT_MAX_MEM=$((8 << 20)) GEOM=
+if [ "${KHO_VM_ARCH:-x86_64}" = arm64 ]; then
+	. "$HERE/arm64.env"
+	# Does this khoctl find the page size in the data? Asked of the arm64
+	# fixture with no hint; if not, khoctl gets --page-shift here and in
+	# the guest (KHOCTL_PS), and the runs without it are only reported.
+	F64=$HERE/../fixtures/linux-7.2.13-arm64-64k
+	if [ "$("$KHOCTL" stat --fdt "$F64/root.fdt" --mem "$F64/slim-k1.elf" --json 2>/dev/null |
+		jq .page_size 2>/dev/null)" != $((1 << VM_PAGE_SHIFT)) ]; then
+		GEOM="--page-shift $VM_PAGE_SHIFT"
+		KHO_VM_APPEND="$KHO_VM_APPEND KHOCTL_PS=$VM_PAGE_SHIFT"
+	fi
+fi
+PS=$((1 << VM_PAGE_SHIFT))
+export QEMU VMDUMP_PAGE_SHIFT=$VM_PAGE_SHIFT
+for t in fdtget dtc od "${QEMU:=qemu-system-x86_64}" cpio; do
 	command -v $t >/dev/null 2>&1 || bail_out "$t is required (Debian: device-tree-compiler, coreutils, qemu-system-x86, cpio)"
 done
 t0=$(date +%s)
+
+rc_of() { sed -n "s/^=== END $1 rc=\([0-9]*\)\$/\1/p" "$S" | tail -n 1; }
 
 # ---- kernel, initramfs, round trip
 bz=$("$HERE/build-kernel.sh" "$KERNEL" 2>"$D/build-kernel.log")
@@ -82,6 +101,13 @@ if grep -q '^=== KEXECX' "$S"; then
 	is "$(sha256sum <"$D/kho-save/fdt.dtb" | cut -d' ' -f1)" "$(sed -n 's/^fdt_sha256=//p' "$D/stamp.txt")" \
 		"saved fdt.dtb = the FDT the load stamp recorded"
 	KS=$D/kho-save
+elif grep -q '^=== KEXECX-NOHINT' "$S"; then
+	# arm64 while khoctl needs --page-shift: kexec's check cannot know it either
+	diag "our kexec without a page-size hint: --kho-check exit $(sed -n 's/^=== KEXECX-NOHINT check rc=//p' "$S")"
+	grep -q '^=== KEXECX-NOHINT load rc=0' "$S"
+	ok $? "our kexec (static, cross-built) loaded the second kernel (--no-kho-check)"
+	skip "kexec's KHO checks need the page size, which this libkhofmt does not infer yet"
+	KS=
 else
 	skip "patched kexec not in the initramfs (make kexec-static)"
 	KS=
@@ -121,8 +147,8 @@ for tag in 0x1a 0x2b; do
 	pages 1 $tag >"$D/pfn1-$tag"
 	pages 2 $tag >"$D/pfn2-$tag"
 done
-is "$(wc -l <"$D/pfn1-0x1a" | tr -d ' ')" 1024 "memfd 0x1a: 1024 pages (4 MiB) before kexec"
-is "$(wc -l <"$D/pfn1-0x2b" | tr -d ' ')" 3 "memfd 0x2b: 3 pages (10000 bytes) before kexec"
+is "$(wc -l <"$D/pfn1-0x1a" | tr -d ' ')" $((4 << 20 >> VM_PAGE_SHIFT)) "memfd 0x1a: $((4 << 20 >> VM_PAGE_SHIFT)) pages (4 MiB) before kexec"
+is "$(wc -l <"$D/pfn1-0x2b" | tr -d ' ')" $(((10000 + PS - 1) / PS)) "memfd 0x2b: $(((10000 + PS - 1) / PS)) pages (10000 bytes) before kexec"
 cmp -s "$D/pfn1-0x1a" "$D/pfn2-0x1a" && cmp -s "$D/pfn1-0x2b" "$D/pfn2-0x2b"
 ok $? "memfd pages are the same physical pages after kexec (handed over in place)"
 
@@ -139,7 +165,7 @@ for n in kho_test memblock kexec-metadata; do
 done
 
 # ---- the first kernel's state decoded on the host by khoctl
-IN="--fdt $D/k1-root.fdt --mem $D/k1.elf"
+IN="--fdt $D/k1-root.fdt --mem $D/k1.elf $GEOM"
 expect_exit 0 "khoctl stat (k1 dump)" stat $IN --json
 cp "$TMP/out" "$D/stat.json"
 is "$(jq -r .abi "$D/stat.json")" "$(fdtget -t s "$D/k1-root.fdt" / compatible)" \
@@ -152,6 +178,18 @@ expect_exit 0 "khoctl dump (k1 dump)" dump $IN --json
 cp "$TMP/out" "$D/dump.json"
 is "$(jq '.folios' "$D/stat.json")" "$(jq '.folios | length' "$D/folios.json")" \
 	"stat folios == ranges --folios rows"
+
+# With no page-size hint (issue 19): when khoctl could not infer it (GEOM
+# set above), say which commands fail without it, in the guest too
+if [ -n "$GEOM" ]; then
+	nh=
+	for c in stat ranges dump verify; do
+		"$KHOCTL" $c --fdt "$D/k1-root.fdt" --mem "$D/k1.elf" >"$D/nohint-$c.txt" 2>&1 || nh="$nh $c"
+	done
+	diag "host, k1 dump without $GEOM: failing:${nh:- none}" \
+		"guest without $GEOM: verify --live exit $(rc_of 'VERIFY live-nohint'), verify --incoming exit $(rc_of 'VERIFY incoming-nohint')"
+	skip "decoded with no page-size hint: this khoctl does not infer the page size yet (needs $GEOM)"
+fi
 
 covered() { # START SIZE: inside one preserved range?
 	jq -e --argjson s "$1" --argjson n "$2" \
@@ -180,7 +218,7 @@ first=$(prop64 "$KT" /data folios_info)
 	data=$(le64 "$D/kt-chunk.bin" 8) &&
 	"$VMDUMP" read "$D/k1.elf" "$data" 4096 "$D/kt-data.bin"
 ok $? "kho_test: $nr folios, folio list read from the dump (chunk $(printf 0x%x "$first"))"
-covered "$first" 4096 && covered "${data:-0}" 4096
+covered "$first" $PS && covered "${data:-0}" $PS
 ok $? "kho_test: vmalloc chunk and data page preserved"
 pages_kt=0
 : >"$D/kt-folios"
@@ -204,13 +242,14 @@ is "$(wc -l <"$D/kt-missing" | tr -d ' ')" 0 \
 	"kho_test: all $nr folios ($pages_kt pages) listed by khoctl with their order"
 head -n 20 "$D/kt-missing" | comment
 # lib/test_kho.c allocates until max_mem = 2 * (PAGE_SIZE << MAX_PAGE_ORDER)
-# (x86: 2 * 4 MiB) is reached exactly
-is "$pages_kt" 2048 "kho_test: folios add up to max_mem = 8 MiB (2048 pages)"
+# (x86: 2 * 4 MiB; arm64 sets test_kho.max_mem on the command line) is reached exactly
+is "$pages_kt" $((KT_MAX_MEM >> VM_PAGE_SHIFT)) \
+	"kho_test: folios add up to max_mem = $((KT_MAX_MEM >> 20)) MiB ($((KT_MAX_MEM >> VM_PAGE_SHIFT)) pages)"
 [ "$(jq .pages "$D/stat.json")" -ge "$pages_kt" ]
 ok $? "stat pages ($(jq .pages "$D/stat.json")) >= kho_test pages ($pages_kt)"
 
 # Scenario 2: the memfd pages (pagemap, before kexec) are preserved folios
-cat "$D/pfn1-0x1a" "$D/pfn1-0x2b" | awk '{ printf "%d 0\n", $1 * 4096 }' >"$D/memfd-folios"
+cat "$D/pfn1-0x1a" "$D/pfn1-0x2b" | awk -v ps=$PS '{ printf "%d 0\n", $1 * ps }' >"$D/memfd-folios"
 unlisted "$D/memfd-folios" >"$D/memfd-missing"
 is "$(wc -l <"$D/memfd-missing" | tr -d ' ')" 0 \
 	"memfd: all $(wc -l <"$D/memfd-folios" | tr -d ' ') pagemap pages are preserved order-0 folios"
@@ -221,8 +260,16 @@ MB=$B/k1-out-sub-memblock.bin
 ms=$(prop64 "$MB" /sample start)
 mz=$(prop64 "$MB" /sample size)
 is "$mz" $((1028 * 1024)) "memblock: reserve_mem sample is 1028 KiB (command line)"
-covered "$ms" "$mz"
-ok $? "reserve_mem sample [$(printf 0x%x "$ms"), +1028K) preserved"
+# mm/memblock.c preserves size >> PAGE_SHIFT pages: with 64 KiB pages the
+# last 4 KiB of 1028K are not preserved (a real finding, KHO-E101)
+kept=$((mz / PS * PS))
+covered "$ms" "$kept"
+ok $? "reserve_mem sample [$(printf 0x%x "$ms"), +$((kept / 1024))K) preserved"
+if [ "$kept" -lt "$mz" ]; then
+	jq -e --argjson s $((ms + kept)) --argjson e $((ms + mz)) \
+		'all(.ranges[]; .start + .size <= $s or .start >= $e)' "$D/ranges.json" >/dev/null
+	ok $? "reserve_mem sample: its last $(((mz - kept) / 1024)) KiB not preserved (size >> PAGE_SHIFT pages)"
+fi
 
 # the radix tree walked by vmdump (kho-abi.md 4.1, no libkhofmt) and a slim
 # core of it: tree pages, sub-blobs, the kho_test list pages, memfd 0x2b
@@ -231,12 +278,21 @@ slim_args=
 for n in $root_nodes; do
 	slim_args="$slim_args $(prop64 "$D/k1-root.fdt" "/$n" preserved-data) $(prop64 "$D/k1-root.fdt" "/$n" blob-size)"
 done
-slim_args="$slim_args $first 4096 ${data:-0} 4096"
-while read -r pfn; do slim_args="$slim_args $((pfn * 4096)) 4096"; done <"$D/pfn1-0x2b"
+slim_args="$slim_args $first $PS ${data:-0} $PS"
+while read -r pfn; do slim_args="$slim_args $((pfn * PS)) $PS"; done <"$D/pfn1-0x2b"
+# the LUO blob (luo-v5: magic, liveupdate_num, sessions_pa, flbs_pa) points
+# at its sessions block and FLB page: in the slim core too, so that verify
+# on it finds what it checks (not: "FLB header not in the memory source")
+if [ -s "$B/k1-out-sub-LUO.bin" ]; then
+	for o in 16 24; do
+		pa=$(le64 "$B/k1-out-sub-LUO.bin" $o)
+		[ "${pa:-0}" = 0 ] || slim_args="$slim_args $pa $PS"
+	done
+fi
 tree=$("$VMDUMP" slim "$D/k1.elf" "$root_pa" "$D/slim-k1.elf" $slim_args)
 ok $? "slim core of the first kernel written ($(stat -c %s "$D/slim-k1.elf" 2>/dev/null) bytes)"
 is "$(jq .tracker.pages "$D/stat.json")" "$tree" "stat: tracker pages == radix tree pages walked by vmdump ($tree)"
-expect_exit 0 "khoctl stat (slim core)" stat --fdt "$D/k1-root.fdt" --mem "$D/slim-k1.elf" --json
+expect_exit 0 "khoctl stat (slim core)" stat --fdt "$D/k1-root.fdt" --mem "$D/slim-k1.elf" $GEOM --json
 is "$(jq -c '[.folios, .pages]' "$TMP/out")" "$(jq -c '[.folios, .pages]' "$D/stat.json")" \
 	"stat on the slim core == stat on the full dump"
 
@@ -254,11 +310,17 @@ is "$(jq -c '[.subnodes[] | [.name, .preserved_data]] | sort' "$D/guest-dump.jso
 section() { # NAME -> the lines between "=== NAME" and "=== END NAME rc=N"
 	sed -n "/^=== $1\$/,/^=== END $1 rc=/p" "$S" | sed '1d;$d'
 }
-rc_of() { sed -n "s/^=== END $1 rc=\([0-9]*\)\$/\1/p" "$S" | tail -n 1; }
 section 'VERIFY live' >"$D/verify-live.txt"
-is "$(rc_of 'VERIFY live')" 0 "guest: khoctl verify --live exit 0 (RAM from /proc/iomem, scratch from debugfs)"
-grep -q '^  result: *clean' "$D/verify-live.txt"
-ok $? "guest: verify --live: result clean, no errors"
+if [ "$kept" = "$mz" ]; then
+	is "$(rc_of 'VERIFY live')" 0 "guest: khoctl verify --live exit 0 (RAM from /proc/iomem, scratch from debugfs)"
+	grep -q '^  result: *clean' "$D/verify-live.txt"
+	ok $? "guest: verify --live: result clean, no errors"
+else
+	# the one real error: reserve_mem's unpreserved tail
+	is "$(rc_of 'VERIFY live')" 1 "guest: khoctl verify --live exit 1 (RAM from /proc/iomem, scratch from debugfs)"
+	is "$(sed -n '/^errors:/,/^[a-z]/p' "$D/verify-live.txt" | grep -o 'KHO-E[0-9]*' | sort -u | tr '\n' ' ')" \
+		"KHO-E101 " "guest: verify --live: the only error is KHO-E101 (reserve_mem's last $(((mz - kept) / 1024)) KiB)"
+fi
 grep -E '^  (errors|warnings|infos):' "$D/verify-live.txt" | comment
 grep -q 'KHO-I046 RAM map from System RAM' "$D/verify-live.txt" &&
 	! grep -q 'no scratch areas given' "$D/verify-live.txt"
@@ -299,7 +361,8 @@ ok $bad "bundles: every blob == its debugfs sub_fdts file ($(echo $root_nodes)),
 
 # the outgoing bundle (tracker and blob pages from /proc/kcore) decodes
 # like the qemu dump and holds every kho_test folio and memfd page
-expect_exit 0 "khoctl verify --capture (outgoing bundle, on the host)" verify --capture "$CO"
+# (exit 1 where reserve_mem loses its tail: KHO-E101, as in the guest)
+expect_exit $([ "$kept" = "$mz" ]; echo $?) "khoctl verify --capture (outgoing bundle, on the host)" verify --capture "$CO"
 expect_exit 0 "khoctl ranges --folios --capture (outgoing bundle)" ranges --folios --capture "$CO" --json
 cp "$TMP/out" "$D/cap-out-folios.json"
 is "$(jq -c '[.folios[] | [.phys, .order]]' "$D/cap-out-folios.json")" \

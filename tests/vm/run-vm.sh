@@ -14,6 +14,7 @@ TIMEOUT=${KHO_VM_TIMEOUT:-300}
 QEMU=${QEMU:-qemu-system-x86_64}
 ACCEL=${KHO_VM_ACCEL:-tcg} # kvm was seen to hang here: opt-in only
 APPEND=${KHO_VM_APPEND:-console=ttyS0 kho=on panic=-1 liveupdate=on reserve_mem=1028K:16K:sample}
+MACHINE=${KHO_VM_MACHINE:--m 512 -smp 2} # arm64: tests/vm/arm64.env
 mkdir -p "$D"
 rm -f "$D"/ser.in "$D"/ser.out "$D"/mon.in "$D"/mon.out "$D"/serial.log "$D"/monitor.log "$D"/k1.elf "$D"/k1.kdump "$D"/k2.elf
 mkfifo "$D/ser.in" "$D/ser.out" "$D/mon.in" "$D/mon.out"
@@ -27,7 +28,7 @@ exec 7<>"$D/ser.in" 8<>"$D/mon.in"
 
 say() { echo "run-vm: $*" >&2; }
 start=$(date +%s)
-timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" -m 512 -smp 2 -display none -nodefaults -no-reboot \
+timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" $MACHINE -display none -nodefaults -no-reboot \
 	-chardev pipe,id=ser0,path="$D/ser" -serial chardev:ser0 \
 	-chardev pipe,id=mon0,path="$D/mon" -mon chardev=mon0,mode=readline \
 	-device vmcoreinfo \
@@ -85,7 +86,7 @@ if wait_for '^=== WAIT dump1'; then
 	n=0
 	until grep -q 'VM status' "$D/monitor.log"; do
 		n=$((n + 1))
-		[ $n -gt 600 ] && { say "monitor: dump did not finish"; status=1; break; }
+		[ $n -gt $((${KHO_VM_DUMP_WAIT:-120} * 5)) ] && { say "monitor: dump did not finish"; status=1; break; }
 		sleep 0.2
 	done
 	# issue 18: the same state kdump-compressed (zlib, VMCOREINFO from -device vmcoreinfo)

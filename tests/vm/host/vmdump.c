@@ -13,10 +13,12 @@
  *   vmdump slim CORE ROOTPA OUT [PA LEN]...
  *                                    write a slim ELF core holding only the
  *                                    pages of the KHO radix tree whose root
- *                                    table is at ROOTPA (x86, 4 KiB pages:
- *                                    6 levels, 512 entries per table,
- *                                    kho-abi.md 4.1) and the given ranges;
- *                                    prints the number of tree pages
+ *                                    table is at ROOTPA (kho-abi.md 4.1: 4 KiB
+ *                                    pages: 6 levels, 512 entries per table;
+ *                                    64 KiB: 4 levels, 8192 entries) and the
+ *                                    given ranges; prints the number of tree
+ *                                    pages
+ * The page size is 4 KiB unless VMDUMP_PAGE_SHIFT says otherwise (14, 16).
  * Exit 0 ok, 1 not found / not covered, 2 could not read, 64 usage.
  */
 #define _GNU_SOURCE
@@ -32,6 +34,8 @@
 
 static const unsigned char *core;
 static size_t core_len;
+static unsigned PS = 12; /* page shift */
+#define P (UINT64_C(1) << PS)
 
 static int load(const char *path)
 {
@@ -158,19 +162,19 @@ static int slim_add(uint64_t pa)
 {
 	if (slim_n == SLIM_MAX)
 		return -1;
-	slim_pages[slim_n++] = pa & ~UINT64_C(0xfff);
+	slim_pages[slim_n++] = pa & ~(P - 1);
 	return 0;
 }
 
 /* Radix tree pages below the table at @pa of @level (0 = leaf). */
 static int slim_tree(uint64_t pa, int level, size_t *count)
 {
-	const unsigned char *t = at(pa, 4096);
-	if (!t || (pa & 0xfff) || slim_add(pa) || ++*count > SLIM_MAX / 2)
+	const unsigned char *t = at(pa, P);
+	if (!t || (pa & (P - 1)) || slim_add(pa) || ++*count > SLIM_MAX / 2)
 		return -1;
 	if (level == 0)
 		return 0;
-	for (unsigned i = 0; i < 512; i++) {
+	for (unsigned i = 0; i < P / 8; i++) {
 		uint64_t c;
 		memcpy(&c, t + i * 8, 8);
 		if (c && slim_tree(c, level - 1, count))
@@ -188,13 +192,15 @@ static int cmp_u64(const void *a, const void *b)
 static int cmd_slim(int argc, char **argv)
 {
 	size_t tree = 0;
-	if (slim_tree(strtoull(argv[0], NULL, 0), 5, &tree)) {
+	/* levels below the root: DEPTH - 1 = ceil((KEY_BITS - LEAF_LOG2) / TBL_LOG2) */
+	int top = (int)((65 - PS - (PS + 3) + (PS - 3) - 1) / (PS - 3));
+	if (slim_tree(strtoull(argv[0], NULL, 0), top, &tree)) {
 		fprintf(stderr, "vmdump: radix tree unreadable or too large\n");
 		return 1;
 	}
 	for (int i = 2; i + 1 < argc; i += 2) {
 		uint64_t pa = strtoull(argv[i], NULL, 0), len = strtoull(argv[i + 1], NULL, 0);
-		for (uint64_t p = pa & ~UINT64_C(0xfff); p < pa + len; p += 4096)
+		for (uint64_t p = pa & ~(P - 1); p < pa + len; p += P)
 			if (slim_add(p))
 				return 1;
 	}
@@ -206,7 +212,7 @@ static int cmd_slim(int argc, char **argv)
 	slim_n = n;
 	size_t nseg = 0;
 	for (size_t i = 0; i < slim_n; i++)
-		if (!i || slim_pages[i] != slim_pages[i - 1] + 4096)
+		if (!i || slim_pages[i] != slim_pages[i - 1] + P)
 			nseg++;
 	FILE *f = fopen(argv[1], "wb");
 	if (!f) {
@@ -215,30 +221,31 @@ static int cmd_slim(int argc, char **argv)
 	}
 	Elf64_Ehdr eh = {
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
-		.e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+		.e_type = ET_CORE, .e_machine = ((const Elf64_Ehdr *)(const void *)core)->e_machine,
+		.e_version = EV_CURRENT,
 		.e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
 		.e_phentsize = sizeof(Elf64_Phdr), .e_phnum = (Elf64_Half)nseg,
 	};
 	fwrite(&eh, sizeof(eh), 1, f);
-	uint64_t off = (sizeof(eh) + nseg * sizeof(Elf64_Phdr) + 4095) & ~UINT64_C(4095);
+	uint64_t off = (sizeof(eh) + nseg * sizeof(Elf64_Phdr) + P - 1) & ~(P - 1);
 	uint64_t data = off;
 	for (size_t i = 0; i < slim_n;) {
 		size_t j = i + 1;
-		while (j < slim_n && slim_pages[j] == slim_pages[j - 1] + 4096)
+		while (j < slim_n && slim_pages[j] == slim_pages[j - 1] + P)
 			j++;
 		Elf64_Phdr ph = { .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
 				  .p_offset = off, .p_paddr = slim_pages[i],
-				  .p_filesz = (j - i) * 4096, .p_memsz = (j - i) * 4096,
-				  .p_align = 4096 };
+				  .p_filesz = (j - i) * P, .p_memsz = (j - i) * P,
+				  .p_align = P };
 		fwrite(&ph, sizeof(ph), 1, f);
-		off += (j - i) * 4096;
+		off += (j - i) * P;
 		i = j;
 	}
 	fseek(f, (long)data, SEEK_SET);
 	for (size_t i = 0; i < slim_n; i++) {
-		const unsigned char *b = at(slim_pages[i], 4096);
-		static const unsigned char zero[4096];
-		fwrite(b ? b : zero, 4096, 1, f);
+		const unsigned char *b = at(slim_pages[i], P);
+		static const unsigned char zero[1 << 16];
+		fwrite(b ? b : zero, P, 1, f);
 	}
 	if (fclose(f) != 0) {
 		perror(argv[1]);
@@ -250,6 +257,14 @@ static int cmd_slim(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	const char *ps = getenv("VMDUMP_PAGE_SHIFT");
+	if (ps && *ps) {
+		PS = (unsigned)atoi(ps);
+		if (PS != 12 && PS != 14 && PS != 16) {
+			fprintf(stderr, "vmdump: VMDUMP_PAGE_SHIFT must be 12, 14 or 16\n");
+			return 64;
+		}
+	}
 	if (argc >= 5 && strcmp(argv[1], "slim") == 0 && argc % 2 == 1)
 		return load(argv[2]) ? 2 : cmd_slim(argc - 3, argv + 3);
 	if (argc == 6 && strcmp(argv[1], "read") == 0)

@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# khoctl on a real arm64 64 KiB-page 7.2.13 handover (issue 19), made by
+# `make check-vm ARCH=arm64` (tests/fixtures/linux-7.2.13-arm64-64k).
+# Expected facts: facts.txt, copied by hand from the guest's serial output
+# (memfd PFN runs from pagemap, the LUO session luo-memfd printed, the
+# scratch areas from debugfs, reserve_mem from the command line); test_kho's
+# folio list read from the slim core with readelf/od/fdtget (no libkhofmt);
+# the reserve_mem loss worked out by hand (1028 KiB = 16 x 64 KiB + 4 KiB,
+# mm/memblock.c preserves size >> PAGE_SHIFT pages).
+# Every command runs with no geometry option (the data says 64 KiB); while
+# khoctl cannot infer the page size those runs are skipped and the same
+# checks run with --page-shift 16.
+. "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
+. "${TESTS_SRCDIR:-$(dirname "$0")/..}/vm/lib-vm.sh"
+
+F=${TESTS_SRCDIR:-$(dirname "$0")/..}/fixtures/linux-7.2.13-arm64-64k
+command -v fdtget >/dev/null 2>&1 || skip_all "fdtget (device-tree-compiler) not installed"
+command -v "${READELF:-readelf}" >/dev/null 2>&1 || skip_all "readelf not installed"
+PS=65536
+MEM="--fdt $F/root.fdt --mem $F/slim-k1.elf"
+
+# ---- the facts, without khoctl
+# kho_test: blob -> kho_vmalloc -> chunk page -> data page -> "phys | order"
+KT=$F/blobs/k1-out-sub-kho_test.bin
+nr=$(prople 4 "$KT" /data nr_folios)
+first=$(prop64 "$KT" /data folios_info)
+coff=$(core_offset "$F/slim-k1.elf" "$first")
+data=$(le64 "$F/slim-k1.elf" $((coff + 8)))
+doff=$(core_offset "$F/slim-k1.elf" "$data")
+ok "$([ -n "$coff" ] && [ -n "$doff" ] && [ "$nr" -ge 1 ] && [ "$nr" -le 511 ]; echo $?)" \
+	"kho_test: $nr folios, list pages in the slim core"
+pages=0
+: >"$TMP/kt"
+i=0
+while [ "$i" -lt "$nr" ]; do
+	e=$(le64 "$F/slim-k1.elf" $((doff + i * 8)))
+	o=$((e & 0xfff))
+	pages=$((pages + (1 << o)))
+	echo "$((e & ~0xfff)) $o" >>"$TMP/kt"
+	i=$((i + 1))
+done
+# test_kho.max_mem=67108864 on the command line (facts.txt)
+is "$pages" $((67108864 / PS)) "kho_test: folios add up to max_mem = 64 MiB (1024 pages of 64 KiB)"
+# memfd pages (pagemap PFNs of the first kernel) as order-0 entries
+pfns() { # TOKEN -> one PFN per line
+	awk -v tag="$1" '$1 == "LUOX" && $2 == tag && $3 == "pfn-runs:" {
+		for (i = 4; i <= NF; i++) { split($i, r, "+"); p = r[1]; v = 0; p = tolower(p); sub(/^0x/, "", p)
+			for (k = 1; k <= length(p); k++) v = v * 16 + index("0123456789abcdef", substr(p, k, 1)) - 1
+			for (k = 0; k < r[2]; k++) print v + k } }' "$F/facts.txt"
+}
+pfns 0x1a >"$TMP/pfn-1a"
+pfns 0x2b >"$TMP/pfn-2b"
+is "$(wc -l <"$TMP/pfn-1a" | tr -d ' ') $(wc -l <"$TMP/pfn-2b" | tr -d ' ')" "64 1" \
+	"facts: memfd 0x1a is 64 pages (4 MiB), 0x2b one page (10000 bytes)"
+awk -v ps=$PS '{ printf "%d 0\n", $1 * ps }' "$TMP/pfn-1a" "$TMP/pfn-2b" >"$TMP/memfd"
+cat "$TMP/kt" "$TMP/memfd" >"$TMP/want"
+jq -R 'split(" ") | map(tonumber)' "$TMP/want" | jq -s -c . >"$TMP/want.json"
+ms=$(prop64 "$F/blobs/k1-out-sub-memblock.bin" /sample start)
+mz=$(prop64 "$F/blobs/k1-out-sub-memblock.bin" /sample size)
+is "$mz" $((1028 * 1024)) "reserve_mem sample: 1028 KiB (command line)"
+kept=$((mz / PS * PS))
+read -r sname t1 z1 p1 t2 z2 <<EOF
+$(sed -n 's/^LUOX preserved: session \([^ ]*\) {\(0x[0-9a-f]*\) size \([0-9]*\) pos \([0-9]*\), \(0x[0-9a-f]*\) size \([0-9]*\)}.*/\1 \2 \3 \4 \5 \6/p' "$F/facts.txt")
+EOF
+is "$sname $z1 $z2" "vm-main 4194304 10000" "facts: LUO session vm-main with the two memfds"
+
+# check WHAT ARGS...: every command on the fixture, geometry ARGS
+check() {
+	what=$1
+	shift
+	expect_exit 0 "$what: stat" stat $MEM "$@" --json
+	is "$(jq -r '[.abi, .page_size] | join(" ")' "$TMP/out")" \
+		"$(fdtget -t s "$F/root.fdt" / compatible) $PS" "$what: stat: root compatible, 64 KiB pages"
+	expect_exit 0 "$what: ranges --folios" ranges $MEM "$@" --folios --json
+	miss=$(jq -r --slurpfile w "$TMP/want.json" '
+		(reduce .folios[] as $f ({}; .["\($f.phys) \($f.order)"] = true)) as $have
+		| [$w[0][] | select($have["\(.[0]) \(.[1])"] | not)] | length' "$TMP/out")
+	is "$miss" 0 "$what: ranges --folios: all $nr kho_test folios and 65 memfd pages, with their order"
+	expect_exit 0 "$what: ranges" ranges $MEM "$@" --json
+	jq -e --argjson s "$ms" --argjson n "$kept" --argjson t $((ms + kept)) '
+		any(.ranges[]; .start <= $s and $s + $n <= .start + .size) and
+		all(.ranges[]; .start + .size <= $t or .start >= $t + 4096)' "$TMP/out" >/dev/null
+	ok $? "$what: ranges: reserve_mem's first $((kept / 1024)) KiB preserved, its last 4 KiB not"
+	expect_exit 0 "$what: dump" dump $MEM "$@" --json
+	is "$(jq -c '[.subnodes[].name] | sort' "$TMP/out")" \
+		"$(fdtget -l "$F/root.fdt" / | jq -R . | jq -s -c sort)" "$what: dump: subnodes as fdtget lists them"
+	jq -r '.subnodes[] | select(.name == "kho_test") | .folios[] | "\(.phys) \(.order)"' "$TMP/out" |
+		sort >"$TMP/kt-dump"
+	sort "$TMP/kt" | cmp -s - "$TMP/kt-dump"
+	ok $? "$what: dump: kho_test folio list == the one read with od"
+	# the one real finding: reserve_mem's tail (KHO-E101); no other error
+	kho "$TMP/v.json" "$TMP/v.err" verify $MEM "$@" --json
+	is "$rc $(jq -c '[.findings[] | select(.severity == "error") | .rule]' "$TMP/v.json")" \
+		'1 ["KHO-E101"]' "$what: verify: exactly one error, KHO-E101 (reserve_mem loses 4 KiB)"
+	jq -r '.findings[] | "\(.rule) \(.message)"' "$TMP/v.json" | comment
+	# the second kernel's capture bundle: the LUO session as luo-memfd printed
+	expect_exit 0 "$what: dump --capture (incoming bundle)" dump --capture "$F/cap-in" "$@" --json
+	got=$(jq -r '.subnodes[] | select(.name == "LUO") | .sessions[] |
+		[.name, (.files[] | .token, .memfd.size, .memfd.pos)] | map(tostring) | join(" ")' "$TMP/out")
+	is "$got" "$sname $t1 $z1 $p1 $t2 $z2 $z2" "$what: dump --capture: LUO session $sname, memfds as printed"
+}
+
+n0=$tap_n
+check "--page-shift 16" --page-shift 16
+if [ "$("$KHOCTL" stat $MEM --json 2>/dev/null | jq .page_size 2>/dev/null)" = $PS ]; then
+	check "no hint"
+else
+	k=$((tap_n - n0)) j=0
+	while [ "$j" -lt "$k" ]; do
+		skip "no geometry option: this khoctl does not infer the page size yet"
+		j=$((j + 1))
+	done
+fi
+done_testing
