@@ -127,6 +127,14 @@ static int open_source(const struct input_opts *o, struct khofmt_source **src)
 	return 0;
 }
 
+static bool is_fdt(const void *blob, size_t len)
+{
+	const unsigned char *b = blob;
+
+	return len >= 4 && b[0] == 0xd0 && b[1] == 0x0d && b[2] == 0xfe &&
+	       b[3] == 0xed;
+}
+
 static enum khofmt_severity shown_sev(const struct verify_args *a,
 				      const struct khofmt_finding *f)
 {
@@ -233,11 +241,25 @@ int cmd_verify(int argc, char **argv)
 	out_init(&a.in.out);
 
 	if (a.in.kind == INPUT_FILES) {
-		/* Raw bytes: a truncated or invalid FDT is a finding. */
+		/*
+		 * Raw bytes: a truncated or invalid FDT is a finding; a file
+		 * that is no FDT at all is not a state (exit 2, as dump/stat).
+		 */
 		r = input_read_file(a.in.fdt_path, INPUT_MAX_FILE, &blob, &len);
+		if (!r && !is_fdt(blob, len))
+			r = out_err(strcmp(a.in.fdt_path, "-") ? a.in.fdt_path :
+				    "standard input", "not a flattened device tree "
+				    "(no FDT magic 0xd00dfeed): not a KHO state");
 		if (!r)
 			r = open_source(&a.in, &src);
 	} else {
+		/*
+		 * A live or incoming state is checked in physical memory: when
+		 * /proc/kcore cannot be read nothing of the tracker or of the
+		 * blobs was checked, which is never "clean" (exit 2).
+		 */
+		if (a.in.kind == INPUT_LIVE || a.in.kind == INPUT_INCOMING)
+			a.in.need |= INPUT_NEED_MEM;
 		/*
 		 * --live, --incoming, --capture: the input layer finds the FDT
 		 * (recovering one debugfs cut short), the memory, and what the

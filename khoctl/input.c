@@ -14,6 +14,7 @@
 
 #include "input.h"
 #include "khoctl.h"
+#include "layout.h"
 
 enum {
 	OPT_PAGE_SHIFT = 0x100,
@@ -496,17 +497,45 @@ out:
 	return r;
 }
 
+/*
+ * The system's RAM map: "System RAM" of /proc/iomem. A copy that cannot be
+ * a RAM map (read without root: every address 0; no System RAM line;
+ * unsorted or overlapping lines) is kept as a reason in @in->iomem_bad:
+ * commands that need the map refuse it (layout.c), the others go on.
+ */
+static void take_iomem(struct input *in, const char *p)
+{
+	if (khofmt_iomem_hidden(in->iomem, in->iomem_len)) {
+		snprintf(in->iomem_bad, sizeof(in->iomem_bad), "%s: every address "
+			 "reads as 0 (the kernel hides them from non-root "
+			 "users): not a RAM map", p);
+		return;
+	}
+	if (khofmt_iomem_ram(in->iomem, in->iomem_len, &in->ram, &in->nram)) {
+		snprintf(in->iomem_bad, sizeof(in->iomem_bad), "%s: not a "
+			 "/proc/iomem copy", p);
+		return;
+	}
+	if (layout_ram_check(in->ram, in->nram, in->iomem_bad,
+			     sizeof(in->iomem_bad), p)) {
+		free(in->ram);
+		in->ram = NULL;
+		in->nram = 0;
+		return;
+	}
+	in->has_ram = true;
+}
+
 static void live_iomem(struct input *in, const char *root)
 {
 	char *p = input_path(root, "proc/iomem");
 
 	if (read_quiet(p, 16 << 20, &in->iomem, &in->iomem_len) == 0) {
-		if (khofmt_iomem_hidden(in->iomem, in->iomem_len))
-			fprintf(stderr, KHOCTL_NAME ": %s: all addresses read as 0 "
-				"(needs root): no RAM map\n", p);
-		else if (khofmt_iomem_ram(in->iomem, in->iomem_len, &in->ram,
-					  &in->nram) == 0)
-			in->has_ram = true;
+		take_iomem(in, p);
+		if (in->iomem_bad[0])
+			fprintf(stderr, KHOCTL_NAME ": %s%s\n", in->iomem_bad,
+				khofmt_iomem_hidden(in->iomem, in->iomem_len) ?
+				" (needs root)" : "");
 	}
 	free(p);
 }
@@ -694,6 +723,7 @@ static int open_live(const struct input_opts *o, struct input *in)
 		goto out;
 	}
 	in->blob_dir = input_path(dir, "sub_fdts");
+	in->incoming = incoming;
 	live_release(in, root);
 	live_iomem(in, root);
 	if (!incoming) {
@@ -786,6 +816,8 @@ static int open_capture(const struct input_opts *o, struct input *in)
 		r = out_err(man, "not a %s version 1 manifest", CAPTURE_SCHEMA);
 		goto out;
 	}
+	sv = manifest_val(text, "source");
+	in->incoming = sv && !strncmp(sv, "\"incoming\"", 10);
 	if (!o->page_shift_set && manifest_u64(text, "page_shift", &v) &&
 	    (v == 12 || v == 14 || v == 16))
 		in->page_shift = (unsigned)v;
@@ -811,11 +843,8 @@ static int open_capture(const struct input_opts *o, struct input *in)
 	{
 		char *ip = input_path(dir, CAPTURE_IOMEM);
 
-		if (read_quiet(ip, 16 << 20, &in->iomem, &in->iomem_len) == 0 &&
-		    !khofmt_iomem_hidden(in->iomem, in->iomem_len) &&
-		    khofmt_iomem_ram(in->iomem, in->iomem_len, &in->ram,
-				     &in->nram) == 0)
-			in->has_ram = true;
+		if (read_quiet(ip, 16 << 20, &in->iomem, &in->iomem_len) == 0)
+			take_iomem(in, ip);
 		free(ip);
 	}
 	if (exists(memp)) {

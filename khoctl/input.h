@@ -82,6 +82,8 @@ struct input {
 	bool has_ram;
 	char *iomem;                  /* raw /proc/iomem text, or NULL */
 	size_t iomem_len;
+	char iomem_bad[256];          /* why that text is no RAM map, or "" */
+	bool incoming;                /* the state a kernel received (kho/in) */
 	char release[80];             /* kernel release, "" if unknown */
 	uint64_t fdt_pa;              /* where the root FDT page is, if known */
 	bool has_fdt_pa;
