@@ -9,6 +9,7 @@
  * truncated or invalid FDT is a finding, not a read failure.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,49 @@ static bool is_fdt(const void *blob, size_t len)
 	       b[3] == 0xed;
 }
 
+/*
+ * The page size the rules read the tracker with: an option, the input
+ * (capture manifest, running kernel), else what the tracker itself says
+ * (input_infer_geom()): corruption is never a wrong guess of ours. @geom
+ * gets page_shift and page_reason only.
+ */
+static int verify_geom(struct verify_args *a, struct input *in,
+		       const void *blob, size_t len, struct khofmt_source *src,
+		       struct input *geom)
+{
+	struct input t;
+	int r;
+
+	if (in) {
+		r = input_infer_geom(&a->in, in);
+		geom->page_shift = in->page_shift;
+		snprintf(geom->page_reason, sizeof(geom->page_reason), "%s",
+			 in->page_reason[0] ? in->page_reason :
+			 "4 KiB, the default (no memory to infer it from)");
+		return r;
+	}
+	memset(&t, 0, sizeof(t));
+	t.page_shift = a->in.page_shift;
+	t.name = a->in.fdt_path;
+	if (a->in.page_shift_set) {
+		t.page_shift_known = true;
+		snprintf(t.page_reason, sizeof(t.page_reason), "--page-shift %u",
+			 a->in.page_shift);
+	}
+	r = 0;
+	/* An FDT that does not open is a finding of its own; 4 KiB then. */
+	if (src && khofmt_fdt_open(blob, len, &t.fdt, NULL, 0) == 0) {
+		t.src = src;
+		r = input_infer_geom(&a->in, &t);
+	}
+	khofmt_fdt_free(t.fdt);
+	geom->page_shift = t.page_shift;
+	snprintf(geom->page_reason, sizeof(geom->page_reason), "%s",
+		 t.page_reason[0] ? t.page_reason :
+		 "4 KiB, the default (no memory to infer it from)");
+	return r;
+}
+
 static enum khofmt_severity shown_sev(const struct verify_args *a,
 				      const struct khofmt_finding *f)
 {
@@ -191,7 +235,8 @@ static void emit_group_text(const struct verify_args *a,
 }
 
 static int report(const struct verify_args *a, const struct khofmt_verify *v,
-		  const char *ram_origin, const char *scratch_origin)
+		  const struct layout *lay, const struct input *geom,
+		  const char *tracker)
 {
 	size_t counts[3] = { 0, 0, 0 }, i, n = khofmt_verify_nfindings(v);
 
@@ -200,9 +245,12 @@ static int report(const struct verify_args *a, const struct khofmt_verify *v,
 	out_doc_begin("verify", OUT_STYLE_RECORD);
 	if (a->in.out.json) {
 		out_obj_begin("inputs");
-		out_str("ram_map", ram_origin);
-		out_str("scratch", scratch_origin);
+		out_str("ram_map", lay->ram_origin);
+		out_str("scratch", lay->scratch_origin);
 		out_bool("strict", a->strict);
+		out_size("page_size", UINT64_C(1) << geom->page_shift);
+		out_str("page_size_reason", geom->page_reason);
+		out_str("tracker", tracker);
 		out_obj_end();
 		out_array_begin("findings");
 		for (i = 0; i < n; i++)
@@ -217,7 +265,9 @@ static int report(const struct verify_args *a, const struct khofmt_verify *v,
 	out_u64("errors", counts[KHOFMT_SEV_ERROR]);
 	out_u64("warnings", counts[KHOFMT_SEV_WARNING]);
 	out_u64("infos", counts[KHOFMT_SEV_INFO]);
-	out_str("result", counts[KHOFMT_SEV_ERROR] ? "errors" : "clean");
+	/* clean only when the tracker was there to check */
+	out_str("result", counts[KHOFMT_SEV_ERROR] ? "errors" :
+		!strcmp(tracker, "consumed") ? "partial" : "clean");
 	out_obj_end();
 	return counts[KHOFMT_SEV_ERROR] ? KHOCTL_EXIT_FINDINGS : KHOCTL_EXIT_OK;
 }
@@ -231,6 +281,8 @@ int cmd_verify(int argc, char **argv)
 	struct input in = { 0 };
 	bool opened = false;
 	struct layout lay;
+	struct input geom = { 0 };
+	const char *tracker;
 	void *blob = NULL;
 	size_t len = 0;
 	int r, w;
@@ -285,10 +337,39 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (!r)
 		r = layout_resolve(&a.lay, opened ? &in : NULL, src, &lay);
+	if (!r)
+		r = verify_geom(&a, opened ? &in : NULL, blob, len, src, &geom);
 	if (r)
 		goto out;
 
-	vo.page_shift = a.in.page_shift;
+	/*
+	 * An incoming state whose tracker the receiving kernel consumed
+	 * (freed after boot): its pages read as garbage, and every blob and
+	 * structure check through them would report that as corruption. The
+	 * root FDT is what was handed over and is checked; the tracker and
+	 * what needs preserved memory are not, and that is said.
+	 */
+	tracker = src ? "read" : "no memory source";
+	if (opened && in.incoming && src) {
+		struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
+		struct khofmt_stats st;
+		char why[512];
+
+		r = input_open_handover(&a.in, &in);
+		if (r)
+			goto out;
+		r = khofmt_stats(in.h, &wo, &st);
+		if (input_tracker_consumed(&in, r, &st, why, sizeof(why))) {
+			fprintf(stderr, KHOCTL_NAME ": verify: %s: the tracker and "
+				"the rules that need preserved memory are not checked\n",
+				why);
+			tracker = "consumed";
+			src = NULL;
+		}
+		r = 0;
+	}
+
+	vo.page_shift = geom.page_shift;
 	vo.ram = lay.ram;
 	vo.nram = lay.nram;
 	vo.has_ram = lay.has_ram;
@@ -308,7 +389,7 @@ int cmd_verify(int argc, char **argv)
 		r = out_lib_err("verify", r, NULL);
 		goto out;
 	}
-	r = report(&a, v, lay.ram_origin, lay.scratch_origin);
+	r = report(&a, v, &lay, &geom, tracker);
 	w = out_doc_end();
 	if (w)
 		r = w;

@@ -819,8 +819,13 @@ static int open_capture(const struct input_opts *o, struct input *in)
 	sv = manifest_val(text, "source");
 	in->incoming = sv && !strncmp(sv, "\"incoming\"", 10);
 	if (!o->page_shift_set && manifest_u64(text, "page_shift", &v) &&
-	    (v == 12 || v == 14 || v == 16))
+	    (v == 12 || v == 14 || v == 16)) {
 		in->page_shift = (unsigned)v;
+		in->page_shift_known = true;
+		in->page_basis = "capture manifest";
+		snprintf(in->page_reason, sizeof(in->page_reason),
+			 "page_shift %u in %s", in->page_shift, man);
+	}
 	r = input_read_file(fdtp, INPUT_MAX_FILE, &blob, &len);
 	if (r)
 		goto out;
@@ -910,6 +915,24 @@ int input_open(const struct input_opts *o, struct input *in)
 
 	memset(in, 0, sizeof(*in));
 	in->page_shift = o->page_shift;
+	if (o->page_shift_set) {
+		in->page_shift_known = true;
+		in->page_basis = "option";
+		snprintf(in->page_reason, sizeof(in->page_reason),
+			 "--page-shift %u", o->page_shift);
+	} else if (o->kind == INPUT_LIVE && !o->sysroot) {
+		/* --live: this kernel wrote the state; its page size is known */
+		long ps = sysconf(_SC_PAGESIZE);
+
+		if (ps == 4096 || ps == 16384 || ps == 65536) {
+			in->page_shift = ps == 4096 ? 12 : ps == 16384 ? 14 : 16;
+			in->page_shift_known = true;
+			in->page_basis = "running kernel";
+			snprintf(in->page_reason, sizeof(in->page_reason),
+				 "the running kernel (the producer of --live) "
+				 "has %ld-byte pages", ps);
+		}
+	}
 	switch (o->kind) {
 	case INPUT_FILES:
 		r = open_files(o, in);
@@ -930,6 +953,59 @@ int input_open(const struct input_opts *o, struct input *in)
 	return r;
 }
 
+bool input_tracker_consumed(const struct input *in, int r,
+			    const struct khofmt_stats *st, char *why,
+			    size_t whysz)
+{
+	size_t i, n = in->fdt ? khofmt_fdt_nsubnodes(in->fdt) : 0, blobs = 0;
+
+	if (!in->incoming)
+		return false;
+	for (i = 0; i < n; i++)
+		if (khofmt_fdt_subnode(in->fdt, i)->has_pa)
+			blobs++;
+	if (r >= 0 && (st->folios || !blobs))
+		return false;
+	snprintf(why, whysz, "the incoming tracker was consumed by this kernel: "
+		 "%s%s%s; the receiving kernel frees the tracker's pages once it "
+		 "has reserved the preserved memory (7.2: during boot), so they "
+		 "are zeroed or reused now. What was preserved cannot be read "
+		 "from it any more; the blobs still can (dump --incoming), and "
+		 "a capture of the outgoing state taken before the kexec can be "
+		 "compared (diff)",
+		 r < 0 ? "it no longer decodes (" : "it reads empty although ",
+		 r < 0 ? khofmt_strerror(r) : "subnodes hold blobs",
+		 r < 0 ? ")" : "");
+	return true;
+}
+
+int input_infer_geom(const struct input_opts *o, struct input *in)
+{
+	struct khofmt_open_opts oo = {
+		.sz = sizeof(oo),
+		.page_shift = in->page_shift,
+		.abi = o->abi,
+		.producer = o->producer,
+		.radix_depth = o->radix_depth,
+	};
+	struct khofmt_geom_guess g;
+	int r;
+
+	if (in->page_shift_known || !in->fdt || !in->src)
+		return 0;
+	r = khofmt_geom_infer(in->fdt, in->src, &oo, &g);
+	if (r < 0)
+		return out_lib_err(in->name, r, "page size");
+	if (r == 1)
+		return out_err(in->name, "page size: %s; give --page-shift "
+			       "12, 14 or 16", g.reason);
+	in->page_shift = g.page_shift;
+	in->page_shift_known = true;
+	in->page_basis = g.basis == KHOFMT_BASIS_EVIDENCE ? "tracker" : "assumed";
+	snprintf(in->page_reason, sizeof(in->page_reason), "%s", g.reason);
+	return 0;
+}
+
 int input_open_handover(const struct input_opts *o, struct input *in)
 {
 	struct khofmt_open_opts oo = {
@@ -944,6 +1020,10 @@ int input_open_handover(const struct input_opts *o, struct input *in)
 
 	if (!in->src)
 		return out_err(in->name, "no memory source: give --mem FILE");
+	r = input_infer_geom(o, in);
+	if (r)
+		return r;
+	oo.page_shift = in->page_shift;
 	r = khofmt_handover_open(in->fdt, in->src, &oo, &in->h);
 	if (r >= 0)
 		return 0;

@@ -89,6 +89,9 @@ struct input {
 	bool has_fdt_pa;
 	int recovered;                /* KHOFMT_RECOVER_* when the FDT was */
 	unsigned page_shift;          /* effective page shift */
+	bool page_shift_known;        /* an option or the input settled it */
+	const char *page_basis;       /* "option", "capture manifest", ... */
+	char page_reason[384];        /* why this page size */
 };
 
 extern const struct argp input_argp;
@@ -102,6 +105,22 @@ void input_opts_init(struct input_opts *o, unsigned need);
  * printed ("khoctl: <what>: <detail>") and give KHOCTL_EXIT_DECODE.
  */
 int input_open(const struct input_opts *o, struct input *in);
+/*
+ * Settle the producer's page size when neither an option nor the input
+ * did: from the tracker (khofmt_geom_infer()). Prints and returns exit 2
+ * when the data cannot tell. Called by input_open_handover().
+ */
+int input_infer_geom(const struct input_opts *o, struct input *in);
+/*
+ * After a tracker pass on an incoming state (@r: khofmt_stats()'s return):
+ * true when the receiving kernel consumed the tracker -- it frees those
+ * pages once the preserved memory is reserved (7.2: during boot), so they
+ * read as garbage or as an empty tree although blobs were handed over.
+ * @why gets one line saying so.
+ */
+bool input_tracker_consumed(const struct input *in, int r,
+			    const struct khofmt_stats *st, char *why,
+			    size_t whysz);
 /* Tie FDT and memory source together (needs a memory source). */
 int input_open_handover(const struct input_opts *o, struct input *in);
 void input_close(struct input *in);
