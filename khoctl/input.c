@@ -920,17 +920,23 @@ int input_open(const struct input_opts *o, struct input *in)
 		in->page_basis = "option";
 		snprintf(in->page_reason, sizeof(in->page_reason),
 			 "--page-shift %u", o->page_shift);
-	} else if (o->kind == INPUT_LIVE && !o->sysroot) {
-		/* --live: this kernel wrote the state; its page size is known */
+	} else if ((o->kind == INPUT_LIVE || o->kind == INPUT_INCOMING) &&
+		   !o->sysroot) {
+		/*
+		 * --live: this kernel wrote the state, its page size is known.
+		 * --incoming: the previous kernel wrote it; the tracker says,
+		 * and when it was consumed this kernel's page size is the best
+		 * fallback (the same architecture, most likely the same build).
+		 */
 		long ps = sysconf(_SC_PAGESIZE);
 
 		if (ps == 4096 || ps == 16384 || ps == 65536) {
 			in->page_shift = ps == 4096 ? 12 : ps == 16384 ? 14 : 16;
-			in->page_shift_known = true;
+			in->page_shift_known = o->kind == INPUT_LIVE;
 			in->page_basis = "running kernel";
 			snprintf(in->page_reason, sizeof(in->page_reason),
-				 "the running kernel (the producer of --live) "
-				 "has %ld-byte pages", ps);
+				 "the running kernel (the producer of --live, the "
+				 "fallback for --incoming) has %ld-byte pages", ps);
 		}
 	}
 	switch (o->kind) {
