@@ -33,6 +33,10 @@ struct verify_args {
 	bool strict;
 	const char **only, **skip;
 	size_t nonly, nskip;
+	/* subnodes of an incoming state whose blob its owner consumed */
+#define MAX_CONSUMED 16
+	const char *consumed[MAX_CONSUMED];
+	size_t nconsumed;
 };
 
 static const char **list_add(struct argp_state *state, const char **list,
@@ -179,10 +183,59 @@ static int verify_geom(struct verify_args *a, struct input *in,
 	return r;
 }
 
+static bool is_consumed(const struct verify_args *a,
+			const struct khofmt_finding *f)
+{
+	size_t i;
+
+	for (i = 0; i < a->nconsumed; i++)
+		if (f->object && !strcmp(f->object, a->consumed[i]))
+			return true;
+	return false;
+}
+
+/*
+ * In an incoming state a blob that carries its own compatible or magic
+ * and fails it was taken over by its owner in this kernel (LUO frees its
+ * blob once the sessions are retrieved, and the page is reused): what the
+ * rules say about it is the state, reported as info, not corruption.
+ */
+static void find_consumed(struct verify_args *a, struct input *in)
+{
+	static const char *const self[] = { "LUO", "kho_test", "memblock",
+					    "kexec-metadata" };
+	size_t i, j, n = khofmt_fdt_nsubnodes(in->fdt);
+
+	for (i = 0; i < n && a->nconsumed < MAX_CONSUMED; i++) {
+		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in->fdt, i);
+		const char *why;
+		void *b;
+		size_t len;
+
+		for (j = 0; j < sizeof(self) / sizeof(self[0]); j++)
+			if (!strcmp(sn->name, self[j]))
+				break;
+		if (j == sizeof(self) / sizeof(self[0]) ||
+		    input_blob(in, sn, &b, &len, &why))
+			continue;
+		if (khofmt_subnode_schema(sn, b, len) == KHOFMT_SCHEMA_UNKNOWN) {
+			a->consumed[a->nconsumed++] = sn->name;
+			fprintf(stderr, KHOCTL_NAME ": verify: %s: the blob fails its "
+				"own compatible check: consumed by its owner in this "
+				"kernel (page freed and reused); its findings are "
+				"reported as info\n", sn->name);
+		}
+		free(b);
+	}
+}
+
 static enum khofmt_severity shown_sev(const struct verify_args *a,
 				      const struct khofmt_finding *f)
 {
 	enum khofmt_severity s = f->rule->severity;
+
+	if (is_consumed(a, f))
+		return KHOFMT_SEV_INFO;
 
 	return a->strict && s == KHOFMT_SEV_WARNING ? KHOFMT_SEV_ERROR : s;
 }
@@ -207,7 +260,15 @@ static void emit_finding_json(const struct verify_args *a,
 	else
 		out_null("order", "-");
 	out_str("object", f->object);
-	out_str("message", f->message);
+	if (is_consumed(a, f)) {
+		char m[512];
+
+		snprintf(m, sizeof(m), "consumed by its owner in this kernel: %s",
+			 f->message);
+		out_str("message", m);
+	} else {
+		out_str("message", f->message);
+	}
 	out_obj_end();
 }
 
@@ -226,9 +287,11 @@ static void emit_group_text(const struct verify_args *a,
 		if (!any)
 			out_array_begin(key);
 		any = true;
-		out_note(NULL, "%s %s%s%s%s", f->rule->id,
+		out_note(NULL, "%s %s%s%s%s%s", f->rule->id,
 			 *f->rule->spec ? "[" : "", f->rule->spec,
-			 *f->rule->spec ? "] " : "", f->message);
+			 *f->rule->spec ? "] " : "",
+			 is_consumed(a, f) ? "consumed by its owner in this kernel: " : "",
+			 f->message);
 	}
 	if (any)
 		out_array_end();
@@ -365,6 +428,8 @@ int cmd_verify(int argc, char **argv)
 				why);
 			tracker = "consumed";
 			src = NULL;
+		} else {
+			find_consumed(&a, &in);
 		}
 		r = 0;
 	}

@@ -98,7 +98,8 @@ bool input_parse_size(const char *s, uint64_t *v)
 
 static const struct argp_option common_options[] = {
 	{ "page-shift", OPT_PAGE_SHIFT, "N", 0,
-	  "Producer kernel PAGE_SHIFT: 12 (4 KiB pages, default), 14 or 16", 0 },
+	  "Producer kernel PAGE_SHIFT: 12 (4 KiB pages), 14 or 16; default: "
+	  "from the input or the tracker (synth: 12)", 0 },
 	{ "abi", OPT_ABI, "GEN", 0,
 	  "KHO generation: kho-v1, kho-v2, kho-v3, kho-v4 or rfc (reading: "
 	  "overrides the root compatible; synth: what to write, default kho-v4)", 0 },

@@ -100,6 +100,29 @@ is "$(jq -c '[.inputs.tracker, .summary.result, .summary.errors]' "$TMP/out")" \
 is "$(jq '[.findings[] | select(.message | test("not in preserved memory|is not luo-v5"))] | length' "$TMP/out")" \
 	0 "verify: no 'not preserved' nor 'not luo-v5' corruption"
 
+# a blob its owner consumed while the tracker is still intact: an incoming
+# bundle whose LUO page was reused (its compatible overwritten in the core)
+expect_exit 0 "capture --live (k1)" capture --live --sysroot "$k1" "$TMP/cin"
+sed 's/"source": *"live"/"source": "incoming"/' "$TMP/cin/manifest.json" >"$TMP/m" &&
+	mv "$TMP/m" "$TMP/cin/manifest.json"
+luo=$("$KHOCTL" dump --json --capture "$TMP/cin" 2>/dev/null |
+	jq '.subnodes[] | select(.name == "LUO") | .preserved_data')
+RE=${READELF:-$(command -v readelf || true)}
+if [ -n "$RE" ] && [ -n "$luo" ]; then
+	off=$("$RE" -lW "$TMP/cin/memory.elf" | while read -r t o v p fs rest; do
+		[ "$t" = LOAD ] || continue
+		if [ "$luo" -ge $((p)) ] && [ "$luo" -lt $((p + fs)) ]; then echo $((o + luo - p)); break; fi
+	done)
+	printf 'reused!!' | dd of="$TMP/cin/memory.elf" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	expect_exit 0 "verify an incoming state whose LUO blob was consumed" verify --json \
+		--capture "$TMP/cin"
+	is "$(jq -c '[.summary.errors, ([.findings[] | select(.object == "LUO")] | all(.severity == "info"))]' "$TMP/out")" \
+		'[0,true]' "consumed LUO blob: info, not 'not luo-v5 (kernel panics)' as an error"
+	grep -q 'LUO: the blob fails its own compatible' "$TMP/err"; ok $? "says the LUO blob was consumed"
+else
+	skip "no readelf"; skip "no readelf"; skip "no readelf"; skip "no readelf"
+fi
+
 # ---- a kernel virtual pointer is never an address
 printf 'luo-v5\000\000\001\000\000\000\000\000\000\000\000\120\064\022\200\210\377\377\000\000\000\000\000\000\000\000' \
 	>"$TMP/luo.bin"
