@@ -137,8 +137,16 @@ static int side_parse(const struct diff_args *a, const char *spec,
 	return 0;
 }
 
+/*
+ * Open one side. A side that cannot be decoded is exit 2 naming the side
+ * (old/new), never a "same": its FDT is not a KHO root, its generation is
+ * unknown, or its tracker fails in the memory given. One exception is a
+ * fact, not a failure: the tracker of an incoming state (kho/in, or a
+ * bundle captured from it) that the receiving kernel already consumed --
+ * it frees those pages once the memory is reserved -- is "not compared".
+ */
 static int side_open(const struct diff_args *a, const char *spec,
-		     struct side *s)
+		     const char *role, struct side *s)
 {
 	struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
 	struct khofmt_stats st;
@@ -149,31 +157,33 @@ static int side_open(const struct diff_args *a, const char *spec,
 		return r;
 	r = input_open(&s->o, &s->in);
 	if (r)
-		return r;
+		return out_err("diff", "the %s state (%s) cannot be decoded", role,
+			       spec);
 	if (!s->in.src) {
 		s->why = "no memory source";
 		return 0;
 	}
-	r = khofmt_handover_open(s->in.fdt, s->in.src,
-				 &(struct khofmt_open_opts){
-					 .sz = sizeof(struct khofmt_open_opts),
-					 .page_shift = s->in.page_shift },
-				 &s->in.h);
-	if (r < 0) {
-		s->in.h = NULL;
-		s->why = "tracker generation not decodable";
-		return 0;
-	}
+	r = input_open_handover(&s->o, &s->in);
+	if (r)
+		return out_err("diff", "the %s state (%s): its tracker cannot be "
+			       "decoded", role, spec);
 	/* A full structural pass: a tracker whose pages are gone or reused. */
 	r = khofmt_stats(s->in.h, &wo, &st);
-	if (r < 0) {
-		fprintf(stderr, KHOCTL_NAME ": %s: tracker not decodable: %s%s%s\n",
-			spec, khofmt_strerror(r),
+	if (r < 0 && s->in.incoming) {
+		fprintf(stderr, KHOCTL_NAME ": %s: the incoming tracker was "
+			"consumed by this kernel (its pages freed or reused after "
+			"boot): %s%s%s\n", spec, khofmt_strerror(r),
 			*khofmt_handover_errmsg(s->in.h) ? ": " : "",
 			khofmt_handover_errmsg(s->in.h));
-		s->why = "tracker not decodable in this memory (pages absent or reused)";
+		s->why = "incoming tracker consumed by the receiving kernel (pages "
+			 "freed or reused after boot)";
 		return 0;
 	}
+	if (r < 0)
+		return out_err("diff", "the %s state (%s): its tracker cannot be "
+			       "decoded: %s%s%s", role, spec, khofmt_strerror(r),
+			       *khofmt_handover_errmsg(s->in.h) ? ": " : "",
+			       khofmt_handover_errmsg(s->in.h));
 	s->tracker = true;
 	return 0;
 }
@@ -691,9 +701,9 @@ int cmd_diff(int argc, char **argv)
 	argp_parse(&diff_argp, argc, argv, 0, NULL, &a);
 	out_init(&a.in.out);
 
-	r = side_open(&a, a.spec[0], &s[0]);
+	r = side_open(&a, a.spec[0], "old", &s[0]);
 	if (!r)
-		r = side_open(&a, a.spec[1], &s[1]);
+		r = side_open(&a, a.spec[1], "new", &s[1]);
 	if (r)
 		goto out;
 	if (s[0].in.h && s[1].in.h && s[0].in.page_shift != s[1].in.page_shift) {

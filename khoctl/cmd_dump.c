@@ -6,6 +6,7 @@
  * memfds, memblock, kho_test; the first bytes of unknown blobs). Works on
  * the FDT alone when no --mem is given.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "input.h"
@@ -56,28 +57,41 @@ static int dump_tracker(const struct input_opts *o, struct input *in)
 
 	if (!in->src) {
 		out_null("tracker", "(no memory source: give --mem FILE)");
+		out_str("tracker_state", "no memory source");
 		return 0;
 	}
+	char why[512];
+
 	r = input_open_handover(o, in);
 	if (!r) {
 		r = khofmt_stats(in->h, &wo, &st);
+		/* A consumed incoming tracker is a state, not a failure. */
+		if (input_tracker_consumed(in, r, &st, why, sizeof(why))) {
+			fprintf(stderr, KHOCTL_NAME ": %s\n", why);
+			out_null("tracker", "(consumed by this kernel after boot)");
+			out_str("tracker_state", "consumed");
+			return 0;
+		}
 		if (r < 0)
 			r = out_lib_err("tracker", r, khofmt_handover_errmsg(in->h));
 	}
 	if (r) {
 		out_null("tracker", "(not decoded, see the error above)");
+		out_str("tracker_state", "not decoded");
 		return r;
 	}
 	out_obj_begin("tracker");
-	stat_emit(in->h, &st);
+	stat_emit(in, &st);
 	out_obj_end();
+	out_str("tracker_state", "read");
 	return 0;
 }
 
-static bool dump_subnode(struct khofmt_source *src, struct khofmt_handover *h,
+static bool dump_subnode(struct input *in,
 			 const struct khofmt_subnode *sn,
 			 const struct dump_args *a)
 {
+	struct khofmt_handover *h = in->h;
 	uint64_t blen = 0;
 	int bl = h ? khofmt_handover_blob_size(h, sn, &blen) : 0;
 	bool fatal;
@@ -97,7 +111,7 @@ static bool dump_subnode(struct khofmt_source *src, struct khofmt_handover *h,
 		out_size("blob_len", blen);
 	else
 		out_null("blob_len", bl < 0 ? "(unreadable)" : "(unknown)");
-	fatal = dump_schema(src, sn, a->in.page_shift, a->data);
+	fatal = dump_schema(in->src, sn, in->page_shift, a->data, in->incoming);
 	out_obj_end();
 	return fatal;
 }
@@ -156,7 +170,7 @@ int cmd_dump(int argc, char **argv)
 	out_array_begin("subnodes");
 	n = khofmt_fdt_nsubnodes(in.fdt);
 	for (i = 0; i < n; i++)
-		dump_subnode(in.src, in.h, khofmt_fdt_subnode(in.fdt, i), &a);
+		dump_subnode(&in, khofmt_fdt_subnode(in.fdt, i), &a);
 	out_array_end();
 	w = out_doc_end();
 	input_close(&in);

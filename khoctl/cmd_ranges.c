@@ -147,7 +147,7 @@ int cmd_ranges(int argc, char **argv)
 	out_table_end();
 	out_u64("count", c.count);
 	out_size("bytes", c.bytes);
-	generation_emit(in.h);
+	generation_emit(&in);
 	/* close the document first so that JSON stays well-formed */
 	w = out_doc_end();
 	if (r < 0)

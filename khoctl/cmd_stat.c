@@ -30,8 +30,9 @@ static uint64_t scaled(uint64_t count, unsigned shift)
 	return count << shift;
 }
 
-void stat_emit(const struct khofmt_handover *h, const struct khofmt_stats *st)
+void stat_emit(const struct input *in, const struct khofmt_stats *st)
 {
+	const struct khofmt_handover *h = in->h;
 	const struct khofmt_geom *g = khofmt_handover_geom(h);
 	unsigned o, l;
 
@@ -78,12 +79,12 @@ void stat_emit(const struct khofmt_handover *h, const struct khofmt_stats *st)
 	out_addr("end", st->folios ? st->highest_end : 0);
 	out_obj_end();
 
-	generation_emit(h);
+	generation_emit(in);
 }
 
-void generation_emit(const struct khofmt_handover *h)
+void generation_emit(const struct input *in)
 {
-	const struct khofmt_variant_info *v = khofmt_handover_variant(h);
+	const struct khofmt_variant_info *v = khofmt_handover_variant(in->h);
 
 	out_obj_begin("generation");
 	out_str("abi", khofmt_abi_name(v->abi));
@@ -94,6 +95,10 @@ void generation_emit(const struct khofmt_handover *h)
 	out_u64("radix_depth", v->radix_depth);
 	out_bool("conflict", v->conflict);
 	out_str("reason", v->reason ? v->reason : "");
+	out_size("page_size", UINT64_C(1) << khofmt_handover_geom(in->h)->page_shift);
+	out_str("page_size_basis", in->page_basis ? in->page_basis : "default");
+	out_str("page_size_reason", in->page_reason[0] ? in->page_reason :
+		"4 KiB, the default (no memory source to infer it from)");
 	out_obj_end();
 }
 
@@ -153,6 +158,7 @@ int cmd_stat(int argc, char **argv)
 	struct stat_args a = { .time = false };
 	struct khofmt_stats st;
 	struct input in;
+	char why[512];
 	double t0;
 	int r;
 
@@ -168,6 +174,10 @@ int cmd_stat(int argc, char **argv)
 		goto out;
 	t0 = now_ms();
 	r = khofmt_stats(in.h, &wo, &st);
+	if (input_tracker_consumed(&in, r, &st, why, sizeof(why))) {
+		r = out_err("tracker", "%s", why);
+		goto out;
+	}
 	if (r < 0) {
 		r = out_lib_err("tracker", r, khofmt_handover_errmsg(in.h));
 		goto out;
@@ -177,7 +187,7 @@ int cmd_stat(int argc, char **argv)
 			now_ms() - t0);
 
 	out_doc_begin("stat", OUT_STYLE_RECORD);
-	stat_emit(in.h, &st);
+	stat_emit(&in, &st);
 	r = out_doc_end();
 out:
 	input_close(&in);

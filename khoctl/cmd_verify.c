@@ -9,6 +9,7 @@
  * truncated or invalid FDT is a finding, not a read failure.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,10 @@ struct verify_args {
 	bool strict;
 	const char **only, **skip;
 	size_t nonly, nskip;
+	/* subnodes of an incoming state whose blob its owner consumed */
+#define MAX_CONSUMED 16
+	const char *consumed[MAX_CONSUMED];
+	size_t nconsumed;
 };
 
 static const char **list_add(struct argp_state *state, const char **list,
@@ -108,10 +113,116 @@ static const struct argp verify_argp = {
 	.children = verify_children,
 };
 
+static bool is_fdt(const void *blob, size_t len)
+{
+	const unsigned char *b = blob;
+
+	return len >= 4 && b[0] == 0xd0 && b[1] == 0x0d && b[2] == 0xfe &&
+	       b[3] == 0xed;
+}
+
+/*
+ * The page size the rules read the tracker with: an option, the input
+ * (capture manifest, running kernel), else what the tracker itself says
+ * (input_infer_geom()): corruption is never a wrong guess of ours. @geom
+ * gets page_shift and page_reason only.
+ */
+static int verify_geom(struct verify_args *a, struct input *in,
+		       const void *blob, size_t len, struct khofmt_source *src,
+		       const struct input *mem, struct input *geom)
+{
+	struct input t;
+	int r;
+
+	if (in) {
+		r = input_infer_geom(&a->in, in);
+		geom->page_shift = in->page_shift;
+		snprintf(geom->page_reason, sizeof(geom->page_reason), "%s",
+			 in->page_reason[0] ? in->page_reason :
+			 "4 KiB, the default (no memory to infer it from)");
+		return r;
+	}
+	memset(&t, 0, sizeof(t));
+	t.page_shift = a->in.page_shift;
+	t.name = a->in.fdt_path;
+	if (a->in.page_shift_set) {
+		t.page_shift_known = true;
+		snprintf(t.page_reason, sizeof(t.page_reason), "--page-shift %u",
+			 a->in.page_shift);
+	} else if (mem && mem->page_shift_known) {
+		/* the dump said it (VMCOREINFO PAGESIZE) */
+		t.page_shift = mem->page_shift;
+		t.page_shift_known = true;
+		snprintf(t.page_reason, sizeof(t.page_reason), "%s",
+			 mem->page_reason);
+	}
+	r = 0;
+	/* An FDT that does not open is a finding of its own; 4 KiB then. */
+	if (src && khofmt_fdt_open(blob, len, &t.fdt, NULL, 0) == 0) {
+		t.src = src;
+		r = input_infer_geom(&a->in, &t);
+	}
+	khofmt_fdt_free(t.fdt);
+	geom->page_shift = t.page_shift;
+	snprintf(geom->page_reason, sizeof(geom->page_reason), "%s",
+		 t.page_reason[0] ? t.page_reason :
+		 "4 KiB, the default (no memory to infer it from)");
+	return r;
+}
+
+static bool is_consumed(const struct verify_args *a,
+			const struct khofmt_finding *f)
+{
+	size_t i;
+
+	for (i = 0; i < a->nconsumed; i++)
+		if (f->object && !strcmp(f->object, a->consumed[i]))
+			return true;
+	return false;
+}
+
+/*
+ * In an incoming state a blob that carries its own compatible or magic
+ * and fails it was taken over by its owner in this kernel (LUO frees its
+ * blob once the sessions are retrieved, and the page is reused): what the
+ * rules say about it is the state, reported as info, not corruption.
+ */
+static void find_consumed(struct verify_args *a, struct input *in)
+{
+	static const char *const self[] = { "LUO", "kho_test", "memblock",
+					    "kexec-metadata" };
+	size_t i, j, n = khofmt_fdt_nsubnodes(in->fdt);
+
+	for (i = 0; i < n && a->nconsumed < MAX_CONSUMED; i++) {
+		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in->fdt, i);
+		const char *why;
+		void *b;
+		size_t len;
+
+		for (j = 0; j < sizeof(self) / sizeof(self[0]); j++)
+			if (!strcmp(sn->name, self[j]))
+				break;
+		if (j == sizeof(self) / sizeof(self[0]) ||
+		    input_blob(in, sn, &b, &len, &why))
+			continue;
+		if (khofmt_subnode_schema(sn, b, len) == KHOFMT_SCHEMA_UNKNOWN) {
+			a->consumed[a->nconsumed++] = sn->name;
+			fprintf(stderr, KHOCTL_NAME ": verify: %s: the blob fails its "
+				"own compatible check: consumed by its owner in this "
+				"kernel (page freed and reused); its findings are "
+				"reported as info\n", sn->name);
+		}
+		free(b);
+	}
+}
+
 static enum khofmt_severity shown_sev(const struct verify_args *a,
 				      const struct khofmt_finding *f)
 {
 	enum khofmt_severity s = f->rule->severity;
+
+	if (is_consumed(a, f))
+		return KHOFMT_SEV_INFO;
 
 	return a->strict && s == KHOFMT_SEV_WARNING ? KHOFMT_SEV_ERROR : s;
 }
@@ -148,7 +259,15 @@ static void emit_finding_json(const struct verify_args *a,
 	else
 		out_null("order", "-");
 	out_str("object", f->object);
-	out_str("message", f->message);
+	if (is_consumed(a, f)) {
+		char m[512];
+
+		snprintf(m, sizeof(m), "consumed by its owner in this kernel: %s",
+			 f->message);
+		out_str("message", m);
+	} else {
+		out_str("message", f->message);
+	}
 	out_obj_end();
 }
 
@@ -167,9 +286,11 @@ static void emit_group_text(const struct verify_args *a,
 		if (!any)
 			out_array_begin(key);
 		any = true;
-		out_note(NULL, "%s %s%s%s%s", f->rule->id,
+		out_note(NULL, "%s %s%s%s%s%s", f->rule->id,
 			 *f->rule->spec ? "[" : "", f->rule->spec,
-			 *f->rule->spec ? "] " : "", f->message);
+			 *f->rule->spec ? "] " : "",
+			 is_consumed(a, f) ? "consumed by its owner in this kernel: " : "",
+			 f->message);
 	}
 	if (any)
 		out_array_end();
@@ -203,7 +324,8 @@ static void emit_skipped(const struct verify_args *a,
 }
 
 static int report(const struct verify_args *a, const struct khofmt_verify *v,
-		  const char *ram_origin, const char *scratch_origin)
+		  const struct layout *lay, const struct input *geom,
+		  const char *tracker)
 {
 	size_t counts[3] = { 0, 0, 0 }, i, n = khofmt_verify_nfindings(v);
 	size_t nskip = khofmt_verify_nskipped(v);
@@ -214,9 +336,12 @@ static int report(const struct verify_args *a, const struct khofmt_verify *v,
 	out_doc_begin("verify", OUT_STYLE_RECORD);
 	if (a->in.out.json) {
 		out_obj_begin("inputs");
-		out_str("ram_map", ram_origin);
-		out_str("scratch", scratch_origin);
+		out_str("ram_map", lay->ram_origin);
+		out_str("scratch", lay->scratch_origin);
 		out_bool("strict", a->strict);
+		out_size("page_size", UINT64_C(1) << geom->page_shift);
+		out_str("page_size_reason", geom->page_reason);
+		out_str("tracker", tracker);
 		out_obj_end();
 		out_array_begin("findings");
 		for (i = 0; i < n; i++)
@@ -235,8 +360,15 @@ static int report(const struct verify_args *a, const struct khofmt_verify *v,
 	out_u64("warnings", counts[KHOFMT_SEV_WARNING]);
 	out_u64("infos", counts[KHOFMT_SEV_INFO]);
 	out_u64("skipped", nskip);
+	/*
+	 * clean only when every rule ran and the tracker was there to check;
+	 * a consumed incoming tracker is "partial" (--strict: a failure)
+	 */
+	if (!strcmp(tracker, "consumed") && a->strict)
+		fail = true;
 	out_str("result", counts[KHOFMT_SEV_ERROR] ? "errors" :
-			  fail ? "incomplete" : "clean");
+			  fail ? "incomplete" :
+			  !strcmp(tracker, "consumed") ? "partial" : "clean");
 	out_obj_end();
 	return fail ? KHOCTL_EXIT_FINDINGS : KHOCTL_EXIT_OK;
 }
@@ -248,8 +380,10 @@ int cmd_verify(int argc, char **argv)
 	struct khofmt_source *src = NULL;
 	struct khofmt_verify *v = NULL;
 	struct input in = { 0 };
-	bool opened = false;
+	bool opened = false, files = false;
 	struct layout lay;
+	struct input geom = { 0 };
+	const char *tracker;
 	void *blob = NULL;
 	size_t len = 0;
 	int r, w;
@@ -260,16 +394,31 @@ int cmd_verify(int argc, char **argv)
 	out_init(&a.in.out);
 
 	if (a.in.kind == INPUT_FILES && a.in.fdt_path) {
-		/* Raw bytes: a truncated or invalid FDT is a finding. */
+		/*
+		 * Raw bytes: a truncated or invalid FDT is a finding; a file
+		 * that is no FDT at all is not a state (exit 2, as dump/stat).
+		 */
 		r = input_read_file(a.in.fdt_path, INPUT_MAX_FILE, &blob, &len);
+		if (!r && !is_fdt(blob, len))
+			r = out_err(strcmp(a.in.fdt_path, "-") ? a.in.fdt_path :
+				    "standard input", "not a flattened device tree "
+				    "(no FDT magic 0xd00dfeed): not a KHO state");
 		if (!r) {
 			in.page_shift = a.in.page_shift;
 			in.producer = a.in.producer;
 			opened = true;
+			files = true;
 			r = input_open_mem(&a.in, &in);
 			src = in.src;
 		}
 	} else {
+		/*
+		 * A live or incoming state is checked in physical memory: when
+		 * /proc/kcore cannot be read nothing of the tracker or of the
+		 * blobs was checked, which is never "clean" (exit 2).
+		 */
+		if (a.in.kind == INPUT_LIVE || a.in.kind == INPUT_INCOMING)
+			a.in.need |= INPUT_NEED_MEM;
 		/*
 		 * --live, --incoming, --capture: the input layer finds the FDT
 		 * (recovering one debugfs cut short), the memory, and what the
@@ -295,10 +444,42 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (!r)
 		r = layout_resolve(&a.lay, opened ? &in : NULL, src, &lay);
+	if (!r)
+		r = verify_geom(&a, opened && !files ? &in : NULL, blob, len, src,
+				files ? &in : NULL, &geom);
 	if (r)
 		goto out;
 
-	vo.page_shift = opened ? in.page_shift : a.in.page_shift;
+	/*
+	 * An incoming state whose tracker the receiving kernel consumed
+	 * (freed after boot): its pages read as garbage, and every blob and
+	 * structure check through them would report that as corruption. The
+	 * root FDT is what was handed over and is checked; the tracker and
+	 * what needs preserved memory are not, and that is said.
+	 */
+	tracker = src ? "read" : "no memory source";
+	if (opened && in.incoming && src) {
+		struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
+		struct khofmt_stats st;
+		char why[512];
+
+		r = input_open_handover(&a.in, &in);
+		if (r)
+			goto out;
+		r = khofmt_stats(in.h, &wo, &st);
+		if (input_tracker_consumed(&in, r, &st, why, sizeof(why))) {
+			fprintf(stderr, KHOCTL_NAME ": verify: %s: the tracker and "
+				"the rules that need preserved memory are not checked\n",
+				why);
+			tracker = "consumed";
+			src = NULL;
+		} else {
+			find_consumed(&a, &in);
+		}
+		r = 0;
+	}
+
+	vo.page_shift = geom.page_shift;
 	vo.ram = lay.ram;
 	vo.nram = lay.nram;
 	vo.has_ram = lay.has_ram;
@@ -318,7 +499,7 @@ int cmd_verify(int argc, char **argv)
 		r = out_lib_err("verify", r, NULL);
 		goto out;
 	}
-	r = report(&a, v, lay.ram_origin, lay.scratch_origin);
+	r = report(&a, v, &lay, &geom, tracker);
 	w = out_doc_end();
 	if (w)
 		r = w;

@@ -55,6 +55,7 @@ struct ctx {
 	size_t n, dropped;
 	bool fatal;
 	bool data;
+	bool incoming;
 	unsigned ps;
 };
 
@@ -78,6 +79,28 @@ static int on_problem(void *arg, const struct khofmt_schema_problem *p)
 	return 0;
 }
 
+/*
+ * A physical address read from a structure. What lies above the 52-bit
+ * physical address space is no physical address -- in practice a kernel
+ * virtual pointer met in reused or foreign memory -- and above 2^53 not
+ * even an exact JSON number: @key is null then and "@key_kva" holds the
+ * value as a 0x hex string (khoctl-json(7)).
+ */
+#define PHYS_LIMIT (UINT64_C(1) << 52)
+
+static void emit_pa(const char *key, uint64_t v)
+{
+	char k[48];
+
+	if (v <= PHYS_LIMIT) {
+		out_addr(key, v);
+		return;
+	}
+	snprintf(k, sizeof(k), "%s_kva", key);
+	out_null(key, "(not a physical address: a kernel virtual pointer?)");
+	out_hex64(k, v);
+}
+
 static void emit_problems(struct ctx *c)
 {
 	size_t i;
@@ -88,7 +111,7 @@ static void emit_problems(struct ctx *c)
 		out_str("rule", c->p[i].rule);
 		out_bool("fatal", c->p[i].fatal);
 		out_bool("inferred", c->p[i].inferred);
-		out_addr("pa", c->p[i].pa);
+		emit_pa("pa", c->p[i].pa);
 		out_str("message", c->p[i].msg);
 		out_obj_end();
 	}
@@ -105,7 +128,7 @@ static void emit_err(const char *key, int r)
 static void emit_vmalloc(const char *key, const struct khofmt_vmalloc_desc *d)
 {
 	out_obj_begin(key);
-	out_addr("first", d->first);
+	emit_pa("first", d->first);
 	out_u64("total_pages", d->total_pages);
 	out_u64("flags", d->flags);
 	out_u64("order", d->order);
@@ -347,23 +370,39 @@ static void do_luo(struct ctx *c, const void *blob, size_t len)
 	info = khofmt_luo_info(luo);
 	out_str("compatible", info->compatible);
 	out_u64("liveupdate_num", info->liveupdate_num);
-	out_addr("sessions_pa", info->sessions_pa);
-	out_addr("flbs_pa", info->flbs_pa);
+	emit_pa("sessions_pa", info->sessions_pa);
+	emit_pa("flbs_pa", info->flbs_pa);
 	if (info->kind == KHOFMT_SCHEMA_LUO_V1)
 		out_str("session_compatible", info->session_compatible);
 	out_bool("inferred_layout", info->inferred);
+	/*
+	 * LUO (7.2) writes its session table only inside the reboot
+	 * (liveupdate_reboot() during kexec): before that the pointer is 0
+	 * while sessions may well be open in /dev/liveupdate.
+	 */
+	out_bool("sessions_written", info->sessions_pa != 0);
+	if (!info->sessions_pa)
+		out_str("sessions_note", c->incoming ?
+			"the previous kernel wrote no session table: no LUO "
+			"session was handed over" :
+			"not written yet: LUO writes its session table only inside "
+			"the reboot (liveupdate_reboot during kexec), so sessions "
+			"open in /dev/liveupdate now are not in this state. Checkable "
+			"before the reboot: the tracker, this blob, the FLBs and the "
+			"other subnodes; not checkable: the sessions, their files and "
+			"memfd folios (verify --incoming after the kexec reads them)");
 	out_array_begin("sessions");
 	while ((r = khofmt_luo_session_next(luo, &s)) == 0 && !out_failed()) {
 		out_obj_begin(NULL);
 		out_str("name", s.name);
-		out_addr("files_pa", s.files_pa);
+		emit_pa("files_pa", s.files_pa);
 		out_u64("file_count", s.file_count);
 		out_array_begin("files");
 		while ((r = khofmt_luo_file_next(luo, &s, &f)) == 0) {
 			out_obj_begin(NULL);
 			out_str("compatible", f.compatible);
 			out_hex64("token", f.token);
-			out_addr("data", f.data);
+			emit_pa("data", f.data);
 			if (!strcmp(f.compatible, "memfd-v2") ||
 			    !strcmp(f.compatible, "memfd-v1"))
 				do_memfd(c, &f);
@@ -408,7 +447,7 @@ static void do_memblock(struct ctx *c, const void *blob, size_t len)
 		out_obj_begin(NULL);
 		out_str("name", reg.name);
 		if (reg.has_start)
-			out_addr("start", reg.start);
+			emit_pa("start", reg.start);
 		else
 			out_null("start", "(missing)");
 		if (reg.has_size)
@@ -470,7 +509,7 @@ static bool self_describing(const char *name)
 }
 
 bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
-		 unsigned page_shift, bool data)
+		 unsigned page_shift, bool data, bool incoming)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 	enum khofmt_schema_kind kind = KHOFMT_SCHEMA_UNKNOWN;
@@ -486,6 +525,7 @@ bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
 	c->src = src;
 	c->ps = page_shift ? page_shift : 12;
 	c->data = data;
+	c->incoming = incoming;
 	c->opts.sz = sizeof(c->opts);
 	c->opts.page_shift = c->ps;
 	c->opts.problem = on_problem;

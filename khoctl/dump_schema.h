@@ -10,9 +10,10 @@
 /*
  * Inside the subnode's object: "schema" and the decoded fields, or the
  * first bytes ("head") for an unknown blob. @data adds memfd data-page
- * summaries. Returns true when a fatal decoding error was met.
+ * summaries. @incoming: the state a kernel received (kho/in), else one
+ * being prepared (what is not written yet says so). Returns true when a fatal decoding error was met.
  */
 bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
-		 unsigned page_shift, bool data);
+		 unsigned page_shift, bool data, bool incoming);
 
 #endif

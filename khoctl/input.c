@@ -14,6 +14,7 @@
 
 #include "input.h"
 #include "khoctl.h"
+#include "layout.h"
 
 enum {
 	OPT_PAGE_SHIFT = 0x100,
@@ -98,7 +99,8 @@ bool input_parse_size(const char *s, uint64_t *v)
 
 static const struct argp_option common_options[] = {
 	{ "page-shift", OPT_PAGE_SHIFT, "N", 0,
-	  "Producer kernel PAGE_SHIFT: 12 (4 KiB pages, default), 14 or 16", 0 },
+	  "Producer kernel PAGE_SHIFT: 12 (4 KiB pages), 14 or 16; default: "
+	  "from the input or the tracker (synth: 12)", 0 },
 	{ "abi", OPT_ABI, "GEN", 0,
 	  "KHO generation: kho-v1, kho-v2, kho-v3, kho-v4 or rfc (reading: "
 	  "overrides the root compatible; synth: what to write, default kho-v4)", 0 },
@@ -332,8 +334,14 @@ static void dump_geometry(const struct input_opts *o, struct input *in)
 	fprintf(stderr, KHOCTL_NAME ": %s: %s%s%s\n", o->mem_path, di.format,
 		di.machine[0] ? ", machine " : "", di.machine);
 	if (di.vmcoreinfo) {
-		if (di.page_shift && !o->page_shift_set)
+		if (di.page_shift && !o->page_shift_set) {
 			in->page_shift = di.page_shift;
+			in->page_shift_known = true;
+			in->page_basis = "VMCOREINFO";
+			snprintf(in->page_reason, sizeof(in->page_reason),
+				 "VMCOREINFO (%s): PAGESIZE=%llu", di.vmcoreinfo_from,
+				 (unsigned long long)di.page_size);
+		}
 		fprintf(stderr, KHOCTL_NAME ": %s: VMCOREINFO (%s): PAGESIZE=%llu "
 			"-> page shift %u%s\n", o->mem_path, di.vmcoreinfo_from,
 			(unsigned long long)di.page_size, in->page_shift,
@@ -745,17 +753,45 @@ out:
 	return r;
 }
 
+/*
+ * The system's RAM map: "System RAM" of /proc/iomem. A copy that cannot be
+ * a RAM map (read without root: every address 0; no System RAM line;
+ * unsorted or overlapping lines) is kept as a reason in @in->iomem_bad:
+ * commands that need the map refuse it (layout.c), the others go on.
+ */
+static void take_iomem(struct input *in, const char *p)
+{
+	if (khofmt_iomem_hidden(in->iomem, in->iomem_len)) {
+		snprintf(in->iomem_bad, sizeof(in->iomem_bad), "%s: every address "
+			 "reads as 0 (the kernel hides them from non-root "
+			 "users): not a RAM map", p);
+		return;
+	}
+	if (khofmt_iomem_ram(in->iomem, in->iomem_len, &in->ram, &in->nram)) {
+		snprintf(in->iomem_bad, sizeof(in->iomem_bad), "%s: not a "
+			 "/proc/iomem copy", p);
+		return;
+	}
+	if (layout_ram_check(in->ram, in->nram, in->iomem_bad,
+			     sizeof(in->iomem_bad), p)) {
+		free(in->ram);
+		in->ram = NULL;
+		in->nram = 0;
+		return;
+	}
+	in->has_ram = true;
+}
+
 static void live_iomem(struct input *in, const char *root)
 {
 	char *p = input_path(root, "proc/iomem");
 
 	if (read_quiet(p, 16 << 20, &in->iomem, &in->iomem_len) == 0) {
-		if (khofmt_iomem_hidden(in->iomem, in->iomem_len))
-			fprintf(stderr, KHOCTL_NAME ": %s: all addresses read as 0 "
-				"(needs root): no RAM map\n", p);
-		else if (khofmt_iomem_ram(in->iomem, in->iomem_len, &in->ram,
-					  &in->nram) == 0)
-			in->has_ram = true;
+		take_iomem(in, p);
+		if (in->iomem_bad[0])
+			fprintf(stderr, KHOCTL_NAME ": %s%s\n", in->iomem_bad,
+				khofmt_iomem_hidden(in->iomem, in->iomem_len) ?
+				" (needs root)" : "");
 	}
 	free(p);
 }
@@ -943,6 +979,7 @@ static int open_live(const struct input_opts *o, struct input *in)
 		goto out;
 	}
 	in->blob_dir = input_path(dir, "sub_fdts");
+	in->incoming = incoming;
 	live_release(in, root);
 	live_iomem(in, root);
 	if (!incoming) {
@@ -1035,9 +1072,16 @@ static int open_capture(const struct input_opts *o, struct input *in)
 		r = out_err(man, "not a %s version 1 manifest", CAPTURE_SCHEMA);
 		goto out;
 	}
+	sv = manifest_val(text, "source");
+	in->incoming = sv && !strncmp(sv, "\"incoming\"", 10);
 	if (!o->page_shift_set && manifest_u64(text, "page_shift", &v) &&
-	    (v == 12 || v == 14 || v == 16))
+	    (v == 12 || v == 14 || v == 16)) {
 		in->page_shift = (unsigned)v;
+		in->page_shift_known = true;
+		in->page_basis = "capture manifest";
+		snprintf(in->page_reason, sizeof(in->page_reason),
+			 "page_shift %u in %s", in->page_shift, man);
+	}
 	r = input_read_file(fdtp, INPUT_MAX_FILE, &blob, &len);
 	if (r)
 		goto out;
@@ -1060,11 +1104,8 @@ static int open_capture(const struct input_opts *o, struct input *in)
 	{
 		char *ip = input_path(dir, CAPTURE_IOMEM);
 
-		if (read_quiet(ip, 16 << 20, &in->iomem, &in->iomem_len) == 0 &&
-		    !khofmt_iomem_hidden(in->iomem, in->iomem_len) &&
-		    khofmt_iomem_ram(in->iomem, in->iomem_len, &in->ram,
-				     &in->nram) == 0)
-			in->has_ram = true;
+		if (read_quiet(ip, 16 << 20, &in->iomem, &in->iomem_len) == 0)
+			take_iomem(in, ip);
 		free(ip);
 	}
 	if (exists(memp)) {
@@ -1131,6 +1172,30 @@ int input_open(const struct input_opts *o, struct input *in)
 	memset(in, 0, sizeof(*in));
 	in->page_shift = o->page_shift;
 	in->producer = o->producer;
+	if (o->page_shift_set) {
+		in->page_shift_known = true;
+		in->page_basis = "option";
+		snprintf(in->page_reason, sizeof(in->page_reason),
+			 "--page-shift %u", o->page_shift);
+	} else if ((o->kind == INPUT_LIVE || o->kind == INPUT_INCOMING) &&
+		   !o->sysroot) {
+		/*
+		 * --live: this kernel wrote the state, its page size is known.
+		 * --incoming: the previous kernel wrote it; the tracker says,
+		 * and when it was consumed this kernel's page size is the best
+		 * fallback (the same architecture, most likely the same build).
+		 */
+		long ps = sysconf(_SC_PAGESIZE);
+
+		if (ps == 4096 || ps == 16384 || ps == 65536) {
+			in->page_shift = ps == 4096 ? 12 : ps == 16384 ? 14 : 16;
+			in->page_shift_known = o->kind == INPUT_LIVE;
+			in->page_basis = "running kernel";
+			snprintf(in->page_reason, sizeof(in->page_reason),
+				 "the running kernel (the producer of --live, the "
+				 "fallback for --incoming) has %ld-byte pages", ps);
+		}
+	}
 	switch (o->kind) {
 	case INPUT_FILES:
 		r = open_files(o, in);
@@ -1151,6 +1216,59 @@ int input_open(const struct input_opts *o, struct input *in)
 	return r;
 }
 
+bool input_tracker_consumed(const struct input *in, int r,
+			    const struct khofmt_stats *st, char *why,
+			    size_t whysz)
+{
+	size_t i, n = in->fdt ? khofmt_fdt_nsubnodes(in->fdt) : 0, blobs = 0;
+
+	if (!in->incoming)
+		return false;
+	for (i = 0; i < n; i++)
+		if (khofmt_fdt_subnode(in->fdt, i)->has_pa)
+			blobs++;
+	if (r >= 0 && (st->folios || !blobs))
+		return false;
+	snprintf(why, whysz, "the incoming tracker was consumed by this kernel: "
+		 "%s%s%s; the receiving kernel frees the tracker's pages once it "
+		 "has reserved the preserved memory (7.2: during boot), so they "
+		 "are zeroed or reused now. What was preserved cannot be read "
+		 "from it any more; the blobs still can (dump --incoming), and "
+		 "a capture of the outgoing state taken before the kexec can be "
+		 "compared (diff)",
+		 r < 0 ? "it no longer decodes (" : "it reads empty although ",
+		 r < 0 ? khofmt_strerror(r) : "subnodes hold blobs",
+		 r < 0 ? ")" : "");
+	return true;
+}
+
+int input_infer_geom(const struct input_opts *o, struct input *in)
+{
+	struct khofmt_open_opts oo = {
+		.sz = sizeof(oo),
+		.page_shift = in->page_shift,
+		.abi = o->abi,
+		.producer = o->producer,
+		.radix_depth = o->radix_depth,
+	};
+	struct khofmt_geom_guess g;
+	int r;
+
+	if (in->page_shift_known || !in->fdt || !in->src)
+		return 0;
+	r = khofmt_geom_infer(in->fdt, in->src, &oo, &g);
+	if (r < 0)
+		return out_lib_err(in->name, r, "page size");
+	if (r == 1)
+		return out_err(in->name, "page size: %s; give --page-shift "
+			       "12, 14 or 16", g.reason);
+	in->page_shift = g.page_shift;
+	in->page_shift_known = true;
+	in->page_basis = g.basis == KHOFMT_BASIS_EVIDENCE ? "tracker" : "assumed";
+	snprintf(in->page_reason, sizeof(in->page_reason), "%s", g.reason);
+	return 0;
+}
+
 int input_open_handover(const struct input_opts *o, struct input *in)
 {
 	struct khofmt_open_opts oo = {
@@ -1165,6 +1283,10 @@ int input_open_handover(const struct input_opts *o, struct input *in)
 
 	if (!in->src)
 		return out_err(in->name, "no memory source: give --mem FILE");
+	r = input_infer_geom(o, in);
+	if (r)
+		return r;
+	oo.page_shift = in->page_shift;
 	r = khofmt_handover_open(in->fdt, in->src, &oo, &in->h);
 	if (r >= 0)
 		return 0;

@@ -85,6 +85,8 @@ struct input {
 	bool has_ram;
 	char *iomem;                  /* raw /proc/iomem text, or NULL */
 	size_t iomem_len;
+	char iomem_bad[256];          /* why that text is no RAM map, or "" */
+	bool incoming;                /* the state a kernel received (kho/in) */
 	char release[80];             /* kernel release, "" if unknown */
 	uint64_t fdt_pa;              /* where the root FDT page is, if known */
 	bool has_fdt_pa;
@@ -96,6 +98,9 @@ struct input {
 	const char *scratch_origin;   /* where scratch came from, NULL = debugfs */
 	char origin_buf[160];
 	char root_how[200];           /* --mem alone: how the root was found */
+	bool page_shift_known;        /* an option or the input settled it */
+	const char *page_basis;       /* "option", "capture manifest", ... */
+	char page_reason[384];        /* why this page size */
 };
 
 extern const struct argp input_argp;
@@ -115,6 +120,21 @@ int input_open(const struct input_opts *o, struct input *in);
  * (set in->page_shift and in->producer from @o first). 0 or an exit status.
  */
 int input_open_mem(const struct input_opts *o, struct input *in);
+ * Settle the producer's page size when neither an option nor the input
+ * did: from the tracker (khofmt_geom_infer()). Prints and returns exit 2
+ * when the data cannot tell. Called by input_open_handover().
+ */
+int input_infer_geom(const struct input_opts *o, struct input *in);
+/*
+ * After a tracker pass on an incoming state (@r: khofmt_stats()'s return):
+ * true when the receiving kernel consumed the tracker -- it frees those
+ * pages once the preserved memory is reserved (7.2: during boot), so they
+ * read as garbage or as an empty tree although blobs were handed over.
+ * @why gets one line saying so.
+ */
+bool input_tracker_consumed(const struct input *in, int r,
+			    const struct khofmt_stats *st, char *why,
+			    size_t whysz);
 /* Tie FDT and memory source together (needs a memory source). */
 int input_open_handover(const struct input_opts *o, struct input *in);
 void input_close(struct input *in);

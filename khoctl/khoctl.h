@@ -42,8 +42,12 @@ int cmd_compat(int argc, char **argv);
  * The tracker summary object shared by `stat` (its whole document) and
  * `dump` (its "tracker" member).
  */
-void stat_emit(const struct khofmt_handover *h, const struct khofmt_stats *st);
-/* The "generation" object: generation, variant, how it was chosen. */
-void generation_emit(const struct khofmt_handover *h);
+struct input;
+void stat_emit(const struct input *in, const struct khofmt_stats *st);
+/*
+ * The "generation" object: generation, variant, page size, how each was
+ * chosen (@in's page_basis/page_reason).
+ */
+void generation_emit(const struct input *in);
 
 #endif /* KHOCTL_H */

@@ -38,6 +38,54 @@ bool rlist_push(struct rlist *l, uint64_t start, uint64_t size)
 	return true;
 }
 
+int layout_ram_check(const struct khofmt_range *v, size_t n, char *why,
+		     size_t whysz, const char *what)
+{
+	size_t i, zero = 0;
+
+	if (!n) {
+		snprintf(why, whysz, "%s: no System RAM range: not a RAM map", what);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (!v[i].start && v[i].size <= 1)
+			zero++;
+	if (zero == n) {
+		snprintf(why, whysz, "%s: every address reads as 0 (/proc/iomem "
+			 "read without root): not a RAM map", what);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t end = v[i].start + v[i].size;
+
+		if (!v[i].size || end < v[i].start || end > (UINT64_C(1) << 52)) {
+			snprintf(why, whysz, "%s: range 0x%llx+0x%llx leaves the "
+				 "52-bit physical address space: not a RAM map", what,
+				 (unsigned long long)v[i].start,
+				 (unsigned long long)v[i].size);
+			return 1;
+		}
+		if (i && v[i].start < v[i - 1].start + v[i - 1].size) {
+			snprintf(why, whysz, "%s: range 0x%llx+0x%llx %s the one "
+				 "before it (0x%llx+0x%llx): not a RAM map", what,
+				 (unsigned long long)v[i].start,
+				 (unsigned long long)v[i].size,
+				 v[i].start < v[i - 1].start ? "lies below" : "overlaps",
+				 (unsigned long long)v[i - 1].start,
+				 (unsigned long long)v[i - 1].size);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct khofmt_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 static void rlist_add(struct argp_state *state, struct rlist *l,
 		      uint64_t start, uint64_t size)
 {
@@ -209,16 +257,25 @@ static int load_iomem(struct layout_args *a)
 	size_t len;
 	int r;
 
+	char why[256];
+
 	r = input_read_file(a->iomem, INPUT_MAX_FILE, &text, &len);
 	if (r)
 		return r;
 	free(a->ram.v);
 	a->ram.v = NULL;
+	if (khofmt_iomem_hidden(text, len)) {
+		free(text);
+		return out_err(a->iomem, "every address reads as 0 (a /proc/iomem "
+			       "read without root): not a RAM map; copy it as root");
+	}
 	r = khofmt_iomem_parse(text, len, &a->ram.v, &a->ram.n);
 	free(text);
 	if (r < 0)
 		return out_lib_err(a->iomem, r, "not a /proc/iomem copy");
 	a->ram.cap = a->ram.n;
+	if (layout_ram_check(a->ram.v, a->ram.n, why, sizeof(why), a->iomem))
+		return out_err("--iomem", "%s", why);
 	return 0;
 }
 
@@ -257,6 +314,17 @@ int layout_resolve(struct layout_args *a, const struct input *in,
 		r = out_err("--ram-from-core", "needs --mem with an ELF core");
 	if (r)
 		return r;
+	/* A system RAM map that cannot be one: refused, not half-used. */
+	if (in && !a->iomem && !a->ram.n && !a->ram_core && in->iomem_bad[0])
+		return out_err("RAM map", "%s; run as root, or give --iomem FILE "
+			       "or --ram", in->iomem_bad);
+	if (a->ram.n && !a->iomem && !ram_from_input) {
+		char why[256];
+
+		qsort(a->ram.v, a->ram.n, sizeof(*a->ram.v), range_cmp);
+		if (layout_ram_check(a->ram.v, a->ram.n, why, sizeof(why), "--ram"))
+			return out_err("RAM map", "%s", why);
+	}
 
 	if (a->ram_core) {
 		lay->ram = khofmt_source_ranges(src, &lay->nram);

@@ -61,6 +61,15 @@ int layout_resolve(struct layout_args *a, const struct input *in,
 		   struct khofmt_source *src, struct layout *lay);
 void layout_args_free(struct layout_args *a);
 
+/*
+ * Is @v[@n] a RAM map at all? Not when empty, when every range starts at 0
+ * (/proc/iomem read without root), when a range ends beyond 2^52, or
+ * when ranges are unsorted or overlap. 0 if it is, else 1 with the reason
+ * ("@what: ...") in @why.
+ */
+int layout_ram_check(const struct khofmt_range *v, size_t n, char *why,
+		     size_t whysz, const char *what);
+
 /* "START-END" (inclusive end, as in /proc/iomem) or "START+SIZE". */
 bool layout_parse_range(char *arg, uint64_t *start, uint64_t *size);
 

@@ -116,6 +116,32 @@ KHOFMT_API int khofmt_handover_blob_size(struct khofmt_handover *h,
 					 const struct khofmt_subnode *sn,
 					 uint64_t *len);
 
+/*
+ * khofmt_geom_infer() - the producer's page size, from the data
+ * @fdt, @src: the state, as for khofmt_handover_open()
+ * @opts: generation options (abi, producer, radix_depth) used for every
+ *        candidate; its page_shift, when set, is only the fallback
+ * @g:    the answer
+ *
+ * Decodes the tracker under 4, 16 and 64 KiB pages and keeps the page
+ * size under which it decodes without a problem; when several do, the one
+ * under which the subnode blobs are page-aligned and preserved. Returns 0
+ * with @g->page_shift set (basis EVIDENCE, or ASSUMED when no candidate
+ * decodes, or when every one reads the same entries), 1 when the data
+ * cannot tell (@g->page_shift 0: give it explicitly), or a negative error.
+ */
+struct khofmt_geom_guess {
+	unsigned page_shift;      /* 12, 14 or 16; 0 when ambiguous */
+	enum khofmt_basis basis;  /* EVIDENCE or ASSUMED */
+	unsigned consistent;      /* bit N set: page shift N decodes */
+	char reason[320];         /* one line: why */
+};
+
+KHOFMT_API int khofmt_geom_infer(struct khofmt_fdt *fdt,
+				 struct khofmt_source *src,
+				 const struct khofmt_open_opts *opts,
+				 struct khofmt_geom_guess *g);
+
 #ifdef __cplusplus
 }
 #endif

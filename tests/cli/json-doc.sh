@@ -184,8 +184,8 @@ run 0 dump-live dump --json --live --sysroot "$k1"
 run 0 verify-live verify --json --live --sysroot "$k1"
 run 0 capture-live capture --json --live --sysroot "$k1" "$TMP/capl"
 cp "$TMP/capl/manifest.json" "$DOCS/capture-live-manifest.json"
-run 2 dump-incoming dump --json --incoming --sysroot "$k2"
-run 1 verify-incoming verify --json --incoming --sysroot "$k2"
+run 0 dump-incoming dump --json --incoming --sysroot "$k2"
+run 0 verify-incoming verify --json --incoming --sysroot "$k2"
 run 0 diff-incoming diff --json --sysroot "$k2" "$TMP/capl" incoming
 
 # ---- synthetic states of every generation, with the demo sub-schemas
