@@ -120,6 +120,7 @@ int input_open(const struct input_opts *o, struct input *in);
  * (set in->page_shift and in->producer from @o first). 0 or an exit status.
  */
 int input_open_mem(const struct input_opts *o, struct input *in);
+/*
  * Settle the producer's page size when neither an option nor the input
  * did: from the tracker (khofmt_geom_infer()). Prints and returns exit 2
  * when the data cannot tell. Called by input_open_handover().
