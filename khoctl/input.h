@@ -87,6 +87,7 @@ struct input {
 	bool has_fdt_pa;
 	int recovered;                /* KHOFMT_RECOVER_* when the FDT was */
 	unsigned page_shift;          /* effective page shift */
+	char *unpacked;               /* --capture ARCHIVE: its temporary copy */
 };
 
 extern const struct argp input_argp;
