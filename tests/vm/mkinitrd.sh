@@ -26,6 +26,12 @@ mkdir -p "$r/bin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/kexec"
 cp "$bb" "$r/bin/busybox"
 ln -s busybox "$r/bin/sh"
 cp "$bindir/khoctl" "$bindir/kexec-load" "$bindir/luo-memfd" "$r/bin/"
+# khoctl is dynamic (libsmartcols has no static archive): its libraries and
+# the loader, at the paths ldd reports
+for lib in $(ldd "$bindir/khoctl" 2>/dev/null | awk '/=> \// { print $3 } /^[[:space:]]*\// { print $1 }'); do
+	mkdir -p "$r$(dirname "$lib")"
+	cp -L "$lib" "$r$lib"
+done
 # our patched kexec (make kexec-static), when built: the init uses it instead of kexec-load
 [ ! -x "$bindir/kexec" ] || cp "$bindir/kexec" "$r/bin/"
 cp "$here/guest/init" "$r/init"
