@@ -4,9 +4,11 @@
 
 Reads a root FDT and an ELF core (as written by `khoctl synth`), parses the
 FDT structure block and the ELF program headers by hand, walks the radix
-tree from `preserved-memory-map` and prints the number of preserved folios,
-their bytes and the coalesced ranges. The scripting baseline of khobench:
-every bit of every leaf is tested, like a first decoder would.
+tree from `preserved-memory-map` and prints every coalesced range as
+`khoctl ranges --noheadings` does (START END SIZE, END inclusive, SIZE
+compact: 4K, 1.5M). The scripting baseline of khobench: every bit of every
+leaf is tested, like a first decoder would; khobench checks that its output
+is byte for byte khoctl's.
 
 usage: pydecode.py ROOT.fdt CORE.elf [PAGE_SHIFT]
 """
@@ -97,14 +99,32 @@ def decode(fdt, core, ps=12):
 
     walk(root, depth - 1, 0)
     folios.sort()
-    ranges, cur_s, cur_e = 0, None, None
+    ranges, cur_s, cur_e = [], None, None
     for phys, size in folios:
         if cur_e is not None and phys <= cur_e:
             cur_e = max(cur_e, phys + size)
             continue
-        ranges += 1
+        if cur_e is not None:
+            ranges.append((cur_s, cur_e))
         cur_s, cur_e = phys, phys + size
-    return len(folios), sum(s for _, s in folios), ranges
+    if cur_e is not None:
+        ranges.append((cur_s, cur_e))
+    return ranges
+
+
+def human(v):
+    """khoctl's compact size: unit by powers of 1024, one rounded tenth."""
+    u = 0
+    while u < 6 and v >> (10 * (u + 1)):
+        u += 1
+    tenth = 0
+    if u:
+        shift = 10 * u
+        tenth = (((v & ((1 << shift) - 1)) >> (shift - 10)) * 10 + 512) >> 10
+        v >>= shift
+        if tenth == 10:
+            v, tenth = v + 1, 0
+    return "%d%s%s" % (v, ".%d" % tenth if tenth else "", "BKMGTPE"[u])
 
 
 def main():
@@ -115,8 +135,9 @@ def main():
     with open(sys.argv[2], "rb") as f:
         core = Core(f.read())
     ps = int(sys.argv[3]) if len(sys.argv) == 4 else 12
-    n, nbytes, ranges = decode(fdt, core, ps)
-    print("folios %d bytes %d ranges %d" % (n, nbytes, ranges))
+    out = sys.stdout
+    for start, end in decode(fdt, core, ps):
+        out.write("%18s  %18s  %8s\n" % (hex(start), hex(end - 1), human(end - start)))
 
 
 if __name__ == "__main__":

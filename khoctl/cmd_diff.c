@@ -274,7 +274,7 @@ static bool blob_side(struct side *s, const struct khofmt_subnode *sn,
  * memfd sizes, memblock regions) and not only that its digest did.
  */
 struct kv {
-	char k[160];
+	char k[400];	/* systemd: unit ids and fd names of up to 255 bytes */
 	char v[80];
 };
 
@@ -331,6 +331,52 @@ static int kv_cmp(const void *a, const void *b)
 	return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
 }
 
+/*
+ * systemd's FD store by unit and fd name (tokens are handed out afresh at
+ * every kexec, so the name is the key): token, type, handler, size, and
+ * whether the fd is there for the next systemd.
+ */
+static void flatten_systemd(struct side *s, const void *blob, size_t len,
+			    const struct khofmt_schema_opts *so,
+			    struct kvlist *l)
+{
+	const struct khofmt_systemd_info *info;
+	struct khofmt_systemd *sd;
+	size_t i, n;
+	char b[24];
+
+	if (khofmt_systemd_open(s->in.src, blob, len, so, &sd))
+		return;
+	info = khofmt_systemd_info(sd);
+	kv_add(l, info->parsed ? "yes" : "no", "fd-store mapping parsed");
+	n = khofmt_systemd_nfds(sd);
+	for (i = 0; i < n && l->n < 100000; i++) {
+		const struct khofmt_systemd_fd *f = khofmt_systemd_fd(sd, i);
+		char fp[300];
+
+		if (f->unnamed) {
+			snprintf(b, sizeof(b), "0x%llx", (unsigned long long)f->token);
+			kv_add(l, b, "fd-store unnamed token %s", b);
+			continue;
+		}
+		snprintf(fp, sizeof(fp), "fd-store unit %s fd %s", f->unit, f->name);
+		kv_add(l, f->type_name, "%s type", fp);
+		if (f->has_token) {
+			snprintf(b, sizeof(b), "0x%llx", (unsigned long long)f->token);
+			kv_add(l, b, "%s token", fp);
+		}
+		if (f->session_name)
+			kv_add(l, f->session_name, "%s session", fp);
+		if (f->preserved && f->compatible[0])
+			kv_add(l, f->compatible, "%s handler", fp);
+		if (f->has_size)
+			kv_u64(l, f->size, "%s size", fp);
+		kv_add(l, f->preserved && f->restorable ? "yes" : "no",
+		       "%s restorable", fp);
+	}
+	khofmt_systemd_free(sd);
+}
+
 static int flatten_luo(struct side *s, const void *blob, size_t len,
 		       const struct khofmt_schema_opts *so, struct kvlist *l)
 {
@@ -364,7 +410,10 @@ static int flatten_luo(struct side *s, const void *blob, size_t len,
 	}
 	khofmt_luo_free(luo);
 	/* Sessions whose pages are gone (consumed, reused): not comparable. */
-	return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	flatten_systemd(s, blob, len, so, l);
+	return 0;
 }
 
 /*

@@ -224,9 +224,10 @@ static int cmp_u64(const void *a, const void *b)
 /*
  * Preserve k of the n order-@order units starting at @base, chosen
  * uniformly at random without repetition, in ascending address order.
- * With k > n/2 the n - k units to leave out are drawn instead. The chosen
- * set lives in a bitmap (1 bit per unit) or, when smaller, in a hash set
- * filled by Floyd's algorithm (O(k)).
+ * With k > n/2 the n - k units to leave out are drawn instead. Floyd's
+ * algorithm draws them (exactly one draw per unit, no rejection) into a
+ * bitmap (1 bit per unit, handed to the encoder a leaf at a time) or, when
+ * smaller, a hash set (O(k)).
  */
 static int sample(struct synth *s, uint64_t base, uint64_t n, uint64_t k,
 		  unsigned order)
@@ -242,23 +243,31 @@ static int sample(struct synth *s, uint64_t base, uint64_t n, uint64_t k,
 	while (bits < 62 && (UINT64_C(1) << bits) < 2 * m)
 		bits++;
 	if ((n + 63) / 64 <= (UINT64_C(1) << bits)) {
-		/* bitmap: rejection needs < 2 draws per unit since m <= n/2 */
+		/* bitmap as Floyd's set: exactly m draws, no rejection */
 		bm = calloc((size_t)((n + 63) / 64), sizeof(*bm));
 		if (!bm)
 			return out_err("synth", "out of memory (bitmap of %llu units)",
 				       (unsigned long long)n);
-		for (j = 0; j < m;) {
-			x = rnd_below(s, n);
-			if (!(bm[x / 64] & (UINT64_C(1) << (x % 64)))) {
-				bm[x / 64] |= UINT64_C(1) << (x % 64);
-				j++;
-			}
+		for (j = n - m; j < n; j++) {
+			x = rnd_below(s, j + 1);
+			if (bm[x / 64] & (UINT64_C(1) << (x % 64)))
+				x = j;
+			bm[x / 64] |= UINT64_C(1) << (x % 64);
 		}
-		for (i = 0; i < n && !r; i++)
-			if (!!(bm[i / 64] & (UINT64_C(1) << (i % 64))) != invert)
-				r = add(s, base + (i << shift), order);
+		if (invert) {
+			for (i = 0; i < (n + 63) / 64; i++)
+				bm[i] = ~bm[i];
+			if (n % 64)
+				bm[n / 64] &= (UINT64_C(1) << (n % 64)) - 1;
+		}
+		/* a leaf at a time, not a tree descent per folio */
+		r = khofmt_enc_add_bitmap(s->enc, base, order, bm, n);
 		free(bm);
-		return r;
+		if (r < 0)
+			return out_lib_err("folios", r, khofmt_enc_errmsg(s->enc));
+		s->folios += k;
+		s->bytes += k << shift;
+		return 0;
 	}
 
 	/* Floyd: for j in [n - m, n): t = rand[0, j]; add t, or j if taken */
@@ -506,7 +515,8 @@ static const struct argp_option synth_options[] = {
 	{ "luo", OPT_LUO, "SPEC", 0,
 	  "Add a LUO subnode (luo-v5) with the sessions of SPEC: "
 	  "NAME:TOKEN=SIZE[+POS][/SEALS],...;NAME2:... (memfd-v2 files with "
-	  "deterministic content; SIZE takes K/M suffixes)", 0 },
+	  "deterministic content; SIZE takes K/M suffixes; @FILE instead of "
+	  "SIZE: the content of FILE)", 0 },
 	{ 0 }
 };
 

@@ -55,7 +55,9 @@ static const struct argp_option verify_options[] = {
 	{ NULL, 0, NULL, 0, "Checks:", 3 },
 	{ "fdt-pa", OPT_FDT_PA, "ADDR", 0,
 	  "Physical address of the root FDT page (checks it is preserved)", 3 },
-	{ "strict", OPT_STRICT, NULL, 0, "Warnings count as errors", 3 },
+	{ "strict", OPT_STRICT, NULL, 0,
+	  "Warnings count as errors, and rules skipped for want of an input "
+	  "(RAM map, scratch, memory) fail the check", 3 },
 	{ "rule", OPT_RULE, "ID", 0,
 	  "Run only this rule (repeatable)", 3 },
 	{ "skip", OPT_SKIP, "ID", 0, "Do not run this rule (repeatable)", 3 },
@@ -112,7 +114,8 @@ static const struct argp verify_argp = {
 	       "severity (error, warning, info) and name the object (address, "
 	       "size, order, node).\v"
 	       "Exit status: 0 no errors, 1 errors found (with --strict also "
-	       "warnings), 2 could not read the state, 64 usage error.",
+	       "warnings and skipped rules), 2 could not read the state, 64 "
+	       "usage error.",
 	.children = verify_children,
 };
 
@@ -144,6 +147,18 @@ static enum khofmt_severity shown_sev(const struct verify_args *a,
 	enum khofmt_severity s = f->rule->severity;
 
 	return a->strict && s == KHOFMT_SEV_WARNING ? KHOFMT_SEV_ERROR : s;
+}
+
+/* Errors as shown (with --strict, warnings are errors). */
+static size_t shown_errors(const struct khofmt_verify *v,
+					  const struct verify_args *a)
+{
+	size_t i, n = khofmt_verify_nfindings(v), e = 0;
+
+	for (i = 0; i < n; i++)
+		e += shown_sev(a, khofmt_verify_finding(v, i)) ==
+		     KHOFMT_SEV_ERROR;
+	return e;
 }
 
 /*
@@ -186,11 +201,40 @@ static void emit_finding(const struct verify_args *a,
 	out_row_end();
 }
 
+/* Rules that did not run for want of an input, with why. */
+static void emit_skipped(const struct verify_args *a,
+			 const struct khofmt_verify *v)
+{
+	size_t i, n = khofmt_verify_nskipped(v);
+
+	if (!n && !a->in.out.json)
+		return;
+	out_array_begin("skipped");
+	for (i = 0; i < n; i++) {
+		const char *why = NULL;
+		const struct khofmt_rule *r = khofmt_verify_skipped(v, i, &why);
+
+		if (a->in.out.json) {
+			out_obj_begin(NULL);
+			out_str("rule", r->id);
+			out_str("title", r->title);
+			out_str("reason", why ? why : "");
+			out_obj_end();
+		} else {
+			out_note(NULL, "%s %s (%s)", r->id, r->title,
+				 why ? why : "input missing");
+		}
+	}
+	out_array_end();
+}
+
 static int report(const struct verify_args *a, const struct khofmt_verify *v,
 		  const char *ram_origin, const char *scratch_origin)
 {
 	size_t counts[3] = { 0, 0, 0 }, i, n = khofmt_verify_nfindings(v);
 	int sev;
+	size_t nskip = khofmt_verify_nskipped(v);
+	bool fail;
 
 	for (i = 0; i < n; i++)
 		counts[shown_sev(a, khofmt_verify_finding(v, i))]++;
@@ -213,15 +257,20 @@ static int report(const struct verify_args *a, const struct khofmt_verify *v,
 		}
 	}
 	out_table_end();
+	emit_skipped(a, v);
+	/* --strict: clean only when every rule ran */
+	fail = counts[KHOFMT_SEV_ERROR] || (a->strict && nskip);
 	out_obj_begin("summary");
 	out_u64("errors", counts[KHOFMT_SEV_ERROR]);
 	out_u64("warnings", counts[KHOFMT_SEV_WARNING]);
 	out_u64("infos", counts[KHOFMT_SEV_INFO]);
-	out_str("result", counts[KHOFMT_SEV_ERROR] ? "errors" : "clean");
+	out_u64("skipped", nskip);
+	out_str("result", counts[KHOFMT_SEV_ERROR] ? "errors" :
+			  fail ? "incomplete" : "clean");
 	if (n)
 		out_note("details", "khoctl rules RULE, man 7 khoctl-rules");
 	out_obj_end();
-	return counts[KHOFMT_SEV_ERROR] ? KHOCTL_EXIT_FINDINGS : KHOCTL_EXIT_OK;
+	return fail ? KHOCTL_EXIT_FINDINGS : KHOCTL_EXIT_OK;
 }
 
 int cmd_verify(int argc, char **argv)
@@ -300,6 +349,10 @@ int cmd_verify(int argc, char **argv)
 	w = out_doc_end();
 	if (w)
 		r = w;
+	else if (r == KHOCTL_EXIT_FINDINGS && a.strict &&
+		 !shown_errors(v, &a))
+		out_err("verify", "--strict: %zu rules skipped for want of an input (see skipped)",
+			khofmt_verify_nskipped(v));
 	else if (r == KHOCTL_EXIT_FINDINGS)
 		out_err("verify", "errors found%s (see the findings)",
 			a.strict ? " (--strict: warnings count)" : "");

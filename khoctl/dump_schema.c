@@ -25,6 +25,17 @@ static const struct out_col folio_cols[] = {
 	{ "flags", "FLAGS", 5, 0 },
 };
 
+static const struct out_col sdfd_cols[] = {
+	{ "name", "NAME", -20, 0 },
+	{ "type", "TYPE", -11, 0 },
+	{ "token", "TOKEN", -6, 0 },
+	{ "session_name", "SESSION", -12, 0 },
+	{ "compatible", "HANDLER", -9, 0 },
+	{ "size", "SIZE", 10, OUT_COL_SIZE },
+	{ "preserved", "PRESERVED", -9, 0 },
+	{ "restorable", "RESTORABLE", -10, 0 },
+};
+
 static const struct out_col test_cols[] = {
 	{ "phys", "PHYS", 14, 0 },
 	{ "order", "ORDER", 5, 0 },
@@ -230,6 +241,95 @@ static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 	out_obj_end();
 }
 
+/* One row of the FD store table. */
+static void systemd_fd_row(const struct khofmt_systemd_fd *f)
+{
+	out_row_begin();
+	out_str("name", f->name);
+	out_str("type", f->type_name);
+	if (f->has_token)
+		out_hex64("token", f->token);
+	else
+		out_null("token", "-");
+	if (f->session_name)
+		out_str("session_name", f->session_name);
+	else
+		out_null("session_name", "-");
+	if (f->preserved && f->compatible[0])
+		out_str("compatible", f->compatible);
+	else
+		out_null("compatible", "-");
+	if (f->has_size)
+		out_size("size", f->size);
+	else
+		out_null("size", "-");
+	out_bool("preserved", f->preserved);
+	out_bool("restorable", f->restorable && f->preserved);
+	out_row_end();
+}
+
+/*
+ * systemd's FD store (the session "systemd"): per unit, each stored fd's
+ * name, type, token, handler and size, from the token 0 mapping.
+ */
+static void do_systemd(struct ctx *c, const void *blob, size_t len)
+{
+	const struct khofmt_systemd_info *info;
+	struct khofmt_systemd *sd;
+	const char *unit = NULL;
+	size_t i, n;
+	int r = khofmt_systemd_open(c->src, blob, len, &c->opts, &sd);
+
+	out_obj_begin("fd_store");
+	if (r) {
+		if (r < 0)
+			emit_err("error", r);
+		out_obj_end();
+		return;
+	}
+	info = khofmt_systemd_info(sd);
+	if (info->mapping_pa)
+		out_addr("mapping", info->mapping_pa);
+	else
+		out_null("mapping", "(no token 0 memfd)");
+	out_size("mapping_size", info->mapping_size);
+	out_bool("parsed", info->parsed);
+	if (info->parsed)
+		out_u64("version", info->version);
+	else
+		out_null("version", "(not parsed)");
+	out_array_begin("units");
+	n = khofmt_systemd_nfds(sd);
+	for (i = 0; i < n && !out_failed(); i++) {
+		const struct khofmt_systemd_fd *f = khofmt_systemd_fd(sd, i);
+
+		if (f->unnamed)
+			break;
+		if (!unit || strcmp(unit, f->unit)) {
+			if (unit) {
+				out_table_end();
+				out_obj_end();
+			}
+			unit = f->unit;
+			out_obj_begin(NULL);
+			out_str("unit", unit);
+			out_table_begin("fds", sdfd_cols, OUT_NCOLS(sdfd_cols), 0);
+		}
+		systemd_fd_row(f);
+	}
+	if (unit) {
+		out_table_end();
+		out_obj_end();
+	}
+	out_array_end();
+	out_table_begin("unnamed", sdfd_cols, OUT_NCOLS(sdfd_cols), 0);
+	for (; i < n && !out_failed(); i++)
+		systemd_fd_row(khofmt_systemd_fd(sd, i));
+	out_table_end();
+	khofmt_systemd_free(sd);
+	out_obj_end();
+}
+
 static void do_luo(struct ctx *c, const void *blob, size_t len)
 {
 	const struct khofmt_luo_info *info;
@@ -272,6 +372,8 @@ static void do_luo(struct ctx *c, const void *blob, size_t len)
 		out_array_end();
 		if (r < 0)
 			emit_err("files_error", r);
+		if (!strcmp(s.name, KHOFMT_SYSTEMD_SESSION))
+			do_systemd(c, blob, len);
 		out_obj_end();
 	}
 	out_array_end();

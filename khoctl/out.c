@@ -17,6 +17,7 @@
 
 #include "khoctl.h"
 #include "out.h"
+#include "rows.h"
 #include "table.h"
 
 #define OUT_MAX_DEPTH 16
@@ -35,8 +36,8 @@ struct frame {
 			    * first element, or "(none)" at the end) */
 	const struct out_col *cols;
 	size_t ncols;
-	size_t rowmax;  /* tables: longest out_row_vals row, 0 = not that way */
-	unsigned char klen[8]; /* tables: column key lengths (out_row_vals) */
+	bool rows;      /* tables: out_row_vals writes through rows.c */
+	struct rows_layout rl; /* ... with this layout */
 	struct tbl *tbl;  /* text tables: libsmartcols, from the first row */
 	bool head;        /* text tables: header not printed or handed on yet */
 	/* JSON objects: hashes of the keys written, to refuse one twice */
@@ -665,22 +666,22 @@ void out_table_begin(const char *key, const struct out_col *cols,
 	f = push(F_TABLE, indent);
 	f->cols = cols;
 	f->ncols = ncols;
-	/*
-	 * out_row_vals' bound on a row: per cell padding (up to twice the
-	 * width, with a left-aligned neighbour's), 20 digits, key and quotes.
-	 */
-	if (ncols <= sizeof(f->klen)) {
-		size_t need = (size_t)(indent > 0 ? indent : 0) + 4 + 32;
+	/* rows of integers: out_row_vals formats them in rows.c */
+	if (ncols <= ROWS_MAX_COLS) {
+		enum rows_kind kinds[ROWS_MAX_COLS];
+		int widths[ROWS_MAX_COLS];
+		const char *keys[ROWS_MAX_COLS];
 
 		for (i = 0; i < ncols; i++) {
-			size_t kl = strlen(cols[i].key);
-			int w = cols[i].width < 0 ? -cols[i].width : cols[i].width;
-
-			f->klen[i] = (unsigned char)(kl < 255 ? kl : 255);
-			need += 32 + kl + 2 * (size_t)w;
+			kinds[i] = cols[i].flags & OUT_COL_ADDR ? ROWS_HEX :
+				   (cols[i].flags & OUT_COL_SIZE) && !S.o.bytes ?
+				   ROWS_HUMAN : ROWS_DEC;
+			widths[i] = cols[i].width;
+			keys[i] = cols[i].flags & OUT_COL_TEXT ? NULL : cols[i].key;
 		}
-		if (need <= sizeof(S.rb) / 4 && indent <= 32)
-			f->rowmax = need;
+		f->rows = rows_layout_init(&f->rl, (unsigned)ncols, indent, kinds,
+					   widths, keys) &&
+			  f->rl.rowmax <= sizeof(S.rb) / 4;
 	}
 	if (S.o.json)
 		return;
@@ -778,21 +779,9 @@ void out_row_end(void)
  */
 void out_row_vals(const uint64_t *v)
 {
-	static const char spaces[32] = "                                ";
-	static const char hx2[] =
-		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-		"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-		"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-		"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-		"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-		"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-		"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 	struct frame *t = top();
 	const struct out_col *c = t->cols;
 	size_t i;
-	char *o;
-	int pending = 0;
 
 	if (t->kind != F_TABLE) {
 		fputs(KHOCTL_NAME ": internal error: row outside a table\n", stderr);
@@ -800,7 +789,7 @@ void out_row_vals(const uint64_t *v)
 	}
 	if (!S.o.json && S.o.list_columns)
 		return;
-	if (!t->rowmax || t->tbl) {
+	if (!t->rows || t->tbl) {
 		/* not a hot-path table: the general calls */
 		out_row_begin();
 		for (i = 0; i < t->ncols; i++) {
@@ -816,75 +805,12 @@ void out_row_vals(const uint64_t *v)
 	}
 	if (t->head)
 		t_head(t);
-	if (sizeof(S.rb) - S.rl < t->rowmax)
+	if (sizeof(S.rb) - S.rl < t->rl.rowmax)
 		row_flush();
-	o = S.rb + S.rl;
-	if (S.o.json) {
-		bool first = true;
-
-		if (t->jn++)
-			*o++ = ',';
-		*o++ = '{';
-		for (i = 0; i < t->ncols; i++) {
-			if (c[i].flags & OUT_COL_TEXT)
-				continue;
-			if (!first)
-				*o++ = ',';
-			first = false;
-			/* column keys are plain identifiers (see out_col) */
-			*o++ = '"';
-			memcpy(o, c[i].key, t->klen[i]);
-			o += t->klen[i];
-			*o++ = '"';
-			*o++ = ':';
-			o += fmt_dec(o, v[i]);
-		}
-		*o++ = '}';
-	} else {
-		for (i = 0; i < t->ncols; i++) {
-			char b[24];
-			const char *val = b;
-			size_t n, k;
-			int w = c[i].width, pad_n;
-			uint64_t x = v[i];
-
-			if (c[i].flags & OUT_COL_ADDR) {
-				n = x ? (size_t)(67 - __builtin_clzll(x)) / 4 + 2 : 3;
-				/* digits written in place below */
-				val = NULL;
-			} else if ((c[i].flags & OUT_COL_SIZE) && !S.o.bytes) {
-				n = fmt_human(b, x, true);
-			} else {
-				n = fmt_dec(b, x);
-			}
-			pad_n = i ? pending + 2 : t->indent;
-			if (w > 0 && w > (int)n)
-				pad_n += w - (int)n;
-			if (pad_n <= (int)sizeof(spaces))
-				memcpy(o, spaces, sizeof(spaces));
-			else
-				memset(o, ' ', (size_t)pad_n);
-			o += pad_n;
-			if (val) {
-				for (k = 0; k < n; k++)
-					o[k] = val[k];
-			} else {
-				/* two digits a byte, from the right */
-				o[0] = '0';
-				o[1] = 'x';
-				for (k = n; k >= 4; k -= 2) {
-					memcpy(o + k - 2, hx2 + 2 * (x & 0xff), 2);
-					x >>= 8;
-				}
-				if (k == 3)
-					o[2] = hx2[2 * (x & 0xf) + 1];
-			}
-			o += n;
-			pending = w < 0 && -w > (int)n ? -w - (int)n : 0;
-		}
-		*o++ = '\n';
-	}
-	S.rl = (size_t)(o - S.rb);
+	if (S.o.json)
+		S.rl = (size_t)(rows_json(S.rb + S.rl, &t->rl, v, !t->jn++) - S.rb);
+	else
+		S.rl = (size_t)(rows_text(S.rb + S.rl, &t->rl, v) - S.rb);
 }
 
 /* ------------------------------------------------------------------ */

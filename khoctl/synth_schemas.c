@@ -81,8 +81,13 @@ void synth_luo_free(struct synth_luo *l)
 	free(l);
 }
 
-/* One "TOKEN=SIZE[+POS][/SEALS]" (NUL-terminated, modified in place). */
-static bool parse_file(char *t, struct khofmt_enc_luo_file *f)
+/*
+ * One "TOKEN=SIZE[+POS][/SEALS]" or "TOKEN=@FILE" (the content of FILE,
+ * into *@loaded; the path is the rest of the item); NUL-terminated,
+ * modified in place.
+ */
+static bool parse_file(char *t, struct khofmt_enc_luo_file *f,
+		       unsigned char **loaded)
 {
 	char *eq = strchr(t, '='), *plus, *slash;
 	uint64_t v;
@@ -90,14 +95,25 @@ static bool parse_file(char *t, struct khofmt_enc_luo_file *f)
 	if (!eq)
 		return false;
 	*eq++ = 0;
+	if (!input_parse_u64(t, &f->token))
+		return false;
+	if (eq[0] == '@') {	/* the rest is the path */
+		void *b;
+		size_t n;
+
+		if (khofmt_read_file(eq + 1, (size_t)SPEC_MAX_BYTES, &b, &n))
+			return false;
+		*loaded = b;
+		f->size = n;
+		return true;
+	}
 	slash = strchr(eq, '/');
 	if (slash)
 		*slash++ = 0;
 	plus = strchr(eq, '+');
 	if (plus)
 		*plus++ = 0;
-	if (!input_parse_u64(t, &f->token) || !input_parse_size(eq, &f->size) ||
-	    f->size > SPEC_MAX_BYTES)
+	if (!input_parse_size(eq, &f->size) || f->size > SPEC_MAX_BYTES)
 		return false;
 	if (plus && !input_parse_u64(plus, &f->pos))
 		return false;
@@ -148,9 +164,10 @@ struct synth_luo *synth_luo_parse(const char *spec, char *err, size_t errlen)
 			char orig[128];
 
 			snprintf(orig, sizeof(orig), "%s", file);
-			if (!parse_file(file, &l->f[l->nf])) {
+			if (!parse_file(file, &l->f[l->nf], &l->data[l->nf])) {
 				snprintf(err, errlen, "session '%s': bad file '%s' "
-					 "(TOKEN=SIZE[+POS][/SEALS])", sess, orig);
+					 "(TOKEN=SIZE[+POS][/SEALS] or TOKEN=@FILE)",
+					 sess, orig);
 				goto fail;
 			}
 			l->nf++;
@@ -166,6 +183,10 @@ struct synth_luo *synth_luo_parse(const char *spec, char *err, size_t errlen)
 	for (i = 0; i < l->nf; i++) {
 		uint64_t seed = l->f[i].token, j;
 
+		if (l->data[i]) {	/* @FILE */
+			l->f[i].data = l->data[i];
+			continue;
+		}
 		l->data[i] = malloc(l->f[i].size ? (size_t)l->f[i].size : 1);
 		if (!l->data[i])
 			goto nomem;

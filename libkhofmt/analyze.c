@@ -34,6 +34,14 @@
 #define SLICE_HDR 16
 #define SLICE_MAX_GAP 2		/* empty words kept inside a slice */
 #define E1A_BITS 4096u
+/*
+ * Words the packed encoding may take in memory: 8 MiB, or 16 words per
+ * input range when more. Its size follows the bytes a range claims (one
+ * word per 4096 pages), not the input: above this it is sized and
+ * round-tripped in closed form instead (packed_closed()).
+ */
+#define PACKED_MIN_BUDGET (UINT64_C(1) << 20)
+#define PACKED_PER_RANGE 16
 
 static const char *const kind_names[KHOFMT_ANALYZE_NKINDS] = {
 	[KHOFMT_ANALYZE_PAIRS] = "pairs",
@@ -293,6 +301,105 @@ static void packed_dec(const struct an *a, struct coll *c)
 
 		coll_add(c, w & ~UINT64_C(0xfff), ((w & 0xfff) + 1) << a->ps);
 	}
+}
+
+static uint64_t median(uint64_t *t, unsigned n);
+static void an_reset(struct an *a, struct khofmt_handover *h);
+
+/*
+ * Closed form of the packed codec for ranges whose encoding would be huge
+ * (an entry of order 37 claims 2^37 pages: 2^25 words). A range becomes
+ * ceil(pages / 4096) words, start | (n - 1), of consecutive pieces; the
+ * decoder gives them back as one range exactly when the start has no bit
+ * below 2^12 (the page offset the count lives in). So each range is sized
+ * and checked on its own, in time and memory bounded by the ranges.
+ */
+struct packed_sum {
+	struct an *a;
+	struct digest d;
+	uint64_t words;
+	bool lossy;
+};
+
+static int packed_closed_cb(void *arg, uint64_t start, uint64_t size)
+{
+	struct packed_sum *ps = arg;
+	uint64_t pages = size >> ps->a->ps;
+	uint64_t w = pages / PACKED_MAX_PAGES + !!(pages % PACKED_MAX_PAGES);
+
+	ps->words = ps->words + w < ps->words ? UINT64_MAX : ps->words + w;
+	ps->a->nrec += w;
+	if (start & UINT64_C(0xfff))
+		ps->lossy = true;
+	else
+		digest_add(&ps->d, start, pages << ps->a->ps);
+	return 0;
+}
+
+struct packed_count {
+	unsigned ps;
+	uint64_t words, ranges;
+};
+
+static int packed_count_cb(void *arg, uint64_t start, uint64_t size)
+{
+	struct packed_count *pc = arg;
+	uint64_t pages = size >> pc->ps;
+	uint64_t w = pages / PACKED_MAX_PAGES + !!(pages % PACKED_MAX_PAGES);
+
+	(void)start;
+	pc->ranges++;
+	pc->words = pc->words + w < pc->words ? UINT64_MAX : pc->words + w;
+	return 0;
+}
+
+/* Would the packed encoding of @h outgrow its budget? */
+static int packed_too_big(struct khofmt_handover *h, bool *big)
+{
+	struct packed_count pc = { h->geom.page_shift, 0, 0 };
+	uint64_t budget;
+	int r = khofmt_walk_ranges(h, NULL, packed_count_cb, &pc);
+
+	if (r)
+		return r < 0 ? r : -KHOFMT_ERR_INTERNAL;
+	budget = pc.ranges * PACKED_PER_RANGE;
+	if (budget < PACKED_MIN_BUDGET)
+		budget = PACKED_MIN_BUDGET;
+	*big = pc.words > budget;
+	return 0;
+}
+
+static int packed_closed(struct khofmt_handover *h, unsigned runs,
+			 const struct digest *ref,
+			 struct khofmt_analyze_result *res, uint64_t *t)
+{
+	struct an a = { 0 };
+	struct packed_sum ps;
+	unsigned i;
+	int r = 0;
+
+	for (i = 0; i < runs; i++) {
+		uint64_t t0 = now_ns();
+
+		an_reset(&a, h);
+		memset(&ps, 0, sizeof(ps));
+		ps.a = &a;
+		ps.d.hash = UINT64_C(0xcbf29ce484222325);
+		r = khofmt_walk_ranges(h, NULL, packed_closed_cb, &ps);
+		t[i] = now_ns() - t0;
+		if (r)
+			return r < 0 ? r : -KHOFMT_ERR_INTERNAL;
+	}
+	res->encode_ns = median(t, runs);
+	res->decode_ns = 0;	/* decoded with the encode, above */
+	res->records = a.nrec;
+	res->bytes = ps.words > UINT64_MAX / 8 ? UINT64_MAX : ps.words * 8;
+	res->pages = res->bytes / a.P + !!(res->bytes % a.P);
+	res->ranges = ps.d.n;
+	res->range_bytes = ps.d.bytes;
+	res->match = !ps.lossy && ps.d.n == ref->n &&
+		     ps.d.bytes == ref->bytes && ps.d.hash == ref->hash;
+	return 0;
 }
 
 /*
@@ -604,6 +711,13 @@ static int analyze_codec(struct khofmt_handover *h, enum khofmt_analyze_kind kin
 	unsigned i;
 	int r = 0;
 
+	if (kind == KHOFMT_ANALYZE_PACKED) {
+		bool big;
+
+		r = packed_too_big(h, &big);
+		if (r || big)
+			return r ? r : packed_closed(h, runs, ref, res, t);
+	}
 	for (i = 0; i < runs; i++) {
 		uint64_t t0;
 

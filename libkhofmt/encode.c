@@ -13,6 +13,9 @@
 
 #include "encode_int.h"
 
+/* The tracker kind of the encoder's generation (generations.c). */
+#define TRK(e) (khofmt_gen((e)->abi)->tracker)
+
 #define DEFAULT_META_BASE UINT64_C(0x1000000)
 #define DEFAULT_META_SIZE (UINT64_C(256) << 20)
 #define MAX_NODES 4096
@@ -79,7 +82,7 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 	if (r)
 		goto fail;
 	e->abi = opts && opts->abi ? opts->abi : KHOFMT_ABI_V4;
-	if (e->abi < KHOFMT_ABI_RFC || e->abi > KHOFMT_ABI_V4) {
+	if (!khofmt_gen(e->abi)) {
 		r = -KHOFMT_ERR_UNSUPPORTED;
 		goto fail;
 	}
@@ -88,13 +91,13 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 	if (EOPTS_HAS(opts, radix_depth))
 		depth = opts->radix_depth;
 	r = -KHOFMT_ERR_INVAL;
-	if (e->abi == KHOFMT_ABI_V1) {
+	if (TRK(e) == GEN_TRACKER_CHUNK) {
 		if (!e->variant)
 			e->variant = KHOFMT_VARIANT_E1B;
 		if ((e->variant != KHOFMT_VARIANT_E1A &&
 		     e->variant != KHOFMT_VARIANT_E1B) || depth)
 			goto fail;
-	} else if (e->abi == KHOFMT_ABI_RFC) {
+	} else if (TRK(e) == GEN_TRACKER_RFC) {
 		if (e->variant || depth)
 			goto fail;
 	} else {
@@ -107,7 +110,7 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 			depth = depth ? depth : e->geom.depth;
 		else if (e->variant)
 			goto fail;
-		else if (!depth && e->abi == KHOFMT_ABI_V2)
+		else if (!depth && khofmt_gen(e->abi)->radix_early_depth)
 			depth = early;
 		if (depth && depth != early && depth != e->geom.depth)
 			goto fail;
@@ -124,7 +127,7 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 		r = -KHOFMT_ERR_INVAL;
 		goto fail;
 	}
-	if (e->abi >= KHOFMT_ABI_V2) {
+	if (TRK(e) == GEN_TRACKER_RADIX) {
 		r = meta_alloc(e, 0, &e->root);
 		if (r)
 			goto fail;
@@ -169,7 +172,7 @@ int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 		return E_ERR(e, KHOFMT_ERR_INVAL,
 			     "cannot preserve 0x%llx order %u: misaligned or beyond the %u-bit space",
 			     (unsigned long long)phys, order, g->phys_bits);
-	if (e->abi < KHOFMT_ABI_V2) {
+	if (TRK(e) != GEN_TRACKER_RADIX) {
 		/* written at finish time, in the generation's own layout */
 		if (e->nents == e->capents) {
 			size_t nc = e->capents ? 2 * e->capents : 256;
@@ -205,6 +208,100 @@ int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 		unsigned char *w = meta_ptr(e, node) + 8 * (bit / 64);
 
 		st_le64(w, ld_le64(w) | (UINT64_C(1) << (bit % 64)));
+	}
+	return 0;
+}
+
+int khofmt_enc_add_bitmap(struct khofmt_enc *e, uint64_t phys, unsigned order,
+			  const uint64_t *bits, uint64_t nbits)
+{
+	const struct khofmt_geom *g;
+	uint64_t key0, lbits, i, shift;
+
+	if (!e || e->spent || (!bits && nbits))
+		return -KHOFMT_ERR_INVAL;
+	if (!nbits)
+		return 0;
+	g = &e->geom;
+	shift = g->page_shift + (uint64_t)order;
+	if (order > g->max_order || shift >= 64 || nbits > (UINT64_MAX >> shift) ||
+	    phys + ((nbits - 1) << shift) < phys)
+		return E_ERR(e, KHOFMT_ERR_INVAL,
+			     "cannot preserve %llu folios of order %u at 0x%llx: beyond the %u-bit space",
+			     (unsigned long long)nbits, order,
+			     (unsigned long long)phys, g->phys_bits);
+	key0 = khofmt_radix_key(g, phys, order);
+	if (e->abi < KHOFMT_ABI_V2 || !key0 ||
+	    !khofmt_radix_key(g, phys + ((nbits - 1) << shift), order)) {
+		/* other layouts, or a span add_folio refuses: folio by folio */
+		for (i = 0; i < nbits; i++) {
+			if ((bits[i / 64] >> (i % 64)) & 1) {
+				int r = khofmt_enc_add_folio(e, phys + (i << shift), order);
+
+				if (r)
+					return r;
+			}
+		}
+		return 0;
+	}
+	/* keys key0 + i, all valid: a leaf holds 2^leaf_log2 of them */
+	lbits = UINT64_C(1) << g->leaf_log2;
+	for (i = 0; i < nbits;) {
+		uint64_t key = key0 + i, lb = key & (lbits - 1);
+		uint64_t n = lbits - lb < nbits - i ? lbits - lb : nbits - i;
+		uint64_t j, any = 0, node;
+		unsigned level;
+
+		/* nothing set in [i, i + n): no leaf (as add_folio would) */
+		for (j = i; j < i + n && !any;) {
+			uint64_t w = bits[j / 64] >> (j % 64);
+			uint64_t take = 64 - j % 64 < i + n - j ? 64 - j % 64 : i + n - j;
+
+			if (take < 64)
+				w &= (UINT64_C(1) << take) - 1;
+			any = w;
+			j += take;
+		}
+		if (!any) {
+			i += n;
+			continue;
+		}
+		node = e->root;
+		for (level = g->depth - 1; level >= 1; level--) {
+			unsigned s = (level - 1) * g->tbl_log2 + g->leaf_log2;
+			size_t idx = (key >> s) & ((UINT64_C(1) << g->tbl_log2) - 1);
+			uint64_t child = ld_le64(meta_ptr(e, node) + 8 * idx);
+
+			if (!child) {
+				int r = meta_alloc(e, 0, &child);
+
+				if (r)
+					return r;
+				st_le64(meta_ptr(e, node) + 8 * idx, child);
+			}
+			node = child;
+		}
+		{
+			unsigned char *leaf = meta_ptr(e, node);
+
+			/* each set bit of bits[i, i + n) at leaf bit lb + (j - i) */
+			for (j = i; j < i + n;) {
+				uint64_t w = bits[j / 64] >> (j % 64);
+				uint64_t take = 64 - j % 64 < i + n - j ? 64 - j % 64 : i + n - j;
+
+				if (take < 64)
+					w &= (UINT64_C(1) << take) - 1;
+				while (w) {
+					uint64_t b = lb + (j - i) + (uint64_t)__builtin_ctzll(w);
+					unsigned char *p = leaf + 8 * (b / 64);
+
+					st_le64(p, ld_le64(p) | (UINT64_C(1) << (b % 64)));
+					w &= w - 1;
+				}
+				j += take;
+			}
+		}
+		i += n;
 	}
 	return 0;
 }
@@ -289,7 +386,7 @@ int khofmt_enc_add_blob(struct khofmt_enc *e, const char *name,
 		return r;
 	memcpy(meta_ptr(e, at), data, len);
 	/* The RFC keeps a blob through its node's own `mem` range. */
-	if (e->abi == KHOFMT_ABI_RFC)
+	if (TRK(e) == GEN_TRACKER_RFC)
 		r = 0;
 	else
 		r = khofmt_enc_add_folio(e, at, order);
@@ -303,12 +400,7 @@ int khofmt_enc_add_blob(struct khofmt_enc *e, const char *name,
 /* Build the root FDT into @buf (P bytes) as the kernel does. */
 static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 {
-	static const char *const compat[] = {
-		[KHOFMT_ABI_V1] = "kho-v1",
-		[KHOFMT_ABI_V2] = "kho-v2",
-		[KHOFMT_ABI_V3] = "kho-v3",
-		[KHOFMT_ABI_V4] = "kho-v4",
-	};
+	const struct gen_desc *g = khofmt_gen(e->abi);
 	uint64_t v;
 	size_t i;
 	int r;
@@ -317,7 +409,7 @@ static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 	r = fdt_create(buf, P);
 	r = r ? r : fdt_finish_reservemap(buf);
 	r = r ? r : fdt_begin_node(buf, "");
-	r = r ? r : fdt_property_string(buf, "compatible", compat[e->abi]);
+	r = r ? r : fdt_property_string(buf, "compatible", g->compatible);
 	st_le64(&v, map);
 	r = r ? r : fdt_property(buf, "preserved-memory-map", &v, sizeof(v));
 	r = r ? r : fdt_end_node(buf);
@@ -333,9 +425,8 @@ static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 		}
 		st_le64(&v, e->nodes[i].pa);
 		/* kho-v1 points at a sub-FDT; v2+ at any blob */
-		r = fdt_setprop(buf, node, e->abi == KHOFMT_ABI_V1 ?
-				"fdt" : "preserved-data", &v, sizeof(v));
-		if (!r && e->abi >= KHOFMT_ABI_V3) {
+		r = fdt_setprop(buf, node, g->ptr_prop, &v, sizeof(v));
+		if (!r && g->has_size) {
 			st_le64(&v, e->nodes[i].size);
 			r = fdt_setprop(buf, node, "blob-size", &v, sizeof(v));
 		}
@@ -362,7 +453,7 @@ int khofmt_enc_finish(struct khofmt_enc *e, struct khofmt_source **src,
 	*src = NULL;
 	*fdt = NULL;
 	P = (size_t)1 << e->geom.page_shift;
-	if (e->abi == KHOFMT_ABI_RFC) {
+	if (TRK(e) == GEN_TRACKER_RFC) {
 		/* One DT of its own size, a kexec segment: not preserved. */
 		r = khofmt_enc_rfc_build(e, &at);
 		if (r)
@@ -375,7 +466,7 @@ int khofmt_enc_finish(struct khofmt_enc *e, struct khofmt_source **src,
 			return r;
 		/* The root FDT page is itself preserved as an order-0 entry. */
 		r = khofmt_enc_add_folio(e, at, 0);
-		if (!r && e->abi == KHOFMT_ABI_V1)
+		if (!r && TRK(e) == GEN_TRACKER_CHUNK)
 			r = khofmt_enc_chunk_build(e, &map);
 		if (r)
 			return r;

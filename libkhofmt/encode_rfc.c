@@ -51,7 +51,8 @@ int khofmt_enc_rfc_build(struct khofmt_enc *e, uint64_t *fdt_pa)
 	r = fdt_create(buf, (int)size);
 	r = r ? r : fdt_finish_reservemap(buf);
 	r = r ? r : fdt_begin_node(buf, "");
-	r = r ? r : fdt_property_string(buf, "compatible", "kho-v1");
+	r = r ? r : fdt_property_string(buf, "compatible",
+						 khofmt_gen(KHOFMT_ABI_RFC)->compatible);
 	r = r ? r : fdt_begin_node(buf, "kho-tools");
 	r = r ? r : fdt_property_string(buf, "compatible", "kho-tools-synth-v1");
 	r = r ? r : fdt_begin_node(buf, "folios");

@@ -13,28 +13,6 @@
 #define FDT_MAX_SUBNODES 4096
 #define FDT_MIN_VERSION 17	/* what fdt_create()/fdt_finish() write */
 
-static const struct {
-	const char *compat;
-	enum khofmt_abi abi;
-} abi_table[] = {
-	{ "kho-v4", KHOFMT_ABI_V4 },
-	{ "kho-v3", KHOFMT_ABI_V3 },
-	{ "kho-v2", KHOFMT_ABI_V2 },
-	{ "kho-v1", KHOFMT_ABI_V1 },
-};
-
-const char *khofmt_abi_name(enum khofmt_abi abi)
-{
-	switch (abi) {
-	case KHOFMT_ABI_RFC: return "kho-rfc";
-	case KHOFMT_ABI_V1: return "kho-v1";
-	case KHOFMT_ABI_V2: return "kho-v2";
-	case KHOFMT_ABI_V3: return "kho-v3";
-	case KHOFMT_ABI_V4: return "kho-v4";
-	default: return "unknown";
-	}
-}
-
 /* Read an 8-byte native u64 property: 1 found, 0 absent, -1 wrong size. */
 static int prop_u64(const void *blob, int node, const char *name,
 		    uint64_t *val)
@@ -107,8 +85,7 @@ static int parse_subnodes(struct khofmt_fdt *f, char *errbuf, size_t errlen)
 	int node;
 
 	/* The RFC kept blobs inside this one DT: no pointer property. */
-	ptrprop = f->abi == KHOFMT_ABI_V1 ? "fdt" :
-		  f->abi == KHOFMT_ABI_RFC ? NULL : "preserved-data";
+	ptrprop = khofmt_gen(f->abi) ? khofmt_gen(f->abi)->ptr_prop : NULL;
 	fdt_for_each_subnode(node, blob, 0) {
 		struct khofmt_subnode *s;
 		int r, prop;
@@ -240,11 +217,16 @@ int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
 		r = -KHOFMT_ERR_NOMEM;
 		goto fail;
 	}
-	/* Like the kernel: any entry of the string list may match. */
-	for (i = 0; i < sizeof(abi_table) / sizeof(abi_table[0]); i++) {
-		if (fdt_node_check_compatible(f->blob, 0,
-					      abi_table[i].compat) == 0) {
-			f->abi = abi_table[i].abi;
+	/*
+	 * Like the kernel: any entry of the string list may match; newest
+	 * generation first ("kho-v1" is the merged form until
+	 * decide_v1_or_rfc() says RFC).
+	 */
+	for (i = khofmt_gen_count(); i-- > 0;) {
+		const struct gen_desc *g = khofmt_gen_at(i);
+
+		if (!fdt_node_check_compatible(f->blob, 0, g->compatible)) {
+			f->abi = g->abi;
 			break;
 		}
 	}

@@ -33,26 +33,6 @@ const char *khofmt_basis_name(enum khofmt_basis b)
 	}
 }
 
-enum khofmt_abi khofmt_abi_parse(const char *s)
-{
-	static const struct {
-		const char *name;
-		enum khofmt_abi abi;
-	} t[] = {
-		{ "rfc", KHOFMT_ABI_RFC }, { "kho-rfc", KHOFMT_ABI_RFC },
-		{ "v1", KHOFMT_ABI_V1 }, { "kho-v1", KHOFMT_ABI_V1 },
-		{ "v2", KHOFMT_ABI_V2 }, { "kho-v2", KHOFMT_ABI_V2 },
-		{ "v3", KHOFMT_ABI_V3 }, { "kho-v3", KHOFMT_ABI_V3 },
-		{ "v4", KHOFMT_ABI_V4 }, { "kho-v4", KHOFMT_ABI_V4 },
-	};
-	size_t i;
-
-	for (i = 0; s && i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(s, t[i].name))
-			return t[i].abi;
-	return KHOFMT_ABI_UNKNOWN;
-}
-
 /* Decimal number of at most 4 digits at *p; -1 if none. */
 static int small_num(const char **p)
 {
@@ -148,8 +128,9 @@ int khofmt_radix_choose(struct khofmt_handover *h, unsigned depth,
 	unsigned early = khofmt_geom_early_depth(g), late = g->depth;
 	bool differ = early != late;
 
-	v->name = h->abi == KHOFMT_ABI_V2 ? "E2" :
-		  h->abi == KHOFMT_ABI_V3 ? "E3" : "E4";
+	const struct gen_desc *gd = khofmt_gen(h->abi);
+
+	v->name = gd && gd->variant_name ? gd->variant_name : "E4";
 	if (variant == KHOFMT_VARIANT_RADIX_EARLY && !depth)
 		depth = early;
 	else if (variant == KHOFMT_VARIANT_RADIX && !depth)
@@ -174,7 +155,7 @@ int khofmt_radix_choose(struct khofmt_handover *h, unsigned depth,
 		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
 			      "%u KiB pages: both depth formulas give %u levels",
 			      1u << (g->page_shift - 10), late);
-	} else if (h->abi == KHOFMT_ABI_V2) {
+	} else if (gd && gd->radix_early_depth) {
 		g->depth = early;
 		v->basis = KHOFMT_BASIS_GENERATION;
 		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
@@ -204,17 +185,19 @@ int khofmt_handover_blob_size(struct khofmt_handover *h,
 		struct fdt_header hdr;
 		uint64_t align;
 	} u;
+	const struct gen_desc *gd;
 	int r;
 
 	if (!h || !sn || !len)
 		return -KHOFMT_ERR_INVAL;
-	if (h->abi >= KHOFMT_ABI_V3) {
+	gd = khofmt_gen(h->abi);
+	if (gd && gd->has_size) {
 		if (!sn->has_size)
 			return 0;
 		*len = sn->size;
 		return 1;
 	}
-	if (h->abi != KHOFMT_ABI_V1 || !sn->has_pa)
+	if (!gd || !gd->blobs_are_fdts || !sn->has_pa)
 		return 0;
 	/* kho-v1: blobs are FDTs; their header knows their length. */
 	r = khofmt_source_read(h->src, sn->pa, &u.hdr, sizeof(u.hdr));

@@ -20,6 +20,7 @@ int khofmt_handover_open(struct khofmt_fdt *fdt, struct khofmt_source *src,
 	unsigned ps = 12, variant = 0, depth = 0;
 	const char *producer = NULL;
 	enum khofmt_abi abi = fdt ? fdt->abi : KHOFMT_ABI_UNKNOWN;
+	const struct gen_desc *gd;
 	int r;
 
 	if (!fdt || !src || !out)
@@ -52,37 +53,31 @@ int khofmt_handover_open(struct khofmt_fdt *fdt, struct khofmt_source *src,
 	r = khofmt_geom_init(&h->geom, ps);
 	if (r)
 		goto fail;
-	switch (abi) {
-	case KHOFMT_ABI_V2:
-	case KHOFMT_ABI_V3:
-	case KHOFMT_ABI_V4:
-		h->ops = &khofmt_radix_ops;
-		r = -KHOFMT_ERR_BADPROP;
-		if (!fdt->has_map)
-			goto fail;
-		h->root = fdt->map;
+	gd = khofmt_gen(abi);
+	if (!gd) {
+		r = abi == KHOFMT_ABI_UNKNOWN ? -KHOFMT_ERR_COMPAT
+					      : -KHOFMT_ERR_UNSUPPORTED;
+		goto fail;
+	}
+	h->ops = gd->ops;
+	r = -KHOFMT_ERR_BADPROP;
+	if (gd->has_map && !fdt->has_map)
+		goto fail;
+	h->root = gd->has_map ? fdt->map : 0;
+	switch (gd->tracker) {
+	case GEN_TRACKER_RADIX:
 		r = khofmt_radix_choose(h, depth, variant);
 		break;
-	case KHOFMT_ABI_V1:
+	case GEN_TRACKER_CHUNK:
 		/* 0 is legal: nothing preserved (or not finalized yet). */
-		h->ops = &khofmt_chunk_ops;
-		r = -KHOFMT_ERR_BADPROP;
-		if (!fdt->has_map)
-			goto fail;
-		h->root = fdt->map;
 		r = depth ? -KHOFMT_ERR_INVAL
 			  : khofmt_chunk_choose(h, variant, producer);
 		break;
-	case KHOFMT_ABI_RFC:
-		h->ops = &khofmt_rfc_ops;
+	case GEN_TRACKER_RFC:
 		h->variant.name = "E0";
 		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
 			      "%s", fdt->abi_reason);
 		r = depth || variant ? -KHOFMT_ERR_INVAL : khofmt_rfc_load(h);
-		break;
-	default:
-		r = abi == KHOFMT_ABI_UNKNOWN ? -KHOFMT_ERR_COMPAT
-					      : -KHOFMT_ERR_UNSUPPORTED;
 		break;
 	}
 	if (r)
@@ -98,7 +93,16 @@ void khofmt_handover_free(struct khofmt_handover *h)
 {
 	if (h && h->tdata_free)
 		h->tdata_free(h->tdata);
+	if (h && h->qix_free)
+		h->qix_free(h->qix);
 	free(h);
+}
+
+int khofmt_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order)
+{
+	if (!h || !h->ops || !h->ops->has_entry)
+		return -KHOFMT_ERR_INVAL;
+	return h->ops->has_entry(h, phys, order);
 }
 
 const char *khofmt_handover_errmsg(const struct khofmt_handover *h)

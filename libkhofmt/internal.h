@@ -186,17 +186,52 @@ struct tracker_ops {
 	int (*stream_open_ix)(struct khofmt_handover *h,
 			      const struct tracker_index *ix, unsigned order,
 			      struct order_stream **out);
+	/*
+	 * Point query: is (@phys, @order) an entry? 1 yes, 0 no (also for a
+	 * key the generation cannot represent), negative when the tracker
+	 * cannot be read on the way. Cost bounded by the tracker, never by
+	 * the span an entry claims.
+	 */
+	int (*has_entry)(struct khofmt_handover *h, uint64_t phys,
+			 unsigned order);
 };
 
 extern const struct tracker_ops khofmt_radix_ops;
 extern const struct tracker_ops khofmt_chunk_ops;	/* tracker_chunk.c */
 extern const struct tracker_ops khofmt_rfc_ops;	/* tracker_rfc.c */
 
-/*
- * Point query on the radix tracker: is (@phys, @order) an entry? Reads only
- * the path of that key. 1 yes, 0 no, negative when the path cannot be read.
- */
-int radix_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order);
+/* ---- the generation registry (generations.c) ---- */
+
+enum gen_tracker { GEN_TRACKER_RFC, GEN_TRACKER_CHUNK, GEN_TRACKER_RADIX };
+
+struct gen_desc {
+	enum khofmt_abi abi;
+	const char *name;		/* "kho-v4": output, --abi */
+	const char *short_name;		/* "v4": --abi */
+	const char *compatible;		/* root compatible */
+	const char *ptr_prop;		/* subnode blob pointer; NULL inline */
+	bool has_size;			/* subnodes carry blob-size */
+	bool has_map;			/* root preserved-memory-map */
+	bool map_zero_ok;		/* map 0 = nothing preserved */
+	bool root_one_page;		/* producer writes the root in a page */
+	bool range_entries;		/* entries are byte ranges, not orders */
+	bool blobs_are_fdts;		/* every blob is a sub-FDT */
+	/* geometry: the tracker kind and, for radix, the depth rule */
+	enum gen_tracker tracker;
+	bool radix_early_depth;		/* first radix commit: ORDER0 formula */
+	const char *variant_name;	/* radix: "E2".."E4" */
+	const struct tracker_ops *ops;
+};
+
+size_t khofmt_gen_count(void);
+const struct gen_desc *khofmt_gen_at(size_t i);
+/* The row of @abi, NULL for KHOFMT_ABI_UNKNOWN (or a future value). */
+const struct gen_desc *khofmt_gen(enum khofmt_abi abi);
+const struct gen_desc *khofmt_gen_by_compatible(const char *compat);
+
+/* Point query through the generation's tracker ops (handover.c). */
+int khofmt_has_entry(struct khofmt_handover *h, uint64_t phys,
+		     unsigned order);
 
 struct khofmt_handover {
 	struct khofmt_fdt *fdt;
@@ -211,6 +246,8 @@ struct khofmt_handover {
 	char conflict_msg[ERRMSG_LEN];	/* variant.conflict: the detail */
 	void *tdata;		/* tracker-private state (RFC: its ranges) */
 	void (*tdata_free)(void *tdata);
+	void *qix;		/* tracker-private point-query index */
+	void (*qix_free)(void *qix);
 };
 
 /*

@@ -353,6 +353,100 @@ KHOFMT_API int khofmt_kho_test_open(struct khofmt_source *src,
 KHOFMT_API int khofmt_kho_test_folio_next(struct khofmt_kho_test *t,
 					  uint64_t *phys, unsigned *order);
 
+/* ---- systemd's FD store: the LUO session "systemd" ---- */
+
+/*
+ * systemd (262 and later) preserves the fd stores of services with
+ * FileDescriptorStorePreserve= in one LUO session named "systemd": each
+ * fd under a token from 1 up, and token 0 a sealed memfd holding the
+ * mapping, compact JSON:
+ *   {"version":1,"state":{...},"units":{"UNIT":{"fdstore":[ENTRY,...]}}}
+ * ENTRY {"type":"fd","name":"FDNAME","token":N} or
+ *       {"type":"luo_session","name":"FDNAME","sessionName":"SESSION"}
+ * (the latter: a stored fd that is a LUO session of its own). See
+ * khofmt-schema(3) and schema_systemd.c for what the next systemd does
+ * with each part.
+ */
+#define KHOFMT_SYSTEMD_SESSION "systemd"
+#define KHOFMT_SYSTEMD_VERSION 1u          /* mapping version systemd 262 reads */
+#define KHOFMT_SYSTEMD_MAPPING_MAX (4u << 20) /* largest mapping decoded */
+
+enum khofmt_systemd_fd_type {
+	KHOFMT_SYSTEMD_TYPE_UNKNOWN = 0,  /* missing or unknown "type" */
+	KHOFMT_SYSTEMD_TYPE_FD,           /* "fd": a file of the session */
+	KHOFMT_SYSTEMD_TYPE_LUO_SESSION,  /* "luo_session": a session of its own */
+};
+
+struct khofmt_systemd_info {
+	bool has_mapping;       /* token 0 is a memfd (khofmt_systemd_open) */
+	bool parsed;            /* the mapping parsed, with its required fields */
+	uint64_t version;       /* "version" (when parsed) */
+	bool has_state;         /* "state" present */
+	uint64_t mapping_size;  /* bytes of the mapping */
+	uint64_t mapping_pa;    /* memfd record of token 0 (0: none) */
+	uint64_t session_pa;    /* the session record (0: parse only) */
+	size_t units;           /* members of "units" */
+	size_t unnamed;         /* preserved tokens no entry names */
+};
+
+/* One stored fd: an entry of the mapping, or a preserved token it misses. */
+struct khofmt_systemd_fd {
+	const char *unit;          /* unit id; "" for an unnamed token */
+	const char *name;          /* fd name; "" when missing */
+	const char *type_name;     /* "type" as written; "" when missing */
+	enum khofmt_systemd_fd_type type;
+	size_t index;              /* position in the unit's "fdstore" */
+	bool has_token;
+	uint64_t token;
+	const char *session_name;  /* "sessionName", or NULL */
+	bool restorable;           /* systemd's reader acts on the entry */
+	bool unnamed;              /* a preserved token no entry names */
+	/* khofmt_systemd_open(): what the LUO state holds for it */
+	bool preserved;            /* token in the session / session present */
+	uint64_t file_pa;          /* LUO file record of the token */
+	uint64_t data;             /* its handler data (memfd record) */
+	char compatible[49];       /* its handler ("memfd-v2") */
+	bool has_size;
+	uint64_t size;             /* memfd size in bytes */
+};
+
+struct khofmt_systemd;
+
+/*
+ * Parse a mapping (the bytes of token 0). Findings go to the problem
+ * callback, never fatal: SYSD-2 (does not parse: *out has no fds),
+ * SYSD-3 (newer version), SYSD-4 (an entry the reader skips). Returns 0
+ * with *out, or -KHOFMT_ERR_INVAL / -KHOFMT_ERR_NOMEM.
+ */
+KHOFMT_API int khofmt_systemd_parse(const void *text, size_t len,
+				    const struct khofmt_schema_opts *opts,
+				    struct khofmt_systemd **out);
+/*
+ * From a LUO blob: find session "systemd", read its token 0 memfd from
+ * the folios in @src, parse it and check it against the session's files
+ * and the other sessions. Adds SYSD-1 (no readable mapping), SYSD-5 (a
+ * token named but not preserved), SYSD-6 (a luo_session entry naming no
+ * preserved session), SYSD-7 (a preserved token no entry names; also
+ * listed as an fd with unnamed = true). Faults of the LUO state itself
+ * are not reported here (the LUO rules do). Returns 0 with *out, 1 (and
+ * *out NULL) when there is no session "systemd", or a negative error
+ * when the LUO state cannot be walked.
+ */
+KHOFMT_API int khofmt_systemd_open(struct khofmt_source *src,
+				   const void *luo_blob, size_t len,
+				   const struct khofmt_schema_opts *opts,
+				   struct khofmt_systemd **out);
+KHOFMT_API void khofmt_systemd_free(struct khofmt_systemd *sd);
+KHOFMT_API const struct khofmt_systemd_info *
+khofmt_systemd_info(const struct khofmt_systemd *sd);
+/* The fds: mapping entries in order (units, then fdstore order), then
+ * the unnamed tokens in token order. */
+KHOFMT_API size_t khofmt_systemd_nfds(const struct khofmt_systemd *sd);
+KHOFMT_API const struct khofmt_systemd_fd *
+khofmt_systemd_fd(const struct khofmt_systemd *sd, size_t i);
+/* "fd", "luo_session", "unknown". */
+KHOFMT_API const char *khofmt_systemd_type_name(enum khofmt_systemd_fd_type t);
+
 /* ---- encoders (for tests and synth) ---- */
 
 struct khofmt_enc;

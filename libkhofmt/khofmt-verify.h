@@ -112,6 +112,18 @@ khofmt_verify_finding(const struct khofmt_verify *v, size_t i);
 /* Findings per severity (index = enum khofmt_severity). */
 KHOFMT_API void khofmt_verify_counts(const struct khofmt_verify *v,
 				     size_t counts[3]);
+/*
+ * Rules that did not run because an input they need was not given (a RAM
+ * map, scratch areas, a memory source, the root FDT's address): the
+ * count, and the @i-th rule with why (*@reason, a static string naming
+ * the missing input; may be NULL). Rules selected away (only/skip) or
+ * that do not apply to the generation are not listed. A caller that
+ * wants "everything was checked" (khoctl verify --strict) fails on any.
+ */
+KHOFMT_API size_t khofmt_verify_nskipped(const struct khofmt_verify *v);
+KHOFMT_API const struct khofmt_rule *
+khofmt_verify_skipped(const struct khofmt_verify *v, size_t i,
+		      const char **reason);
 
 /*
  * Parse a copy of /proc/iomem: every "START-END : System RAM" line (any

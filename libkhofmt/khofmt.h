@@ -393,6 +393,15 @@ KHOFMT_API const char *khofmt_enc_errmsg(const struct khofmt_enc *enc);
 KHOFMT_API int khofmt_enc_add_folio(struct khofmt_enc *enc, uint64_t phys,
 				    unsigned order);
 /*
+ * Preserve the folios of order @order at phys + (i << (page_shift + order))
+ * for every set bit i < @nbits of @bits (bit i is bits[i / 64] >> (i % 64)):
+ * the same tree as khofmt_enc_add_folio() per set bit, built a leaf at a
+ * time (one descent per leaf, not per folio).
+ */
+KHOFMT_API int khofmt_enc_add_bitmap(struct khofmt_enc *enc, uint64_t phys,
+				     unsigned order, const uint64_t *bits,
+				     uint64_t nbits);
+/*
  * Preserve [phys, phys+size) the way kho_preserve_pages() does: greedy
  * blocks of order min(ctz(pfn), log2(remaining)). Page-aligned.
  */

@@ -43,6 +43,8 @@ static const struct khofmt_rule rule_table[] = {
 	  "The tracker root must be a page. A misaligned pointer means the FDT is corrupt, or was written for another page size (see --page-shift)." },
 	{ "KHO-E013", E, "MAP-1", "preserved-memory-map outside System RAM",
 	  "The tracker root page is not inside System RAM: the next kernel faults at early boot when it walks the tracker." },
+	{ "KHO-E014", E, "FDT-1", "root FDT larger than one page",
+	  "The root FDT's totalsize is larger than one page. Every producer since kho-v1 builds the root FDT in one page (fdt_create(fdt, PAGE_SIZE)) and the next kernel maps only that page, so a larger tree did not come from a kernel: the state was edited or the wrong bytes were read. Re-read kho/out/fdt; if it really is this large, the state is not one a kernel will take." },
 
 	/* ---- tracker (020-039) ---- */
 	{ "KHO-E020", E, "MAP-1", "tracker page pointer not page-aligned",
@@ -59,6 +61,8 @@ static const struct khofmt_rule rule_table[] = {
 	  "A tracker page lies in a scratch area; the next kernel's early allocations and the kexec segments use scratch, so the page is overwritten before the tracker is read." },
 	{ "KHO-W026", W, "MAP-1b", "tracker page overlaps preserved memory",
 	  "A tracker page lies inside memory the tracker itself preserves. The kernel never does this: it indicates corruption (the page is both parsed and reserved)." },
+	{ "KHO-E028", E, "MAP-8", "entry of an impossible order",
+	  "A tracker entry's order makes it span more than 2^46 bytes (64 TiB) of memory in one piece, more than the RAM of any machine these kernels run on; with a RAM map the same entry is also outside System RAM (KHO-E041). A producer writes such an order only when the tracker is corrupt; the next kernel would reserve and initialise memory that does not exist. Treat the state as corrupt." },
 	{ "KHO-I027", I, "", "tracker overhead",
 	  "Figures: tracker pages per level, their size against the preserved memory, empty leaves." },
 
@@ -99,6 +103,10 @@ static const struct khofmt_rule rule_table[] = {
 	  "The LUO root struct is 32 bytes; the next kernel panics at early initcall when it is shorter." },
 	{ "KHO-W068", W, "SB-4", "kexec-metadata blob shorter than 73 bytes",
 	  "The reader ignores a kexec-metadata blob shorter than 73 bytes; the previous-release information is lost (never fatal)." },
+	{ "KHO-E069", E, "SB-1", "subnode blobs are the same or overlap",
+	  "Two subnodes point at the same blob, or their blobs (blob-size, or the sub-FDT's totalsize) share bytes or pages. Each producer preserves its blob in pages of its own, so the two owners will each restore, use and free the same memory in the next kernel. A subnode pointer was corrupted or copied; find which owner the blob belongs to." },
+	{ "KHO-E070", E, "SB-1", "subnode blob inside the tracker's pages",
+	  "A subnode's blob lies in a page that the tracker itself uses (a chunk, table or leaf page). Tracker pages are not preserved entries: the next kernel frees them after reading the tracker, and the blob's owner then reads reused memory. A subnode pointer was corrupted." },
 
 	/* ---- scratch areas (080-099) ---- */
 	{ "KHO-E080", E, "SC-1", "scratch areas overlap",
@@ -155,6 +163,22 @@ static const struct khofmt_rule rule_table[] = {
 	  "The kho_test sub-FDT lacks its data node, nr_folios or folios_info, or folios_info does not hold nr_folios words. The test module's check in the next kernel fails." },
 	{ "KHO-E201", E, "KT-1", "kho_test folio not preserved with its order",
 	  "A folio listed in folios_info (phys | order) is not a preserved entry of that order; the test module's restore fails or reads reused memory." },
+
+	/* ---- systemd's FD store, LUO session "systemd" (220-239) ---- */
+	{ "KHO-E220", E, "SYSD-1", "systemd session without a readable mapping",
+	  "The LUO session \"systemd\" has no token 0, token 0 is not a memfd, or the memfd's bytes cannot be read from its folios. The next systemd logs \"Failed to retrieve LUO mapping fd\" and restores no fd store at all: every service with FileDescriptorStorePreserve= starts without its stored fds. Look at the LUO and memfd findings first (the mapping memfd's record or folios); a session named \"systemd\" not written by systemd-shutdown also gives this." },
+	{ "KHO-E221", E, "SYSD-2", "systemd mapping does not parse",
+	  "The mapping memfd is not a JSON object, or its \"version\" is missing or not an unsigned integer, \"state\" or \"units\" is not an object, one of them is duplicated, or it is larger than 4 MiB. The next systemd logs \"Failed to parse LUO mapping JSON\" and restores no fd store. The memfd's content was damaged (its folios overwritten or preserved from the wrong pages) or was written by something else than systemd-shutdown." },
+	{ "KHO-W222", W, "SYSD-3", "systemd mapping version newer than known",
+	  "The mapping's version is above 1, the version systemd 262 writes and reads. A systemd that reads version 1 logs \"LUO mapping has unsupported version\" and restores nothing; boot into a systemd at least as new as the one that wrote it." },
+	{ "KHO-E223", E, "SYSD-4", "systemd mapping entry skipped by the reader",
+	  "A unit id is not a valid unit name, a unit's \"fdstore\" is not an array, or an entry is not an object, lacks a string \"type\" or \"name\", repeats a field, is of type fd without a token, with token 0 (the mapping's own) or with a token another entry already named, is a luo_session without \"sessionName\", or has an unknown type. The next systemd skips it with a warning: that unit starts without that stored fd. systemd-shutdown does not write such entries; the mapping was changed after it was written." },
+	{ "KHO-E224", E, "SYSD-5", "fd named in the systemd mapping but not preserved",
+	  "An entry of type fd names a token that the session \"systemd\" does not hold. The next systemd logs \"Failed to retrieve LUO fd for unit\" and the unit starts without that fd: the answer to \"which service lost which stored fd\". The session's file chain lost a record, or the mapping belongs to another session; check the LUO findings of the session." },
+	{ "KHO-E225", E, "SYSD-6", "LUO session named in the systemd mapping not preserved",
+	  "An entry of type luo_session names a LUO session (a stored fd that is a session of its own) that is not among the preserved sessions, or names \"systemd\" itself. The next systemd cannot retrieve it and the unit starts without that fd. The service's session was closed or finished before the kexec, or its name was changed." },
+	{ "KHO-W226", W, "SYSD-7", "preserved token the systemd mapping does not name",
+	  "The session \"systemd\" holds a file under a token that no entry of the mapping names. systemd-shutdown names every token it preserves, so the mapping is not the one written with this session. The next systemd never hands the file to a unit and drops it when it finishes the session." },
 };
 
 #undef E
@@ -214,9 +238,17 @@ static const struct khofmt_rule *rule_by_num(int num)
 /* Results                                                             */
 /* ------------------------------------------------------------------ */
 
+struct skipped {
+	const struct khofmt_rule *rule;
+	const char *why;
+};
+
 struct khofmt_verify {
 	struct khofmt_finding *f;
 	size_t n, cap;
+	struct skipped *skip;
+	size_t nskip, capskip;
+	bool skipped[NRULES];	/* listed in skip[] */
 	unsigned per_rule[NRULES];	/* findings seen, kept or not */
 	unsigned max_per_rule;
 };
@@ -251,17 +283,12 @@ static int push(struct khofmt_verify *v, const struct khofmt_rule *r,
 		bool addr_valid, uint64_t addr, uint64_t size, int order,
 		const char *obj, char *msg)
 {
-	struct khofmt_finding *f;
+	struct khofmt_finding *f = khofmt_grow(v->f, &v->cap, v->n + 1,
+					       sizeof(*v->f));
 
-	if (v->n == v->cap) {
-		size_t ncap = v->cap ? v->cap * 2 : 16;
-		void *p = realloc(v->f, ncap * sizeof(*v->f));
-
-		if (!p)
-			return -KHOFMT_ERR_NOMEM;
-		v->f = p;
-		v->cap = ncap;
-	}
+	if (!f)
+		return -KHOFMT_ERR_NOMEM;
+	v->f = f;
 	f = &v->f[v->n];
 	memset(f, 0, sizeof(*f));
 	f->rule = r;
@@ -305,20 +332,45 @@ void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
 	}
 }
 
+void vskip(struct vctx *c, int num, int last, const char *why)
+{
+	struct khofmt_verify *v = c->v;
+	size_t i;
+
+	if (last < num)
+		last = num;
+	for (i = 0; i < NRULES && !c->err; i++) {
+		const struct khofmt_rule *r = &rule_table[i];
+		int n = rule_num(r);
+		struct skipped *p;
+
+		if (n < num || n > last || r->severity == KHOFMT_SEV_INFO ||
+		    v->skipped[i] || !vrule_on(c, n))
+			continue;
+		p = khofmt_grow(v->skip, &v->capskip, v->nskip + 1, sizeof(*p));
+		if (!p) {
+			c->err = -KHOFMT_ERR_NOMEM;
+			return;
+		}
+		v->skip = p;
+		p[v->nskip].rule = r;
+		p[v->nskip].why = why;
+		v->nskip++;
+		v->skipped[i] = true;
+	}
+}
+
 long vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
 		uint64_t len)
 {
-	if (c->nq == c->capq) {
-		size_t ncap = c->capq ? c->capq * 2 : 16;
-		void *p = realloc(c->q, ncap * sizeof(*c->q));
+	struct cover_q *p = khofmt_grow(c->q, &c->capq, c->nq + 1,
+					sizeof(*c->q));
 
-		if (!p) {
-			c->err = -KHOFMT_ERR_NOMEM;
-			return -1;
-		}
-		c->q = p;
-		c->capq = ncap;
+	if (!p) {
+		c->err = -KHOFMT_ERR_NOMEM;
+		return -1;
 	}
+	c->q = p;
 	memset(&c->q[c->nq], 0, sizeof(c->q[0]));
 	c->q[c->nq].kind = kind;
 	snprintf(c->q[c->nq].name, sizeof(c->q[c->nq].name), "%s",
@@ -543,10 +595,14 @@ int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
 		goto out;
 	}
 
-	if (!c.has_ram)
+	if (!c.has_ram) {
 		vfind(&c, R_MEM_NORAM, false, 0, 0, -1, NULL,
 		      "no RAM map given: RAM rules not checked");
-	else
+		vskip(&c, R_MAP_RAM, 0, "no RAM map");
+		vskip(&c, R_TRK_RAM, 0, "no RAM map");
+		vskip(&c, R_MEM_RAM, 0, "no RAM map");
+		vskip(&c, R_SCR_RAM, 0, "no RAM map");
+	} else
 		vfind(&c, R_MEM_RAMINFO, false, 0, 0, -1, NULL,
 		      "RAM map from %s: %zu ranges",
 		      opts->ram_origin ? opts->ram_origin : "the caller",
@@ -581,7 +637,23 @@ void khofmt_verify_free(struct khofmt_verify *v)
 		free((char *)v->f[i].message);
 	}
 	free(v->f);
+	free(v->skip);
 	free(v);
+}
+
+size_t khofmt_verify_nskipped(const struct khofmt_verify *v)
+{
+	return v ? v->nskip : 0;
+}
+
+const struct khofmt_rule *khofmt_verify_skipped(const struct khofmt_verify *v,
+						size_t i, const char **reason)
+{
+	if (!v || i >= v->nskip)
+		return NULL;
+	if (reason)
+		*reason = v->skip[i].why;
+	return v->skip[i].rule;
 }
 
 size_t khofmt_verify_nfindings(const struct khofmt_verify *v)

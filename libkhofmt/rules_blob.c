@@ -143,6 +143,7 @@ static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 	uint64_t cap = c->P << BLOB_MAX_ORDER, rlen;
 	unsigned char head[sizeof(struct fdt_header)];
 	size_t hlen;
+	long q;
 
 	if (sn->has_size && !sn->size)
 		vfind(c, R_BLOB_ZERO, true, sn->pa, 0, -1, sn->name,
@@ -152,7 +153,9 @@ static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 		vfind(c, R_BLOB_HUGE, true, sn->pa, sn->size, -1, sn->name,
 		      "blob %s: blob-size 0x%llx is larger than 0x%llx", sn->name,
 		      (unsigned long long)sn->size, (unsigned long long)cap);
-	vcover_add(c, Q_BLOB, sn->name, sn->pa, sn->has_size ? sn->size : 0);
+	q = vcover_add(c, Q_BLOB, sn->name, sn->pa, sn->has_size ? sn->size : 0);
+	if (q >= 0)
+		c->q[q].bytes = sn->has_size ? sn->size : 0;
 
 	rlen = sn->has_size ? (sn->size < cap ? sn->size : cap) : 1;
 	if (rlen && !khofmt_source_covers(c->src, sn->pa, rlen)) {
@@ -171,16 +174,112 @@ static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 	hlen = sizeof(head);
 	if (khofmt_source_read(c->src, sn->pa, head, hlen) < 0)
 		hlen = 0;
+	if (q >= 0 && !c->q[q].bytes && hlen && !fdt_check_header(head))
+		c->q[q].bytes = fdt_totalsize(head);
 	if (is_fdt_schema(sn->name) ||
 	    (hlen >= 4 && fdt_magic(head) == FDT_MAGIC))
 		check_subfdt(c, sn, head, hlen);
+}
+
+/* Pages [*lo, *hi) a blob uses (its first byte when its size is unknown). */
+static void blob_pages(const struct vctx *c, const struct cover_q *q,
+		       uint64_t *lo, uint64_t *hi)
+{
+	uint64_t n = q->bytes ? q->bytes : 1, end = q->start + n;
+
+	*lo = q->start & ~(c->P - 1);
+	*hi = end < q->start ? UINT64_MAX & ~(c->P - 1) :
+	      (end + c->P - 1 < end ? UINT64_MAX & ~(c->P - 1) :
+	       (end + c->P - 1) & ~(c->P - 1));
+}
+
+static int cmp_blob(const void *a, const void *b)
+{
+	const struct cover_q *const *x = a, *const *y = b;
+
+	return (*x)->start < (*y)->start ? -1 : (*x)->start > (*y)->start;
+}
+
+/*
+ * SB-1: every blob in pages of its own. Sorted by start, each blob is
+ * compared with the one reaching furthest among those before it.
+ */
+static void check_shared(struct vctx *c)
+{
+	const struct cover_q **v, *far = NULL;
+	uint64_t far_hi = 0;
+	size_t i, n = 0;
+
+	v = malloc((c->nq ? c->nq : 1) * sizeof(*v));
+	if (!v) {
+		c->err = -KHOFMT_ERR_NOMEM;
+		return;
+	}
+	for (i = 0; i < c->nq; i++)
+		if (c->q[i].kind == Q_BLOB)
+			v[n++] = &c->q[i];
+	qsort(v, n, sizeof(*v), cmp_blob);
+	for (i = 0; i < n; i++) {
+		uint64_t lo, hi;
+
+		blob_pages(c, v[i], &lo, &hi);
+		if (far && lo < far_hi) {
+			bool same = far->start == v[i]->start;
+			bool bytes = v[i]->start < far->start +
+				     (far->bytes ? far->bytes : 1);
+
+			vfind(c, R_BLOB_SAME, true, v[i]->start, v[i]->bytes, -1,
+			      v[i]->name,
+			      "blobs %s and %s %s (0x%llx and 0x%llx)",
+			      far->name, v[i]->name,
+			      same ? "are the same blob" :
+			      bytes ? "overlap" : "share a page",
+			      (unsigned long long)far->start,
+			      (unsigned long long)v[i]->start);
+		}
+		if (!far || hi > far_hi) {
+			far = v[i];
+			far_hi = hi;
+		}
+	}
+	free(v);
+}
+
+/* SB-1: no blob in a page the tracker itself uses (c->tpages, sorted). */
+static void check_in_tracker(struct vctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nq && c->ntpages; i++) {
+		const struct cover_q *q = &c->q[i];
+		size_t a = 0, b = c->ntpages;
+		uint64_t lo, hi;
+
+		if (q->kind != Q_BLOB)
+			continue;
+		blob_pages(c, q, &lo, &hi);
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+
+			if (c->tpages[mid] < lo)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		if (a < c->ntpages && c->tpages[a] < hi)
+			vfind(c, R_BLOB_TRACKER, true, q->start, q->bytes, -1,
+			      q->name,
+			      "blob %s at 0x%llx lies in tracker page 0x%llx",
+			      q->name, (unsigned long long)q->start,
+			      (unsigned long long)c->tpages[a]);
+	}
 }
 
 void rules_blob_prepare(struct vctx *c)
 {
 	size_t i, n;
 
-	if (!c->fdt || khofmt_fdt_abi(c->fdt) < KHOFMT_ABI_V2 || !c->src)
+	if (!c->fdt || !khofmt_gen(khofmt_fdt_abi(c->fdt)) || !c->src)
 		return;
 	n = khofmt_fdt_nsubnodes(c->fdt);
 	for (i = 0; i < n && !c->err; i++) {
@@ -189,14 +288,19 @@ void rules_blob_prepare(struct vctx *c)
 		if (sn->has_pa)
 			check_blob(c, sn);
 	}
+	if (!c->err)
+		check_shared(c);
 	if (c->o->has_fdt_pa)
 		vcover_add(c, Q_FDTPAGE, "/", c->o->fdt_pa, c->P);
+	else if (khofmt_gen(khofmt_fdt_abi(c->fdt))->root_one_page)
+		vskip(c, R_MEM_FDTPAGE, 0, "root FDT address unknown");
 }
 
 void rules_blob_check(struct vctx *c)
 {
 	size_t i;
 
+	check_in_tracker(c);
 	if (!c->tracker_walked)
 		return;
 	for (i = 0; i < c->nq; i++) {

@@ -13,10 +13,19 @@ static void check_subnode(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	const void *blob = khofmt_fdt_blob(c->fdt, NULL);
 	enum khofmt_abi abi = khofmt_fdt_abi(c->fdt);
-	const char *ptr = abi == KHOFMT_ABI_V1 ? "fdt" : "preserved-data";
-	const char *other = abi == KHOFMT_ABI_V1 ? "preserved-data" : "fdt";
-	bool wants_size = abi >= KHOFMT_ABI_V3;
+	const struct gen_desc *g = khofmt_gen(abi);
+	const char *ptr = g->ptr_prop, *other = NULL;
+	bool wants_size = g->has_size;
 	int child;
+	size_t i;
+
+	/* another generation's pointer property */
+	for (i = 0; i < khofmt_gen_count() && !other; i++) {
+		const char *p = khofmt_gen_at(i)->ptr_prop;
+
+		if (p && strcmp(p, ptr) && fdt_getprop(blob, sn->offset, p, NULL))
+			other = p;
+	}
 
 	if (!sn->has_pa)
 		vfind(c, R_FDT_SUBPTR, false, 0, 0, -1, sn->name,
@@ -27,7 +36,7 @@ static void check_subnode(struct vctx *c, const struct khofmt_subnode *sn)
 		      "subnode %s: `blob-size` %s (required by %s)", sn->name,
 		      sn->bad_size ? "is not 8 bytes long" : "is missing",
 		      khofmt_abi_name(abi));
-	if (fdt_getprop(blob, sn->offset, other, NULL))
+	if (other)
 		vfind(c, R_FDT_LAYOUT, false, 0, 0, -1, sn->name,
 		      "subnode %s: `%s` belongs to another generation than %s",
 		      sn->name, other, khofmt_abi_name(abi));
@@ -54,7 +63,8 @@ static void check_root_props(struct vctx *c)
 		fdt_getprop_by_offset(blob, prop, &name, NULL);
 		if (name && strcmp(name, "compatible") &&
 		    strcmp(name, "preserved-memory-map") &&
-		    !(khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_RFC &&
+		    !(khofmt_gen(khofmt_fdt_abi(c->fdt)) &&
+		      khofmt_gen(khofmt_fdt_abi(c->fdt))->range_entries &&
 		      !strcmp(name, "mem")))
 			vfind(c, R_FDT_EXTRA, false, 0, 0, -1, "/",
 			      "unknown root property `%s`", name);
@@ -64,6 +74,7 @@ static void check_root_props(struct vctx *c)
 static void check_map(struct vctx *c)
 {
 	enum khofmt_abi abi = khofmt_fdt_abi(c->fdt);
+	const struct gen_desc *g = khofmt_gen(abi);
 	uint64_t map = khofmt_fdt_map(c->fdt);
 
 	if (!khofmt_fdt_has_map(c->fdt)) {
@@ -72,7 +83,7 @@ static void check_map(struct vctx *c)
 		return;
 	}
 	if (!map) {
-		if (abi >= KHOFMT_ABI_V2)
+		if (!g->map_zero_ok)
 			vfind(c, R_MAP_ZERO, true, 0, 0, -1, "/",
 			      "preserved-memory-map is 0 (%s needs a tracker root)",
 			      khofmt_abi_name(abi));
@@ -88,6 +99,20 @@ static void check_map(struct vctx *c)
 		vfind(c, R_MAP_RAM, true, map, c->P, -1, "/",
 		      "preserved-memory-map 0x%llx: the tracker root page is not in System RAM",
 		      (unsigned long long)map);
+}
+
+/* The producer writes the root FDT into one page (not the RFC's segment). */
+static void check_size(struct vctx *c)
+{
+	size_t len;
+
+	khofmt_fdt_blob(c->fdt, &len);
+	if (!khofmt_gen(khofmt_fdt_abi(c->fdt)) ||
+	    !khofmt_gen(khofmt_fdt_abi(c->fdt))->root_one_page || len <= c->P)
+		return;
+	vfind(c, R_FDT_BIG, false, 0, len, -1, "/",
+	      "root FDT totalsize %zu is larger than the %llu-byte page a producer writes it in",
+	      len, (unsigned long long)c->P);
 }
 
 void rules_fdt_check(struct vctx *c)
@@ -132,12 +157,13 @@ void rules_fdt_check(struct vctx *c)
 		      "%zu bytes given, FDT totalsize is %zu", c->blob_len, len);
 	}
 	check_root_props(c);
+	check_size(c);
 	/*
 	 * The RFC form has no map and no blob pointers; its nodes nest and
 	 * carry `mem` ranges (kho-abi.md 4.3): FDT-3/4/5 do not apply.
 	 */
-	if (khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_UNKNOWN ||
-	    khofmt_fdt_abi(c->fdt) == KHOFMT_ABI_RFC)
+	if (!khofmt_gen(khofmt_fdt_abi(c->fdt)) ||
+	    !khofmt_gen(khofmt_fdt_abi(c->fdt))->has_map)
 		return;
 	check_map(c);
 	n = khofmt_fdt_nsubnodes(c->fdt);

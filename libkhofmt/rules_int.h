@@ -15,15 +15,17 @@ enum {
 	R_FDT_SUBPTR = 4, R_FDT_SUBSIZE = 5, R_FDT_LAYOUT = 6,
 	R_FDT_EXTRA = 7, R_FDT_TRAILING = 8, R_FDT_GEN = 9,
 	R_MAP_ABSENT = 10, R_MAP_ZERO = 11, R_MAP_ALIGN = 12, R_MAP_RAM = 13,
+	R_FDT_BIG = 14,
 	R_TRK_ALIGN = 20, R_TRK_MISSING = 21, R_TRK_LOOP = 22,
 	R_TRK_KEY = 23, R_TRK_RAM = 24, R_TRK_SCRATCH = 25,
-	R_TRK_PRESERVED = 26, R_TRK_OVERHEAD = 27,
+	R_TRK_PRESERVED = 26, R_TRK_OVERHEAD = 27, R_TRK_ORDER = 28,
 	R_MEM_OVERLAP = 40, R_MEM_RAM = 41, R_MEM_SCRATCH = 42,
 	R_MEM_ORDER0 = 43, R_MEM_FDTPAGE = 44, R_MEM_NORAM = 45,
 	R_MEM_RAMINFO = 46, R_MEM_NOSRC = 47,
 	R_BLOB_UNPRESERVED = 60, R_BLOB_BEYOND = 61, R_BLOB_UNREADABLE = 62,
 	R_BLOB_ZERO = 63, R_BLOB_HUGE = 64, R_BLOB_SUBFDT = 65,
 	R_BLOB_FDTSIZE = 66, R_BLOB_LUOMIN = 67, R_BLOB_KMMIN = 68,
+	R_BLOB_SAME = 69, R_BLOB_TRACKER = 70,
 	R_SCR_OVERLAP = 80, R_SCR_RAM = 81, R_SCR_ALIGN = 82,
 	R_SCR_EMPTY = 83, R_SCR_NONE = 84,
 	R_MB_SCHEMA = 100, R_MB_REGION = 101,
@@ -34,6 +36,9 @@ enum {
 	R_MFD_FIELDS = 180, R_MFD_UNPRESERVED = 181, R_MFD_ORDER = 182,
 	R_VM_DESC = 183, R_VM_UNPRESERVED = 184,
 	R_KT_FIELDS = 200, R_KT_FOLIO = 201,
+	R_SD_MAPPING = 220, R_SD_PARSE = 221, R_SD_VERSION = 222,
+	R_SD_ENTRY = 223, R_SD_UNPRESERVED = 224, R_SD_SESSION = 225,
+	R_SD_UNNAMED = 226,
 };
 
 /* A question for the preserved-memory pass: is [start, start+len) covered? */
@@ -45,6 +50,8 @@ struct cover_q {
 	uint64_t start, len;
 	bool start_covered;     /* start lies in a preserved range */
 	uint64_t extent_end;    /* end of that range (when start_covered) */
+	uint64_t bytes;         /* Q_BLOB: bytes the blob uses (blob-size or
+				 * the sub-FDT's totalsize; 0 unknown) */
 };
 
 struct vctx {
@@ -84,6 +91,11 @@ bool vrule_on(const struct vctx *c, int num);
 void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
 	   uint64_t size, int order, const char *obj, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
+/*
+ * Rule @num (if selected) could not run: its input is missing (@why, a
+ * static string). Rules in [@num, @last] when @last > @num.
+ */
+void vskip(struct vctx *c, int num, int last, const char *why);
 /* Register a coverage question; returns its index or -1 (NOMEM kept). */
 long vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
 		uint64_t len);

@@ -4,7 +4,7 @@
  * MFD-1, VM-1, SB-2, KT-1): the decoders' own problem reports become
  * findings (one rule per spec ID, so nothing is reported twice), and every
  * page the state uses is checked against the tracker with point queries
- * (radix_has_entry: only the path of one key is read), after the
+ * (the generation's has_entry: bounded by the tracker), after the
  * preserved-memory pass has validated the tree.
  */
 #include <stdio.h>
@@ -21,7 +21,7 @@
 /* 1 = (pa, order) is an entry, 0 = not, -1 = the path cannot be read. */
 static int entry(struct vctx *c, uint64_t pa, unsigned order)
 {
-	int r = radix_has_entry(c->h, pa, order);
+	int r = khofmt_has_entry(c->h, pa, order);
 
 	return r < 0 ? -1 : r;
 }
@@ -114,6 +114,7 @@ static int covered(struct vctx *c, uint64_t pa, uint64_t len, uint64_t *gap,
 struct sctx {
 	struct vctx *c;
 	const char *obj;
+	const char *what;       /* prefix naming the structure, or NULL */
 	int dflt;               /* rule for spec IDs without a mapping */
 	unsigned count;         /* problems told (reported or not) */
 	bool quiet;             /* count only */
@@ -128,6 +129,10 @@ static int rule_of(const char *spec, int dflt)
 		{ "LUO-3", R_LUO_SESSION }, { "LUO-4", R_LUO_FILE },
 		{ "LUO-5", R_LUO_FLB }, { "MFD-1", R_MFD_FIELDS },
 		{ "VM-1", R_VM_DESC }, { "KT-1", R_KT_FIELDS },
+		{ "SYSD-1", R_SD_MAPPING }, { "SYSD-2", R_SD_PARSE },
+		{ "SYSD-3", R_SD_VERSION }, { "SYSD-4", R_SD_ENTRY },
+		{ "SYSD-5", R_SD_UNPRESERVED }, { "SYSD-6", R_SD_SESSION },
+		{ "SYSD-7", R_SD_UNNAMED },
 	};
 	size_t i;
 
@@ -155,7 +160,8 @@ static int on_problem(void *arg, const struct khofmt_schema_problem *p)
 	snprintf(s->last, sizeof(s->last), "%s", msg);
 	s->last_pa = p->pa;
 	vfind(s->c, rule_of(p->rule, s->dflt), p->pa != 0, p->pa, 0, -1,
-	      s->obj, "%s%s", msg, p->inferred ? " (layout inferred)" : "");
+	      s->obj, "%s%s%s%s", s->what ? s->what : "", s->what ? ": " : "",
+	      msg, p->inferred ? " (layout inferred)" : "");
 	return 0;
 }
 
@@ -171,12 +177,20 @@ static void schema_opts(struct vctx *c, struct sctx *s,
 
 /* ---- kho_vmalloc areas (VM-1) ---- */
 
-/* Chunk pages are order-0 entries, runs fully preserved. Problems of the
- * descriptor itself are the decoders' (reported elsewhere). */
+/*
+ * Chunk pages are order-0 entries, runs fully preserved. The whole chain
+ * is walked (loops, wild or misaligned `next`, run counts against
+ * total_pages): with @report its problems are findings of KHO-E183 naming
+ * @obj and @what; without, the owner's decoder walk reported them already
+ * (memfd folio arrays, through the LUO walk).
+ */
 static void check_vmalloc(struct vctx *c, const struct khofmt_vmalloc_desc *d,
-			  const char *obj, const char *what)
+			  const char *obj, const char *what, bool report)
 {
-	struct sctx quiet = { .c = c, .quiet = true };
+	struct sctx quiet = {
+		.c = c, .quiet = !report, .obj = obj, .what = what,
+		.dflt = R_VM_DESC,
+	};
 	struct khofmt_schema_opts o;
 	struct khofmt_vmalloc_iter it;
 	uint64_t pa, len, chunk = 0, gap = 0;
@@ -280,7 +294,7 @@ static void check_memfd(struct vctx *c, const struct khofmt_luo_file *lf,
 	if (khofmt_memfd_open(c->src, lf->data, lf->compatible, &o, &m))
 		return;
 	if (m.nr_folios)
-		check_vmalloc(c, &m.folios, obj, "memfd folio array");
+		check_vmalloc(c, &m.folios, obj, "memfd folio array", false);
 	while (!c->err && (r = khofmt_memfd_folio_next(&m, &fo)) == 0) {
 		if (!fo.pfn)
 			continue;
@@ -295,16 +309,14 @@ static void check_memfd(struct vctx *c, const struct khofmt_luo_file *lf,
 				      (unsigned long long)fo.pfn);
 			continue;
 		}
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			void *p = realloc(f, ncap * sizeof(*f));
+		{
+			struct mfolio *p = khofmt_grow(f, &cap, n + 1, sizeof(*f));
 
 			if (!p) {
 				c->err = -KHOFMT_ERR_NOMEM;
 				break;
 			}
 			f = p;
-			cap = ncap;
 		}
 		f[n].index = fo.index;
 		f[n].phys = fo.phys;
@@ -396,6 +408,20 @@ static void check_luo_memfds(struct vctx *c, const void *blob, size_t len,
 	khofmt_luo_free(luo);
 }
 
+/* systemd's FD store in the session "systemd" (schema_systemd.c). */
+static void check_systemd(struct vctx *c, const void *blob, size_t len,
+			  const char *obj)
+{
+	struct sctx s = { .c = c, .obj = obj, .dflt = R_SD_MAPPING };
+	struct khofmt_schema_opts o;
+	struct khofmt_systemd *sd = NULL;
+
+	schema_opts(c, &s, &o);
+	if (khofmt_systemd_open(c->src, blob, len, &o, &sd) == -KHOFMT_ERR_NOMEM)
+		c->err = -KHOFMT_ERR_NOMEM;
+	khofmt_systemd_free(sd);
+}
+
 static void check_luo(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	struct sctx s = { .c = c, .obj = sn->name, .dflt = R_LUO_ROOT };
@@ -431,6 +457,8 @@ static void check_luo(struct vctx *c, const struct khofmt_subnode *sn)
 	khofmt_luo_free(luo);
 	if (!c->err)
 		check_luo_memfds(c, blob, len, sn->name);
+	if (!c->err)
+		check_systemd(c, blob, len, sn->name);
 	free(blob);
 }
 
@@ -453,8 +481,10 @@ static void check_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
 		free(blob);
 		return;
 	}
+	/* nothing else walks the chain to its end: report its faults here */
 	if (t.has_vmalloc)
-		check_vmalloc(c, &t.folios_info, sn->name, "kho_test folios_info");
+		check_vmalloc(c, &t.folios_info, sn->name,
+			      "kho_test folios_info", true);
 	while (!c->err && khofmt_kho_test_folio_next(&t, &phys, &order) == 0)
 		if (order <= max_order(c) && entry(c, phys, order) == 0)
 			vfind(c, R_KT_FOLIO, true, phys, c->P << order,
@@ -464,12 +494,23 @@ static void check_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
 	free(blob);
 }
 
+/*
+ * The sub-schemas with decoder rules, by subnode name (the kernel's
+ * names); a new one is a row here and its check function beside it.
+ */
+static const struct {
+	const char *name;
+	void (*check)(struct vctx *c, const struct khofmt_subnode *sn);
+} schema_rules[] = {
+	{ "LUO", check_luo },
+	{ "kho_test", check_kho_test },
+};
+
 void rules_schema_check(struct vctx *c)
 {
-	size_t i, n;
+	size_t i, j, n;
 
-	if (!c->tracker_walked || !c->h ||
-	    khofmt_handover_abi(c->h) < KHOFMT_ABI_V2)
+	if (!c->tracker_walked || !c->h)
 		return;
 	n = khofmt_fdt_nsubnodes(c->fdt);
 	for (i = 0; i < n && !c->err; i++) {
@@ -477,9 +518,9 @@ void rules_schema_check(struct vctx *c)
 
 		if (!sn->has_pa)
 			continue;
-		if (!strcmp(sn->name, "LUO"))
-			check_luo(c, sn);
-		else if (!strcmp(sn->name, "kho_test"))
-			check_kho_test(c, sn);
+		for (j = 0; j < sizeof(schema_rules) / sizeof(schema_rules[0]);
+		     j++)
+			if (!strcmp(sn->name, schema_rules[j].name))
+				schema_rules[j].check(c, sn);
 	}
 }

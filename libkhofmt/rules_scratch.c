@@ -19,6 +19,8 @@ void rules_scratch_check(struct vctx *c)
 	if (!c->has_scratch) {
 		vfind(c, R_SCR_NONE, false, 0, 0, -1, NULL,
 		      "no scratch areas given: KHO-E025 and KHO-E042 not checked");
+		vskip(c, R_TRK_SCRATCH, 0, "no scratch areas");
+		vskip(c, R_MEM_SCRATCH, 0, "no scratch areas");
 		return;
 	}
 	for (i = 0; i < c->o->nscratch; i++) {

@@ -17,6 +17,8 @@
 
 /* Order-0 entries that could be merged before W043 is worth a warning. */
 #define MERGEABLE_MIN 64
+/* No machine has more RAM than this in one piece (x86-64 4-level: 46). */
+#define PLAUSIBLE_BITS 46
 
 static int problem_num(int err)
 {
@@ -94,18 +96,15 @@ static int collect_node(void *arg, uint64_t pa, unsigned level)
 	struct pages *pg = arg;
 	struct vctx *c = pg->c;
 
-	(void)level;
-	if (c->ntpages == pg->cap) {
-		size_t ncap = pg->cap ? pg->cap * 2 : 64;
-		void *p = realloc(c->tpages, ncap * sizeof(*c->tpages));
+	uint64_t *p = khofmt_grow(c->tpages, &pg->cap, c->ntpages + 1,
+				  sizeof(*c->tpages));
 
-		if (!p) {
-			c->err = -KHOFMT_ERR_NOMEM;
-			return 1;
-		}
-		c->tpages = p;
-		pg->cap = ncap;
+	(void)level;
+	if (!p) {
+		c->err = -KHOFMT_ERR_NOMEM;
+		return 1;
 	}
+	c->tpages = p;
 	c->tpages[c->ntpages++] = pa;
 	return 0;
 }
@@ -179,6 +178,13 @@ static int on_range(void *arg, uint64_t start, uint64_t size)
 		      "preserved memory [0x%llx, 0x%llx) is not System RAM (in the preserved range [0x%llx, 0x%llx))",
 		      (unsigned long long)gap, (unsigned long long)(gap + glen),
 		      (unsigned long long)start, (unsigned long long)end);
+	/* RFC ranges are the entries: a range that big is impossible */
+	if (khofmt_gen(khofmt_handover_abi(c->h))->range_entries &&
+	    size > (UINT64_C(1) << PLAUSIBLE_BITS))
+		vfind(c, R_TRK_ORDER, true, start, size, -1, NULL,
+		      "preserved range [0x%llx, +0x%llx) is larger than 2^%u bytes: no machine has that memory",
+		      (unsigned long long)start, (unsigned long long)size,
+		      PLAUSIBLE_BITS);
 	s = meet_ranges(c->scr, c->nscr, start, size);
 	if (s)
 		vfind(c, R_MEM_SCRATCH, true, start, size, -1, NULL,
@@ -212,7 +218,9 @@ static void check_order0(struct vctx *c)
 	uint64_t start, len, saved = 0, entries = 0;
 	unsigned ps = c->page_shift;
 
-	if (!vrule_on(c, R_MEM_ORDER0))
+	/* RFC ranges are byte ranges, not entries: nothing to merge */
+	if (!vrule_on(c, R_MEM_ORDER0) ||
+	    khofmt_gen(khofmt_handover_abi(c->h))->range_entries)
 		return;
 	if (ops->stream_open(c->h, 0, &s) < 0)
 		return;
@@ -240,6 +248,41 @@ static void check_order0(struct vctx *c)
 		      (unsigned long long)saved);
 }
 
+/*
+ * MAP-8 allows orders above the buddy maximum, but not entries larger
+ * than any machine's memory: look at the streams of those orders only
+ * (a handful; each costs one pass over the tracker, never the span).
+ */
+static void check_orders(struct vctx *c)
+{
+	const struct tracker_ops *ops = c->h->ops;
+	unsigned o, top = khofmt_handover_geom(c->h)->max_order;
+	unsigned first = PLAUSIBLE_BITS + 1 - c->page_shift;
+
+	if (!vrule_on(c, R_TRK_ORDER) ||
+	    khofmt_gen(khofmt_handover_abi(c->h))->range_entries)
+		return;
+	for (o = first; o <= top && !c->err; o++) {
+		struct order_stream *s;
+		uint64_t start, len, n = 0, at = 0;
+
+		if (ops->stream_open(c->h, o, &s) < 0)
+			continue;
+		while (ops->stream_next(s, &start, &len) == 0 && n < UINT32_MAX) {
+			if (!n)
+				at = start;
+			n += len >> (c->page_shift + o);
+		}
+		ops->stream_close(s);
+		if (n)
+			vfind(c, R_TRK_ORDER, true, at, c->P << o, (int)o, NULL,
+			      "%llu entr%s of order %u (first at 0x%llx): each spans 2^%u bytes, more than any machine's memory (2^%u)",
+			      (unsigned long long)n, n == 1 ? "y" : "ies", o,
+			      (unsigned long long)at, c->page_shift + o,
+			      PLAUSIBLE_BITS);
+	}
+}
+
 static void report_overhead(struct vctx *c, const struct khofmt_stats *st)
 {
 	vfind(c, R_TRK_OVERHEAD, false, 0, st->tracker_bytes, -1, NULL,
@@ -256,9 +299,16 @@ static void report_overhead(struct vctx *c, const struct khofmt_stats *st)
 /* Is the tracker root usable, or did the FDT rules already say why not? */
 static bool map_usable(struct vctx *c)
 {
+	const struct gen_desc *g = khofmt_gen(khofmt_fdt_abi(c->fdt));
 	uint64_t map = khofmt_fdt_map(c->fdt);
 
-	return khofmt_fdt_has_map(c->fdt) && map && !(map & (c->P - 1)) &&
+	if (!g->has_map)
+		return true;	/* RFC: ranges in the FDT itself, no root */
+	if (!khofmt_fdt_has_map(c->fdt))
+		return false;
+	if (!map)	/* kho-v1: an empty chunk list */
+		return g->map_zero_ok;
+	return !(map & (c->P - 1)) &&
 	       (!c->has_ram || in_ranges(c->ram, c->nram, map, c->P));
 }
 
@@ -285,20 +335,18 @@ void rules_tracker_check(struct vctx *c)
 	};
 	struct khofmt_stats st;
 	struct pass p = { c, 0 };
-	enum khofmt_abi abi;
 	int r;
 
-	if (!c->fdt || (abi = khofmt_fdt_abi(c->fdt)) == KHOFMT_ABI_UNKNOWN)
+	if (!c->fdt || !khofmt_gen(khofmt_fdt_abi(c->fdt)))
 		return;
-	if (abi < KHOFMT_ABI_V2) {
-		vfind(c, R_FDT_GEN, false, 0, 0, -1, "/",
-		      "%s: this build checks only the radix tracker (kho-v2..v4)",
-		      khofmt_abi_name(abi));
-		return;
-	}
 	if (!c->src) {
 		vfind(c, R_MEM_NOSRC, false, 0, 0, -1, NULL,
 		      "no memory source: tracker, preserved-memory and blob rules skipped");
+		/* tracker, memory, blob and schema rules all read memory */
+		vskip(c, R_TRK_ALIGN, R_TRK_ORDER, "no memory source");
+		vskip(c, R_MEM_OVERLAP, R_MEM_FDTPAGE, "no memory source");
+		vskip(c, R_BLOB_UNPRESERVED, R_BLOB_TRACKER, "no memory source");
+		vskip(c, R_MB_SCHEMA, R_KT_FOLIO, "no memory source");
 		return;
 	}
 	if (!map_usable(c))
@@ -329,5 +377,6 @@ void rules_tracker_check(struct vctx *c)
 	if (c->err)
 		return;
 	c->tracker_walked = r == 0;
+	check_orders(c);
 	check_order0(c);
 }

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cpu.h"
 #include "internal.h"
 
 #define E1A_BITMAP_BYTES 512u
@@ -475,15 +476,20 @@ static int stats_elm(struct cwalk *w, const struct celm *e)
 	st->tracker_pages[0]++;
 	st->tracker_total_pages++;
 	st->tracker_bytes += w->bm_bytes;
-	for (b = 0; b + 64 <= e->nbits; b += 64) {
-		uint64_t word = ld_le64(e->bits + b / 8);
+	{
+		/* whole words: first and last set bit, the count dispatched */
+		size_t nw = (size_t)(e->nbits / 64);
+		size_t fw = skip_zero_words(e->bits, 0, nw), lw = nw;
+		uint64_t word;
 
-		if (!word)
-			continue;
-		if (first == UINT64_MAX)
-			first = b + __builtin_ctzll(word);
-		last = b + 63 - __builtin_clzll(word);
-		n += __builtin_popcountll(word);
+		if (fw < nw) {
+			while (!(word = ld_le64(e->bits + 8 * --lw)))
+				;
+			first = fw * 64 + (uint64_t)__builtin_ctzll(ld_le64(e->bits + 8 * fw));
+			last = lw * 64 + 63 - (uint64_t)__builtin_clzll(word);
+			n = khofmt_popcount_words(e->bits + 8 * fw, lw - fw + 1);
+		}
+		b = (uint64_t)nw * 64;
 	}
 	for (; b < e->nbits; b++) {
 		if (!bit_set(e->bits, b))
@@ -757,6 +763,142 @@ static int chunk_stream_open(struct khofmt_handover *h, unsigned order,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Point query                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every decodable element of the chain, sorted by (order, phys_start):
+ * built once per handover on the first query (16 + 8 bytes an element,
+ * bounded by the chain), then a query is a binary search and a one-byte
+ * read of the bitmap. All elements of one order span the same bytes, so
+ * the candidates for an address are the few whose start lies within one
+ * span below it (several only when the producer wrote overlapping
+ * elements).
+ */
+struct qelm {
+	uint64_t phys_start, bitmap, nbits;
+	unsigned order;
+};
+
+struct qindex {
+	struct qelm *v;
+	size_t n, cap;
+	unsigned bits_log2;
+};
+
+static void qindex_free(void *p)
+{
+	struct qindex *q = p;
+
+	if (q)
+		free(q->v);
+	free(q);
+}
+
+static int qindex_elm(struct cwalk *w, const struct celm *e)
+{
+	struct qindex *q = w->arg;
+	struct qelm *v = khofmt_grow(q->v, &q->cap, q->n + 1, sizeof(*v));
+
+	if (!v)
+		return -KHOFMT_ERR_NOMEM;
+	q->v = v;
+	v[q->n].phys_start = e->phys_start;
+	v[q->n].bitmap = e->bitmap;
+	v[q->n].nbits = e->nbits;
+	v[q->n].order = e->order;
+	q->n++;
+	return 0;
+}
+
+static int qelm_cmp(const void *a, const void *b)
+{
+	const struct qelm *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return x->phys_start < y->phys_start ? -1 :
+	       x->phys_start > y->phys_start;
+}
+
+static int qindex_build(struct khofmt_handover *h, struct qindex **out)
+{
+	static const struct cmode m = { .elm = qindex_elm };
+	struct qindex *q;
+	struct cwalk w;
+	int r;
+
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -KHOFMT_ERR_NOMEM;
+	r = cwalk_init(&w, h, NULL, true, &m, q);
+	if (!r) {
+		q->bits_log2 = w.bits_log2;
+		r = cwalk_run(&w);
+		cwalk_free(&w);
+	}
+	if (r < 0) {
+		qindex_free(q);
+		return r;
+	}
+	if (q->n)
+		qsort(q->v, q->n, sizeof(*q->v), qelm_cmp);
+	*out = q;
+	return 0;
+}
+
+static int chunk_has_entry(struct khofmt_handover *h, uint64_t phys,
+			   unsigned order)
+{
+	unsigned ps = h->geom.page_shift;
+	struct qindex *q = h->qix;
+	size_t lo = 0, hi, i;
+	uint64_t span;
+	int r;
+
+	if (order > h->geom.max_order || low_bits(phys, ps + order) ||
+	    phys >> h->geom.phys_bits)
+		return 0;
+	if (!q) {
+		r = qindex_build(h, &q);
+		if (r < 0)
+			return r;
+		h->qix = q;
+		h->qix_free = qindex_free;
+	}
+	/* first element with (order, start) > (order, phys) */
+	hi = q->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct qelm *e = &q->v[mid];
+
+		if (e->order < order ||
+		    (e->order == order && e->phys_start <= phys))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	span = q->bits_log2 + ps + order >= 64 ? UINT64_MAX :
+	       UINT64_C(1) << (q->bits_log2 + ps + order);
+	for (i = lo; i-- > 0;) {
+		const struct qelm *e = &q->v[i];
+		uint64_t b;
+		unsigned char byte;
+
+		if (e->order != order || phys - e->phys_start >= span)
+			break;
+		b = (phys - e->phys_start) >> (ps + order);
+		if (b >= e->nbits)
+			continue;
+		if (khofmt_source_read(h->src, e->bitmap + b / 8, &byte, 1) < 0)
+			return -KHOFMT_ERR_NOTCOVERED;
+		if (byte & (1u << (b % 8)))
+			return 1;
+	}
+	return 0;
+}
+
 const struct tracker_ops khofmt_chunk_ops = {
 	.name = "chunk",
 	.check = chunk_check,
@@ -766,6 +908,7 @@ const struct tracker_ops khofmt_chunk_ops = {
 	.stream_open = chunk_stream_open,
 	.stream_next = chunk_stream_next,
 	.stream_close = chunk_stream_close,
+	.has_entry = chunk_has_entry,
 };
 
 /* ------------------------------------------------------------------ */

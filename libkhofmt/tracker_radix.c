@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 
+#include "cpu.h"
 #include "internal.h"
 
 /* Key-bit shift of the index at table level L (L >= 1). */
@@ -490,27 +491,23 @@ static int stats_entry(struct rwalk *w, uint64_t phys, unsigned order)
 }
 
 static int stats_leaf(struct rwalk *w, const unsigned char *leaf,
-		      uint64_t base, unsigned order)
+		       uint64_t base, unsigned order)
 {
-	size_t nwords = ((size_t)1 << w->h->geom.page_shift) / 8, i;
+	size_t nwords = ((size_t)1 << w->h->geom.page_shift) / 8;
 	unsigned shift = w->h->geom.page_shift + order;
-	uint64_t n = 0;
-	size_t first = SIZE_MAX, last = 0;
+	size_t fw = skip_zero_words(leaf, 0, nwords), lw = nwords;
+	uint64_t n, first, last, word;
 
-	for (i = 0; i < nwords; i++) {
-		uint64_t word = ld_le64(leaf + 8 * i);
-
-		if (!word)
-			continue;
-		if (first == SIZE_MAX)
-			first = i * 64 + __builtin_ctzll(word);
-		last = i * 64 + 63 - __builtin_clzll(word);
-		n += __builtin_popcountll(word);
-	}
-	if (n)
-		khofmt_stats_add(w->arg, n, order, w->h->geom.page_shift,
-			  base + ((uint64_t)first << shift),
-			  base + ((uint64_t)(last + 1) << shift));
+	if (fw == nwords)
+		return 0;
+	while (!(word = ld_le64(leaf + 8 * --lw)))
+		;
+	first = fw * 64 + (uint64_t)__builtin_ctzll(ld_le64(leaf + 8 * fw));
+	last = lw * 64 + 63 - (uint64_t)__builtin_clzll(word);
+	/* the count: POPCNT or AVX2 where the CPU has them (cpu.c) */
+	n = khofmt_popcount_words(leaf + 8 * fw, lw - fw + 1);
+	khofmt_stats_add(w->arg, n, order, w->h->geom.page_shift,
+			 base + (first << shift), base + ((last + 1) << shift));
 	return 0;
 }
 
@@ -761,6 +758,42 @@ static int stream_next_leaf(struct order_stream *s)
  * back in the stream (it may go on in the next word) unless the stream is
  * done. Returns the number of runs (> 0) or 0 at the end.
  */
+/*
+ * The runs of word @w (entry index of its bit 0: @wbit) at out[n..];
+ * returns the new n. A run at bit 0 that goes on from out[n - 1] extends
+ * it. The first run is written without a test: a word without one writes
+ * a run that is not counted (the caller keeps room for 33), so the sparse
+ * case (a bit or none per word) has no branch that depends on the data.
+ */
+static inline size_t word_runs(struct khofmt_range *out, size_t n, uint64_t w,
+			       uint64_t wbit, unsigned shift)
+{
+	uint64_t smask = w & ~(w << 1), emask = w & ~(w >> 1), a, b;
+
+	if ((w & 1) && n && out[n - 1].start + out[n - 1].size == wbit << shift) {
+		out[n - 1].size += (uint64_t)(__builtin_ctzll(emask) + 1) << shift;
+		smask &= smask - 1;
+		emask &= emask - 1;
+	}
+	a = (uint64_t)__builtin_ctzll(smask | (UINT64_C(1) << 63));
+	b = (uint64_t)__builtin_ctzll(emask | (UINT64_C(1) << 63));
+	out[n].start = (wbit + a) << shift;
+	out[n].size = (b - a + 1) << shift;
+	n += smask != 0;
+	smask &= smask - 1;
+	emask &= emask - 1;
+	while (smask) {
+		a = (uint64_t)__builtin_ctzll(smask);
+		b = (uint64_t)__builtin_ctzll(emask);
+		out[n].start = (wbit + a) << shift;
+		out[n].size = (b - a + 1) << shift;
+		n++;
+		smask &= smask - 1;
+		emask &= emask - 1;
+	}
+	return n;
+}
+
 #define FILL_MIN 66	/* a word has at most 32 runs; one held back */
 
 static int stream_fill_words(struct order_stream *s, struct khofmt_range *out,
@@ -788,44 +821,43 @@ static int stream_fill_words(struct order_stream *s, struct khofmt_range *out,
 			const uint64_t kbase = s->kbase;
 
 			while (wi < wend) {
-				uint64_t w, smask, emask, wbit;
+				size_t lim;
 
-				/* whole zero cache lines of a sparse leaf */
-				if (!(wi & 7) && wi + 8 < wend)
-					wi = skip_zero_words(leaf, wi, wend - 1);
-				w = ld_le64(leaf + 8 * wi);
-				if (__builtin_expect(wi == wfirst, 0))
-					w &= mfirst;
-				if (__builtin_expect(wi == wend - 1, 0))
-					w &= mlast;
-				wbit = kbase + (uint64_t)wi * 64;
-				wi++;
-				if (!w)
-					continue;
-				smask = w & ~(w << 1);
-				emask = w & ~(w >> 1);
-				/* bit 0 going on from the run before? */
-				if ((w & 1) && n &&
-				    out[n - 1].start + out[n - 1].size ==
-				    wbit << shift) {
-					out[n - 1].size += (uint64_t)(__builtin_ctzll(emask) + 1)
-							  << shift;
-					smask &= smask - 1;
-					emask &= emask - 1;
-				}
-				while (smask) {
-					uint64_t a = (uint64_t)__builtin_ctzll(smask);
-					uint64_t b = (uint64_t)__builtin_ctzll(emask);
-
-					out[n].start = (wbit + a) << shift;
-					out[n].size = (b - a + 1) << shift;
-					n++;
-					smask &= smask - 1;
-					emask &= emask - 1;
-				}
 				if (n + 33 > max) {
 					s->wi = wi;
 					goto hold;
+				}
+				if (wi == wfirst || wi == wend - 1) {
+					/* the leaf's first or last word: clipped */
+					uint64_t w = ld_le64(leaf + 8 * wi);
+
+					if (wi == wfirst)
+						w &= mfirst;
+					if (wi == wend - 1)
+						w &= mlast;
+					n = word_runs(out, n, w, kbase + (uint64_t)wi * 64,
+						      shift);
+					wi++;
+					continue;
+				}
+				/* the words in between, while a word's runs fit */
+				lim = wend - 1;
+				while (wi < lim && n + 33 <= max) {
+					/* a whole zero cache line: one test for 8 words */
+					if (!(wi & 7) && wi + 8 <= lim) {
+						const unsigned char *q = leaf + 8 * wi;
+
+						if (!((ld_le64(q) | ld_le64(q + 8) |
+						       ld_le64(q + 16) | ld_le64(q + 24)) |
+						      (ld_le64(q + 32) | ld_le64(q + 40) |
+						       ld_le64(q + 48) | ld_le64(q + 56)))) {
+							wi += 8;
+							continue;
+						}
+					}
+					n = word_runs(out, n, ld_le64(leaf + 8 * wi),
+						      kbase + (uint64_t)wi * 64, shift);
+					wi++;
 				}
 			}
 			s->wi = wi;
@@ -980,21 +1012,6 @@ static int radix_stream_open_ix(struct khofmt_handover *h,
 	return 0;
 }
 
-const struct tracker_ops khofmt_radix_ops = {
-	.name = "radix",
-	.check = radix_check,
-	.walk_folios = radix_walk_folios,
-	.stats = radix_stats,
-	.walk_nodes = radix_walk_nodes,
-	.stream_open = radix_stream_open,
-	.stream_next = radix_stream_next,
-	.stream_close = radix_stream_close,
-	.stream_fill = radix_stream_fill,
-	.index_open = radix_index_open,
-	.index_close = radix_index_close,
-	.stream_open_ix = radix_stream_open_ix,
-};
-
 /* ------------------------------------------------------------------ */
 /* Point query                                                         */
 /* ------------------------------------------------------------------ */
@@ -1007,15 +1024,14 @@ const struct tracker_ops khofmt_radix_ops = {
  * cannot be represented), -KHOFMT_ERR_NOTCOVERED / -KHOFMT_ERR_STRUCT when
  * the path leads outside the source or to a misaligned page.
  */
-int radix_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order)
+static int radix_has_entry(struct khofmt_handover *h, uint64_t phys,
+			   unsigned order)
 {
 	const struct khofmt_geom *g;
 	uint64_t P, key, node, word;
 	unsigned char b[8];
 	unsigned level, bit;
 
-	if (!h || h->ops != &khofmt_radix_ops)
-		return -KHOFMT_ERR_INVAL;
 	g = &h->geom;
 	P = UINT64_C(1) << g->page_shift;
 	key = khofmt_radix_key(g, phys, order);
@@ -1042,3 +1058,19 @@ int radix_has_entry(struct khofmt_handover *h, uint64_t phys, unsigned order)
 	word = ld_le64(b);
 	return (word >> (bit % 64)) & 1;
 }
+
+const struct tracker_ops khofmt_radix_ops = {
+	.name = "radix",
+	.check = radix_check,
+	.walk_folios = radix_walk_folios,
+	.stats = radix_stats,
+	.walk_nodes = radix_walk_nodes,
+	.stream_open = radix_stream_open,
+	.stream_next = radix_stream_next,
+	.stream_close = radix_stream_close,
+	.stream_fill = radix_stream_fill,
+	.index_open = radix_index_open,
+	.index_close = radix_index_close,
+	.stream_open_ix = radix_stream_open_ix,
+	.has_entry = radix_has_entry,
+};

@@ -39,6 +39,7 @@ struct rfc_range {
 struct rfc {
 	struct rfc_range *v;	/* DT order */
 	struct rfc_range *sorted;	/* valid ones, by start */
+	uint64_t *maxend;	/* maxend[i]: largest end of sorted[0..i] */
 	size_t n, cap, nsorted;
 };
 
@@ -50,6 +51,7 @@ static void rfc_free(void *p)
 		return;
 	free(r->v);
 	free(r->sorted);
+	free(r->maxend);
 	free(r);
 }
 
@@ -131,7 +133,8 @@ int khofmt_rfc_load(struct khofmt_handover *h)
 	}
 	if (!r) {
 		rf->sorted = malloc((rf->n ? rf->n : 1) * sizeof(*rf->sorted));
-		if (!rf->sorted)
+		rf->maxend = malloc((rf->n ? rf->n : 1) * sizeof(*rf->maxend));
+		if (!rf->sorted || !rf->maxend)
 			r = -KHOFMT_ERR_NOMEM;
 	}
 	if (r) {
@@ -142,6 +145,9 @@ int khofmt_rfc_load(struct khofmt_handover *h)
 		if (!rf->v[i].bad && rf->v[i].end > rf->v[i].start)
 			rf->sorted[rf->nsorted++] = rf->v[i];
 	qsort(rf->sorted, rf->nsorted, sizeof(*rf->sorted), range_cmp);
+	for (i = 0; i < rf->nsorted; i++)
+		rf->maxend[i] = i && rf->maxend[i - 1] > rf->sorted[i].end ?
+				rf->maxend[i - 1] : rf->sorted[i].end;
 	h->tdata = rf;
 	h->tdata_free = rfc_free;
 	return 0;
@@ -335,6 +341,55 @@ static void rfc_stream_close(struct order_stream *s)
 	free(s);
 }
 
+/*
+ * Point query: is (phys, order) one of the blocks the greedy split makes
+ * of a range? The ranges holding @phys are found by binary search on the
+ * sorted ranges (a range's split has at most 2 * 64 blocks).
+ */
+struct find_block {
+	uint64_t phys;
+	unsigned order;
+};
+
+static int is_block(void *arg, uint64_t phys, unsigned order)
+{
+	const struct find_block *f = arg;
+
+	if (phys > f->phys)
+		return 2;	/* past it: not a block start */
+	return phys == f->phys ? (order == f->order ? 1 : 2) : 0;
+}
+
+static int rfc_has_entry(struct khofmt_handover *h, uint64_t phys,
+			 unsigned order)
+{
+	struct rfc *rf = h->tdata;
+	struct find_block f = { phys, order };
+	size_t lo = 0, hi = rf->nsorted, i;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rf->sorted[mid].start <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/*
+	 * Back from the last range starting at or below @phys while any
+	 * range further down may still reach it; overlapping ranges (a
+	 * warning of check()) are each their own split.
+	 */
+	for (i = lo; i-- > 0 && rf->maxend[i] > phys;) {
+		const struct rfc_range *x = &rf->sorted[i];
+
+		if (x->end > phys &&
+		    split(x, h->geom.page_shift, is_block, &f) == 1)
+			return 1;
+	}
+	return 0;
+}
+
 const struct tracker_ops khofmt_rfc_ops = {
 	.name = "rfc-mem",
 	.check = rfc_check,
@@ -344,4 +399,5 @@ const struct tracker_ops khofmt_rfc_ops = {
 	.stream_open = rfc_stream_open,
 	.stream_next = rfc_stream_next,
 	.stream_close = rfc_stream_close,
+	.has_entry = rfc_has_entry,
 };

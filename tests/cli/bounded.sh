@@ -83,4 +83,27 @@ bounded 2 "FDT with 20000 subnodes: refused (limit)" dump --fdt "$TMP/sub20000.f
 grep -qi 'subnodes' "$TMP/err"
 ok $? "too many subnodes: the message says so"
 
+# An entry of an impossible order in a tiny tracker: the work follows the
+# tracker (a few pages), not the 2^49 / 2^51 bytes the entry claims (the
+# packed encoding of analyze used to take 2^25 words). 64 MiB of address
+# space where ulimit works; the sanitizer build keeps the 512 MiB RSS cap.
+if (ulimit -v 65536 && "$KHOCTL" --version) >/dev/null 2>&1; then
+	limited() { (ulimit -v 65536; exec timeout "$SECS" "$KHOCTL" "$@"); }
+	diag "impossible orders: ulimit -v 65536"
+fi
+for e in "0x2000000000000 37" "0x8000000000000 39"; do
+	o=${e#* }
+	printf '%s\n0x100000000 0\n' "$e" >"$TMP/huge$o.txt"
+	"$KHOCTL" synth --folios "$TMP/huge$o.txt" -o "$TMP/huge$o" >/dev/null ||
+		bail_out "synth order $o"
+	bounded 0 "analyze, one order-$o entry" analyze --fdt "$TMP/huge$o.fdt" --mem "$TMP/huge$o.elf" --json
+	is "$(jq -r '[.encodings[] | select(.match == true)] | length' "$TMP/out")" \
+		"$(jq -r '.encodings | length' "$TMP/out")" "analyze order $o: every encoding gives the ranges back"
+	bounded 1 "verify, one order-$o entry" verify --fdt "$TMP/huge$o.fdt" --mem "$TMP/huge$o.elf" --json
+	is "$(jq -r '[.findings[] | select(.rule == "KHO-E028")] | length' "$TMP/out")" 1 \
+		"verify order $o: KHO-E028 names the impossible order"
+	bounded 0 "dump, one order-$o entry" dump --fdt "$TMP/huge$o.fdt" --mem "$TMP/huge$o.elf"
+	bounded 0 "stat, one order-$o entry" stat --fdt "$TMP/huge$o.fdt" --mem "$TMP/huge$o.elf"
+done
+
 done_testing

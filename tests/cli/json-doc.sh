@@ -191,6 +191,14 @@ run 0 stat-v1-e1a stat --json --fdt "$TMP/s-e1a.fdt" --mem "$TMP/s-e1a.elf"
 run 1 diff-generations diff --json --list "$TMP/s-kho-v2.fdt:$TMP/s-kho-v2.elf" \
 	"$TMP/s-kho-v4.fdt:$TMP/s-kho-v4.elf"
 
+# systemd's FD store: a mapping at token 0 of session "systemd" naming a
+# preserved fd, a missing token and a luo_session; token 3 unnamed
+printf '%s' '{"version":1,"state":{},"units":{"a.service":{"fdstore":[{"type":"fd","name":"x","token":1},{"type":"fd","name":"gone","token":2},{"type":"luo_session","name":"s","sessionName":"own"}]}}}' >"$TMP/sdmap.json"
+run 0 synth-systemd synth --json --gen random0 --count 10 --ram 64M -o "$TMP/sd" \
+	--luo "systemd:0=@$TMP/sdmap.json,1=100,3=5;own:9=1"
+run 0 dump-systemd dump --json --fdt "$TMP/sd.fdt" --mem "$TMP/sd.elf"
+run 1 verify-systemd verify --json --fdt "$TMP/sd.fdt" --mem "$TMP/sd.elf"
+
 # blobs that do not decode: a kexec-metadata version 1 blob of 7 bytes
 # (kho-abi.md 6.1: 73), and LUO and an unknown node holding 'x' bytes
 printf '\001\000\000\000abc' >"$TMP/km.bin"

@@ -55,15 +55,33 @@ ok "$(jq -e '[.findings[].rule] | index("KHO-I046")' "$TMP/out" >/dev/null; echo
 expect_exit 0 "verify real capture (text)" verify $IN $CTX
 ok "$(grep -q '^summary:' "$TMP/out"; echo $?)" "text: summary block"
 
-# --strict: warnings count as errors (exit 1 iff there are warnings)
+# --strict: warnings count as errors, skipped rules fail (exit 1 iff any)
 W=$(jq '.summary.warnings' "$TMP/clean.json")
-expect_exit "$([ "$W" -gt 0 ] && echo 1 || echo 0)" "--strict ($W warnings)" verify $IN $CTX --strict --json
+SK=$(jq '.summary.skipped' "$TMP/clean.json")
+is "$(jq -r '[.skipped[] | .rule + " " + .reason] | join(",")' "$TMP/clean.json")" \
+	"KHO-W044 root FDT address unknown" "real capture from files: only the root FDT page rule is skipped (no --fdt-pa)"
+expect_exit "$([ "$W" -gt 0 ] || [ "$SK" -gt 0 ] && echo 1 || echo 0)" "--strict ($W warnings, $SK skipped)" verify $IN $CTX --strict --json
 is "$(jq '.summary.errors' "$TMP/out")" "$W" "--strict: warnings reported as errors"
 
 # without RAM map / scratch: rules skipped with an info finding
 expect_exit 0 "verify without RAM map and scratch" verify $IN --json
 is "$(jq -r '[.findings[].rule | select(. == "KHO-I045" or . == "KHO-I084")] | join(",")' "$TMP/out")" \
 	"KHO-I045,KHO-I084" "skipped rules are announced (I045 RAM, I084 scratch)"
+is "$(jq -r '[.skipped[] | select(.reason == "no RAM map") | .rule] | join(",")' "$TMP/out")" \
+	"KHO-E013,KHO-E024,KHO-E041,KHO-E081" "skipped: the RAM rules, reason no RAM map"
+is "$(jq -r '[.skipped[] | select(.reason == "no scratch areas") | .rule] | join(",")' "$TMP/out")" \
+	"KHO-E025,KHO-E042" "skipped: the scratch rules, reason no scratch areas"
+is "$(jq -r '.summary.result' "$TMP/out")" clean "without --strict, skipped rules do not fail"
+# (the capture's one warning, W043, left out: --strict would count it)
+expect_exit 1 "verify --strict without RAM map and scratch" verify $IN --strict --skip KHO-W043 --json
+is "$(jq -r '.summary.result + " " + (.summary.errors | tostring)' "$TMP/out")" \
+	"incomplete 0" "--strict: skipped rules make the result incomplete (no errors)"
+expect_exit 1 "verify --strict without RAM map (text)" verify $IN --strict --skip KHO-W043
+ok "$(grep -q 'KHO-E041 .*(no RAM map)' "$TMP/out"; echo $?)" "text: skipped rules listed with the missing input"
+ok "$(grep -q 'rules skipped' "$TMP/err"; echo $?)" "text: the error message says rules were skipped"
+expect_exit 1 "verify --strict without memory" verify --fdt $F/root.fdt $CTX --strict --json
+ok "$(jq -e '[.skipped[] | select(.reason == "no memory source")] | length > 20' "$TMP/out" >/dev/null; echo $?)" \
+	"no memory source: tracker, blob and schema rules skipped"
 
 # ---- faults injected through the inputs. memfd 0x2b's pages are PFN
 # 0x14c7..0x14c9 (serial.log "LUOX 0x2b pfn-runs: 0x14c7+3"): preserved.

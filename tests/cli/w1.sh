@@ -36,6 +36,10 @@ is "$(jq -c '[.folios, .pages, .bytes]' "$TMP/out")" "[$((N + 1)),$((N + 1)),$((
 	"stat: $N folios + the root FDT page; pages; bytes"
 is "$(jq -c '.orders' "$TMP/out")" "[{\"order\":0,\"count\":$((N + 1)),\"bytes\":$(((N + 1) * 4096))}]" \
 	"stat: all order 0"
+# the count without POPCNT/AVX2 (libkhofmt/cpu.c's generic kernel)
+KHOFMT_CPU=generic "$KHOCTL" stat $IN --json >"$TMP/generic" 2>&1
+cmp -s "$TMP/out" "$TMP/generic"
+ok $? "stat --json with KHOFMT_CPU=generic: the same document"
 
 # ranges --folios: the exact set back. Order-0 entries come in key order,
 # which is address order, so the rows line up with "want" (normalised to

@@ -404,6 +404,23 @@ static void fdt_files(const char *dir, const char *prefix)
 	closedir(d);
 }
 
+/* systemd mappings as systemd 262 writes them (schema_systemd.c). */
+static void systemd_seeds(void)
+{
+	static const char *const m[] = {
+		"{\"version\":1,\"state\":{\"kexecsCount\":0},\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":1},{\"type\":\"luo_session\",\"name\":\"s\",\"sessionName\":\"a/own\"}]},\"b@1.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"y\",\"token\":2}]}}}",
+		"{\"version\":1}",
+		"{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"caf\\u00e9\\n\",\"token\":18446744073709551615}]}}}",
+	};
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		snprintf(name, sizeof(name), "mapping-%zu", i);
+		seed("fuzz_systemd", name, m[i], strlen(m[i]));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct enc_case cases[] = {
@@ -436,5 +453,6 @@ int main(int argc, char **argv)
 		die(path, 0);
 	seed("fuzz_elf", "slim-pre.elf", p, len);
 	free(p);
+	systemd_seeds();
 	return failures ? 1 : 0;
 }

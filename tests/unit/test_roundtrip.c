@@ -331,6 +331,59 @@ static void run_case(const char *name, unsigned ps, uint64_t mb, uint64_t ms,
 	fv_free(&want);
 }
 
+/*
+ * khofmt_enc_add_bitmap: @nbits random bits (1 in @every) of order @order
+ * from @base (not leaf-aligned: the span crosses leaves, bit offsets
+ * within words differ), plus runs of zero words so some leaves stay
+ * empty. Oracle: the folio list read off the bits here.
+ */
+static void case_bitmap(unsigned ps, unsigned order, uint64_t base,
+			uint64_t nbits, unsigned every)
+{
+	struct khofmt_enc_opts eo = { .sz = sizeof(eo), .page_shift = ps };
+	struct khofmt_enc *enc = NULL;
+	struct fvec want = { 0 };
+	uint64_t *bits, i;
+	struct state s;
+	char name[96];
+	int rc;
+
+	snprintf(name, sizeof(name), "add_bitmap ps %u order %u base 0x%" PRIx64
+		 " %" PRIu64 " bits 1/%u", ps, order, base, nbits, every);
+	bits = calloc((size_t)(nbits + 63) / 64 + 1, sizeof(*bits));
+	if (!ok(bits != NULL, "%s: alloc", name))
+		return;
+	for (i = 0; i < nbits; i++) {
+		/* a quiet stretch of 3 * 2^(ps+3) bits after the first third */
+		if (i > nbits / 3 && i < nbits / 3 + 3 * (U64(8) << ps))
+			continue;
+		if (rnd_below(&seed, every) == 0) {
+			bits[i / 64] |= U64(1) << (i % 64);
+			fv_push(&want, base + (i << (ps + order)), order);
+		}
+	}
+	bits[nbits / 64] |= ~U64(0) << (nbits % 64); /* beyond nbits: ignored */
+	if (nbits % 64 == 0)
+		bits[nbits / 64] = ~U64(0);
+	rc = khofmt_enc_new(&eo, &enc);
+	if (!is(rc, 0, "%s: enc_new", name))
+		goto out;
+	rc = khofmt_enc_add_bitmap(enc, base, order, bits, nbits);
+	if (!is(rc, 0, "%s: %zu folios", name, want.n))
+		diag("%s", khofmt_enc_errmsg(enc));
+	rc = state_finish_open(enc, ps, &s);
+	khofmt_enc_free(enc);
+	if (is(rc, 0, "%s: finish + open", name)) {
+		fv_push(&want, s.fdt_pa, 0);
+		fv_sort_unique(&want);
+		check_decoded(name, &s, &want, DEF_META_BASE, DEF_META_SIZE, true);
+	}
+	state_free(&s);
+out:
+	fv_free(&want);
+	free(bits);
+}
+
 static bool hits(uint64_t phys, unsigned order, unsigned ps, uint64_t mb,
 		 uint64_t ms)
 {
@@ -768,6 +821,10 @@ int main(int argc, char **argv)
 	for (k = 0; k < (small ? 2u : 10u); k++)
 		case_mix(12, small ? 100 : 1000, k);
 	cases_ranges();
+	case_bitmap(12, 0, U64(0x100000000) + (U64(12345) << 12), small ? 100000 : 300000, 2);
+	case_bitmap(12, 0, U64(0x200000000), U64(1) << 16, 50);
+	case_bitmap(12, 3, U64(0x300000000) + (U64(7) << 15), 70001, 3);
+	case_bitmap(16, 0, U64(0x400000000) + (U64(5) << 16), 200003, 7);
 	test_invalid_adds();
 	test_blobs();
 

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The streaming row writer behind out_row_vals (see rows.c): rows of
+ * integers (addresses, sizes, counts) formatted straight into a buffer.
+ */
+#ifndef KHOCTL_ROWS_H
+#define KHOCTL_ROWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROWS_MAX_COLS 8
+
+enum rows_kind {
+	ROWS_HEX,	/* 0x1234abcd */
+	ROWS_HUMAN,	/* compact size: 4K, 1.5M */
+	ROWS_DEC,	/* 1234 */
+};
+
+struct rows_layout {
+	unsigned ncols;
+	int indent;			/* text: spaces before the first cell */
+	size_t rowmax;			/* bytes a row may take, with the slack */
+	struct {
+		unsigned char kind;	/* enum rows_kind (text) */
+		bool json;		/* the column is a JSON member */
+		int width;		/* text: > 0 right-aligned, < 0 left */
+		unsigned char jlen;	/* length of jpre */
+		char jpre[48];		/* JSON: ',"key":' ('{"key":' first) */
+	} col[ROWS_MAX_COLS];
+};
+
+/*
+ * Set up @L for @ncols columns (each: @kinds, @widths, JSON key or NULL
+ * for a text-only column; keys plain identifiers up to 40 bytes). False
+ * when the table does not fit (too many columns, key too long, indent).
+ */
+bool rows_layout_init(struct rows_layout *L, unsigned ncols, int indent,
+		      const enum rows_kind *kinds, const int *widths,
+		      const char *const *keys);
+
+/*
+ * One row at @o (room for L->rowmax bytes): text ending in '\n', or a JSON
+ * object preceded by ',' unless @first. Returns the end of what it wrote.
+ */
+char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v);
+char *rows_json(char *o, const struct rows_layout *L, const uint64_t *v,
+		bool first);
+
+/* The compact size alone ("4K", "1.5M"), NUL-terminated; its length. */
+size_t rows_human(char *b, uint64_t v);
+
+#endif

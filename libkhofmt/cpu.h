@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Hot loops with runtime CPU dispatch (not installed). Debian builds for
+ * the x86-64 baseline, which has no POPCNT: __builtin_popcountll becomes a
+ * call into libgcc's bit-twiddling __popcountdi2. Each kernel here exists
+ * as a generic version (any CPU, any compiler flags) and, on x86-64, as
+ * versions compiled for POPCNT and AVX2; the best one the CPU has is
+ * picked on first use.
+ *
+ * KHOFMT_CPU=generic (or popcnt) in the environment caps the choice: the
+ * fallback can be run, and tested, on any machine.
+ */
+#ifndef KHOFMT_CPU_H
+#define KHOFMT_CPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum khofmt_cpu_level {
+	KHOFMT_CPU_GENERIC,
+	KHOFMT_CPU_POPCNT,	/* x86-64: POPCNT */
+	KHOFMT_CPU_AVX2,	/* x86-64: AVX2 and POPCNT */
+	KHOFMT_CPU_NLEVELS
+};
+
+/* Set bits in the @n 8-byte words at @p (any alignment), dispatched. */
+uint64_t khofmt_popcount_words(const unsigned char *p, size_t n);
+
+/* The level khofmt_popcount_words uses (CPU and KHOFMT_CPU). */
+enum khofmt_cpu_level khofmt_cpu_level(void);
+
+/*
+ * The kernel of one level, for tests that compare them; NULL when this
+ * build or this CPU does not have it.
+ */
+typedef uint64_t (*khofmt_popcount_fn)(const unsigned char *p, size_t n);
+khofmt_popcount_fn khofmt_popcount_impl(enum khofmt_cpu_level level);
+
+#endif
