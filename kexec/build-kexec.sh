@@ -24,9 +24,10 @@ ${OBJCOPY:-objcopy} --wildcard --keep-global-symbol='khofmt_*' "$OUT/lib/khofmt-
 ${AR:-ar} rcs "$OUT/lib/libkhofmt.a" "$OUT/lib/khofmt-all.o"
 "$SRC/kexec/fetch-kexec-tools.sh" "$OUT/src" >/dev/null
 # KEXEC_LDFLAGS: what libkhofmt.a was built with that the link needs (sanitizers)
-set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-L$OUT/lib ${KEXEC_LDFLAGS:-}"
+# KEXEC_LIBS: the libraries libkhofmt itself links (kdumpfile, decompressors)
+set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-L$OUT/lib ${KEXEC_LDFLAGS:-}" LIBS="${KEXEC_LIBS:-}"
 # libelf.a needs zlib and zstd
-[ "$MODE" != static ] || set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-static -L$OUT/lib ${KEXEC_LDFLAGS:-}" LIBS="-lzstd -lz"
+[ "$MODE" != static ] || set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-static -L$OUT/lib ${KEXEC_LDFLAGS:-}" LIBS="${KEXEC_LIBS:-} -lzstd -lz"
 (cd "$OUT/src" && ./configure --without-xen ${KEXEC_HOST:+--host=$KEXEC_HOST} "$@" >../configure.log 2>&1) ||
 	{ tail -n 30 "$OUT/configure.log" >&2; exit 1; }
 grep -q 'define HAVE_LIBKHOFMT 1' "$OUT/src/include/config.h" ||
