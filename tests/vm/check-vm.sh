@@ -490,12 +490,28 @@ fi
 # kernel; k2.elf: ELF dump of the second. Oracles: the root page vmdump found
 # above (${loc%% *}), k2's debugfs kho/in/fdt, the ranges decoded with the FDT.
 k1pa=${loc%% *}
+# bookworm's QEMU 7.2 writes makedumpfile's *flattened* form (for pipes),
+# which libkdumpfile 0.5.1 does not read: makedumpfile -R reassembles it
+# into the ordinary kdump-compressed file, as an admin would.
+if [ "$(head -c 12 "$D/k1.kdump")" = makedumpfile ]; then
+	makedumpfile -R "$D/k1.kdump.r" <"$D/k1.kdump" >/dev/null 2>&1 &&
+		mv "$D/k1.kdump.r" "$D/k1.kdump"
+	ok $? "k1.kdump: flattened dump reassembled (makedumpfile -R)"
+fi
 expect_exit 0 "dump --mem k1.kdump (no --fdt)" dump --mem "$D/k1.kdump"
 grep -q "using the KHO root at $k1pa " "$TMP/err"
 ok $? "k1.kdump: the outgoing root found at $k1pa (page scan)"
-grep -q 'VMCOREINFO (kdump header): PAGESIZE=4096 -> page shift 12' "$TMP/err" &&
-	grep -q 'OSRELEASE=7\.2\.13' "$TMP/err"
-ok $? "k1.kdump: PAGESIZE and OSRELEASE from the kdump header's VMCOREINFO"
+# QEMU fills the header's VMCOREINFO only when the guest kernel hands it the
+# note through fw_cfg (CONFIG_FW_CFG_SYSFS), which the lean kernel lacks:
+# then khoctl must say so and keep the default page size.
+if grep -q 'VMCOREINFO (kdump header)' "$TMP/err"; then
+	grep -q 'VMCOREINFO (kdump header): PAGESIZE=4096 -> page shift 12' "$TMP/err" &&
+		grep -q 'OSRELEASE=7\.2\.13' "$TMP/err"
+	ok $? "k1.kdump: PAGESIZE and OSRELEASE from the kdump header's VMCOREINFO"
+else
+	grep -q 'no VMCOREINFO: page shift 12 (default)' "$TMP/err"
+	ok $? "k1.kdump: no VMCOREINFO in the header (guest without fw_cfg): said so, 4 KiB kept"
+fi
 expect_exit 0 "ranges --mem k1.kdump" ranges --mem "$D/k1.kdump" --json
 jq -S .ranges "$TMP/out" >"$D/ranges-kdump.json"
 jq -S .ranges "$D/ranges.json" >"$D/ranges-elf.json"
