@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="build-essential autoconf automake libtool pkg-config libfdt-dev libelf-dev
       elfutils device-tree-compiler jq valgrind binutils bash-completion clang libclang-rt-14-dev strace libxml2-utils
-      libkdumpfile-dev"
+      libkdumpfile-dev zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
