@@ -130,7 +130,8 @@ static void check_tracker_pages(struct vctx *c)
 		c->err = r == -KHOFMT_ERR_NOMEM ? r : 0;
 	if (c->err)
 		return;
-	qsort(c->tpages, c->ntpages, sizeof(*c->tpages), cmp_u64);
+	if (c->ntpages)
+		qsort(c->tpages, c->ntpages, sizeof(*c->tpages), cmp_u64);
 	for (i = 0; i < c->ntpages; i++) {
 		uint64_t pa = c->tpages[i];
 
