@@ -56,6 +56,17 @@ sfx=${VARIANT:+-$VARIANT}
 say() { echo "build-kernel: $*" >&2; }
 die() { echo "build-kernel: ERROR: $*" >&2; exit 1; }
 case $VARIANT in ""|luo-bump) ;; *) die "unknown variant '$VARIANT' (known: luo-bump)" ;; esac
+# selftest_extras KSRC DIR: the UAPI headers (DIR/headers) and the sources of
+# tools/testing/selftests/liveupdate with the kselftest headers (DIR/selftests)
+selftest_extras() {
+	command -v rsync >/dev/null || die "rsync is needed for headers_install (Debian: rsync)"
+	(cd "$1" && make -s headers_install INSTALL_HDR_PATH="$2/headers.tmp" >&2) || die "headers_install failed"
+	rm -rf "$2/headers" && mv "$2/headers.tmp" "$2/headers"
+	rm -rf "$2/selftests.tmp" && mkdir -p "$2/selftests.tmp"
+	cp -r "$1/tools/testing/selftests/liveupdate" "$1/tools/testing/selftests/kselftest.h" \
+		"$1/tools/testing/selftests/kselftest_harness.h" "$2/selftests.tmp/" || die "no liveupdate selftests in $1"
+	rm -rf "$2/selftests" && mv "$2/selftests.tmp" "$2/selftests"
+}
 
 APT=$CACHE/apt/$SUITE$XTAG
 mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$CACHE/src" "$CACHE/kernel" "$CACHE/build"
@@ -67,6 +78,12 @@ deb=$(latest_deb)
 if [ -n "$deb" ]; then
 	debver=$(basename "$deb" | sed "s/^${PKG}_//; s/_all\.deb\$//")
 	if [ -s "$CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG" ]; then
+		kd=$CACHE/kernel/$debver$XTAG-$fraghash$sfx
+		# a kernel cached before the selftests were kept: add them from the kept tree
+		if [ ! -d "$kd/selftests" ] && ks=$(ls -d "$CACHE/build/$debver$XTAG-$fraghash"/linux-source-* 2>/dev/null) &&
+			[ -n "$ks" ]; then
+			selftest_extras "$ks" "$kd"
+		fi
 		say "cached: $CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG"
 		echo "$CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG"
 		exit 0
@@ -154,10 +171,9 @@ mkdir -p "$out.tmp"
 cp arch/${KARCH%_64}/boot/$IMG .config "$out.tmp/"
 echo "$debver${VARIANT:+ $VARIANT}" >"$out.tmp/version"
 [ -z "$VARIANT" ] || variant_edit "$ksrc" revert
-# the UAPI headers, for the kernel's own selftests built against them (headers_install needs rsync)
-if command -v rsync >/dev/null; then
-	make -s headers_install INSTALL_HDR_PATH="$out.tmp/headers" >&2 || die "headers_install failed"
-fi
+# the UAPI headers and the kernel's own live-update selftests (issue 19), built against them by
+# tests/vm/build-selftests.sh (headers_install needs rsync)
+selftest_extras "$ksrc" "$out.tmp"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 echo "$out/$IMG"

@@ -28,6 +28,12 @@ ln -s busybox "$r/bin/sh"
 cp "$bindir/khoctl" "$bindir/kexec-load" "$bindir/luo-memfd" "$r/bin/"
 # our patched kexec (make kexec-static), when built: the init uses it instead of kexec-load
 [ ! -x "$bindir/kexec" ] || cp "$bindir/kexec" "$r/bin/"
+# the kernel's own live-update selftests (build-selftests.sh), when built
+if [ -d "$bindir/lu" ]; then
+	mkdir -p "$r/lu"
+	cp "$bindir/lu"/* "$r/lu/"
+	chmod 755 "$r/lu"/*
+fi
 cp "$here/guest/init" "$r/init"
 chmod 755 "$r/init" "$r/bin/"*
 mkcpio() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9 -n); }
