@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The arm64 pieces the cross-built static guest binaries need that the cross
-# compiler does not bring: Debian bookworm's arm64 libfdt.a, libelf.a, libz.a,
-# libzstd.a (with their headers) and the static busybox for the initramfs.
+# compiler does not bring: Debian bookworm's arm64 libfdt.a, libelf.a, libz.a, liblzma.a,
+# liblz4.a, libbz2.a, libzstd.a (with their headers) and the static busybox for the initramfs.
 #
 # usage: arm64-sysroot.sh      prints the sysroot directory on stdout
 #
@@ -19,7 +19,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${KHO_VM_CACHE:-/var/cache/kho-tools}
 SUITE=${KHO_VM_ARM64_SUITE:-bookworm}
-PKGS="libfdt-dev libelf-dev zlib1g-dev libzstd-dev busybox-static"
+PKGS="libfdt-dev libelf-dev zlib1g-dev libzstd-dev liblzma-dev liblz4-dev libbz2-dev busybox-static"
 die() { echo "arm64-sysroot: ERROR: $*" >&2; exit 1; }
 
 key=$(echo "$SUITE $PKGS" | sha256sum | cut -c1-12)
@@ -51,6 +51,7 @@ done
 rm -rf "$dl"
 for f in usr/lib/aarch64-linux-gnu/libfdt.a usr/lib/aarch64-linux-gnu/libelf.a \
 	usr/lib/aarch64-linux-gnu/libz.a usr/lib/aarch64-linux-gnu/libzstd.a \
+	usr/lib/aarch64-linux-gnu/liblzma.a usr/lib/aarch64-linux-gnu/liblz4.a usr/lib/aarch64-linux-gnu/libbz2.a \
 	usr/include/libfdt.h usr/include/gelf.h usr/include/zlib.h bin/busybox; do
 	[ -e "$SR.tmp/$f" ] || die "no $f in the arm64 packages"
 done

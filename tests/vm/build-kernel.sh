@@ -80,9 +80,10 @@ if [ -n "$deb" ]; then
 	if [ -s "$CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG" ]; then
 		kd=$CACHE/kernel/$debver$XTAG-$fraghash$sfx
 		# a kernel cached before the selftests were kept: add them from the kept tree
-		if [ ! -d "$kd/selftests" ] && ks=$(ls -d "$CACHE/build/$debver$XTAG-$fraghash"/linux-source-* 2>/dev/null) &&
-			[ -n "$ks" ]; then
+		if { [ ! -d "$kd/selftests" ] || [ ! -s "$kd/System.map" ]; } &&
+			ks=$(ls -d "$CACHE/build/$debver$XTAG-$fraghash"/linux-source-* 2>/dev/null) && [ -n "$ks" ]; then
 			selftest_extras "$ks" "$kd"
+			[ -z "$sfx" ] && cp "$ks/System.map" "$kd/"
 		fi
 		say "cached: $CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG"
 		echo "$CACHE/kernel/$debver$XTAG-$fraghash$sfx/$IMG"
@@ -131,7 +132,7 @@ if [ -n "$ksrc" ] && [ -s "$ksrc/arch/${KARCH%_64}/boot/$IMG" ] && [ -n "$VARIAN
 		{ variant_edit "$ksrc" revert; tail -n 40 "$bdir/build$sfx.log" >&2; die "variant build failed"; }
 	say "built in $(( $(date +%s) - start )) s"
 	mkdir -p "$out.tmp"
-	cp arch/${KARCH%_64}/boot/$IMG .config "$out.tmp/"
+	cp arch/${KARCH%_64}/boot/$IMG .config System.map "$out.tmp/"
 	echo "$debver $VARIANT" >"$out.tmp/version"
 	variant_edit "$ksrc" revert
 	rm -rf "$out"
@@ -168,7 +169,7 @@ make -j"$JOBS" $IMG >"$bdir/build.log" 2>&1 || { tail -n 40 "$bdir/build.log" >&
 say "built in $(( $(date +%s) - start )) s"
 
 mkdir -p "$out.tmp"
-cp arch/${KARCH%_64}/boot/$IMG .config "$out.tmp/"
+cp arch/${KARCH%_64}/boot/$IMG .config System.map "$out.tmp/"
 echo "$debver${VARIANT:+ $VARIANT}" >"$out.tmp/version"
 [ -z "$VARIANT" ] || variant_edit "$ksrc" revert
 # the UAPI headers and the kernel's own live-update selftests (issue 19), built against them by

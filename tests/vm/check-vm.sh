@@ -48,6 +48,7 @@ rm -rf "$VM_BIN/lu"
 ok $? "kernel's liveupdate selftests built static against its UAPI headers" || comment <"$D/build-selftests.log"
 "$HERE/mkinitrd.sh" "$D/initrd.gz" "$bz" "$VM_BIN" 2>"$D/mkinitrd.log"
 ok $? "initramfs built" || { comment <"$D/mkinitrd.log"; bail_out "no initramfs"; }
+[ -s "$(dirname "$bz")/System.map" ] && export KHO_VM_SYSMAP="$(dirname "$bz")/System.map"
 "$HERE/run-vm.sh" "$bz" "$D/initrd.gz" "$D" 2>"$D/run-vm.log"
 rc=$?
 comment <"$D/run-vm.log"
@@ -460,6 +461,29 @@ fi
 dmesg2 | grep -q 'test_kho: KHO restore succeeded' && grep -q '^LUOX VERIFY OK' "$S"
 ok $? "nothing lost in the second kernel: test_kho restored its folios, every memfd byte checked"
 
+# ---- the first kernel stopped at machine_kexec by qemu's gdbstub: LUO has
+# serialized its sessions (liveupdate_reboot) and nothing has run since.
+# Oracles: the root page vmdump found, the session luo-memfd printed.
+if [ -s "$D/k1s.elf" ]; then
+	expect_exit 0 "dump --mem k1s.elf (at machine_kexec, no --fdt)" dump --mem "$D/k1s.elf" --json
+	cp "$TMP/out" "$D/k1s-dump.json"
+	grep -q "using the KHO root at ${loc%% *} " "$TMP/err"
+	ok $? "k1s.elf: the outgoing root found at ${loc%% *}"
+	is "$(sessions "$D/k1s-dump.json" | grep "^$sname ")" "$want_files" \
+		"k1s.elf: LUO session $sname with the memfds luo-memfd printed (as serialized at kexec)"
+	diag "k1s.elf LUO: $(jq -c '.subnodes[] | select(.name == "LUO") | {schema, liveupdate_num, sessions: (.sessions | length), problems: (.problems | length)}' "$D/k1s-dump.json")"
+	kho "$D/k1s-verify.txt" "$D/k1s-verify.err" verify --mem "$D/k1s.elf"
+	sed -n '/^summary/,$p' "$D/k1s-verify.txt" | comment
+	if [ "$kept" = "$mz" ]; then
+		is "$rc" 0 "verify --mem k1s.elf: exit 0 (the serialized state is clean)"
+	else
+		is "$(grep -o 'KHO-E[0-9]*' "$D/k1s-verify.txt" | sort -u | tr '\n' ' ')" "KHO-E101 " \
+			"verify --mem k1s.elf: the only error is KHO-E101 (reserve_mem's tail)"
+	fi
+else
+	skip "no dump of the first kernel at machine_kexec (gdb or System.map missing)"
+fi
+
 # ---- issue 19: the kernel's own live-update selftests as a second workload.
 # Oracles: the selftests' own verdicts (kselftest TAP, exit codes) and the
 # session names their sources define (written out here by hand from
@@ -491,19 +515,28 @@ if grep -q '^=== SELFTEST liveupdate' "$S"; then
 		while [ $i -lt 2000 ]; do echo "many-test-$i"; i=$((i + 1)); done
 	} | sort >"$D/selftest-sessions.want"
 	# 2010 sessions; memfds: 1+1 (simple), 3+1 (multi), 500+1 (files), 1 (sessions) = 508
-	jq -r '.subnodes[] | select(.name == "LUO") | .sessions[].name' "$D/guest-in-dump.json" 2>/dev/null |
-		sort >"$D/selftest-sessions.got"
-	if jq -e '.subnodes[] | select(.name == "LUO") | .consumed == true' "$D/guest-in-dump.json" >/dev/null 2>&1; then
-		ok 0 "guest: dump --incoming: LUO blob already reused, khoctl says consumed (no session list to compare)"
-	else
-		is "$(comm -23 "$D/selftest-sessions.want" "$D/selftest-sessions.got" | wc -l)" 0 \
-			"guest: dump --incoming names every one of the selftests' $(wc -l <"$D/selftest-sessions.want") sessions"
+	st_names() { # DUMP.json WHERE
+		jq -r '.subnodes[] | select(.name == "LUO") | .sessions[].name' "$1" 2>/dev/null | sort >"$1.names"
+		is "$(comm -23 "$D/selftest-sessions.want" "$1.names" | wc -l)" 0 \
+			"$2: names every one of the selftests' $(wc -l <"$D/selftest-sessions.want") sessions"
 		is "$(jq '[.subnodes[] | select(.name == "LUO") | .sessions[] |
 			select(.name | test("^(test-session|kexec_.*_state|multi-test-.*|many_files_session|many-test-[0-9]+)$")) |
-			.files | length] | add' "$D/guest-in-dump.json")" 508 \
-			"guest: dump --incoming: the selftests' 508 memfds"
+			.files | length] | add' "$1")" 508 "$2: the selftests' 508 memfds"
 		is "$(jq -r '.subnodes[] | select(.name == "LUO") | .sessions[] | select(.name == "many_files_session") | .files | length' \
-			"$D/guest-in-dump.json")" 500 "guest: dump --incoming: many_files_session holds its 500 memfds"
+			"$1")" 500 "$2: many_files_session holds its 500 memfds"
+	}
+	# the state as LUO serialized it (first kernel stopped at machine_kexec)
+	if [ -s "$D/k1s-dump.json" ]; then
+		st_names "$D/k1s-dump.json" "dump --mem k1s.elf (serialized, no --fdt)"
+	else
+		skip "no dump of the first kernel at machine_kexec (gdb or System.map missing)"
+	fi
+	# the second kernel's LUO frees its sub-FDT in an early initcall, so the
+	# guest's dump --incoming sees the sessions only if the page is not reused
+	if jq -e '.subnodes[] | select(.name == "LUO") | .consumed == true' "$D/guest-in-dump.json" >/dev/null 2>&1; then
+		diag "guest: dump --incoming: LUO blob already reused, khoctl says consumed"
+	else
+		st_names "$D/guest-in-dump.json" "guest: dump --incoming"
 	fi
 else
 	skip "the kernel's live-update selftests were not in the initramfs"

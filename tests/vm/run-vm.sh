@@ -13,10 +13,10 @@ bz=$1 initrd=$2 D=$3
 TIMEOUT=${KHO_VM_TIMEOUT:-300}
 QEMU=${QEMU:-qemu-system-x86_64}
 ACCEL=${KHO_VM_ACCEL:-tcg} # kvm was seen to hang here: opt-in only
-APPEND=${KHO_VM_APPEND:-console=ttyS0 kho=on panic=-1 liveupdate=on reserve_mem=1028K:16K:sample}
+APPEND=${KHO_VM_APPEND:-console=ttyS0 kho=on panic=-1 liveupdate=on reserve_mem=1028K:16K:sample nokaslr}
 MACHINE=${KHO_VM_MACHINE:--m 512 -smp 2} # arm64: tests/vm/arm64.env
 mkdir -p "$D"
-rm -f "$D"/ser.in "$D"/ser.out "$D"/mon.in "$D"/mon.out "$D"/serial.log "$D"/monitor.log "$D"/k1.elf "$D"/k1.kdump "$D"/k2.elf
+rm -f "$D"/ser.in "$D"/ser.out "$D"/mon.in "$D"/mon.out "$D"/serial.log "$D"/monitor.log "$D"/k1.elf "$D"/k1.kdump "$D"/k2.elf "$D"/k1s.elf
 mkfifo "$D/ser.in" "$D/ser.out" "$D/mon.in" "$D/mon.out"
 : >"$D/serial.log"
 : >"$D/monitor.log"
@@ -27,11 +27,29 @@ cat_mon=$!
 exec 7<>"$D/ser.in" 8<>"$D/mon.in"
 
 say() { echo "run-vm: $*" >&2; }
+# KHO_VM_SYSMAP=System.map of the kernel (and gdb): a third dump of the first
+# kernel, stopped by qemu's gdbstub at machine_kexec, i.e. after LUO has
+# serialized its sessions into the handover (liveupdate_reboot runs before it
+# in kernel_kexec). The kernel runs with nokaslr, so System.map's address is
+# the one to break at.
+GDBSTUB= GDB_ADDR= GDB_PORT=
+if [ -n "${KHO_VM_SYSMAP:-}" ]; then
+	GDB_ADDR=$(awk '$3 == "machine_kexec" { print $1; exit }' "$KHO_VM_SYSMAP")
+	GDB=${KHO_VM_GDB:-gdb}
+	if [ -n "$GDB_ADDR" ] && command -v "$GDB" >/dev/null; then
+		GDB_PORT=$((20000 + $$ % 20000))
+		GDBSTUB="-gdb tcp:127.0.0.1:$GDB_PORT"
+	else
+		say "no machine_kexec in $KHO_VM_SYSMAP or no $GDB: no dump after serialization"
+		GDB_ADDR=
+	fi
+fi
+rm -f "$D/k1s.elf" "$D/gdb.log" "$D/gdb.armed" "$D/gdb.hit" "$D/gdb.go"
 start=$(date +%s)
 timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" $MACHINE -display none -nodefaults -no-reboot \
 	-chardev pipe,id=ser0,path="$D/ser" -serial chardev:ser0 \
 	-chardev pipe,id=mon0,path="$D/mon" -mon chardev=mon0,mode=readline \
-	-device vmcoreinfo \
+	-device vmcoreinfo $GDBSTUB \
 	-kernel "$bz" -initrd "$initrd" -append "$APPEND" \
 	</dev/null >"$D/qemu.out" 2>&1 &
 qpid=$!
@@ -91,7 +109,40 @@ if wait_for '^=== WAIT dump1'; then
 	done
 	# issue 18: the same state kdump-compressed (zlib, VMCOREINFO from -device vmcoreinfo)
 	mon_dump -z "$D/k1.kdump" || status=1
+	gdb_pid=
+	if [ -n "$GDB_ADDR" ]; then
+		# break at machine_kexec; gdb holds the VM there until gdb.go exists
+		"$GDB" -q -nx -batch -ex "set pagination off" -ex "set confirm off" \
+			-ex "target remote 127.0.0.1:$GDB_PORT" -ex "hbreak *0x$GDB_ADDR" -ex "shell touch '$D/gdb.armed'" -ex "continue" \
+			-ex "shell touch '$D/gdb.hit'; n=0; while [ ! -e '$D/gdb.go' ] && [ \$n -lt 3000 ]; do sleep 0.2; n=\$((n+1)); done" \
+			-ex "delete" -ex "detach" </dev/null >"$D/gdb.log" 2>&1 &
+		gdb_pid=$!
+		n=0
+		until [ -e "$D/gdb.armed" ]; do
+			n=$((n + 1))
+			[ $n -gt 300 ] && { say "gdb did not attach: $(tail -n 3 "$D/gdb.log")"; break; }
+			kill -0 $gdb_pid 2>/dev/null || { say "gdb ended: $(tail -n 3 "$D/gdb.log")"; break; }
+			sleep 0.2
+		done
+	fi
 	echo go >&7
+	if [ -n "$gdb_pid" ]; then
+		n=0
+		until [ -e "$D/gdb.hit" ]; do
+			n=$((n + 1))
+			if [ $n -gt $((${KHO_VM_DUMP_WAIT:-120} * 5)) ] || ! kill -0 $gdb_pid 2>/dev/null; then
+				say "machine_kexec was not reached under gdb: $(tail -n 3 "$D/gdb.log")"
+				break
+			fi
+			sleep 0.2
+		done
+		if [ -e "$D/gdb.hit" ]; then
+			say "stopped at machine_kexec after $(($(date +%s) - start)) s: dumping the serialized state"
+			mon_dump "$D/k1s.elf" || status=1
+		fi
+		touch "$D/gdb.go"
+		wait $gdb_pid 2>/dev/null
+	fi
 	# issue 18: an ELF dump of the second kernel (its boot_params name the incoming root)
 	if [ $status = 0 ] && wait_for '^=== WAIT dump2'; then
 		mon_dump "$D/k2.elf" || status=1
