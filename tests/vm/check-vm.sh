@@ -611,7 +611,12 @@ if [ -n "${KHO_VM_FIXTURE:-}" ]; then
 	mkdir -p "$KHO_VM_FIXTURE/blobs"
 	cp "$D/k1-root.fdt" "$KHO_VM_FIXTURE/root.fdt"
 	cp "$D/slim-k1.elf" "$KHO_VM_FIXTURE/slim-k1.elf"
-	cp "$S" "$KHO_VM_FIXTURE/serial.log"
+	# the console without the base64 blobs and khoctl's own JSON (kept apart
+	# above), and the facts the guest printed (tests/cli/*-fixture.sh)
+	tr -d '\r' <"$S" | awk '/^=== (BLOB |KHOCTL)/ { skip = 1; print; next }
+		skip && /^=== END/ { skip = 0 } !skip' >"$KHO_VM_FIXTURE/serial.log"
+	grep -a -E '^(LUOX |=== BOOT |=== PAGESIZE )' "$S" | tr -d '\r' >"$KHO_VM_FIXTURE/facts.txt"
+	rm -rf "$KHO_VM_FIXTURE/cap-in" && cp -r "$CI" "$KHO_VM_FIXTURE/cap-in"
 	for b in "$B"/*.bin; do cp "$b" "$KHO_VM_FIXTURE/blobs/"; done
 	diag "fixture written to $KHO_VM_FIXTURE"
 fi
