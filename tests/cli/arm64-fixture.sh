@@ -22,23 +22,9 @@ MEM="--fdt $F/root.fdt --mem $F/slim-k1.elf"
 # ---- the facts, without khoctl
 # kho_test: blob -> kho_vmalloc -> chunk page -> data page -> "phys | order"
 KT=$F/blobs/k1-out-sub-kho_test.bin
-nr=$(prople 4 "$KT" /data nr_folios)
-first=$(prop64 "$KT" /data folios_info)
-coff=$(core_offset "$F/slim-k1.elf" "$first")
-data=$(le64 "$F/slim-k1.elf" $((coff + 8)))
-doff=$(core_offset "$F/slim-k1.elf" "$data")
-ok "$([ -n "$coff" ] && [ -n "$doff" ] && [ "$nr" -ge 1 ] && [ "$nr" -le 511 ]; echo $?)" \
-	"kho_test: $nr folios, list pages in the slim core"
-pages=0
-: >"$TMP/kt"
-i=0
-while [ "$i" -lt "$nr" ]; do
-	e=$(le64 "$F/slim-k1.elf" $((doff + i * 8)))
-	o=$((e & 0xfff))
-	pages=$((pages + (1 << o)))
-	echo "$((e & ~0xfff)) $o" >>"$TMP/kt"
-	i=$((i + 1))
-done
+kho_test_folios "$F/slim-k1.elf" "$KT" "$TMP/kt"
+nr=$kt_nr pages=$kt_pages
+ok "$kt_ok" "kho_test: $nr folios, list pages in the slim core"
 # test_kho.max_mem=67108864 on the command line (facts.txt)
 is "$pages" $((67108864 / PS)) "kho_test: folios add up to max_mem = 64 MiB (1024 pages of 64 KiB)"
 # memfd pages (pagemap PFNs of the first kernel) as order-0 entries

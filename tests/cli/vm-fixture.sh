@@ -23,23 +23,9 @@ ok $? "root.fdt == the second kernel's kho/in/fdt"
 
 # kho_test: blob -> kho_vmalloc -> chunk page -> data page -> "phys | order"
 KT=$F/blobs/k1-out-sub-kho_test.bin
-nr=$(prople 4 "$KT" /data nr_folios)
-first=$(prop64 "$KT" /data folios_info)
-coff=$(core_offset "$F/slim-k1.elf" "$first")
-data=$(le64 "$F/slim-k1.elf" $((coff + 8)))
-doff=$(core_offset "$F/slim-k1.elf" "$data")
-ok "$([ -n "$coff" ] && [ -n "$doff" ] && [ "$nr" -ge 1 ] && [ "$nr" -le 511 ]; echo $?)" \
-	"kho_test: $nr folios, list pages in the slim core"
-pages=0
-: >"$TMP/want"
-i=0
-while [ "$i" -lt "$nr" ]; do
-	e=$(le64 "$F/slim-k1.elf" $((doff + i * 8)))
-	o=$((e & 0xfff))
-	pages=$((pages + (1 << o)))
-	echo "$((e & ~0xfff)) $o" >>"$TMP/want"
-	i=$((i + 1))
-done
+kho_test_folios "$F/slim-k1.elf" "$KT" "$TMP/want"
+nr=$kt_nr pages=$kt_pages
+ok "$kt_ok" "kho_test: $nr folios, list pages in the slim core"
 is "$pages" 2048 "kho_test: folios add up to max_mem = 8 MiB"
 miss=$(jq -R 'split(" ") | map(tonumber)' "$TMP/want" | jq -s -c . >"$TMP/want.json" &&
 	jq -r --slurpfile w "$TMP/want.json" '

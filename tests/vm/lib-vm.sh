@@ -30,3 +30,29 @@ core_offset() {
 			if (pa >= p && pa < p + n) { printf "%d\n", off + pa - p; exit }
 		}'
 }
+
+# kho_test_folios CORE BLOB OUT: the kho_test folio list read from an ELF core
+# without libkhofmt (lib/test_kho.c: blob /data nr_folios and folios_info ->
+# kho_vmalloc -> chunk page -> data page of "phys | order" u64 entries).
+# Writes "PHYS ORDER" lines to OUT; sets kt_nr (entries), kt_pages (pages in
+# all) and kt_ok (0 when the list pages were in the core).
+kho_test_folios() {
+	local core=$1 kt=$2 out=$3 first coff data doff i e o
+	kt_nr=$(prople 4 "$kt" /data nr_folios)
+	first=$(prop64 "$kt" /data folios_info)
+	coff=$(core_offset "$core" "$first")
+	data=$(le64 "$core" $((coff + 8)))
+	doff=$(core_offset "$core" "$data")
+	kt_ok=1
+	[ -n "$coff" ] && [ -n "$doff" ] && [ "$kt_nr" -ge 1 ] && [ "$kt_nr" -le 511 ] && kt_ok=0
+	kt_pages=0
+	: >"$out"
+	i=0
+	while [ "$kt_ok" = 0 ] && [ "$i" -lt "$kt_nr" ]; do
+		e=$(le64 "$core" $((doff + i * 8)))
+		o=$((e & 0xfff))
+		kt_pages=$((kt_pages + (1 << o)))
+		echo "$((e & ~0xfff)) $o" >>"$out"
+		i=$((i + 1))
+	done
+}
