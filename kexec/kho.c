@@ -301,6 +301,7 @@ static void dump(void)
 		printf("  %-22s  0x%-14llx %llu\n", sn->name,
 		       (unsigned long long)sn->pa, (unsigned long long)sn->size);
 	}
+	oo.page_shift = khofmt_kexec_state_page_shift(st);
 	if (khofmt_handover_open(f, khofmt_kexec_state_source(st), &oo, &h) == 0 &&
 	    khofmt_stats(h, NULL, &s) == 0)
 		printf("tracker:\n  folios:                 %llu\n"

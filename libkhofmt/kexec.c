@@ -306,6 +306,7 @@ struct khofmt_kexec_state {
 	size_t nram;
 	uint64_t fdt_pa;
 	bool has_fdt_pa;
+	unsigned page_shift;	/* the producer's: see state_page_shift() */
 };
 
 /* scratch_phys / scratch_len: one number per line; count or -1. */
@@ -347,6 +348,31 @@ static void state_scratch(struct khofmt_kexec_state *st, const char *root)
 	}
 	free(t1);
 	free(t2);
+}
+
+/*
+ * The producer's page size. On the running system (root "/") it is this
+ * kernel's own, which nothing in the data can contradict; below another
+ * root (a copied sysroot) it is inferred from the tracker as khoctl does
+ * (khofmt_geom_infer), 4 KiB when the data cannot tell.
+ */
+static void state_page_shift(struct khofmt_kexec_state *st, const char *root)
+{
+	struct khofmt_open_opts oo = { .sz = sizeof(oo) };
+	struct khofmt_geom_guess g;
+	struct khofmt_fdt *f = NULL;
+	long ps;
+
+	st->page_shift = 12;
+	if (!root || !strcmp(root, "/")) {
+		ps = sysconf(_SC_PAGESIZE);
+		st->page_shift = ps == 16384 ? 14 : ps == 65536 ? 16 : 12;
+		return;
+	}
+	if (khofmt_fdt_open(st->fdt, st->len, &f, NULL, 0) == 0 &&
+	    khofmt_geom_infer(f, st->src, &oo, &g) == 0 && g.page_shift)
+		st->page_shift = g.page_shift;
+	khofmt_fdt_free(f);
 }
 
 int khofmt_kexec_state_open(const char *root, struct khofmt_kexec_state **out,
@@ -415,6 +441,7 @@ int khofmt_kexec_state_open(const char *root, struct khofmt_kexec_state **out,
 		st->len = flen;
 		st->has_fdt_pa = true;
 	}
+	state_page_shift(st, root);
 	*out = st;
 	return 0;
 }
@@ -444,6 +471,11 @@ struct khofmt_source *khofmt_kexec_state_source(struct khofmt_kexec_state *st)
 	return st->src;
 }
 
+unsigned khofmt_kexec_state_page_shift(const struct khofmt_kexec_state *st)
+{
+	return st->page_shift;
+}
+
 void khofmt_kexec_state_sha256(const struct khofmt_kexec_state *st,
 			       unsigned char digest[32])
 {
@@ -468,6 +500,7 @@ int khofmt_kexec_state_verify(struct khofmt_kexec_state *st,
 	}
 	vo.fdt_pa = st->fdt_pa;
 	vo.has_fdt_pa = st->has_fdt_pa;
+	vo.page_shift = st->page_shift;
 	return khofmt_verify_run(st->fdt, st->len, st->src, &vo, out);
 }
 
@@ -495,6 +528,8 @@ int khofmt_kexec_state_capture(struct khofmt_kexec_state *st, const char *root,
 	bdir = sys_path(root, "sys/kernel/debug/kho/out/sub_fdts");
 	ci.fdt = f;
 	ci.src = st->src;
+	oo.page_shift = st->page_shift;
+	ci.page_shift = st->page_shift;
 	if (khofmt_handover_open(f, st->src, &oo, &ci.h) < 0)
 		ci.h = NULL;
 	ci.blob_dir = bdir;
@@ -727,7 +762,7 @@ int khofmt_kexec_state_compat(struct khofmt_kexec_state *st, const char *root,
 	r = khofmt_fdt_open(st->fdt, st->len, &fdt, res->error, sizeof(res->error));
 	if (r < 0)
 		return r == -KHOFMT_ERR_NOMEM ? r : 0;
-	r = khofmt_compat_collect(fdt, st->src, NULL, NULL, 12, &c);
+	r = khofmt_compat_collect(fdt, st->src, NULL, NULL, st->page_shift, &c);
 	khofmt_fdt_free(fdt);
 	if (r < 0) {
 		khofmt_setmsg(res->error, sizeof(res->error), "the outgoing state: %s",

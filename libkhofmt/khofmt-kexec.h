@@ -127,6 +127,9 @@ KHOFMT_API const void *khofmt_kexec_state_fdt(const struct khofmt_kexec_state *s
 					      size_t *len, uint64_t *fdt_pa);
 KHOFMT_API struct khofmt_source *
 khofmt_kexec_state_source(struct khofmt_kexec_state *st);
+/* The producer's page shift: this kernel's on "/", else inferred from the tracker. */
+KHOFMT_API unsigned
+khofmt_kexec_state_page_shift(const struct khofmt_kexec_state *st);
 /* SHA-256 of the full root FDT. */
 KHOFMT_API void khofmt_kexec_state_sha256(const struct khofmt_kexec_state *st,
 					  unsigned char digest[32]);

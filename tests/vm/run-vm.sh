@@ -91,7 +91,7 @@ mon_dump() {
 	echo "info status" >&8
 	until [ "$(grep -c 'VM status' "$D/monitor.log")" -gt "$before" ]; do
 		n=$((n + 1))
-		[ $n -gt 600 ] && { say "monitor: dump $* did not finish"; return 1; }
+		[ $n -gt $((${KHO_VM_DUMP_WAIT:-120} * 5)) ] && { say "monitor: dump $* did not finish"; return 1; }
 		sleep 0.2
 	done
 }
@@ -112,10 +112,21 @@ if wait_for '^=== WAIT dump1'; then
 	gdb_pid=
 	if [ -n "$GDB_ADDR" ]; then
 		# break at machine_kexec; gdb holds the VM there until gdb.go exists
-		"$GDB" -q -nx -batch -ex "set pagination off" -ex "set confirm off" \
-			-ex "target remote 127.0.0.1:$GDB_PORT" -ex "hbreak *0x$GDB_ADDR" -ex "shell touch '$D/gdb.armed'" -ex "continue" \
-			-ex "shell touch '$D/gdb.hit'; n=0; while [ ! -e '$D/gdb.go' ] && [ \$n -lt 3000 ]; do sleep 0.2; n=\$((n+1)); done" \
-			-ex "delete" -ex "detach" </dev/null >"$D/gdb.log" 2>&1 &
+		# (gdb.hit only when the breakpoint stopped it, not when qemu ended)
+		cat >"$D/gdb.cmd" <<-EOF
+		set pagination off
+		set confirm off
+		target remote 127.0.0.1:$GDB_PORT
+		hbreak *0x$GDB_ADDR
+		shell touch '$D/gdb.armed'
+		continue
+		if \$_isvoid(\$_exitcode)
+		  shell touch '$D/gdb.hit'; n=0; while [ ! -e '$D/gdb.go' ] && [ \$n -lt 3000 ]; do sleep 0.2; n=\$((n+1)); done
+		  delete
+		  detach
+		end
+		EOF
+		"$GDB" -q -nx -batch -x "$D/gdb.cmd" </dev/null >"$D/gdb.log" 2>&1 &
 		gdb_pid=$!
 		n=0
 		until [ -e "$D/gdb.armed" ]; do
