@@ -79,7 +79,17 @@ B=$D/blobs
 
 # ---- our patched kexec (make kexec-static before make check-vm)
 if grep -q '^=== KEXECX' "$S"; then
-	grep -q '^=== KEXECX check rc=0' "$S"; ok $? "kexec --kho-check passes on the live first kernel"
+	if [ $(((1028 * 1024) % PS)) = 0 ]; then
+		grep -q '^=== KEXECX check rc=0' "$S"; ok $? "kexec --kho-check passes on the live first kernel"
+	else
+		# 64 KiB pages: reserve_mem's last 4 KiB are not preserved, a real
+		# error: kexec refuses, naming only it; the scenario goes on forced
+		grep -q '^=== KEXECX check rc=1' "$S"; ok $? "kexec --kho-check: exit 1 on the live first kernel (reserve_mem's tail)"
+		is "$(sed -n '/^=== KEXEC NOW/,/^=== KEXECX check/p' "$S" | grep -o '^kexec: KHO error KHO-E[0-9]*' | sort -u | tr '\n' ' ')" \
+			"kexec: KHO error KHO-E101 " "kexec --kho-check: the only error is KHO-E101 (no page-size hint given)"
+		grep -q '^=== KEXECX refused-load rc=1 loaded 0' "$S"
+		ok $? "kexec -s -l refused at load because of it (nothing loaded)"
+	fi
 	grep -q '^=== KEXECX -c rc=1' "$S"; ok $? "kexec -c refused while KHO is active"
 	grep -q 'only kexec_file_load carries the handover' "$S"; ok $? "the refusal says why"
 	grep -q '^=== KEXECX load rc=0' "$S"; ok $? "kexec -s -l loaded the second kernel after the check"
@@ -100,13 +110,6 @@ if grep -q '^=== KEXECX' "$S"; then
 	is "$(sha256sum <"$D/kho-save/fdt.dtb" | cut -d' ' -f1)" "$(sed -n 's/^fdt_sha256=//p' "$D/stamp.txt")" \
 		"saved fdt.dtb = the FDT the load stamp recorded"
 	KS=$D/kho-save
-elif grep -q '^=== KEXECX-NOHINT' "$S"; then
-	# arm64 while khoctl needs --page-shift: kexec's check cannot know it either
-	diag "our kexec without a page-size hint: --kho-check exit $(sed -n 's/^=== KEXECX-NOHINT check rc=//p' "$S")"
-	grep -q '^=== KEXECX-NOHINT load rc=0' "$S"
-	ok $? "our kexec (static, cross-built) loaded the second kernel (--no-kho-check)"
-	skip "kexec's KHO checks need the page size, which this libkhofmt does not infer yet"
-	KS=
 else
 	skip "patched kexec not in the initramfs (make kexec-static)"
 	KS=
