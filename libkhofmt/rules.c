@@ -124,7 +124,7 @@ static const struct khofmt_rule rule_table[] = {
 	{ "KHO-E100", E, "MB-1", "memblock sub-FDT malformed",
 	  "The memblock blob's root compatible is not memblock-v1, or a child is not reserve-mem-v1 with 8-byte start and size. The reserve_mem region is not revived." },
 	{ "KHO-E101", E, "MB-1", "reserve_mem region not preserved",
-	  "A reserve_mem region named in the memblock blob is not fully covered by preserved memory; its content is lost in the next kernel. The kernel itself causes this when the region's size is not a multiple of the page size: 7.2 (mm/memblock.c, reserved_mem_preserve) preserves size >> PAGE_SHIFT pages, dropping the tail, so reserve_mem=1028K on a 64 KiB-page arm64 kernel loses its last 4 KiB (the next kernel still revives the whole region, with that tail not carried over). Give reserve_mem sizes that are multiples of the largest page size in the fleet (64 KiB)." },
+	  "A reserve_mem region named in the memblock blob is not fully covered by preserved memory; its content is lost in the next kernel. The kernel itself causes this when the region's start or size is not a multiple of the page size: 7.2 (mm/memblock.c, reserved_mem_preserve) preserves size >> PAGE_SHIFT pages from the page that holds the start, dropping the tail, so reserve_mem=1028K:16K on a 64 KiB-page arm64 kernel loses at least its last 4 KiB, and 16, 32 or 48 KiB more when the 16 KiB-aligned start is that far past a 64 KiB boundary (the next kernel still revives the whole region, with that tail not carried over). Give reserve_mem sizes and alignments that are multiples of the largest page size in the fleet (64 KiB)." },
 
 	/* ---- kexec-metadata (120-139) ---- */
 	{ "KHO-W120", W, "KM-1", "kexec-metadata fields invalid",
