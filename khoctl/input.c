@@ -362,9 +362,12 @@ static void dump_geometry(const struct input_opts *o, struct input *in)
 				o->producer ? " (--producer wins)" : "");
 		}
 	} else {
-		fprintf(stderr, KHOCTL_NAME ": %s: no VMCOREINFO: page shift %u "
-			"(%s)\n", o->mem_path, in->page_shift,
-			o->page_shift_set ? "--page-shift" : "default");
+		if (o->page_shift_set)
+			fprintf(stderr, KHOCTL_NAME ": %s: no VMCOREINFO: page shift "
+				"%u (--page-shift)\n", o->mem_path, in->page_shift);
+		else
+			fprintf(stderr, KHOCTL_NAME ": %s: no VMCOREINFO: the page "
+				"size comes from the tracker\n", o->mem_path);
 	}
 ram:
 	/*
@@ -451,7 +454,8 @@ static int discover_root(const struct input_opts *o, struct input *in)
 {
 	struct khofmt_discover_opts dopt = {
 		.sz = sizeof(dopt),
-		.page_shift = in->page_shift,
+		/* unknown: each candidate's tracker tells (khofmt_geom_infer) */
+		.page_shift = in->page_shift_known ? in->page_shift : 0,
 		.producer = in->producer,
 		.progress = isatty(STDERR_FILENO) ? progress_cb : NULL,
 	};

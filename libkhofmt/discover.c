@@ -304,6 +304,7 @@ static void check_cand(struct disc *d, struct khofmt_root_cand *c)
 	struct khofmt_open_opts oo = { .sz = sizeof(oo) };
 	struct khofmt_handover *h = NULL;
 	struct khofmt_fdt *f = NULL;
+	struct khofmt_geom_guess g;
 	struct khofmt_stats st;
 	unsigned char hdr[8];
 	uint32_t total;
@@ -330,6 +331,10 @@ static void check_cand(struct disc *d, struct khofmt_root_cand *c)
 		oo.page_shift = d->o->page_shift;
 		oo.producer = d->o->producer;
 	}
+	/* page size not known (no VMCOREINFO, no option): the candidate's own */
+	if (!oo.page_shift && khofmt_geom_infer(f, d->src, &oo, &g) == 0 &&
+	    g.page_shift)
+		oo.page_shift = g.page_shift;
 	r = khofmt_handover_open(f, d->src, &oo, &h);
 	if (r < 0) {
 		c->tracker = r;

@@ -108,7 +108,8 @@ struct khofmt_root_cand {
 
 struct khofmt_discover_opts {
 	size_t sz;                   /* sizeof(struct khofmt_discover_opts) */
-	unsigned page_shift;         /* producer PAGE_SHIFT for the tracker check; 0 = 12 */
+	unsigned page_shift;         /* producer PAGE_SHIFT for the tracker check; 0 = each
+	                              * candidate's own (khofmt_geom_infer) */
 	const char *producer;        /* producer release for the tracker check; may be NULL */
 	unsigned flags;              /* KHOFMT_DISCOVER_* */
 	khofmt_progress_cb progress; /* bytes done of total; may be NULL */
