@@ -30,7 +30,7 @@ ok "$kt_ok" "kho_test: $nr folios, list pages in the slim core"
 is "$pages" $((67108864 / PS)) "kho_test: folios add up to max_mem = 64 MiB (1024 pages of 64 KiB)"
 # memfd pages (pagemap PFNs of the first kernel) as order-0 entries
 pfns() { # TOKEN -> one PFN per line
-	awk -v tag="$1" '$1 == "LUOX" && $2 == tag && $3 == "pfn-runs:" {
+	awk -v tag="$1" '/^=== BOOT / { boot++ } boot == 1 && $1 == "LUOX" && $2 == tag && $3 == "pfn-runs:" {
 		for (i = 4; i <= NF; i++) { split($i, r, "+"); p = r[1]; v = 0; p = tolower(p); sub(/^0x/, "", p)
 			for (k = 1; k <= length(p); k++) v = v * 16 + index("0123456789abcdef", substr(p, k, 1)) - 1
 			for (k = 0; k < r[2]; k++) print v + k } }' "$F/facts.txt"
@@ -83,9 +83,16 @@ check() {
 	jq -r '.findings[] | "\(.rule) \(.message)"' "$TMP/v.json" | comment
 	# the second kernel's capture bundle: the LUO session as luo-memfd printed
 	expect_exit 0 "$what: dump --capture (incoming bundle)" dump --capture "$F/cap-in" "$@" --json
-	got=$(jq -r '.subnodes[] | select(.name == "LUO") | .sessions[] |
-		[.name, (.files[] | .token, .memfd.size, .memfd.pos)] | map(tostring) | join(" ")' "$TMP/out")
-	is "$got" "$sname $t1 $z1 $p1 $t2 $z2 $z2" "$what: dump --capture: LUO session $sname, memfds as printed"
+	# 7.2.13's LUO frees its sub-FDT in an early initcall (luo_early_startup:
+	# kho_restore_free), before any userspace: the capture holds the session
+	# only if that page was not reused yet, else khoctl must say consumed
+	if jq -e '.subnodes[] | select(.name == "LUO") | .consumed == true' "$TMP/out" >/dev/null; then
+		ok 0 "$what: dump --capture: the LUO sub-FDT was freed and reused by the second kernel: khoctl says consumed"
+	else
+		got=$(jq -r '.subnodes[] | select(.name == "LUO") | .sessions[] |
+			[.name, (.files[] | .token, .memfd.size, .memfd.pos)] | map(tostring) | join(" ")' "$TMP/out")
+		is "$got" "$sname $t1 $z1 $p1 $t2 $z2 $z2" "$what: dump --capture: LUO session $sname, memfds as printed"
+	fi
 }
 
 check "no hint"
