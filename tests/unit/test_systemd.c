@@ -193,6 +193,31 @@ static void test_parse_roundtrip(void)
 	free(t);
 }
 
+/*
+ * The mapping Debian sid's systemd 262.1-1 wrote in `make check-vm-systemd`
+ * (read from the guest's memory at the kexec by tests/vm/host/vmdump):
+ * one unit with one memfd, and the "state" object with the shutdown
+ * timestamps. Expected values read off the text by hand.
+ */
+static void test_real_262(void)
+{
+	static const char t[] =
+		"{\"version\":1,\"state\":{\"KExecCount\":0,\"ShutdownStartTimestamp\":{\"realtime\":1796204753436394,\"monotonic\":28436394},\"ShutdownFinishTimestamp\":{\"realtime\":1796204756710370,\"monotonic\":31710371},\"ShutdownLateStartTimestamp\":{\"realtime\":1796204756909388,\"monotonic\":31909528},\"ShutdownLateFinishTimestamp\":{\"realtime\":1796204757666995,\"monotonic\":32667000}},\"units\":{\"kho-fdstore-test.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"khotest\",\"token\":1}]}}}";
+	struct seen s;
+	struct khofmt_systemd *sd = parse(t, sizeof(t) - 1, &s);
+	const struct khofmt_systemd_fd *f;
+
+	ok(s.n == 0, "systemd 262.1's own mapping parses without a problem (%zu)", s.n);
+	ok(khofmt_systemd_info(sd)->parsed && khofmt_systemd_info(sd)->version == 1 &&
+	   khofmt_systemd_info(sd)->has_state && khofmt_systemd_info(sd)->units == 1 &&
+	   khofmt_systemd_nfds(sd) == 1, "262.1: version 1, a state object, 1 unit, 1 entry");
+	f = khofmt_systemd_nfds(sd) == 1 ? khofmt_systemd_fd(sd, 0) : NULL;
+	ok(f && !strcmp(f->unit, "kho-fdstore-test.service") && !strcmp(f->name, "khotest") &&
+	   f->type == KHOFMT_SYSTEMD_TYPE_FD && f->has_token && f->token == 1 && f->restorable,
+	   "262.1: kho-fdstore-test.service, fd \"khotest\", type fd, token 1, restorable");
+	khofmt_systemd_free(sd);
+}
+
 /* Parser refusals: each text must give @rule (and no entry). */
 static void test_parse_hostile(void)
 {
@@ -569,6 +594,7 @@ int main(void)
 
 	test_table();
 	test_parse_roundtrip();
+	test_real_262();
 	test_parse_hostile();
 	test_depth();
 	for (i = 0; i < 3; i++) {
