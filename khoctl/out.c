@@ -740,6 +740,32 @@ void out_row_vals(const uint64_t *v)
 		S.rl = (size_t)(rows_text(S.rb + S.rl, &t->rl, v) - S.rb);
 }
 
+/*
+ * @n rows of the table's ncols values each (@v row after row): as n calls
+ * of out_row_vals, the text rows formatted in one loop of rows.c.
+ */
+void out_rows_vals(const uint64_t *v, size_t n)
+{
+	struct frame *t = top();
+	size_t done;
+
+	if (t->kind != F_TABLE || !t->rows || S.o.json) {
+		for (; n; n--, v += t->ncols)
+			out_row_vals(v);
+		return;
+	}
+	while (n) {
+		char *o = rows_text_n(S.rb + S.rl, S.rb + sizeof(S.rb), &t->rl,
+				      v, n, &done);
+
+		S.rl = (size_t)(o - S.rb);
+		n -= done;
+		v += done * t->ncols;
+		if (n)
+			row_flush();
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Fields                                                              */
 /* ------------------------------------------------------------------ */

@@ -171,6 +171,220 @@ size_t rows_human(char *b, uint64_t v)
 	return n;
 }
 
+
+/*
+ * Fixed-length rows (x86-64: SSE2 is baseline). Every cell is right-
+ * aligned and wide enough for any value of its kind (hex: 18 = "0x" and
+ * 16 digits; compact size: 8 > the longest, "1023.9K"; decimal: up to 16
+ * wide, checked per value), so a row is a template of spaces with each
+ * cell's text stored at its fixed end. Cells are written right to left:
+ * a cell's store may run left into its neighbour's area (spaces only,
+ * rewritten when that cell is written), never right.
+ */
+#if defined(__SSE2__)
+#define ROWS_FIXED 1
+
+static char *text_general(char *o, const struct rows_layout *L,
+			  const uint64_t *v);
+
+/* 16 bytes of 0xff then 16 of 0: at +nd, the mask of 16 - nd leading bytes */
+static const unsigned char lead_mask[32] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* "0x" and the significant hex digits of @x, right-aligned, ending at @e. */
+static inline void hex_cell(char *e, uint64_t x)
+{
+	const __m128i m0f = _mm_set1_epi8(0x0f);
+	unsigned nd = (unsigned)(67 - __builtin_clzll(x | 1)) >> 2;
+	__m128i v = _mm_cvtsi64_si128((long long)__builtin_bswap64(x));
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m0f);
+	__m128i lo = _mm_and_si128(v, m0f);
+	__m128i n = _mm_unpacklo_epi8(hi, lo);
+	__m128i gt9 = _mm_cmpgt_epi8(n, _mm_set1_epi8(9));
+	__m128i m = _mm_loadu_si128((const __m128i *)(const void *)(lead_mask + nd));
+
+	n = _mm_add_epi8(_mm_add_epi8(n, _mm_set1_epi8('0')),
+			 _mm_and_si128(gt9, _mm_set1_epi8(39)));
+	/* the leading zeros become spaces */
+	n = _mm_or_si128(_mm_and_si128(m, _mm_set1_epi8(' ')),
+			 _mm_andnot_si128(m, n));
+	_mm_storeu_si128((__m128i *)(void *)(e - 16), n);
+	memcpy(e - nd - 2, "0x", 2);
+}
+
+/*
+ * Compact sizes repeat (a few sizes make most rows): the last 8 bytes of
+ * each recent one's cell, right-aligned, in a small direct-mapped cache
+ * keyed by value + 1 (0 = empty). A pure function of the value: one cache
+ * serves every table.
+ */
+static struct {
+	uint64_t key;
+	char s[8];
+} hcache[64];
+
+static inline void human_cell(char *e, uint64_t x)
+{
+	unsigned h = (unsigned)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 58);
+
+	if (__builtin_expect(hcache[h].key != x + 1 || !(x + 1), 0)) {
+		char b[32];
+		size_t n = human(b, x);
+
+		memset(hcache[h].s, ' ', 8);
+		memcpy(hcache[h].s + 8 - n, b, n);
+		hcache[h].key = x + 1;
+	}
+	memcpy(e - 8, hcache[h].s, 8);
+}
+
+/* Decimal @x < 10^16, right-aligned in the 16 bytes ending at @e. */
+static inline void dec_cell(char *e, uint64_t x)
+{
+	char t[48];
+	size_t n;
+
+	memcpy(t, spaces, 16);
+	n = dec(t + 16, x);	/* n <= 16 digits at t + 16 */
+	memcpy(e - 16, t + n, 16);
+}
+
+/*
+ * A fixed row's layout in locals: stores through the char pointer of the
+ * output could alias anything reachable, so the loops below read nothing
+ * but these after they start.
+ */
+struct fixed {
+	unsigned nc, len;
+	unsigned char kind[ROWS_MAX_COLS];
+	unsigned end[ROWS_MAX_COLS];	/* the byte after the cell */
+	uint64_t lim[ROWS_MAX_COLS];
+};
+
+static inline void fixed_get(struct fixed *f, const struct rows_layout *L)
+{
+	unsigned i;
+
+	memset(f, 0, sizeof(*f));
+	f->nc = L->ncols;
+	f->len = L->fixed_len;
+	for (i = 0; i < L->ncols; i++) {
+		f->kind[i] = L->col[i].kind;
+		f->end[i] = L->col[i].off + (unsigned)L->col[i].width;
+		f->lim[i] = L->col[i].lim;
+	}
+}
+
+/*
+ * The row at @o; NULL when a decimal does not fit (the general path).
+ */
+static char *text_fixed(char *o, const struct fixed *f, const uint64_t *v)
+{
+	unsigned i = f->nc;
+
+	memcpy(o, spaces, 64);
+	while (i--) {
+		char *e = o + f->end[i];
+
+		switch (f->kind[i]) {
+		case ROWS_HEX:
+			hex_cell(e, v[i]);
+			break;
+		case ROWS_HUMAN:
+			human_cell(e, v[i]);
+			break;
+		default:
+			if (v[i] >= f->lim[i])
+				return NULL;
+			dec_cell(e, v[i]);
+			break;
+		}
+	}
+	o[f->len - 1] = '\n';
+	return o + f->len;
+}
+
+
+/*
+ * Rows of @f at @o while room for L->rowmax remains before @end: *@done
+ * rows. The table of khoctl ranges (hex, hex, compact size: two million
+ * rows for 16 GiB of scattered pages) has a loop of its own, its cells in
+ * straight code.
+ */
+static char *fixed_rows(char *o, const char *end, const struct rows_layout *L,
+			const struct fixed *f, const uint64_t *v, size_t n,
+			size_t *done)
+{
+	const size_t rowmax = L->rowmax;
+	size_t i = 0;
+
+	if (f->nc == 3 && f->kind[0] == ROWS_HEX && f->kind[1] == ROWS_HEX &&
+	    f->kind[2] == ROWS_HUMAN) {
+		const unsigned e0 = f->end[0], e1 = f->end[1], e2 = f->end[2];
+		const unsigned len = f->len;
+
+		for (; i < n && (size_t)(end - o) >= rowmax; i++, v += 3) {
+			memcpy(o, spaces, 64);
+			human_cell(o + e2, v[2]);
+			hex_cell(o + e1, v[1]);
+			hex_cell(o + e0, v[0]);
+			o[len - 1] = '\n';
+			o += len;
+		}
+	} else {
+		for (; i < n && (size_t)(end - o) >= rowmax; i++, v += f->nc) {
+			char *e = text_fixed(o, f, v);
+
+			o = e ? e : text_general(o, L, v);
+		}
+	}
+	*done = i;
+	return o;
+}
+#endif
+
+/* The fixed row length of @L's text rows, 0 when they are not fixed. */
+static unsigned fixed_len(struct rows_layout *L)
+{
+#if defined(ROWS_FIXED)
+	unsigned i, off = (unsigned)L->indent;
+
+	for (i = 0; i < L->ncols; i++) {
+		int w = L->col[i].width;
+
+		if (i)
+			off += 2;
+		switch (L->col[i].kind) {
+		case ROWS_HEX:
+			if (w < 18)
+				return 0;
+			break;
+		case ROWS_HUMAN:
+			if (w < 8)
+				return 0;
+			break;
+		default:
+			/* the 16-byte store stays in the row */
+			if (w < 1 || w > 16 || off + (unsigned)w < 16)
+				return 0;
+			L->col[i].lim = 1;
+			for (int k = 0; k < w; k++)
+				L->col[i].lim *= 10;
+			break;
+		}
+		L->col[i].off = (unsigned short)off;
+		off += (unsigned)w;
+	}
+	/* the row and its '\n' inside the 64-byte template */
+	return off + 1 <= 64 ? off + 1 : 0;
+#else
+	(void)L;
+	return 0;
+#endif
+}
+
 bool rows_layout_init(struct rows_layout *L, unsigned ncols, int indent,
 		      const enum rows_kind *kinds, const int *widths,
 		      const char *const *keys)
@@ -208,10 +422,12 @@ bool rows_layout_init(struct rows_layout *L, unsigned ncols, int indent,
 		need += kl + 4;
 	}
 	L->rowmax = need;
+	L->fixed_len = fixed_len(L);
 	return nj > 0;
 }
 
-char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v)
+static char *text_general(char *o, const struct rows_layout *L,
+			  const uint64_t *v)
 {
 	unsigned i, nc = L->ncols;
 	int pending = 0, lead = L->indent;
@@ -257,6 +473,41 @@ char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v)
 		lead = 2;
 	}
 	*o++ = '\n';
+	return o;
+}
+
+char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v)
+{
+#if defined(ROWS_FIXED)
+	if (L->fixed_len) {
+		struct fixed f;
+		char *e;
+
+		fixed_get(&f, L);
+		e = text_fixed(o, &f, v);
+		if (e)
+			return e;
+	}
+#endif
+	return text_general(o, L, v);
+}
+
+char *rows_text_n(char *o, const char *end, const struct rows_layout *L,
+		  const uint64_t *v, size_t n, size_t *done)
+{
+	size_t i, nc = L->ncols;
+
+#if defined(ROWS_FIXED)
+	if (L->fixed_len) {
+		struct fixed f;
+
+		fixed_get(&f, L);
+		return fixed_rows(o, end, L, &f, v, n, done);
+	}
+#endif
+	for (i = 0; i < n && (size_t)(end - o) >= L->rowmax; i++, v += nc)
+		o = text_general(o, L, v);
+	*done = i;
 	return o;
 }
 

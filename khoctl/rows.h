@@ -28,7 +28,16 @@ struct rows_layout {
 		int width;		/* text: > 0 right-aligned, < 0 left */
 		unsigned char jlen;	/* length of jpre */
 		char jpre[48];		/* JSON: ',"key":' ('{"key":' first) */
+		unsigned short off;	/* fixed rows: first byte of the cell */
+		uint64_t lim;		/* fixed rows, decimal: values below fit */
 	} col[ROWS_MAX_COLS];
+	/*
+	 * Text rows of one fixed length (every cell right-aligned and wide
+	 * enough for its values, the row within 64 bytes): rows_text writes
+	 * them from a template, right to left, without measuring anything
+	 * but the hex digits. 0 = not such a table (the general path).
+	 */
+	unsigned fixed_len;
 };
 
 /*
@@ -47,6 +56,14 @@ bool rows_layout_init(struct rows_layout *L, unsigned ncols, int indent,
 char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v);
 char *rows_json(char *o, const struct rows_layout *L, const uint64_t *v,
 		bool first);
+
+/*
+ * Up to @n text rows of @ncols values each (@v: row after row) at @o, as
+ * many as fit before @end with L->rowmax bytes of room each; *@done says
+ * how many. Returns the end of what it wrote. Same bytes as rows_text.
+ */
+char *rows_text_n(char *o, const char *end, const struct rows_layout *L,
+		  const uint64_t *v, size_t n, size_t *done);
 
 /* The compact size alone ("4K", "1.5M"), NUL-terminated; its length. */
 size_t rows_human(char *b, uint64_t v);
