@@ -65,6 +65,29 @@ char *rows_json(char *o, const struct rows_layout *L, const uint64_t *v,
 char *rows_text_n(char *o, const char *end, const struct rows_layout *L,
 		  const uint64_t *v, size_t n, size_t *done);
 
+/* What a column of rows_text_ranges shows of a (start, size) pair. */
+enum rows_src {
+	ROWS_SRC_START,	/* start */
+	ROWS_SRC_LAST,	/* start + size - 1, the last byte */
+	ROWS_SRC_SIZE,	/* size */
+};
+
+/*
+ * rows_text_n for ranges: @pr holds @n (start, size) pairs, column i of a
+ * row shows @src[i] (enum rows_src) of its pair. Same bytes as
+ * rows_text_n on the rows of values; without the copy of them.
+ */
+char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
+		       const unsigned char *src, const uint64_t *pr, size_t n,
+		       size_t *done);
+
+/*
+ * The vector code rows_text_n uses: 1 SSE2 (x86-64 baseline), 2 AVX2
+ * (when the CPU has it), 0 decide on first use (the CPU; KHOFMT_CPU=
+ * generic or popcnt means SSE2). For tests that compare the two.
+ */
+void rows_simd(int level);
+
 /* The compact size alone ("4K", "1.5M"), NUL-terminated; its length. */
 size_t rows_human(char *b, uint64_t v);
 
