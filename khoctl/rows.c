@@ -401,9 +401,28 @@ static char *hhu_avx2_pairs(char *o, const char *end, size_t rowmax,
 /* 0 = not decided, 1 = SSE2, 2 = AVX2 */
 static int simd;
 
-void rows_simd(int level)
+static bool use_avx2(void);
+static bool avx2_cpu(void);
+
+int rows_simd(int level)
 {
-	simd = level;
+	simd = level == 2 ? 0 : level == 1 ? 1 : 0;
+	if (level == 2 || level == 0)
+		(void)use_avx2();	/* the CPU decides (and KHOFMT_CPU for 0) */
+	if (level == 2 && simd == 1 && avx2_cpu())
+		simd = 2;
+	return simd ? simd : 1;
+}
+
+/* The CPU has what hhu_avx2 uses. */
+static bool avx2_cpu(void)
+{
+#if defined(ROWS_AVX2)
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("lzcnt");
+#else
+	return false;
+#endif
 }
 
 /* AVX2 when the CPU has it, unless KHOFMT_CPU says generic or popcnt. */
@@ -413,9 +432,7 @@ static bool use_avx2(void)
 	if (!simd) {
 		const char *cap = getenv("KHOFMT_CPU");
 
-		__builtin_cpu_init();
-		simd = __builtin_cpu_supports("avx2") &&
-		       __builtin_cpu_supports("lzcnt") &&
+		simd = avx2_cpu() &&
 		       !(cap && (!strcmp(cap, "generic") || !strcmp(cap, "popcnt")))
 		       ? 2 : 1;
 	}

@@ -82,11 +82,12 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 		       size_t *done);
 
 /*
- * The vector code rows_text_n uses: 1 SSE2 (x86-64 baseline), 2 AVX2
- * (when the CPU has it), 0 decide on first use (the CPU; KHOFMT_CPU=
- * generic or popcnt means SSE2). For tests that compare the two.
+ * The vector code of the ranges rows: @level 1 the x86-64 baseline (SSE2;
+ * elsewhere portable code), 2 AVX2 if the CPU has it, 0 as on first use
+ * (the CPU, and KHOFMT_CPU=generic or popcnt means level 1). Returns the
+ * level now in use. For tests that compare the two.
  */
-void rows_simd(int level);
+int rows_simd(int level);
 
 /* The compact size alone ("4K", "1.5M"), NUL-terminated; its length. */
 size_t rows_human(char *b, uint64_t v);
