@@ -191,6 +191,7 @@ bool khofmt_cpu_bmi(void)
 		b = 1;
 #if defined(__x86_64__) && defined(__GNUC__)
 		/* the AVX2 level has POPCNT, which the kernel uses too */
+		/* the AVX2 level has POPCNT, which the kernel uses too */
 		if (khofmt_cpu_level() >= KHOFMT_CPU_AVX2 &&
 		    __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2"))
 			b = 2;

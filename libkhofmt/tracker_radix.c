@@ -873,6 +873,14 @@ word_bmi(struct khofmt_range *out, size_t n, uint64_t w, uint64_t base,
 	out[n].size = (b - a) << shift;
 	n += smask != 0;
 	smask &= smask - 1;
+	emask &= emask - 1;
+	/* the second run without a test too (1 word in 16 at 1 % density) */
+	a = tzcnt64(smask);
+	b = tzcnt64(emask);
+	out[n].start = base + (a << shift);
+	out[n].size = (b - a) << shift;
+	n += smask != 0;
+	smask &= smask - 1;
 	if (__builtin_expect(smask != 0, 0)) {
 		emask &= emask - 1;
 		do {
@@ -900,7 +908,7 @@ static inline bool cont_any(const struct khofmt_range *out, size_t n,
 
 /*
  * Words [wi, lim) of @leaf (entry index of bit 0: @kbase) a cache line at
- * a time while a line's runs (at most 8 * 32, and the untested one) fit
+ * a time while a line's runs (at most 8 * 32, and the untested ones) fit
  * below @max: a zero line costs one test, a line with bits eight
  * word_bmi without a branch per word. The new wi; *np the new n.
  */
@@ -919,7 +927,7 @@ lines_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 
 		n = word_bmi(out, n, w, base, shift, cont_any(out, n, w, base));
 	}
-	while (wi + 8 <= lim && n + 8 * 32 + 1 <= max) {
+	while (wi + 8 <= lim) {
 		const unsigned char *q = leaf + 8 * wi;
 		uint64_t w0 = ld_le64(q), w1 = ld_le64(q + 8),
 			 w2 = ld_le64(q + 16), w3 = ld_le64(q + 24),
@@ -927,9 +935,21 @@ lines_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 			 w6 = ld_le64(q + 48), w7 = ld_le64(q + 56);
 		uint64_t base = (kbase + (uint64_t)wi * 64) << shift;
 
-		wi += 8;
-		if (!((w0 | w1 | w2 | w3) | (w4 | w5 | w6 | w7)))
+		if (!((w0 | w1 | w2 | w3) | (w4 | w5 | w6 | w7))) {
+			wi += 8;	/* a zero line needs no room */
 			continue;
+		}
+		/*
+		 * room: 8 * 32 runs at most, else as many as set bits, and
+		 * the two a word writes without a test
+		 */
+		if (n + 8 * 32 + 2 > max &&
+		    n + 2 + (size_t)(__builtin_popcountll(w0) + __builtin_popcountll(w1) +
+				     __builtin_popcountll(w2) + __builtin_popcountll(w3) +
+				     __builtin_popcountll(w4) + __builtin_popcountll(w5) +
+				     __builtin_popcountll(w6) + __builtin_popcountll(w7)) > max)
+			break;
+		wi += 8;
 		n = word_bmi(out, n, w0, base, shift,
 			     cont_any(out, n, w0, base));
 		n = word_bmi(out, n, w1, base + step, shift, CONT(w1, w0));
@@ -1053,7 +1073,7 @@ static int fill_words_generic(struct order_stream *s,
 }
 
 #if defined(HAVE_BMI_KERNEL)
-__attribute__((target("bmi,bmi2")))
+__attribute__((target("bmi,bmi2,popcnt")))
 static int fill_words_bmi(struct order_stream *s, struct khofmt_range *out,
 			  size_t max)
 {
