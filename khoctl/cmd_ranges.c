@@ -7,6 +7,7 @@
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "rows.h"
 
 /* END is inclusive (the last byte), as in /proc/iomem and lsmem. */
 static const struct out_col range_cols[] = {
@@ -38,21 +39,24 @@ static int stop_on_write_error(const struct walk_ctx *c)
 	return !(c->count & 4095) && out_failed();
 }
 
-/* A batch of ranges: one out_row_vals each (the hot loop of W1's 2M rows). */
+/* What range_cols show of a (start, size) range: START, END (its last byte), SIZE. */
+static const unsigned char range_src[] = {
+	ROWS_SRC_START, ROWS_SRC_LAST, ROWS_SRC_SIZE,
+};
+
+/* A batch of ranges: their rows (the hot loop of W1's 2M rows). */
 static int ranges_cb(void *arg, const struct khofmt_range *v, size_t n)
 {
 	struct walk_ctx *c = arg;
+	uint64_t bytes = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		uint64_t row[3] = {
-			v[i].start, v[i].start + v[i].size - 1, v[i].size,
-		};
-
-		c->bytes += v[i].size;
-		out_row_vals(row);
-	}
+	for (i = 0; i < n; i++)
+		bytes += v[i].size;
+	c->bytes += bytes;
 	c->count += n;
+	/* struct khofmt_range is two uint64_t: start, size */
+	out_rows_ranges(range_src, &v[0].start, n);
 	return out_failed();
 }
 

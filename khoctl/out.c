@@ -740,6 +740,65 @@ void out_row_vals(const uint64_t *v)
 		S.rl = (size_t)(rows_text(S.rb + S.rl, &t->rl, v) - S.rb);
 }
 
+/*
+ * @n rows of the table's ncols values each (@v row after row): as n calls
+ * of out_row_vals, the text rows formatted in one loop of rows.c.
+ */
+void out_rows_vals(const uint64_t *v, size_t n)
+{
+	struct frame *t = top();
+	size_t done;
+
+	if (t->kind != F_TABLE || !t->rows || S.o.json) {
+		for (; n; n--, v += t->ncols)
+			out_row_vals(v);
+		return;
+	}
+	while (n) {
+		char *o = rows_text_n(S.rb + S.rl, S.rb + sizeof(S.rb), &t->rl,
+				      v, n, &done);
+
+		S.rl = (size_t)(o - S.rb);
+		n -= done;
+		v += done * t->ncols;
+		if (n)
+			row_flush();
+	}
+}
+
+/*
+ * @n rows from (start, size) pairs (@pr), column i showing @src[i] (enum
+ * rows_src) of its pair: as n calls of out_row_vals.
+ */
+void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n)
+{
+	struct frame *t = top();
+	uint64_t v[ROWS_MAX_COLS];
+	size_t done, c;
+
+	if (t->kind != F_TABLE || !t->rows || S.o.json ||
+	    t->ncols > ROWS_MAX_COLS) {
+		for (; n; n--, pr += 2) {
+			for (c = 0; c < t->ncols && c < ROWS_MAX_COLS; c++)
+				v[c] = src[c] == ROWS_SRC_START ? pr[0] :
+				       src[c] == ROWS_SRC_LAST ? pr[0] + pr[1] - 1 :
+				       pr[1];
+			out_row_vals(v);
+		}
+		return;
+	}
+	while (n) {
+		char *o = rows_text_ranges(S.rb + S.rl, S.rb + sizeof(S.rb),
+					   &t->rl, src, pr, n, &done);
+
+		S.rl = (size_t)(o - S.rb);
+		n -= done;
+		pr += 2 * done;
+		if (n)
+			row_flush();
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Fields                                                              */
 /* ------------------------------------------------------------------ */

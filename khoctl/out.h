@@ -93,6 +93,13 @@ void out_row_end(void);
  * other output call, out_flush() and out_doc_end() write them first.
  */
 void out_row_vals(const uint64_t *v);
+/* @n rows at once (@v: each row's values in turn), as n out_row_vals. */
+void out_rows_vals(const uint64_t *v, size_t n);
+/*
+ * @n rows from (start, size) pairs (@pr), column i showing @src[i] of its
+ * pair (enum rows_src in rows.h: start, start + size - 1, size).
+ */
+void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n);
 
 /* Fields. @key is ignored for array elements. */
 void out_u64(const char *key, uint64_t v);

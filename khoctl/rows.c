@@ -17,8 +17,13 @@
  */
 #include <endian.h>
 #include <string.h>
+#include <stdlib.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ROWS_AVX2 1
 #endif
 
 #include "rows.h"
@@ -171,6 +176,354 @@ size_t rows_human(char *b, uint64_t v)
 	return n;
 }
 
+
+/*
+ * Fixed-length rows (x86-64: SSE2 is baseline). Every cell is right-
+ * aligned and wide enough for any value of its kind (hex: 18 = "0x" and
+ * 16 digits; compact size: 8 > the longest, "1023.9K"; decimal: up to 16
+ * wide, checked per value), so a row is a template of spaces with each
+ * cell's text stored at its fixed end. Cells are written right to left:
+ * a cell's store may run left into its neighbour's area (spaces only,
+ * rewritten when that cell is written), never right.
+ */
+#if defined(__SSE2__)
+#define ROWS_FIXED 1
+
+static char *text_general(char *o, const struct rows_layout *L,
+			  const uint64_t *v);
+
+/* 16 bytes of 0xff then 16 of 0: at +nd, the mask of 16 - nd leading bytes */
+static const unsigned char lead_mask[32] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* "0x" and the significant hex digits of @x, right-aligned, ending at @e. */
+static inline void hex_cell(char *e, uint64_t x)
+{
+	const __m128i m0f = _mm_set1_epi8(0x0f);
+	unsigned nd = (unsigned)(67 - __builtin_clzll(x | 1)) >> 2;
+	__m128i v = _mm_cvtsi64_si128((long long)__builtin_bswap64(x));
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m0f);
+	__m128i lo = _mm_and_si128(v, m0f);
+	__m128i n = _mm_unpacklo_epi8(hi, lo);
+	__m128i gt9 = _mm_cmpgt_epi8(n, _mm_set1_epi8(9));
+	__m128i m = _mm_loadu_si128((const __m128i *)(const void *)(lead_mask + nd));
+
+	n = _mm_add_epi8(_mm_add_epi8(n, _mm_set1_epi8('0')),
+			 _mm_and_si128(gt9, _mm_set1_epi8(39)));
+	/* the leading zeros become spaces */
+	n = _mm_or_si128(_mm_and_si128(m, _mm_set1_epi8(' ')),
+			 _mm_andnot_si128(m, n));
+	_mm_storeu_si128((__m128i *)(void *)(e - 16), n);
+	memcpy(e - nd - 2, "0x", 2);
+}
+
+/*
+ * Compact sizes repeat (a few sizes make most rows): the last 8 bytes of
+ * each recent one's cell, right-aligned, in a small direct-mapped cache
+ * keyed by value. Every slot starts as the value 0 ("0B"), so a key
+ * always matches its text. A pure function of the value: one cache serves
+ * every table.
+ */
+#define HC0 { 0, { ' ', ' ', ' ', ' ', ' ', ' ', '0', 'B' } }
+#define HC4 HC0, HC0, HC0, HC0
+#define HC16 HC4, HC4, HC4, HC4
+static struct {
+	uint64_t key;
+	char s[8];
+} hcache[64] = { HC16, HC16, HC16, HC16 };
+
+static inline void human_cell(char *e, uint64_t x)
+{
+	unsigned h = (unsigned)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 58);
+
+	if (__builtin_expect(hcache[h].key != x, 0)) {
+		char b[32];
+		size_t n = human(b, x);
+
+		memset(hcache[h].s, ' ', 8);
+		memcpy(hcache[h].s + 8 - n, b, n);
+		hcache[h].key = x;
+	}
+	memcpy(e - 8, hcache[h].s, 8);
+}
+
+/* Decimal @x < 10^16, right-aligned in the 16 bytes ending at @e. */
+static inline void dec_cell(char *e, uint64_t x)
+{
+	char t[48];
+	size_t n;
+
+	memcpy(t, spaces, 16);
+	n = dec(t + 16, x);	/* n <= 16 digits at t + 16 */
+	memcpy(e - 16, t + n, 16);
+}
+
+/*
+ * A fixed row's layout in locals: stores through the char pointer of the
+ * output could alias anything reachable, so the loops below read nothing
+ * but these after they start.
+ */
+struct fixed {
+	unsigned nc, len;
+	unsigned char kind[ROWS_MAX_COLS];
+	unsigned end[ROWS_MAX_COLS];	/* the byte after the cell */
+	uint64_t lim[ROWS_MAX_COLS];
+};
+
+static inline void fixed_get(struct fixed *f, const struct rows_layout *L)
+{
+	unsigned i;
+
+	memset(f, 0, sizeof(*f));
+	f->nc = L->ncols;
+	f->len = L->fixed_len;
+	for (i = 0; i < L->ncols; i++) {
+		f->kind[i] = L->col[i].kind;
+		f->end[i] = L->col[i].off + (unsigned)L->col[i].width;
+		f->lim[i] = L->col[i].lim;
+	}
+}
+
+/*
+ * The row at @o; NULL when a decimal does not fit (the general path).
+ */
+static char *text_fixed(char *o, const struct fixed *f, const uint64_t *v)
+{
+	unsigned i = f->nc;
+
+	memcpy(o, spaces, 64);
+	while (i--) {
+		char *e = o + f->end[i];
+
+		switch (f->kind[i]) {
+		case ROWS_HEX:
+			hex_cell(e, v[i]);
+			break;
+		case ROWS_HUMAN:
+			human_cell(e, v[i]);
+			break;
+		default:
+			if (v[i] >= f->lim[i])
+				return NULL;
+			dec_cell(e, v[i]);
+			break;
+		}
+	}
+	o[f->len - 1] = '\n';
+	return o + f->len;
+}
+
+
+#if defined(ROWS_AVX2)
+/*
+ * AVX2 for the ranges table (picked at run time, see rows_simd): both hex
+ * cells of a row in one register, each byte widened to a 16-bit lane
+ * holding its two nibbles, which VPSHUFB turns into digits; the leading
+ * zeros become spaces with one blend.
+ */
+static inline __attribute__((always_inline, target("avx2,lzcnt"))) char *
+hhu_avx2_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
+	   size_t n, size_t *done, const bool two, const unsigned e0,
+	   const unsigned e1, const unsigned e2, const unsigned len)
+{
+	const __m256i sp = _mm256_set1_epi8(' ');
+	const __m256i m0f = _mm256_set1_epi16(0x0f);
+	const __m256i lut = _mm256_setr_epi8(
+		'0', '1', '2', '3', '4', '5', '6', '7',
+		'8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
+		'0', '1', '2', '3', '4', '5', '6', '7',
+		'8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
+	size_t i, k;
+
+	/* the rows that fit: each takes len bytes, rowmax for the last */
+	k = (size_t)(end - o) >= rowmax ? ((size_t)(end - o) - rowmax) / len + 1 : 0;
+	if (k > n)
+		k = n;
+	for (i = 0; i < k; i++, v += two ? 2 : 3) {
+		/* two: (start, size) pairs, the row START, LAST = start + size - 1, SIZE */
+		uint64_t x0 = v[0], x1 = two ? v[0] + v[1] - 1 : v[1];
+		uint64_t x2 = two ? v[1] : v[2];
+		unsigned nd0 = (unsigned)(67 - __builtin_clzll(x0 | 1)) >> 2;
+		unsigned nd1 = (unsigned)(67 - __builtin_clzll(x1 | 1)) >> 2;
+		__m128i b = _mm_set_epi64x((long long)__builtin_bswap64(x1),
+					   (long long)__builtin_bswap64(x0));
+		__m256i w = _mm256_cvtepu8_epi16(b);
+		__m256i nib = _mm256_or_si256(_mm256_srli_epi16(w, 4),
+			_mm256_slli_epi16(_mm256_and_si256(w, m0f), 8));
+		__m256i dig = _mm256_shuffle_epi8(lut, nib);
+		__m256i m = _mm256_inserti128_si256(_mm256_castsi128_si256(
+			_mm_loadu_si128((const __m128i *)(const void *)(lead_mask + nd0))),
+			_mm_loadu_si128((const __m128i *)(const void *)(lead_mask + nd1)), 1);
+
+		dig = _mm256_blendv_epi8(dig, sp, m);
+		_mm256_storeu_si256((__m256i *)(void *)o, sp);
+		_mm256_storeu_si256((__m256i *)(void *)(o + 32), sp);
+		human_cell(o + e2, x2);
+		_mm_storeu_si128((__m128i *)(void *)(o + e1 - 16),
+				 _mm256_extracti128_si256(dig, 1));
+		memcpy(o + e1 - nd1 - 2, "0x", 2);
+		_mm_storeu_si128((__m128i *)(void *)(o + e0 - 16),
+				 _mm256_castsi256_si128(dig));
+		memcpy(o + e0 - nd0 - 2, "0x", 2);
+		o[len - 1] = '\n';
+		o += len;
+	}
+	*done = i;
+	return o;
+}
+
+__attribute__((target("avx2,lzcnt")))
+static char *hhu_avx2(char *o, const char *end, size_t rowmax,
+		      const struct fixed *f, const uint64_t *v, size_t n,
+		      size_t *done)
+{
+	if (f->end[0] == 18 && f->end[1] == 38 && f->end[2] == 48 && f->len == 49)
+		return hhu_avx2_k(o, end, rowmax, v, n, done, false, 18, 38, 48, 49);
+	return hhu_avx2_k(o, end, rowmax, v, n, done, false, f->end[0],
+			  f->end[1], f->end[2], f->len);
+}
+
+__attribute__((target("avx2,lzcnt")))
+static char *hhu_avx2_pairs(char *o, const char *end, size_t rowmax,
+			    const struct fixed *f, const uint64_t *v, size_t n,
+			    size_t *done)
+{
+	/* khoctl ranges' own table: its cells where the constants say */
+	if (f->end[0] == 18 && f->end[1] == 38 && f->end[2] == 48 && f->len == 49)
+		return hhu_avx2_k(o, end, rowmax, v, n, done, true, 18, 38, 48, 49);
+	return hhu_avx2_k(o, end, rowmax, v, n, done, true, f->end[0],
+			  f->end[1], f->end[2], f->len);
+}
+#endif
+
+/* 0 = not decided, 1 = SSE2, 2 = AVX2 */
+static int simd;
+
+static bool use_avx2(void);
+static bool avx2_cpu(void);
+
+int rows_simd(int level)
+{
+	simd = level == 2 ? 0 : level == 1 ? 1 : 0;
+	if (level == 2 || level == 0)
+		(void)use_avx2();	/* the CPU decides (and KHOFMT_CPU for 0) */
+	if (level == 2 && simd == 1 && avx2_cpu())
+		simd = 2;
+	return simd ? simd : 1;
+}
+
+/* The CPU has what hhu_avx2 uses. */
+static bool avx2_cpu(void)
+{
+#if defined(ROWS_AVX2)
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("lzcnt");
+#else
+	return false;
+#endif
+}
+
+/* AVX2 when the CPU has it, unless KHOFMT_CPU says generic or popcnt. */
+static bool use_avx2(void)
+{
+#if defined(ROWS_AVX2)
+	if (!simd) {
+		const char *cap = getenv("KHOFMT_CPU");
+
+		simd = avx2_cpu() &&
+		       !(cap && (!strcmp(cap, "generic") || !strcmp(cap, "popcnt")))
+		       ? 2 : 1;
+	}
+	return simd == 2;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Rows of @f at @o while room for L->rowmax remains before @end: *@done
+ * rows. The table of khoctl ranges (hex, hex, compact size: two million
+ * rows for 16 GiB of scattered pages) has a loop of its own, its cells in
+ * straight code.
+ */
+static char *fixed_rows(char *o, const char *end, const struct rows_layout *L,
+			const struct fixed *f, const uint64_t *v, size_t n,
+			size_t *done)
+{
+	const size_t rowmax = L->rowmax;
+	size_t i = 0;
+
+	if (f->nc == 3 && f->kind[0] == ROWS_HEX && f->kind[1] == ROWS_HEX &&
+	    f->kind[2] == ROWS_HUMAN) {
+		const unsigned e0 = f->end[0], e1 = f->end[1], e2 = f->end[2];
+		const unsigned len = f->len;
+
+#if defined(ROWS_AVX2)
+		if (use_avx2())
+			return hhu_avx2(o, end, rowmax, f, v, n, done);
+#endif
+		for (; i < n && (size_t)(end - o) >= rowmax; i++, v += 3) {
+			memcpy(o, spaces, 64);
+			human_cell(o + e2, v[2]);
+			hex_cell(o + e1, v[1]);
+			hex_cell(o + e0, v[0]);
+			o[len - 1] = '\n';
+			o += len;
+		}
+	} else {
+		for (; i < n && (size_t)(end - o) >= rowmax; i++, v += f->nc) {
+			char *e = text_fixed(o, f, v);
+
+			o = e ? e : text_general(o, L, v);
+		}
+	}
+	*done = i;
+	return o;
+}
+#endif
+
+/* The fixed row length of @L's text rows, 0 when they are not fixed. */
+static unsigned fixed_len(struct rows_layout *L)
+{
+#if defined(ROWS_FIXED)
+	unsigned i, off = (unsigned)L->indent;
+
+	for (i = 0; i < L->ncols; i++) {
+		int w = L->col[i].width;
+
+		if (i)
+			off += 2;
+		switch (L->col[i].kind) {
+		case ROWS_HEX:
+			if (w < 18)
+				return 0;
+			break;
+		case ROWS_HUMAN:
+			if (w < 8)
+				return 0;
+			break;
+		default:
+			/* the 16-byte store stays in the row */
+			if (w < 1 || w > 16 || off + (unsigned)w < 16)
+				return 0;
+			L->col[i].lim = 1;
+			for (int k = 0; k < w; k++)
+				L->col[i].lim *= 10;
+			break;
+		}
+		L->col[i].off = (unsigned short)off;
+		off += (unsigned)w;
+	}
+	/* the row and its '\n' inside the 64-byte template */
+	return off + 1 <= 64 ? off + 1 : 0;
+#else
+	(void)L;
+	return 0;
+#endif
+}
+
 bool rows_layout_init(struct rows_layout *L, unsigned ncols, int indent,
 		      const enum rows_kind *kinds, const int *widths,
 		      const char *const *keys)
@@ -208,10 +561,12 @@ bool rows_layout_init(struct rows_layout *L, unsigned ncols, int indent,
 		need += kl + 4;
 	}
 	L->rowmax = need;
+	L->fixed_len = fixed_len(L);
 	return nj > 0;
 }
 
-char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v)
+static char *text_general(char *o, const struct rows_layout *L,
+			  const uint64_t *v)
 {
 	unsigned i, nc = L->ncols;
 	int pending = 0, lead = L->indent;
@@ -257,6 +612,69 @@ char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v)
 		lead = 2;
 	}
 	*o++ = '\n';
+	return o;
+}
+
+char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v)
+{
+#if defined(ROWS_FIXED)
+	if (L->fixed_len) {
+		struct fixed f;
+		char *e;
+
+		fixed_get(&f, L);
+		e = text_fixed(o, &f, v);
+		if (e)
+			return e;
+	}
+#endif
+	return text_general(o, L, v);
+}
+
+char *rows_text_n(char *o, const char *end, const struct rows_layout *L,
+		  const uint64_t *v, size_t n, size_t *done)
+{
+	size_t i, nc = L->ncols;
+
+#if defined(ROWS_FIXED)
+	if (L->fixed_len) {
+		struct fixed f;
+
+		fixed_get(&f, L);
+		return fixed_rows(o, end, L, &f, v, n, done);
+	}
+#endif
+	for (i = 0; i < n && (size_t)(end - o) >= L->rowmax; i++, v += nc)
+		o = text_general(o, L, v);
+	*done = i;
+	return o;
+}
+
+char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
+		       const unsigned char *src, const uint64_t *pr, size_t n,
+		       size_t *done)
+{
+	size_t i, c, nc = L->ncols;
+	uint64_t v[ROWS_MAX_COLS];
+
+#if defined(ROWS_FIXED) && defined(ROWS_AVX2)
+	if (L->fixed_len && nc == 3 && src[0] == ROWS_SRC_START &&
+	    src[1] == ROWS_SRC_LAST && src[2] == ROWS_SRC_SIZE &&
+	    L->col[0].kind == ROWS_HEX && L->col[1].kind == ROWS_HEX &&
+	    L->col[2].kind == ROWS_HUMAN && use_avx2()) {
+		struct fixed f;
+
+		fixed_get(&f, L);
+		return hhu_avx2_pairs(o, end, L->rowmax, &f, pr, n, done);
+	}
+#endif
+	for (i = 0; i < n && (size_t)(end - o) >= L->rowmax; i++, pr += 2) {
+		for (c = 0; c < nc; c++)
+			v[c] = src[c] == ROWS_SRC_START ? pr[0] :
+			       src[c] == ROWS_SRC_LAST ? pr[0] + pr[1] - 1 : pr[1];
+		o = rows_text(o, L, v);
+	}
+	*done = i;
 	return o;
 }
 

@@ -28,7 +28,16 @@ struct rows_layout {
 		int width;		/* text: > 0 right-aligned, < 0 left */
 		unsigned char jlen;	/* length of jpre */
 		char jpre[48];		/* JSON: ',"key":' ('{"key":' first) */
+		unsigned short off;	/* fixed rows: first byte of the cell */
+		uint64_t lim;		/* fixed rows, decimal: values below fit */
 	} col[ROWS_MAX_COLS];
+	/*
+	 * Text rows of one fixed length (every cell right-aligned and wide
+	 * enough for its values, the row within 64 bytes): rows_text writes
+	 * them from a template, right to left, without measuring anything
+	 * but the hex digits. 0 = not such a table (the general path).
+	 */
+	unsigned fixed_len;
 };
 
 /*
@@ -47,6 +56,38 @@ bool rows_layout_init(struct rows_layout *L, unsigned ncols, int indent,
 char *rows_text(char *o, const struct rows_layout *L, const uint64_t *v);
 char *rows_json(char *o, const struct rows_layout *L, const uint64_t *v,
 		bool first);
+
+/*
+ * Up to @n text rows of @ncols values each (@v: row after row) at @o, as
+ * many as fit before @end with L->rowmax bytes of room each; *@done says
+ * how many. Returns the end of what it wrote. Same bytes as rows_text.
+ */
+char *rows_text_n(char *o, const char *end, const struct rows_layout *L,
+		  const uint64_t *v, size_t n, size_t *done);
+
+/* What a column of rows_text_ranges shows of a (start, size) pair. */
+enum rows_src {
+	ROWS_SRC_START,	/* start */
+	ROWS_SRC_LAST,	/* start + size - 1, the last byte */
+	ROWS_SRC_SIZE,	/* size */
+};
+
+/*
+ * rows_text_n for ranges: @pr holds @n (start, size) pairs, column i of a
+ * row shows @src[i] (enum rows_src) of its pair. Same bytes as
+ * rows_text_n on the rows of values; without the copy of them.
+ */
+char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
+		       const unsigned char *src, const uint64_t *pr, size_t n,
+		       size_t *done);
+
+/*
+ * The vector code of the ranges rows: @level 1 the x86-64 baseline (SSE2;
+ * elsewhere portable code), 2 AVX2 if the CPU has it, 0 as on first use
+ * (the CPU, and KHOFMT_CPU=generic or popcnt means level 1). Returns the
+ * level now in use. For tests that compare the two.
+ */
+int rows_simd(int level);
 
 /* The compact size alone ("4K", "1.5M"), NUL-terminated; its length. */
 size_t rows_human(char *b, uint64_t v);

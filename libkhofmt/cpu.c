@@ -181,3 +181,22 @@ uint64_t khofmt_popcount_words(const unsigned char *p, size_t n)
 	}
 	return f(p, n);
 }
+
+bool khofmt_cpu_bmi(void)
+{
+	static unsigned bmi;	/* 0 = not known yet, 1 = no, 2 = yes */
+	unsigned b = __atomic_load_n(&bmi, __ATOMIC_RELAXED);
+
+	if (!b) {
+		b = 1;
+#if defined(__x86_64__) && defined(__GNUC__)
+		/* the AVX2 level has POPCNT, which the kernel uses too */
+		/* the AVX2 level has POPCNT, which the kernel uses too */
+		if (khofmt_cpu_level() >= KHOFMT_CPU_AVX2 &&
+		    __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2"))
+			b = 2;
+#endif
+		__atomic_store_n(&bmi, b, __ATOMIC_RELAXED);
+	}
+	return b == 2;
+}

@@ -13,6 +13,7 @@
 #ifndef KHOFMT_CPU_H
 #define KHOFMT_CPU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,13 @@ uint64_t khofmt_popcount_words(const unsigned char *p, size_t n);
 
 /* The level khofmt_popcount_words uses (CPU and KHOFMT_CPU). */
 enum khofmt_cpu_level khofmt_cpu_level(void);
+
+/*
+ * Whether the bit-scanning kernels (the runs of a leaf word) may use
+ * BMI1/BMI2 (TZCNT, BLSR, SHLX): x86-64 at the AVX2 level (KHOFMT_CPU
+ * unset or avx2) on a CPU that has both.
+ */
+bool khofmt_cpu_bmi(void);
 
 /*
  * The kernel of one level, for tests that compare them; NULL when this

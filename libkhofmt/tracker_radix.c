@@ -605,6 +605,7 @@ struct order_stream {
 	struct khofmt_range q[66];
 	unsigned qi, qn;
 	bool done;
+	bool bmi;			/* stream_fill_words' BMI kernel */
 	struct pageset seen;		/* each page once per stream */
 	unsigned char *buf;		/* depth * P fallback buffers, or NULL */
 	/* with an index: its leaves [li, lend) are this order's */
@@ -797,10 +798,187 @@ static inline size_t word_runs(struct khofmt_range *out, size_t n, uint64_t w,
 	return n;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_BMI_KERNEL 1
+/* TZCNT (BMI1): 64 for 0, unlike BSF; only run on a CPU that has it */
+static inline uint64_t tzcnt64(uint64_t x)
+{
+	uint64_t r;
+
+	__asm__("tzcnt %1, %0" : "=r"(r) : "rm"(x) : "cc");
+	return r;
+}
+
+/*
+ * word_runs for a CPU with BMI1/BMI2 (TZCNT, BLSR, SHLX): a run's end is
+ * the clear bit after it (~w & w << 1), whose count is 64 for a run that
+ * reaches bit 63 (TZCNT of what is left, 0), so a run costs two counts,
+ * two shifts, an add, a subtract, two stores and two BLSRs.
+ */
+static inline size_t word_runs_bmi(struct khofmt_range *out, size_t n,
+				   uint64_t w, uint64_t wbit, unsigned shift)
+{
+	uint64_t smask = w & ~(w << 1), emask = ~w & (w << 1), a, b;
+	const uint64_t base = wbit << shift;
+	struct khofmt_range *p;
+
+	if ((w & 1) && n && out[n - 1].start + out[n - 1].size == base) {
+		out[n - 1].size += tzcnt64(emask) << shift;
+		smask &= smask - 1;
+		emask &= emask - 1;
+	}
+	/* the first run without a test, as in word_runs */
+	p = out + n;
+	a = tzcnt64(smask);
+	b = tzcnt64(emask);
+	p->start = base + (a << shift);
+	p->size = (b << shift) - (a << shift);
+	p += smask != 0;
+	smask &= smask - 1;
+	emask &= emask - 1;
+	while (smask) {
+		a = tzcnt64(smask);
+		b = tzcnt64(emask);
+		p->start = base + (a << shift);
+		p->size = (b << shift) - (a << shift);
+		p++;
+		smask &= smask - 1;
+		emask &= emask - 1;
+	}
+	return (size_t)(p - out);
+}
+#define WORD_RUNS(...) (bmi ? word_runs_bmi(__VA_ARGS__) : word_runs(__VA_ARGS__))
+
+/*
+ * The runs of word @w whose bit 0 is at byte address @base (@shift: log2
+ * of an entry's size) at out[n..]; the new n. The first run is written
+ * without a test (a word without one writes a run that is not counted);
+ * a second run and a bit 0 that may continue out[n - 1] are the only
+ * branches, both rare in a sparse leaf.
+ */
+static inline __attribute__((always_inline)) size_t
+word_bmi(struct khofmt_range *out, size_t n, uint64_t w, uint64_t base,
+	 unsigned shift, bool cont)
+{
+	uint64_t smask = w & ~(w << 1), emask = ~w & (w << 1), a, b;
+
+	if (__builtin_expect(cont, 0)) {
+		out[n - 1].size += tzcnt64(emask) << shift;
+		smask &= smask - 1;
+		emask &= emask - 1;
+	}
+	a = tzcnt64(smask);
+	b = tzcnt64(emask);
+	out[n].start = base + (a << shift);
+	out[n].size = (b - a) << shift;
+	n += smask != 0;
+	smask &= smask - 1;
+	emask &= emask - 1;
+	/* the second run without a test too (1 word in 16 at 1 % density) */
+	a = tzcnt64(smask);
+	b = tzcnt64(emask);
+	out[n].start = base + (a << shift);
+	out[n].size = (b - a) << shift;
+	n += smask != 0;
+	smask &= smask - 1;
+	if (__builtin_expect(smask != 0, 0)) {
+		emask &= emask - 1;
+		do {
+			a = tzcnt64(smask);
+			b = tzcnt64(emask);
+			out[n].start = base + (a << shift);
+			out[n].size = (b - a) << shift;
+			n++;
+			smask &= smask - 1;
+			emask &= emask - 1;
+		} while (smask);
+	}
+	return n;
+}
+
+/* Does bit 0 of @w continue out[n - 1] (which ends at @base if so)? */
+static inline bool cont_any(const struct khofmt_range *out, size_t n,
+			    uint64_t w, uint64_t base)
+{
+	return (w & 1) && n && out[n - 1].start + out[n - 1].size == base;
+}
+
+/* ... when @prev, the word before @w, was just done: its bit 63 ran on */
+#define CONT(w, prev) ((((w) & ((prev) >> 63)) & 1) != 0)
+
+/*
+ * Words [wi, lim) of @leaf (entry index of bit 0: @kbase) a cache line at
+ * a time while a line's runs (at most 8 * 32, and the untested ones) fit
+ * below @max: a zero line costs one test, a line with bits eight
+ * word_bmi without a branch per word. The new wi; *np the new n.
+ */
+static inline __attribute__((always_inline)) size_t
+lines_bmi(const unsigned char *leaf, size_t wi, size_t lim,
+	  struct khofmt_range *out, size_t *np, size_t max, uint64_t kbase,
+	  unsigned shift)
+{
+	const uint64_t step = UINT64_C(64) << shift;
+	size_t n = *np;
+
+	/* to a line boundary word by word */
+	for (; (wi & 7) && wi < lim && n + 33 <= max; wi++) {
+		uint64_t w = ld_le64(leaf + 8 * wi);
+		uint64_t base = (kbase + (uint64_t)wi * 64) << shift;
+
+		n = word_bmi(out, n, w, base, shift, cont_any(out, n, w, base));
+	}
+	while (wi + 8 <= lim) {
+		const unsigned char *q = leaf + 8 * wi;
+		uint64_t w0 = ld_le64(q), w1 = ld_le64(q + 8),
+			 w2 = ld_le64(q + 16), w3 = ld_le64(q + 24),
+			 w4 = ld_le64(q + 32), w5 = ld_le64(q + 40),
+			 w6 = ld_le64(q + 48), w7 = ld_le64(q + 56);
+		uint64_t base = (kbase + (uint64_t)wi * 64) << shift;
+
+		if (!((w0 | w1 | w2 | w3) | (w4 | w5 | w6 | w7))) {
+			wi += 8;	/* a zero line needs no room */
+			continue;
+		}
+		/*
+		 * room: 8 * 32 runs at most, else as many as set bits, and
+		 * the two a word writes without a test
+		 */
+		if (n + 8 * 32 + 2 > max &&
+		    n + 2 + (size_t)(__builtin_popcountll(w0) + __builtin_popcountll(w1) +
+				     __builtin_popcountll(w2) + __builtin_popcountll(w3) +
+				     __builtin_popcountll(w4) + __builtin_popcountll(w5) +
+				     __builtin_popcountll(w6) + __builtin_popcountll(w7)) > max)
+			break;
+		wi += 8;
+		n = word_bmi(out, n, w0, base, shift,
+			     cont_any(out, n, w0, base));
+		n = word_bmi(out, n, w1, base + step, shift, CONT(w1, w0));
+		n = word_bmi(out, n, w2, base + 2 * step, shift, CONT(w2, w1));
+		n = word_bmi(out, n, w3, base + 3 * step, shift, CONT(w3, w2));
+		n = word_bmi(out, n, w4, base + 4 * step, shift, CONT(w4, w3));
+		n = word_bmi(out, n, w5, base + 5 * step, shift, CONT(w5, w4));
+		n = word_bmi(out, n, w6, base + 6 * step, shift, CONT(w6, w5));
+		n = word_bmi(out, n, w7, base + 7 * step, shift, CONT(w7, w6));
+	}
+	/* the rest of the leaf, or of the room, word by word */
+	for (; wi < lim && n + 33 <= max; wi++) {
+		uint64_t w = ld_le64(leaf + 8 * wi);
+		uint64_t base = (kbase + (uint64_t)wi * 64) << shift;
+
+		n = word_bmi(out, n, w, base, shift, cont_any(out, n, w, base));
+	}
+	*np = n;
+	return wi;
+}
+#else
+#define WORD_RUNS(...) word_runs(__VA_ARGS__)
+#endif
+
 #define FILL_MIN 66	/* a word has at most 32 runs; one held back */
 
-static int stream_fill_words(struct order_stream *s, struct khofmt_range *out,
-			     size_t max)
+static inline __attribute__((always_inline)) int
+fill_words(struct order_stream *s, struct khofmt_range *out, size_t max,
+	   const bool bmi)
 {
 	const unsigned shift = s->shift;
 	size_t n = 0;
@@ -838,13 +1016,18 @@ static int stream_fill_words(struct order_stream *s, struct khofmt_range *out,
 						w &= mfirst;
 					if (wi == wend - 1)
 						w &= mlast;
-					n = word_runs(out, n, w, kbase + (uint64_t)wi * 64,
+					n = WORD_RUNS(out, n, w, kbase + (uint64_t)wi * 64,
 						      shift);
 					wi++;
 					continue;
 				}
 				/* the words in between, while a word's runs fit */
 				lim = wend - 1;
+#if defined(HAVE_BMI_KERNEL)
+				if (bmi)
+					wi = lines_bmi(leaf, wi, lim, out, &n, max,
+						       kbase, shift);
+#endif
 				while (wi < lim && n + 33 <= max) {
 					/* a whole zero cache line: one test for 8 words */
 					if (!(wi & 7) && wi + 8 <= lim) {
@@ -858,7 +1041,7 @@ static int stream_fill_words(struct order_stream *s, struct khofmt_range *out,
 							continue;
 						}
 					}
-					n = word_runs(out, n, ld_le64(leaf + 8 * wi),
+					n = WORD_RUNS(out, n, ld_le64(leaf + 8 * wi),
 						      kbase + (uint64_t)wi * 64, shift);
 					wi++;
 				}
@@ -881,6 +1064,32 @@ hold:
 	s->pstart = out[n].start;
 	s->pend_end = out[n].start + out[n].size;
 	return (int)n;
+}
+
+static int fill_words_generic(struct order_stream *s,
+			      struct khofmt_range *out, size_t max)
+{
+	return fill_words(s, out, max, false);
+}
+
+#if defined(HAVE_BMI_KERNEL)
+__attribute__((target("bmi,bmi2,popcnt")))
+static int fill_words_bmi(struct order_stream *s, struct khofmt_range *out,
+			  size_t max)
+{
+	return fill_words(s, out, max, true);
+}
+#endif
+
+/* The kernel the CPU has (khofmt_cpu_bmi: KHOFMT_CPU caps it). */
+static int stream_fill_words(struct order_stream *s, struct khofmt_range *out,
+			     size_t max)
+{
+#if defined(HAVE_BMI_KERNEL)
+	if (s->bmi)
+		return fill_words_bmi(s, out, max);
+#endif
+	return fill_words_generic(s, out, max);
 }
 
 /* Up to @max runs: straight into @out when it is large, else via s->q. */
@@ -953,6 +1162,7 @@ static int stream_new(struct khofmt_handover *h, unsigned order,
 	s->lo = UINT64_C(1) << s->hb;	/* the order's keys: [lo, hi) */
 	s->hi = UINT64_C(1) << (s->hb + 1);
 	s->top = g->depth;		/* no table frame yet */
+	s->bmi = khofmt_cpu_bmi();
 	*out = s;
 	return 0;
 }

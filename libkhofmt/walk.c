@@ -115,7 +115,7 @@ static int head_refill(struct khofmt_handover *h, struct head *hd)
 }
 
 /* Coalesced ranges handed to the caller per call. */
-#define OUT_BATCH 512
+#define OUT_BATCH 2048
 /* drain_direct: room a stream gets in the output batch, at least. */
 #define DIRECT_ROOM 128
 

@@ -108,5 +108,95 @@ int main(void)
 		is_str(text_row(&D, v), "    0       0xffffffffffffffff  18446744073709551615\n",
 		       "20 digits overflow a narrow cell");
 	}
+	/*
+	 * Many rows at once, at each vector level: rows_text_n (rows of
+	 * values) and rows_text_ranges ((start, size) pairs) into a buffer
+	 * that takes only some of them per call, against snprintf.
+	 */
+	{
+		static const enum rows_kind fk[] = { ROWS_HEX, ROWS_DEC, ROWS_HUMAN };
+		static const int fw[] = { 18, 5, 8 };
+		static const char *const fkeys[] = { "phys", "order", NULL };
+		static const unsigned char src[] = {
+			ROWS_SRC_START, ROWS_SRC_LAST, ROWS_SRC_SIZE,
+		};
+		enum { NR = 3000 };
+		static uint64_t vals[NR][3], pairs[NR][2], fvals[NR][3];
+		static char want_all[NR * 64], got[NR * 64], fwant[NR * 64];
+		struct rows_layout F;
+		size_t wl = 0, fl = 0;
+		int lvl;
+
+		ok(rows_layout_init(&F, 3, 0, fk, fw, fkeys), "folios layout");
+		for (i = 0; i < NR; i++) {
+			uint64_t st, sz;
+			char h[32];
+
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			st = i < 64 ? UINT64_C(1) << i : seed >> (seed & 63);
+			sz = i < 64 ? 1 : (seed >> 40) + 1;
+			if (st + sz - 1 < st)
+				st = 0;
+			if (i == 70)
+				st = 0;
+			pairs[i][0] = vals[i][0] = st;
+			pairs[i][1] = sz;
+			vals[i][1] = st + sz - 1;
+			vals[i][2] = sz;
+			rows_human(h, sz);
+			snprintf(a, sizeof(a), "0x%" PRIx64, st);
+			snprintf(b, sizeof(b), "0x%" PRIx64, st + sz - 1);
+			wl += (size_t)sprintf(want_all + wl, "%18s  %18s  %8s\n", a, b, h);
+			/* folio rows: an order that does not fit 5 digits now and then */
+			fvals[i][0] = st;
+			fvals[i][1] = i % 97 == 5 ? UINT64_C(1234567) : i % 19;
+			fvals[i][2] = sz;
+			fl += (size_t)sprintf(fwant + fl, "%18s  %5" PRIu64 "  %8s\n", a,
+					      fvals[i][1], h);
+		}
+		for (lvl = 1; lvl <= 2; lvl++) {
+			int got_lvl = rows_simd(lvl);
+			size_t done, n, gl;
+			char *o;
+			const char *what[3] = { "rows_text_n", "rows_text_ranges",
+						"rows_text_n (folios)" };
+			int m;
+
+			if (got_lvl != lvl) {
+				skip(3, "no AVX2 on this CPU");
+				continue;
+			}
+			for (m = 0; m < 3; m++) {
+				memset(got, '#', sizeof(got));
+				o = got;
+				for (n = 0; n < NR; n += done) {
+					/* room for about 100 rows per call */
+					const char *end = o + 100 * 49 + (n % 7) * 13;
+
+					if (m == 0)
+						o = rows_text_n(o, end, &L, vals[n], NR - n, &done);
+					else if (m == 1)
+						o = rows_text_ranges(o, end, &L, src, pairs[n],
+								     NR - n, &done);
+					else
+						o = rows_text_n(o, end, &F, fvals[n], NR - n, &done);
+					if (!done)
+						break;
+				}
+				gl = (size_t)(o - got);
+				if (m < 2)
+					ok(n == NR && gl == wl && !memcmp(got, want_all, wl),
+					   "level %d: %s, %d rows in calls of about 100 = snprintf",
+					   lvl, what[m], NR);
+				else
+					ok(n == NR && gl == fl && !memcmp(got, fwant, fl),
+					   "level %d: %s, %d rows, wide orders by the general path = snprintf",
+					   lvl, what[m], NR);
+			}
+		}
+		rows_simd(0);
+	}
 	return done_testing();
 }
