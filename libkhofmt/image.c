@@ -6,7 +6,8 @@
  * through one scanner that looks at every NUL-terminated printable string
  * (the kernel's string literals): the strings asked for, the versioned KHO
  * stems and the "Linux version" banner. Then, for strings not in the
- * kernel, the modules the caller named, in SYSROOT/lib/modules/RELEASE.
+ * kernel, the modules the caller named, in SYSROOT/lib/modules/RELEASE
+ * (SYSROOT/usr/lib/modules/RELEASE when that is missing: an unpacked package).
  *
  * Hand-written here: the container headers (no library reads them) and the
  * kernel's legacy LZ4 framing (liblz4 decodes its blocks, not that frame).
@@ -730,6 +731,7 @@ static int modules_lookup(struct khofmt_image *img, const char *sysroot,
 			  uint64_t max, char *err, size_t errlen)
 {
 	char *base = NULL, *path;
+	struct stat st;
 	bool *done = calloc(img->nwants + 1, sizeof(*done));
 	size_t i, j;
 	int r = 0;
@@ -737,6 +739,14 @@ static int modules_lookup(struct khofmt_image *img, const char *sysroot,
 	if (!done || asprintf(&base, "%s/lib/modules/%s", sysroot, img->info.release) < 0) {
 		free(done);
 		return -KHOFMT_ERR_NOMEM;
+	}
+	/* merged /usr without the /lib link (an unpacked package tree) */
+	if (stat(base, &st) != 0) {
+		free(base);
+		if (asprintf(&base, "%s/usr/lib/modules/%s", sysroot, img->info.release) < 0) {
+			free(done);
+			return -KHOFMT_ERR_NOMEM;
+		}
 	}
 	for (i = 0; i < img->nwants && !r; i++) {
 		struct img_want *w = &img->wants[i];

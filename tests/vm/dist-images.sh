@@ -111,7 +111,7 @@ for arch in amd64 arm64; do
 	fi
 	if [ "$kho_cfg" = 0 ]; then
 		is "$kho_str" 0 "$arch: oracle: no kho-v4 string in the decompressed image (KHO not built)"
-		is "$(jq -r '[.rows[] | .verdict] | unique | join(",") + " " + .summary.verdict' "$TMP/$arch.json")" \
+		is "$(jq -r '([.rows[] | .verdict] | unique | join(",")) + " " + .summary.verdict' "$TMP/$arch.json")" \
 			"lost loses-state" "$arch: every row lost: this kernel ignores the handover"
 		is "$(jq -r '.rows[] | select(.kind == "root") | .found_in' "$TMP/$arch.json")" absent \
 			"$arch: kho-v4 neither in the image nor in its modules"
