@@ -97,14 +97,17 @@ for arch in amd64 arm64; do
 	else
 		cp "$vmlinuz" "$raw"
 	fi
+	want_ps=4096
+	grep -qx 'CONFIG_ARM64_16K_PAGES=y' "$M/config" && want_ps=16384
+	grep -qx 'CONFIG_ARM64_64K_PAGES=y' "$M/config" && want_ps=65536
 	kho_cfg=$(grep -c '^CONFIG_KEXEC_HANDOVER=y' "$M/config")
 	kho_str=$(grep -a -c 'kho-v4' "$raw")
 
 	expect_exit "$([ "$kho_cfg" = 1 ] && echo 0 || echo 1)" "$arch: compat --image $rel/vmlinuz (CONFIG_KEXEC_HANDOVER $([ "$kho_cfg" = 1 ] && echo y || echo 'not set'))" \
 		compat $IN --image "$vmlinuz" --sysroot "$X/root" --json
 	cp "$TMP/out" "$TMP/$arch.json"
-	is "$(jq -r '"\(.image.format)/\(.image.compression)/\(.image.release)"' "$TMP/$arch.json")" \
-		"$want_fmt/$want_comp/$rel" "$arch: container/compression from the config, release from the package name"
+	is "$(jq -r '"\(.image.format)/\(.image.compression)/\(.image.release)/\(.image.page_size)"' "$TMP/$arch.json")" \
+		"$want_fmt/$want_comp/$rel/$want_ps" "$arch: container/compression and page size from the config, release from the package name"
 	if [ "$want_fmt" = bzImage ] && [ -s "$raw" ]; then
 		is "$(jq .image.scanned "$TMP/$arch.json")" "$(stat -c %s "$raw")" \
 			"$arch: khoctl decompressed as many bytes as the $want_comp CLI"
