@@ -217,19 +217,24 @@ static int compat_gate(const struct kx *k, const char *image, const unsigned cha
 	struct khofmt_kexec_state *st;
 	const char *what = expect ? "reboot" : "load";
 	bool force = k->flags & KHOFMT_KEXEC_FORCE;
+	char *path = NULL;
 	size_t i;
 	int r = khofmt_kexec_state_open(k->root, &st, &pb);
 
 	if (r < 0)
 		return 0; /* the state check has said why and decided */
-	r = khofmt_kexec_state_compat(st, k->root, image, expect, &res);
+	/* with --sysroot an absolute kernel path is a file of that tree */
+	if (k->root && image[0] == '/' && asprintf(&path, "%s%s", k->root, image) < 0)
+		path = NULL;
+	r = khofmt_kexec_state_compat(st, k->root, path ? path : image, expect, &res);
+	free(path);
 	khofmt_kexec_state_free(st);
 	if (r < 0) {
 		fprintf(stderr, ME ": KHO error: %s\n", khofmt_strerror(r));
 		return 1;
 	}
 	if (stamp) {
-		char *abs = realpath(image, NULL);
+		char *abs = k->root ? NULL : realpath(image, NULL);
 
 		stamp->compat = res.verdict;
 		stamp->compat_lost = (uint32_t)res.lost;

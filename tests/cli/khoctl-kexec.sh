@@ -23,13 +23,17 @@ mkdir -p "$sys/proc/sys/kernel/random" "$sys/sys/kernel"
 echo "$BOOT" >"$sys/proc/sys/kernel/random/boot_id"
 echo 0 >"$sys/sys/kernel/kexec_loaded"
 st=$sys/run/kexec-kho.stamp
-
-# the kernel to load: a bzImage of the real 7.3.4 kernel's strings (it reads
-# every part of the 7.2.13 state: tests/cli/compat.sh)
+# the kernels to load, files of the --sysroot tree (as kexec would read them
+# on that system): a bzImage of the real 7.3.4 kernel's strings (it reads
+# every part of the 7.2.13 state: tests/cli/compat.sh), the luo-bump one
 [ -n "${MKIMAGE:-}" ] && [ -x "$MKIMAGE" ] || bail_out "MKIMAGE is not set (run through make check)"
 IMGS=$TESTS_SRCDIR/fixtures/images
-V=$TMP/vmlinuz
-"$MKIMAGE" wrap bzimage xz "$IMGS/linux-7.3.4.strings" "$V"
+mkdir -p "$sys/boot"
+V=/boot/vmlinuz
+"$MKIMAGE" wrap bzimage xz "$IMGS/linux-7.3.4.strings" "$sys$V"
+"$MKIMAGE" wrap bzimage xz "$IMGS/linux-7.2.13-luo-bump.strings" "$sys/boot/bump"
+random_bytes 4096 3 "$sys/boot/noise"
+
 
 kk() { rm -f "$KEXEC_ARGV"; "$KHOCTL" kexec "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; }
 argv() { tr '\n' ' ' <"$KEXEC_ARGV" 2>/dev/null | sed 's/ $//'; }
@@ -88,9 +92,8 @@ is "$rc" 1 "--kho-check alone: exit 1 on errors"
 
 # 5b. will the new kernel read the handover (issue 17): the luo-bump
 # kernel's strings (luo-v99) would drop LUO and its 4 memfds
-"$MKIMAGE" wrap bzimage xz "$IMGS/linux-7.2.13-luo-bump.strings" "$TMP/ibump"
 rm -f "$st"
-kk --kexec "$fake" --sysroot "$sys" -l "$TMP/ibump" --append=kho=on
+kk --kexec "$fake" --sysroot "$sys" -l /boot/bump --append=kho=on
 is "$rc" 1 "load of the luo-bump kernel: refused"
 [ ! -e "$KEXEC_ARGV" ] && [ ! -e "$st" ]; ok $? "kexec did not run, no stamp"
 grep -q 'LUO.*writes luo-v5, the new kernel reads luo-v99: lost: every LUO session' "$TMP/err"
@@ -98,10 +101,10 @@ ok $? "names LUO: luo-v5 written, luo-v99 read, every session lost"
 grep -q 'memfd-v2.*lost: 4 preserved files (3159824 bytes)' "$TMP/err"
 ok $? "names the 4 memfds (3159824 bytes) lost with it"
 grep -q 'refusing to load (--kho-force overrides)' "$TMP/err"; ok $? "says it refuses to load"
-kk --kexec "$fake" --sysroot "$sys" --kho-force -l "$TMP/ibump" --append=kho=on
-is "$rc:$(argv)" "0:-s -l $TMP/ibump --append=kho=on" "--kho-force: kexec loads it"
+kk --kexec "$fake" --sysroot "$sys" --kho-force -l /boot/bump --append=kho=on
+is "$rc:$(argv)" "0:-s -l /boot/bump --append=kho=on" "--kho-force: kexec loads it"
 grep -q 'WARNING: --kho-force: going on with the load' "$TMP/err"; ok $? "with a loud warning"
-grep -qx 'compat=loses' "$st" && grep -qx "image_sha256=$(sha256sum "$TMP/ibump" | cut -d' ' -f1)" "$st"
+grep -qx 'compat=loses' "$st" && grep -qx "image_sha256=$(sha256sum "$sys/boot/bump" | cut -d' ' -f1)" "$st"
 ok $? "the stamp records the verdict (loses) and the image's digest"
 echo 1 >"$sys/sys/kernel/kexec_loaded"
 kk --kexec "$fake" --sysroot "$sys" -e
@@ -112,11 +115,10 @@ is "$rc:$(argv)" "0:-s -e" "-e --kho-force: reboots anyway"
 kk --kexec "$fake" --sysroot "$sys" -l "$V" --append=kho=on
 grep -qx 'compat=accepted' "$st"; ok $? "7.3.4: the stamp says the image reads the state"
 grep -q 'reads every part of the handover' "$TMP/err"; ok $? "7.3.4: says so"
-random_bytes 4096 3 "$TMP/inoise"
-kk --kexec "$fake" --sysroot "$sys" -l "$TMP/inoise" --append=kho=on
+kk --kexec "$fake" --sysroot "$sys" -l /boot/noise --append=kho=on
 is "$rc" 1 "an image that cannot be read: refused (fails closed)"
 grep -q 'cannot tell whether' "$TMP/err"; ok $? "says the image cannot be read"
-kk --kexec "$fake" --sysroot "$sys" --no-kho-check -l "$TMP/inoise" --append=kho=on
+kk --kexec "$fake" --sysroot "$sys" --no-kho-check -l /boot/noise --append=kho=on
 is "$rc" 0 "--no-kho-check: no image check either"
 echo 0 >"$sys/sys/kernel/kexec_loaded"
 rm -f "$st"
