@@ -111,6 +111,8 @@ static int blob_cb(void *arg, const struct khofmt_subnode *sn, void **buf,
 	return input_blob(arg, sn, buf, len, &why) ? -KHOFMT_ERR_NOTCOVERED : 0;
 }
 
+static void str_or_null(const char *key, const char *s);
+
 static void emit_image(const char *path, const struct khofmt_image *img,
 		       uint64_t max)
 {
@@ -129,6 +131,11 @@ static void emit_image(const char *path, const struct khofmt_image *img,
 	out_size("max_size", max);
 	out_str("release", ii->release);
 	out_str("banner", ii->banner);
+	str_or_null("machine", ii->machine);
+	if (ii->page_shift)
+		out_size("page_size", (uint64_t)1 << ii->page_shift);
+	else
+		out_null("page_size", "-");
 	out_array_begin("kho_strings");
 	for (i = 0; i < n; i++)
 		out_str(NULL, khofmt_image_token(img, i));

@@ -9,7 +9,9 @@
  * leaves the same stamp (/run/kexec-kho.stamp) our kexec writes. Then the
  * system's kexec runs: as a child for a load (so that the stamp is written
  * only when it succeeded), exec'd for a reboot. Without KHO the arguments
- * go to kexec unchanged.
+ * go to kexec unchanged. Like kexec/kho.c it also asks whether the image
+ * being loaded reads every part of the outgoing state (issue 17), at the
+ * load and again before the reboot, and records the answer in the stamp.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@ struct kx {
 	const char *kexec;     /* --kexec PATH, $KEXEC, "kexec" */
 	const char *root;      /* --sysroot DIR */
 	const char *save;      /* --kho-save DIR */
+	const char *kernel;    /* the kernel file given to kexec */
 	unsigned flags;        /* KHOFMT_KEXEC_* */
 	bool has_s, has_kernel, cmdline_kho, reuse_cmdline;
 	int nargs;
@@ -40,7 +43,8 @@ static const char usage_text[] =
 	"Run the system's kexec (--kexec PATH, else $KEXEC, else kexec on PATH) with\n"
 	"the KHO checks of kexec-kho(8): while KHO is active, -c is refused, -s is\n"
 	"forced, the outgoing state is checked before a load and before a reboot\n"
-	"(errors refuse unless --kho-force), a load is stamped in /run/kexec-kho.stamp.\n"
+	"(errors refuse unless --kho-force), so is whether the kernel being loaded\n"
+	"reads it (as khoctl compat), a load is stamped in /run/kexec-kho.stamp.\n"
 	"Every other argument (and all after --) goes to kexec.\n\n" KHOCTL_EXIT_DOC "\n";
 
 /* kexec's long options that take an argument (separate or after '='). */
@@ -79,6 +83,8 @@ static void scan(struct kx *k, int argc, char **argv)
 
 		if (!strcmp(a, "--")) {
 			k->has_kernel |= i + 1 < argc;
+			if (i + 1 < argc && !k->kernel)
+				k->kernel = argv[i + 1];
 			break;
 		}
 		if (!strncmp(a, "--", 2)) {
@@ -134,6 +140,8 @@ static void scan(struct kx *k, int argc, char **argv)
 			continue;
 		}
 		k->has_kernel = true;
+		if (!k->kernel)
+			k->kernel = a;
 	}
 	if (load && k->has_kernel)
 		k->flags |= KHOFMT_KEXEC_LOAD;
@@ -193,6 +201,72 @@ static enum khofmt_kexec_check check(struct kx *k, struct khofmt_kexec_input *in
 	return counts[KHOFMT_SEV_ERROR] ? KHOFMT_KEXEC_CHECK_ERRORS :
 	       counts[KHOFMT_SEV_WARNING] ? KHOFMT_KEXEC_CHECK_WARNINGS :
 	       KHOFMT_KEXEC_CHECK_CLEAN;
+}
+
+/*
+ * Will @image read the outgoing state (kexec/kho.c's compat_gate)? At the
+ * load (@expect NULL) the verdict goes into @stamp; before the reboot
+ * (@expect: the stamped digest) the image must still be the one loaded.
+ * 0 to go on (accepted, or --kho-force), 1 to refuse.
+ */
+static int compat_gate(const struct kx *k, const char *image, const unsigned char *expect,
+		       struct khofmt_kexec_stamp *stamp)
+{
+	struct khofmt_kexec_compat_result res;
+	enum khofmt_kexec_problem pb;
+	struct khofmt_kexec_state *st;
+	const char *what = expect ? "reboot" : "load";
+	bool force = k->flags & KHOFMT_KEXEC_FORCE;
+	char *path = NULL;
+	size_t i;
+	int r = khofmt_kexec_state_open(k->root, &st, &pb);
+
+	if (r < 0)
+		return 0; /* the state check has said why and decided */
+	/* with --sysroot an absolute kernel path is a file of that tree */
+	if (k->root && image[0] == '/' && asprintf(&path, "%s%s", k->root, image) < 0)
+		path = NULL;
+	r = khofmt_kexec_state_compat(st, k->root, path ? path : image, expect, &res);
+	free(path);
+	khofmt_kexec_state_free(st);
+	if (r < 0) {
+		fprintf(stderr, ME ": KHO error: %s\n", khofmt_strerror(r));
+		return 1;
+	}
+	if (stamp) {
+		char *abs = k->root ? NULL : realpath(image, NULL);
+
+		stamp->compat = res.verdict;
+		stamp->compat_lost = (uint32_t)res.lost;
+		stamp->has_image_sha256 = res.has_image_sha256;
+		memcpy(stamp->image_sha256, res.image_sha256, 32);
+		snprintf(stamp->image, sizeof(stamp->image), "%s", abs ? abs : image);
+		free(abs);
+	}
+	for (i = 0; i < res.nlines; i++)
+		fprintf(stderr, ME ": KHO %s: %s\n",
+			res.verdict == KHOFMT_KEXEC_COMPAT_LOSES ? "error" : "note", res.lines[i]);
+	r = 0;
+	if (res.verdict == KHOFMT_KEXEC_COMPAT_UNREADABLE)
+		fprintf(stderr, ME ": KHO error: cannot tell whether %s takes the "
+			"handover: %s\n", image, res.error);
+	else if (res.verdict == KHOFMT_KEXEC_COMPAT_LOSES)
+		fprintf(stderr, ME ": KHO error: %s (%s) would drop %zu part(s) of the "
+			"handover listed above\n", image, res.release, res.lost);
+	else
+		fprintf(stderr, ME ": KHO: %s (%s) reads every part of the handover\n",
+			image, res.release);
+	if (res.verdict != KHOFMT_KEXEC_COMPAT_ACCEPTED) {
+		if (force) {
+			fprintf(stderr, ME ": WARNING: --kho-force: going on with the %s "
+				"anyway\n", what);
+		} else {
+			fprintf(stderr, ME ": refusing to %s (--kho-force overrides)\n", what);
+			r = 1;
+		}
+	}
+	khofmt_kexec_compat_result_free(&res);
+	return r;
 }
 
 /* --kho-save DIR now: the stock kexec reboots without coming back. */
@@ -374,6 +448,10 @@ int cmd_kexec(int argc, char **argv)
 	r = 0;
 	if (active && d.run_check)
 		r = gate(&k, KHOFMT_KEXEC_BEFORE_LOAD, &in);
+	/* ... and whether the new kernel reads it (issue 17) */
+	if (!r && active && d.run_check && (k.flags & KHOFMT_KEXEC_LOAD) && k.kernel &&
+	    !(k.flags & KHOFMT_KEXEC_NO_CHECK))
+		r = compat_gate(&k, k.kernel, NULL, &stamp);
 	if (!r && active && (k.flags & KHOFMT_KEXEC_CHECK_ONLY)) {
 		free(k.args);
 		free(pass);
@@ -396,6 +474,18 @@ int cmd_kexec(int argc, char **argv)
 			    k.facts.stamp_state == KHOFMT_KEXEC_STAMP_CURRENT ?
 			    &k.facts.stamp : NULL;
 		r = gate(&k, KHOFMT_KEXEC_BEFORE_EXEC, &in);
+		/* the image check again: the state may have grown since the load */
+		if (!r && in.loaded && in.loaded != &stamp &&
+		    in.loaded->compat != KHOFMT_KEXEC_COMPAT_UNCHECKED &&
+		    !(k.flags & KHOFMT_KEXEC_NO_CHECK)) {
+			if (!in.loaded->image[0] || !in.loaded->has_image_sha256) {
+				fprintf(stderr, ME ": KHO error: the load stamp does not say "
+					"which image was loaded: cannot check it again\n");
+				r = !(k.flags & KHOFMT_KEXEC_FORCE);
+			} else {
+				r = compat_gate(&k, in.loaded->image, in.loaded->image_sha256, NULL);
+			}
+		}
 		if (!r && k.save && save(&k) && !(k.flags & KHOFMT_KEXEC_FORCE)) {
 			fprintf(stderr, ME ": refusing to reboot: the KHO state could "
 				"not be saved (--kho-force overrides)\n");
@@ -419,6 +509,6 @@ int cmd_kexec(int argc, char **argv)
 		fprintf(stderr, ME ": WARNING: cannot write the load stamp: %s "
 			"(kexec -e will refuse without --kho-force)\n", strerror(errno));
 	free(k.args);
-		free(pass);
+	free(pass);
 	return r;
 }

@@ -41,6 +41,7 @@ struct khofmt_compat {
 	struct khofmt_image_want *wants;
 	size_t nwants, wcap;
 	size_t unknown;
+	unsigned page_shift;    /* the producer's */
 };
 
 KHOFMT_API const char *khofmt_compat_verdict_name(enum khofmt_compat_verdict v)
@@ -397,6 +398,7 @@ KHOFMT_API int khofmt_compat_collect(struct khofmt_fdt *fdt,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -KHOFMT_ERR_NOMEM;
+	c->page_shift = page_shift ? page_shift : 12;
 	row = row_add(c, KHOFMT_COMPAT_ROOT, "", -1);
 	if (!row) {
 		free(c);
@@ -476,11 +478,13 @@ KHOFMT_API int khofmt_compat_judge(struct khofmt_compat *c,
 				   const struct khofmt_image *img)
 {
 	size_t i;
+	unsigned ips;
 	int lost = 0;
 
 	if (!c || !img)
 		return -KHOFMT_ERR_INVAL;
 	c->unknown = 0;
+	ips = khofmt_image_info(img)->page_shift;
 	for (i = 0; i < c->nrows; i++) {
 		struct khofmt_compat_row *r = &c->rows[i];
 		const struct compat_subnode_desc *d =
@@ -507,7 +511,18 @@ KHOFMT_API int khofmt_compat_judge(struct khofmt_compat *c,
 		if (numeric && wn != KHOFMT_IMAGE_ABSENT)
 			cpy(r->detail, sizeof(r->detail),
 			    "the version is compared as a number: the image shows the name only");
-		if (r->parent >= 0 && c->rows[r->parent].verdict == KHOFMT_COMPAT_LOST) {
+		if (r->kind == KHOFMT_COMPAT_ROOT && ips && c->page_shift &&
+		    ips != c->page_shift && wn != KHOFMT_IMAGE_ABSENT) {
+			/* kho-v4 keys the tracker by PFN and the blobs by
+			 * address at the producer's page size: a kernel of
+			 * another page size misreads all of it */
+			r->verdict = KHOFMT_COMPAT_LOST;
+			snprintf(r->lost, sizeof(r->lost),
+				 "everything: the image is built for %u KiB pages, the state "
+				 "was written with %u KiB pages (the tracker would be misread)",
+				 1u << (ips - 10), 1u << (c->page_shift - 10));
+			lost++;
+		} else if (r->parent >= 0 && c->rows[r->parent].verdict == KHOFMT_COMPAT_LOST) {
 			r->verdict = KHOFMT_COMPAT_LOST;
 			lost_text(r, "");
 			snprintf(r->lost + strlen(r->lost), sizeof(r->lost) - strlen(r->lost),

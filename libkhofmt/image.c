@@ -6,7 +6,8 @@
  * through one scanner that looks at every NUL-terminated printable string
  * (the kernel's string literals): the strings asked for, the versioned KHO
  * stems and the "Linux version" banner. Then, for strings not in the
- * kernel, the modules the caller named, in SYSROOT/lib/modules/RELEASE.
+ * kernel, the modules the caller named, in SYSROOT/lib/modules/RELEASE
+ * (SYSROOT/usr/lib/modules/RELEASE when that is missing: an unpacked package).
  *
  * Hand-written here: the container headers (no library reads them) and the
  * kernel's legacy LZ4 framing (liblz4 decodes its blocks, not that frame).
@@ -549,6 +550,34 @@ static enum khofmt_image_format raw_format(const unsigned char *p, size_t n)
 	return KHOFMT_IMAGE_RAW;
 }
 
+/*
+ * The machine and page size, from the container or the kernel it holds:
+ * a bzImage is x86_64 with 4 KiB pages; the arm64 Image header's flags
+ * (flags at 0x18, Documentation/arch/arm64/booting.rst: bits 1-2, 1 = 4K, 2 = 16K,
+ * 3 = 64K, 0 = unspecified); an ELF's e_machine.
+ */
+static void image_arch(struct khofmt_image_info *in, const unsigned char *h, size_t n)
+{
+	static const unsigned arm64_ps[4] = { 0, 12, 14, 16 };
+
+	if (in->format == KHOFMT_IMAGE_BZIMAGE) {
+		snprintf(in->machine, sizeof(in->machine), "%s", "x86_64");
+		in->page_shift = 12;
+	} else if (in->inner == KHOFMT_IMAGE_ARM64 && n >= 0x40) {
+		snprintf(in->machine, sizeof(in->machine), "%s", "arm64");
+		in->page_shift = arm64_ps[(ld_le32(h + 0x18) >> 1) & 3];
+	} else if (in->inner == KHOFMT_IMAGE_ELF && n >= 20) {
+		unsigned m = (unsigned)(h[18] | h[19] << 8);
+
+		if (m == 62) {
+			snprintf(in->machine, sizeof(in->machine), "%s", "x86_64");
+			in->page_shift = 12;
+		} else if (m == 183) {
+			snprintf(in->machine, sizeof(in->machine), "%s", "arm64");
+		}
+	}
+}
+
 static int scan_init(struct img_scan *sc, struct khofmt_image *img,
 		     uint64_t max, char *err, size_t errlen)
 {
@@ -644,6 +673,7 @@ static int image_scan(struct khofmt_image *img, const unsigned char *p,
 	r = scan_payload(&sc, in->comp, p + off, (size_t)len);
 	in->scanned = sc.total;
 	in->inner = raw_format(sc.head, sc.nhead);
+	image_arch(in, sc.head, sc.nhead);
 	free(sc.buf);
 	if (r)
 		return r;
@@ -730,6 +760,7 @@ static int modules_lookup(struct khofmt_image *img, const char *sysroot,
 			  uint64_t max, char *err, size_t errlen)
 {
 	char *base = NULL, *path;
+	struct stat st;
 	bool *done = calloc(img->nwants + 1, sizeof(*done));
 	size_t i, j;
 	int r = 0;
@@ -737,6 +768,14 @@ static int modules_lookup(struct khofmt_image *img, const char *sysroot,
 	if (!done || asprintf(&base, "%s/lib/modules/%s", sysroot, img->info.release) < 0) {
 		free(done);
 		return -KHOFMT_ERR_NOMEM;
+	}
+	/* merged /usr without the /lib link (an unpacked package tree) */
+	if (stat(base, &st) != 0) {
+		free(base);
+		if (asprintf(&base, "%s/usr/lib/modules/%s", sysroot, img->info.release) < 0) {
+			free(done);
+			return -KHOFMT_ERR_NOMEM;
+		}
 	}
 	for (i = 0; i < img->nwants && !r; i++) {
 		struct img_want *w = &img->wants[i];

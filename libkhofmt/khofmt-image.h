@@ -91,6 +91,11 @@ struct khofmt_image_info {
 	char release[65];        /* from "Linux version RELEASE ...", "" if none */
 	char banner[256];        /* that line, printable ASCII only */
 	unsigned char file_sha256[32]; /* of the whole file (the stamp's) */
+	char machine[16];        /* "x86_64" (bzImage, ELF), "arm64" (Image
+				    header, ELF), "" when the image does not say */
+	unsigned page_shift;     /* the image's PAGE_SHIFT: 12 for x86, an arm64
+				    Image header's page-size flags (12, 14, 16);
+				    0 when the image does not say */
 };
 
 struct khofmt_image;

@@ -67,6 +67,20 @@ is "$(jq -r .image.inner "$TMP/j")" raw "plain: inner is raw"
 expect_exit 0 "Image.gz" compat $IN --image "$TMP/Image.gz" --json
 is "$(jq -r .image.inner "$TMP/out")" arm64-Image "Image.gz: an arm64 Image inside"
 
+# The arm64 Image header's page-size flags (0x18, bits 1-2: booting.rst):
+# the 4 KiB state against 4 KiB, unspecified and 64 KiB images
+"$MKIMAGE" wrap arm64 none "$IMGS/linux-7.3.4.strings" "$TMP/a64"
+for f in 2:4096:0 0:null:0 6:65536:1 4:16384:1; do
+	IFS=: read -r flags ps want <<EOF2
+$f
+EOF2
+	printf "\\$(printf %o "$flags")" | dd of="$TMP/a64" bs=1 seek=24 conv=notrunc 2>/dev/null
+	expect_exit "$want" "arm64 Image, header flags $flags" compat $IN --image "$TMP/a64" --json
+	is "$(jq -r '"\(.image.machine) \(.image.page_size) \(.summary.verdict)"' "$TMP/out")" \
+		"arm64 $ps $([ "$want" = 0 ] && echo accepted || echo loses-state)" \
+		"arm64 Image, flags $flags: page size $ps; $([ "$want" = 0 ] && echo read || echo 'the root is lost (4 KiB state)')"
+done
+
 # Text output names what is lost
 "$MKIMAGE" wrap bzimage xz "$IMGS/linux-7.2.13-luo-bump.strings" "$TMP/bump"
 expect_exit 1 "text, bumped" compat $IN --image "$TMP/bump"
@@ -143,6 +157,33 @@ CACHE=${KHO_VM_CACHE:-/var/cache/kho-tools}
 real() { for d in "$CACHE"/kernel/*; do [ -f "$d/version" ] && [ "$(cat "$d/version")" = "$1" ] && [ -s "$d/bzImage" ] && echo "$d/bzImage" && return; done; true; }
 R73=$(real "7.3.4-1~bpo13+1")
 RBUMP=$(real "7.2.13-1 luo-bump")
+R72=$(real "7.2.13-1")
+if [ -n "$R72" ]; then
+	expect_exit 0 "real 7.2.13 bzImage" compat $IN --image "$R72" --json
+	is "$(jq -r '"\(.image.format)/\(.image.compression)/\(.image.release)/\(.image.machine)/\(.image.page_size)/\(.summary.verdict)"' "$TMP/out")" \
+		"bzImage/xz/7.2.13/x86_64/4096/accepted" "real 7.2.13: xz bzImage (tinyconfig), release 7.2.13, reads its own state"
+else
+	skip "no cached 7.2.13 bzImage (tests/vm/build-kernel.sh 7.2)"
+fi
+# arm64 Image (ARCH=arm64 build-kernel.sh 7.2: 64 KiB pages, uncompressed)
+RA64=
+for d in "$CACHE"/kernel/*-arm64-*; do
+	[ -s "$d/Image" ] && [ "$(cat "$d/version")" = "7.2.13-1" ] && RA64=$d/Image && break
+done
+if [ -n "$RA64" ]; then
+	# it carries every string, but is built for 64 KiB pages (its header's
+	# flags; kho-lean-arm64.config ARM64_64K_PAGES): the 4 KiB state's
+	# tracker would be misread, so the root and everything with it is lost
+	expect_exit 1 "real arm64 7.2.13 Image (64 KiB pages)" compat $IN --image "$RA64" --json
+	is "$(jq -r '"\(.image.format)/\(.image.compression)/\(.image.release)/\(.image.machine)/\(.image.page_size)/\(.summary.verdict)"' "$TMP/out")" \
+		"arm64-Image/none/7.2.13/arm64/65536/loses-state" "real arm64 7.2.13 Image: arm64, 64 KiB pages from its header, release 7.2.13"
+	is "$(row "$TMP/out" "" root verdict)/$(row "$TMP/out" "" root found_in)/$(jq '[.rows[] | select(.verdict == "lost")] | length' "$TMP/out")" \
+		"lost/kernel/7" "real arm64 Image: kho-v4 is in it, the root is lost for the page size, and all 7 rows with it"
+	row "$TMP/out" "" root lost | grep -q 'built for 64 KiB pages, the state was written with 4 KiB pages'
+	ok $? "real arm64 Image: the root row says why (64 KiB image, 4 KiB state)"
+else
+	skip "no cached arm64 7.2.13 Image (ARCH=arm64 tests/vm/build-kernel.sh 7.2)"
+fi
 if [ -n "$R73" ]; then
 	expect_exit 0 "real 7.3.4 bzImage" compat $IN --image "$R73" --json
 	is "$(jq -r '"\(.image.format)/\(.image.compression)/\(.image.release)/\(.summary.verdict)"' "$TMP/out")" \

@@ -8,10 +8,12 @@
  *    the way makedumpfile -d 31 leaves them out (RAM in bitmap 1, not in
  *    bitmap 2); or
  *  - an ELF core with a VMCOREINFO note (--elf).
- * Both carry a VMCOREINFO with OSRELEASE and PAGESIZE as given.
+ * Both carry a VMCOREINFO with OSRELEASE and PAGESIZE as given, or the
+ * text of FILE (--vmcoreinfo: a real kernel's, as check-vm takes it from a
+ * QEMU dump to write the slim fixtures; at most 4000 bytes).
  *
- *   mkkdump [--page-size N] [--release R] [--drop PA]... [--ram-extra PA+SIZE]...
- *           [--elf] IN.elf OUT
+ *   mkkdump [--page-size N] [--release R] [--vmcoreinfo FILE] [--drop PA]...
+ *           [--ram-extra PA+SIZE]... [--elf] IN.elf OUT
  *
  * --drop PA: the page holding PA is RAM but left out of the dump;
  * --ram-extra: RAM pages not in the input at all (also left out).
@@ -56,7 +58,8 @@ int main(int argc, char **argv)
 	struct khofmt_source *src;
 	unsigned char *ram, *dumpable, *page, *cbuf, hdr[4096];
 	uint64_t maxpfn = 0, pfn, npages, absent = 0;
-	char vmci[256];
+	char vmci[4001];
+	const char *vmci_file = NULL;
 	int elf = 0, a;
 	FILE *f;
 
@@ -65,6 +68,8 @@ int main(int argc, char **argv)
 			ps = strtoull(argv[++a], NULL, 0);
 		else if (!strcmp(argv[a], "--release") && a + 1 < argc)
 			release = argv[++a];
+		else if (!strcmp(argv[a], "--vmcoreinfo") && a + 1 < argc)
+			vmci_file = argv[++a];
 		else if (!strcmp(argv[a], "--drop") && a + 1 < argc && ndrop < MAX_LIST)
 			drop[ndrop++] = strtoull(argv[++a], NULL, 0);
 		else if (!strcmp(argv[a], "--ram-extra") && a + 1 < argc && nx < MAX_LIST) {
@@ -77,7 +82,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[a], "--elf"))
 			elf = 1;
 		else
-			die("usage: mkkdump [--page-size N] [--release R] [--drop PA]... "
+			die("usage: mkkdump [--page-size N] [--release R] [--vmcoreinfo FILE] [--drop PA]... "
 			    "[--ram-extra PA+SIZE]... [--elf] IN.elf OUT");
 	}
 	if (argc - a != 2 || ps < 4096 || ps > 65536 || (ps & (ps - 1)))
@@ -86,8 +91,29 @@ int main(int argc, char **argv)
 	outp = argv[a + 1];
 	if (khofmt_source_open_elf(in, &src))
 		die("cannot open the input core");
-	snprintf(vmci, sizeof(vmci), "OSRELEASE=%s\nPAGESIZE=%" PRIu64
-		 "\nSYMBOL(init_uts_ns)=ffffffff82000000\n", release, ps);
+	if (vmci_file) {
+		FILE *v = fopen(vmci_file, "rb");
+		size_t vn;
+		char *rel;
+
+		if (!v)
+			die("cannot open the --vmcoreinfo file");
+		vn = fread(vmci, 1, sizeof(vmci), v);
+		fclose(v);
+		if (vn == 0 || vn == sizeof(vmci) || memchr(vmci, 0, vn))
+			die("--vmcoreinfo: empty, over 4000 bytes or not text");
+		vmci[vn] = 0;
+		/* the header's utsname.release: the note's OSRELEASE */
+		if ((rel = strstr(vmci, "OSRELEASE="))) {
+			static char relbuf[65];
+
+			sscanf(rel + 10, "%64[^\n]", relbuf);
+			release = relbuf;
+		}
+	} else {
+		snprintf(vmci, sizeof(vmci), "OSRELEASE=%s\nPAGESIZE=%" PRIu64
+			 "\nSYMBOL(init_uts_ns)=ffffffff82000000\n", release, ps);
+	}
 
 	r = khofmt_source_ranges(src, &nr);
 	for (i = 0; i < nr; i++)

@@ -563,49 +563,8 @@ else
 	luo_in "$D/guest-after-dump.json" "guest: dump --incoming after the session was finished"
 fi
 
-# ---- issue 18: the dumps alone, no root FDT given. k1.kdump: kdump-compressed
-# (dump-guest-memory -z, VMCOREINFO from -device vmcoreinfo) of the first
-# kernel; k2.elf: ELF dump of the second. Oracles: the root page vmdump found
-# above (${loc%% *}), k2's debugfs kho/in/fdt, the ranges decoded with the FDT.
-k1pa=${loc%% *}
-# bookworm's QEMU 7.2 writes makedumpfile's *flattened* form (for pipes),
-# which libkdumpfile 0.5.1 does not read: makedumpfile -R reassembles it
-# into the ordinary kdump-compressed file, as an admin would.
-if [ "$(head -c 12 "$D/k1.kdump")" = makedumpfile ]; then
-	makedumpfile -R "$D/k1.kdump.r" <"$D/k1.kdump" >/dev/null 2>&1 &&
-		mv "$D/k1.kdump.r" "$D/k1.kdump"
-	ok $? "k1.kdump: flattened dump reassembled (makedumpfile -R)"
-fi
-expect_exit 0 "dump --mem k1.kdump (no --fdt)" dump --mem "$D/k1.kdump"
-grep -q "using the KHO root at $k1pa " "$TMP/err"
-ok $? "k1.kdump: the outgoing root found at $k1pa (page scan)"
-# QEMU fills the header's VMCOREINFO only when the guest kernel hands it the
-# note through fw_cfg (CONFIG_FW_CFG_SYSFS: the x86 kernel has it; on arm64
-# it needs PCI, which the lean arm64 kernel leaves out)
-if [ "${KHO_VM_ARCH:-x86_64}" = arm64 ]; then
-	grep -q 'no VMCOREINFO: the page size comes from the tracker' "$TMP/err"
-	ok $? "k1.kdump (arm64, no fw_cfg): no VMCOREINFO, said so; the page size from the tracker"
-else
-	grep -q "VMCOREINFO (kdump header): PAGESIZE=$PS -> page shift $VM_PAGE_SHIFT" "$TMP/err" &&
-		grep -q 'OSRELEASE=7\.2\.13' "$TMP/err"
-	ok $? "k1.kdump: PAGESIZE and OSRELEASE from the kdump header's VMCOREINFO"
-fi
-expect_exit 0 "ranges --mem k1.kdump" ranges --mem "$D/k1.kdump" --json
-jq -S .ranges "$TMP/out" >"$D/ranges-kdump.json"
-jq -S .ranges "$D/ranges.json" >"$D/ranges-elf.json"
-cmp -s "$D/ranges-kdump.json" "$D/ranges-elf.json"
-ok $? "k1.kdump alone: the same ranges as the ELF dump with the root FDT"
-# (7.2.13 frees the incoming tracker pages during boot: only the root is checked)
-kho "$TMP/out" "$TMP/err" dump --mem "$D/k2.elf" --root-pa "$k1pa"
-crashy "$TMP/err"; [ $? -ne 0 ]; ok $? "dump --mem k2.elf: no crash (exit $rc)"
-if [ "${KHO_VM_ARCH:-x86_64}" = arm64 ]; then
-	grep -q "candidate at $k1pa (kho-v4): boot DT /chosen linux,kho-fdt" "$TMP/err"
-	ok $? "k2.elf: the incoming root at $k1pa found through the boot DT's /chosen linux,kho-fdt"
-else
-	grep -q "candidate at $k1pa (kho-v4): boot_params setup_data type 10" "$TMP/err"
-	ok $? "k2.elf: the incoming root at $k1pa found through boot_params setup_data"
-fi
-sed -n 's/.*candidate at \(0x[0-9a-f]*\).*/\1/p' "$TMP/err" | comment
+# ---- issue 18: the dumps alone, no root FDT given (tests/vm/check-dumps.sh)
+. "$HERE/check-dumps.sh"
 
 # KHO_VM_FIXTURE=DIR: keep this run as a small fixture
 if [ -n "${KHO_VM_FIXTURE:-}" ]; then

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build the test guest's initramfs (busybox-static + static khoctl + helpers).
 #
-# usage: mkinitrd.sh OUT.gz BZIMAGE BINDIR
-#   BINDIR holds the static khoctl, kexec-load and luo-memfd.
+# usage: mkinitrd.sh OUT.gz BZIMAGE BINDIR [INIT]
+#   BINDIR holds the static khoctl, kexec-load and luo-memfd; INIT is the
+#   guest's /init (default guest/init; check-compat.sh: guest/init-compat).
 # OUT.gz is two concatenated gzip'd cpio archives: the "inner" one (what the
 # second kernel boots with) and one that adds /kexec/bzImage and
 # /kexec/initrd.gz (= the inner archive) for the kexec from the first kernel.
 set -eu
 out=$1 bzimage=$2 bindir=$3
+init=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 bb=${BUSYBOX:-/bin/busybox}
 die() { echo "mkinitrd: ERROR: $*" >&2; exit 1; }
@@ -34,7 +36,7 @@ if [ -d "$bindir/lu" ]; then
 	cp "$bindir/lu"/* "$r/lu/"
 	chmod 755 "$r/lu"/*
 fi
-cp "$here/guest/init" "$r/init"
+cp "${init:-$here/guest/init}" "$r/init"
 chmod 755 "$r/init" "$r/bin/"*
 mkcpio() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9 -n); }
 mkcpio "$r" >"$work/inner.gz"
