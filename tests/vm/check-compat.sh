@@ -22,6 +22,7 @@
 . "$(dirname "$0")/lib-vm.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 : "${VM_BIN:?}" "${VM_OUT:?}"
+mkdir -p "$VM_OUT"
 CACHE=${KHO_VM_CACHE:-/var/cache/kho-tools}
 t0=$(date +%s)
 [ -x "$VM_BIN/kexec" ] || bail_out "no $VM_BIN/kexec (make kexec-static)"
