@@ -403,7 +403,7 @@ static int packed_closed(struct khofmt_handover *h, unsigned runs,
 }
 
 /*
- * ---- chunk list (kho-abi.md 4.2) ----
+ * ---- chunk list (doc/ABI.md 4.2) ----
  * Encoding pass 1 (folio stream, one order at a time, ascending address):
  * bitmaps go to a pool in `out`, elements {order, phys_start, bitmap
  * offset} to `idx`. Pass 2 lays the chunk pages out in front of the pool,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Serialization block chains (kho_block, kho-abi.md 6.3) and the problem
+ * Serialization block chains (kho_block, doc/ABI.md 6.3) and the problem
  * reporting shared by the sub-schema decoders.
  *
  * A chain is walked like 7.2.13 does: a two-pointer (Floyd) cycle check,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The outgoing state against a kernel image: one row per thing the next
- * kernel must recognise to keep it (kho-abi.md 6, the ABI headers of
+ * kernel must recognise to keep it (doc/ABI.md 6, the ABI headers of
  * include/linux/kho/abi/): the root compatible, each subnode (the name the
  * kernel retrieves it by, and its blob's compatible or version), each
  * reserve_mem region, each LUO file handler and FLB. The subnodes the

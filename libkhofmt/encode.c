@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The encoder: builds the radix tracker and the root FDT the way the kernel
- * lays them out (kho-abi.md 2-4), in an in-memory image, for tests, synth
+ * lays them out (doc/ABI.md 2-4), in an in-memory image, for tests, synth
  * and benchmarks.
  *
  * The encoder's own pages (tracker nodes, the root FDT page, blobs) come

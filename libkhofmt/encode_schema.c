@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Encoders for the sub-schemas (kho-abi.md 6), laid out as 7.2.13 writes
+ * Encoders for the sub-schemas (doc/ABI.md 6), laid out as 7.2.13 writes
  * them, on top of the public encoder API (add_blob, add_folio, add_range)
  * and khofmt_enc_alloc()/khofmt_enc_write() for preserved pages that no
  * subnode points at directly (blocks, records, vmalloc chunks, data).

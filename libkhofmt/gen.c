@@ -115,7 +115,7 @@ unsigned khofmt_geom_early_depth(const struct khofmt_geom *g)
 }
 
 /*
- * Radix (kho-v2..v4): which depth formula (kho-abi.md 4.1.1). Only 16 KiB
+ * Radix (kho-v2..v4): which depth formula (doc/ABI.md 4.1.1). Only 16 KiB
  * pages tell them apart. kho-v2 is the first E2 commit (early formula);
  * kho-v4 is 7.2+ (KEY_BITS formula); kho-v3 (7.1) is unverified (Open
  * question 2) and assumed to have the fix.

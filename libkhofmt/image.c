@@ -33,7 +33,7 @@
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)
 
-/* The versioned stems of kho-abi.md (all "<stem>-v<digits>"). */
+/* The versioned stems of doc/ABI.md (all "<stem>-v<digits>"). */
 static const char *const img_stems[] = {
 	"kho", "luo", "luo-session", "luo-flb", "memfd", "memblock",
 	"reserve-mem", "reserve-mem-map", "kho-test", "kexec-metadata",

@@ -251,7 +251,7 @@ struct khofmt_handover {
 };
 
 /*
- * kho-v1: choose E1a/E1b (kho-abi.md 4.2.5) from the caller's variant,
+ * kho-v1: choose E1a/E1b (doc/ABI.md 4.2.5) from the caller's variant,
  * the producer release or the chunk list itself; fills h->variant.
  */
 int khofmt_chunk_choose(struct khofmt_handover *h, unsigned variant,

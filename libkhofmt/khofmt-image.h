@@ -141,7 +141,7 @@ khofmt_image_lookup(const struct khofmt_image *img, const char *str,
 /*
  * The versioned KHO strings the image carries, whether asked for or not:
  * "kho-v4", "luo-v5", "memfd-v2", "memblock-v1", "reserve-mem-v1",
- * "kho-test-v1", "luo-session-v2", ... (the stems of kho-abi.md, each
+ * "kho-test-v1", "luo-session-v2", ... (the stems of doc/ABI.md, each
  * followed by "-v" and digits). Sorted, no duplicates.
  */
 KHOFMT_API size_t khofmt_image_ntokens(const struct khofmt_image *img);

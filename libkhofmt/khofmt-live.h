@@ -2,7 +2,7 @@
 /*
  * libkhofmt live systems: /proc/kcore as a memory source, the System RAM
  * map of /proc/iomem, recovery of a root FDT that debugfs cut short
- * (kho-abi.md 8.2 Q2), SHA-256 and the folio difference of two handovers.
+ * (doc/ABI.md 8.2 Q2), SHA-256 and the folio difference of two handovers.
  *
  * Included by khofmt.h; not meant to be included on its own.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libkhofmt sub-schemas: the blobs hung below the root FDT's subnodes
- * (kho-abi.md 6): kexec-metadata, LUO (luo-v5 raw struct with kho_block
+ * (doc/ABI.md 6): kexec-metadata, LUO (luo-v5 raw struct with kho_block
  * chains, luo-v1 sub-FDT), memfd (v2, v1), memblock reserve_mem, kho_test,
  * and the reusable kho_block / kho_vmalloc walkers.
  *
@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-/* Reader limits (kho-abi.md 6.3: 10 000 blocks per chain). */
+/* Reader limits (doc/ABI.md 6.3: 10 000 blocks per chain). */
 #define KHOFMT_BLOCK_MAX_CHAIN 10000u
 /* Largest blob read (P << MAX_PAGE_ORDER is 4 MiB; keep a margin). */
 #define KHOFMT_BLOB_MAX (16u << 20)
@@ -37,7 +37,7 @@ struct khofmt_schema_problem {
 	const char *rule;  /* stable id: "LUO-3", "MFD-1", "VM-1", ... */
 	int err;           /* -KHOFMT_ERR_* class */
 	bool fatal;        /* the decoder stops with err after this report */
-	bool inferred;     /* the fact checked is [I] in kho-abi.md */
+	bool inferred;     /* the fact checked is [I] in doc/ABI.md */
 	uint64_t pa;       /* where (physical address; 0 if in a blob copy) */
 	const char *msg;   /* human-readable detail */
 };

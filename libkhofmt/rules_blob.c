@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Rules on the sub-blobs (kho-abi.md 5, 6; 9 SB-*, MB-1, KM-1): size sane,
+ * Rules on the sub-blobs (doc/ABI.md 5, 6; 9 SB-*, MB-1, KM-1): size sane,
  * bytes readable, sub-FDTs valid, known schemas' minimum sizes and the
  * trivial per-schema checks (memblock, kexec-metadata). Whether blobs and
  * the regions they name are preserved is asked of the preserved-memory

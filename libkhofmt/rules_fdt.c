@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Rules on the root FDT: container, compatible, memory-map pointer,
- * subnode properties against the generation (kho-abi.md 2, 3; 9 FDT-*).
+ * subnode properties against the generation (doc/ABI.md 2, 3; 9 FDT-*).
  */
 #include <libfdt.h>
 #include <stdlib.h>
@@ -160,7 +160,7 @@ void rules_fdt_check(struct vctx *c)
 	check_size(c);
 	/*
 	 * The RFC form has no map and no blob pointers; its nodes nest and
-	 * carry `mem` ranges (kho-abi.md 4.3): FDT-3/4/5 do not apply.
+	 * carry `mem` ranges (doc/ABI.md 4.3): FDT-3/4/5 do not apply.
 	 */
 	if (!khofmt_gen(khofmt_fdt_abi(c->fdt)) ||
 	    !khofmt_gen(khofmt_fdt_abi(c->fdt))->has_map)

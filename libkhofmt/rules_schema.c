@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Per-schema rules that need a decoder (kho-abi.md 6.2-6.5, 6.7; 9 LUO-*,
+ * Per-schema rules that need a decoder (doc/ABI.md 6.2-6.5, 6.7; 9 LUO-*,
  * MFD-1, VM-1, SB-2, KT-1): the decoders' own problem reports become
  * findings (one rule per spec ID, so nothing is reported twice), and every
  * page the state uses is checked against the tracker with point queries

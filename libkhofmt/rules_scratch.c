@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Rules on the scratch areas themselves (kho-abi.md 7; 9 SC-1). Overlaps of
+ * Rules on the scratch areas themselves (doc/ABI.md 7; 9 SC-1). Overlaps of
  * preserved memory and tracker pages with scratch are found by the
  * preserved-memory pass in rules_tracker.c (MAP-1, MAP-7).
  */

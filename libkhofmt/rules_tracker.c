@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Rules on the tracker and the memory it preserves (kho-abi.md 4; 9 MAP-*):
+ * Rules on the tracker and the memory it preserves (doc/ABI.md 4; 9 MAP-*):
  *  - structure: the walkers' problem callback turns every problem into a
  *    finding and the walk goes on;
  *  - tracker pages: collected once (memory proportional to the tracker),

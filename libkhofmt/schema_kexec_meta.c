@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * kexec-metadata (kho-abi.md 6.1): packed 73-byte struct, u32 version,
+ * kexec-metadata (doc/ABI.md 6.1): packed 73-byte struct, u32 version,
  * char previous_release[65], u32 kexec_count at the unaligned offset 69.
  */
 #include "schema_int.h"

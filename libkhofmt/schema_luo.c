@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * LUO, the Live Update Orchestrator blob (kho-abi.md 6.2).
+ * LUO, the Live Update Orchestrator blob (doc/ABI.md 6.2).
  *
  * luo-v5 (7.2): packed 32-byte root {compatible[8], liveupdate_num,
  * sessions_pa, flbs_pa}; sessions in a kho_block chain of 80-byte records,

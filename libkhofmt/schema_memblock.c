@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * memblock reserve_mem regions (kho-abi.md 6.6): a sub-FDT, root
+ * memblock reserve_mem regions (doc/ABI.md 6.6): a sub-FDT, root
  * compatible "memblock-v1", one child per region with compatible
  * "reserve-mem-v1" and native u64 `start` / `size`.
  */

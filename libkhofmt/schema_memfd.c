@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * memfd, the LUO file handler (kho-abi.md 6.4). memfd-v2: packed 48-byte
+ * memfd, the LUO file handler (doc/ABI.md 6.4). memfd-v2: packed 48-byte
  * record {pos, size, u32 seals, u32 flags, nr_folios, kho_vmalloc folios};
  * the folio array (16-byte {pfn:52|flags:12, index}) lives in the vmalloc
  * area. memfd-v1 (6.19-7.0) is [I]: the same record without seals/flags

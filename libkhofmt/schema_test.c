@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The KHO test module's blob (kho-abi.md 6.7): sub-FDT "kho-test-v1",
+ * The KHO test module's blob (doc/ABI.md 6.7): sub-FDT "kho-test-v1",
  * `magic` "KHO!", node `data` with nr_folios, folios_info (a 16-byte
  * kho_vmalloc of `phys | order` words) and csum. The older form that kept
  * the words inline as the folios_info property is [I]; it is recognised

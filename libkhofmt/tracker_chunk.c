@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The kho-v1 chunk list (6.16 .. 7.0, kho-abi.md 4.2): a chain of chunk
+ * The kho-v1 chunk list (6.16 .. 7.0, doc/ABI.md 4.2): a chain of chunk
  * pages, each a 16-byte header {next, order, num_elms} and up to
  * (P-16)/16 elements {phys_start, bitmap}; bit b of an element's bitmap
  * preserves (phys_start + b * (P << order), order).
@@ -912,7 +912,7 @@ const struct tracker_ops khofmt_chunk_ops = {
 };
 
 /* ------------------------------------------------------------------ */
-/* E1a or E1b (kho-abi.md 4.2.5)                                       */
+/* E1a or E1b (doc/ABI.md 4.2.5)                                       */
 /* ------------------------------------------------------------------ */
 
 struct evidence {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The radix-tree tracker of kho-v2..v4 (kho-abi.md 4.1): tables of P/8
+ * The radix-tree tracker of kho-v2..v4 (doc/ABI.md 4.1): tables of P/8
  * child pointers down to leaf bitmaps of P*8 bits, all orders in one tree.
  *
  * Two ways through it:

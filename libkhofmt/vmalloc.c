@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * kho_vmalloc areas (kho-abi.md 6.5): a 16-byte descriptor and a chain of
+ * kho_vmalloc areas (doc/ABI.md 6.5): a 16-byte descriptor and a chain of
  * chunk pages listing run starts (2^order pages each). Walked with a
  * two-pointer cycle check; runs are bounded by total_pages, so a hostile
  * chain cannot make us read more than the descriptor promises.

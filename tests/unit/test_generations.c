@@ -2,13 +2,13 @@
 /*
  * Every KHO generation: encoder -> decoder round trips (RFC, kho-v1 E1a and
  * E1b, kho-v2..v4, 4/16/64 KiB pages) against the independent references of
- * testutil.h; the kho-v1 E1a/E1b choice (kho-abi.md 4.2.4 worked example,
+ * testutil.h; the kho-v1 E1a/E1b choice (doc/ABI.md 4.2.4 worked example,
  * 4.2.5 rules and hazards); hand-built hostile chunk lists; the RFC `mem`
  * form (4.3 worked example); the first-kho-v2 radix depth on 16 KiB pages
  * (4.1.1); which subnode properties each generation writes.
  *
  * Chunk lists and RFC trees are built here byte by byte from the spec's
- * layouts (kho-abi.md 4.2.1, 4.3), not with the library's encoder.
+ * layouts (doc/ABI.md 4.2.1, 4.3), not with the library's encoder.
  */
 #include <libfdt.h>
 
@@ -582,7 +582,7 @@ static void test_hostile_chunks(void)
 
 static void test_rfc(void)
 {
-	/* kho-abi.md 4.3: mem = <0xc07a 0x4000000 0x01 0x00> (dtc view) */
+	/* doc/ABI.md 4.3: mem = <0xc07a 0x4000000 0x01 0x00> (dtc view) */
 	static const unsigned char mem[16] = {
 		0x00, 0x00, 0xc0, 0x7a, 0x04, 0x00, 0x00, 0x00,
 		0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,

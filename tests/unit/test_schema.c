@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Sub-schemas (kho-abi.md 6): the real 7.2.13 capture decoded with the
+ * Sub-schemas (doc/ABI.md 6): the real 7.2.13 capture decoded with the
  * schema API (expected facts from the fixture README and serial.log, and
  * data patterns recomputed here), encoder -> decoder round trips, and
  * hostile variants (cycles, counts, limits, missing NULs) that must give
@@ -407,7 +407,7 @@ static int page_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint6
 	return 0;
 }
 
-/* kho-abi.md 5 / SB-2 / LUO-2 / VM-1 / MFD-1, against the tracker */
+/* doc/ABI.md 5 / SB-2 / LUO-2 / VM-1 / MFD-1, against the tracker */
 static void test_capture_luo_pages(struct capture *c)
 {
 	static const unsigned want[8] = {
@@ -440,7 +440,7 @@ static void test_capture_luo_pages(struct capture *c)
 	for (k = 1; k < 8; k++) {
 		is(pc.count[k], want[k], "LUO pages: %u %s", want[k],
 		   khofmt_luo_page_kind_name((enum khofmt_luo_page_kind)k));
-		is(pc.bad[k], 0, "LUO pages: every %s is preserved as kho-abi.md 5 requires",
+		is(pc.bad[k], 0, "LUO pages: every %s is preserved as doc/ABI.md 5 requires",
 		   khofmt_luo_page_kind_name((enum khofmt_luo_page_kind)k));
 	}
 out:
@@ -460,7 +460,7 @@ static void test_capture_other_luo(struct capture *c)
 	} want[] = {
 		/* read through debugfs before the reboot serialized sessions */
 		{ "blobs/debugfs/k1-out_sub_fdts_LUO.bin", 1, false },
-		/* the second kernel's own blob: previous + 1 (kho-abi.md 6.2.1) */
+		/* the second kernel's own blob: previous + 1 (doc/ABI.md 6.2.1) */
 		{ "blobs/k2-out/LUO.bin", 2, false },
 	};
 	unsigned i;
@@ -828,7 +828,7 @@ static int count_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint
 	return 0;
 }
 
-/* 16 KiB and 64 KiB pages: capacities and sizes follow P (kho-abi.md 10) */
+/* 16 KiB and 64 KiB pages: capacities and sizes follow P (doc/ABI.md 10) */
 static void test_roundtrip_ps(unsigned ps)
 {
 	struct enc_world w;
@@ -1258,7 +1258,7 @@ static void test_small_blobs(void)
 	   "no name, no compatible: unknown");
 }
 
-/* luo-v1 (kho-abi.md 6.2.2): sub-FDT + session header + contiguous records */
+/* luo-v1 (doc/ABI.md 6.2.2): sub-FDT + session header + contiguous records */
 static void test_luo_v1(void)
 {
 	struct khofmt_source *src;

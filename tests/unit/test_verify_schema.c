@@ -10,7 +10,7 @@
  *
  * Where to put a fault is found with the decoders (block, record and
  * folio addresses); the tracker bits are edited with this file's own walk
- * of the radix tree, written from kho-abi.md 4.1 (key = 1 << (64 - PS -
+ * of the radix tree, written from doc/ABI.md 4.1 (key = 1 << (64 - PS -
  * order) | phys >> (PS + order); table levels of P/8 slots indexed from
  * bit PS + 3 up; leaves of P*8 bits).
  */
@@ -22,7 +22,7 @@
 /* kho_test folios, away from the encoder's meta area [16 MiB, +256 MiB) */
 #define KT_BASE U64(0x40000000)
 
-/* record layouts (kho-abi.md 6.2-6.4) */
+/* record layouts (doc/ABI.md 6.2-6.4) */
 #define SESS_NAME 0
 #define SESS_FILES_PA 64
 #define SESS_FILE_COUNT 72

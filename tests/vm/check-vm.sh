@@ -271,7 +271,7 @@ if [ "$kept" -lt "$mz" ]; then
 	ok $? "reserve_mem sample: its last $(((mz - kept) / 1024)) KiB not preserved (size >> PAGE_SHIFT pages)"
 fi
 
-# the radix tree walked by vmdump (kho-abi.md 4.1, no libkhofmt) and a slim
+# the radix tree walked by vmdump (doc/ABI.md 4.1, no libkhofmt) and a slim
 # core of it: tree pages, sub-blobs, the kho_test list pages, memfd 0x2b
 root_pa=$(prop64 "$D/k1-root.fdt" / preserved-memory-map)
 slim_args=
