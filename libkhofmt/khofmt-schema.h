@@ -60,10 +60,59 @@ enum khofmt_schema_kind {
 	KHOFMT_SCHEMA_LUO_V1,        /* "luo-v1" sub-FDT (6.19-7.1) */
 	KHOFMT_SCHEMA_MEMBLOCK_V1,   /* "memblock-v1" sub-FDT */
 	KHOFMT_SCHEMA_KHO_TEST_V1,   /* "kho-test-v1" sub-FDT */
+	/* Since 0.3: schemas inside LUO (file handlers, sessions). */
+	KHOFMT_SCHEMA_MEMFD,         /* "memfd-v2"/"memfd-v1" LUO files */
+	KHOFMT_SCHEMA_SYSTEMD_FDSTORE, /* LUO session "systemd" */
 };
 
 /* "luo-v5", ...; "unknown". */
 KHOFMT_API const char *khofmt_schema_name(enum khofmt_schema_kind kind);
+
+/*
+ * The sub-schema registry (since 0.3): one entry per schema this build
+ * decodes, where it sits and how it is recognised. Every command asks the
+ * registry which schemas exist instead of naming them.
+ */
+enum khofmt_schema_where {
+	KHOFMT_SCHEMA_AT_SUBNODE = 1,  /* a root subnode's blob (key: node name) */
+	KHOFMT_SCHEMA_AT_LUO_FILE,     /* a LUO file record (key: its compatible) */
+	KHOFMT_SCHEMA_AT_LUO_SESSION,  /* a LUO session (key: its name) */
+};
+
+struct khofmt_schema_info {
+	enum khofmt_schema_kind kind;
+	const char *name;              /* "luo-v5", "memfd", ... */
+	enum khofmt_schema_where where;
+	const char *key;               /* "LUO", "memfd-v2", "systemd" */
+	const char *alt_key;           /* a second key ("memfd-v1"), or NULL */
+	const char *sub_fdt;           /* root compatible of a sub-FDT, or NULL */
+	uint64_t min_size;             /* smallest blob its owner reads (0: any) */
+	const char *what;              /* one line for people */
+};
+
+/* Number of registry entries; entry @i (NULL past the end). */
+KHOFMT_API size_t khofmt_schema_count(void);
+KHOFMT_API const struct khofmt_schema_info *khofmt_schema_at(size_t i);
+/* The first entry at @where with key or alt_key @key; NULL if none. */
+KHOFMT_API const struct khofmt_schema_info *
+khofmt_schema_find(enum khofmt_schema_where where, const char *key);
+/* The entry of @kind; NULL for KHOFMT_SCHEMA_UNKNOWN or an unknown value. */
+KHOFMT_API const struct khofmt_schema_info *
+khofmt_schema_info(enum khofmt_schema_kind kind);
+
+/*
+ * The pages a subnode's blob structures point at (LUO blocks, memfd
+ * records, vmalloc chunks and the arrays they hold, the kho_test folio
+ * list): the structure, not the preserved data. @cb gets (pa, len) per
+ * span, a non-zero return stops. 0 (also for a schema without such pages
+ * or an unreadable blob: nothing to add), or a negative error from @cb's
+ * stop (-KHOFMT_ERR_LIMIT) or an allocation.
+ */
+typedef int (*khofmt_span_cb)(void *arg, uint64_t pa, uint64_t len);
+KHOFMT_API int khofmt_subnode_pages(struct khofmt_source *src,
+				    const struct khofmt_subnode *sn,
+				    const struct khofmt_schema_opts *opts,
+				    khofmt_span_cb cb, void *arg);
 
 /*
  * Which schema a subnode's blob has, from the subnode name and the blob's

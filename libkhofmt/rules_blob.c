@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "rules_int.h"
+#include "schema_int.h"
 #include "source_int.h"
 
 /* The preserve allocator's limit: P << MAX_PAGE_ORDER (10). */
@@ -22,13 +23,17 @@
 #define KM_SIZE 73
 #define KM_RELEASE_LEN 65
 
+/* A subnode whose registered schema is a sub-FDT. */
 static bool is_fdt_schema(const char *name)
 {
-	return !strcmp(name, "memblock") || !strcmp(name, "kho_test");
+	const struct schema_row *r = schema_row_subnode(name);
+
+	return r && r->info.sub_fdt;
 }
 
-static void check_memblock(struct vctx *c, const struct khofmt_subnode *sn,
-			   const void *fdt)
+/* memblock's blob rules (registry hook, schema.c) */
+void rules_blob_memblock(struct vctx *c, const struct khofmt_subnode *sn,
+			 const void *fdt)
 {
 	int node, len;
 	const char *compat;
@@ -74,6 +79,7 @@ static void check_subfdt(struct vctx *c, const struct khofmt_subnode *sn,
 			 const unsigned char *head, size_t hlen)
 {
 	uint64_t cap = c->P << BLOB_MAX_ORDER;
+	const struct schema_row *row;
 	uint32_t total;
 	void *buf;
 	int r;
@@ -111,17 +117,20 @@ static void check_subfdt(struct vctx *c, const struct khofmt_subnode *sn,
 	if (r)
 		vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
 		      "sub-FDT %s: %s", sn->name, fdt_strerror(r));
-	else if (!strcmp(sn->name, "memblock"))
-		check_memblock(c, sn, buf);
+	else if ((row = schema_row_subnode(sn->name)) && row->info.sub_fdt &&
+		 row->blob_rules)
+		row->blob_rules(c, sn, buf);
 	free(buf);
 }
 
-static void check_kexec_metadata(struct vctx *c,
-				 const struct khofmt_subnode *sn)
+/* kexec-metadata's blob rules (registry hook, schema.c) */
+void rules_blob_kexec_meta(struct vctx *c, const struct khofmt_subnode *sn,
+			   const void *fdt)
 {
 	unsigned char m[KM_SIZE];
 	uint32_t version, count;
 
+	(void)fdt;
 	if (sn->size < KM_SIZE) {
 		vfind(c, R_BLOB_KMMIN, true, sn->pa, sn->size, -1, sn->name,
 		      "kexec-metadata blob-size %llu < %u: the reader ignores it",
@@ -142,6 +151,7 @@ static void check_kexec_metadata(struct vctx *c,
 static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	uint64_t cap = c->P << BLOB_MAX_ORDER, rlen;
+	const struct schema_row *row;
 	unsigned char head[sizeof(struct fdt_header)];
 	size_t hlen;
 	long q;
@@ -170,8 +180,9 @@ static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 		vfind(c, R_BLOB_LUOMIN, true, sn->pa, sn->size, -1, sn->name,
 		      "LUO blob-size %llu < %u: the next kernel panics",
 		      (unsigned long long)sn->size, LUO_MIN);
-	if (!strcmp(sn->name, "kexec-metadata") && sn->has_size)
-		check_kexec_metadata(c, sn);
+	row = schema_row_subnode(sn->name);
+	if (row && !row->info.sub_fdt && row->blob_rules && sn->has_size)
+		row->blob_rules(c, sn, NULL);
 	hlen = sizeof(head);
 	if (khofmt_source_read(c->src, sn->pa, head, hlen) < 0)
 		hlen = 0;

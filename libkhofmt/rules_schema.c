@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "rules_int.h"
-#include "khofmt-schema.h"
+#include "schema_int.h"
 
 /* Entries looked up per vmalloc area to prove its runs preserved. */
 #define COVER_BUDGET (1u << 16)
@@ -402,8 +402,7 @@ static void check_luo_memfds(struct vctx *c, const void *blob, size_t len,
 		return;
 	while (!c->err && khofmt_luo_session_next(luo, &s) == 0)
 		while (!c->err && khofmt_luo_file_next(luo, &s, &f) == 0)
-			if (!strcmp(f.compatible, "memfd-v2") ||
-			    !strcmp(f.compatible, "memfd-v1"))
+			if (schema_is_memfd(f.compatible))
 				check_memfd(c, &f, obj);
 	khofmt_luo_free(luo);
 }
@@ -422,7 +421,8 @@ static void check_systemd(struct vctx *c, const void *blob, size_t len,
 	khofmt_systemd_free(sd);
 }
 
-static void check_luo(struct vctx *c, const struct khofmt_subnode *sn)
+/* LUO's rules (registry hook, schema.c) */
+void rules_schema_luo(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	struct sctx s = { .c = c, .obj = sn->name, .dflt = R_LUO_ROOT };
 	struct luo_walk w = { .c = c, .obj = sn->name };
@@ -464,7 +464,8 @@ static void check_luo(struct vctx *c, const struct khofmt_subnode *sn)
 
 /* ---- kho_test ---- */
 
-static void check_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
+/* kho_test's rules (registry hook, schema.c) */
+void rules_schema_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	struct sctx s = { .c = c, .obj = sn->name, .dflt = R_KT_FIELDS };
 	struct khofmt_schema_opts o;
@@ -494,33 +495,19 @@ static void check_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
 	free(blob);
 }
 
-/*
- * The sub-schemas with decoder rules, by subnode name (the kernel's
- * names); a new one is a row here and its check function beside it.
- */
-static const struct {
-	const char *name;
-	void (*check)(struct vctx *c, const struct khofmt_subnode *sn);
-} schema_rules[] = {
-	{ "LUO", check_luo },
-	{ "kho_test", check_kho_test },
-};
-
 void rules_schema_check(struct vctx *c)
 {
-	size_t i, j, n;
+	size_t i, n;
 
 	if (!c->tracker_walked || !c->h)
 		return;
+	/* by the owner's subnode name, whatever the blob holds now */
 	n = khofmt_fdt_nsubnodes(c->fdt);
 	for (i = 0; i < n && !c->err; i++) {
 		const struct khofmt_subnode *sn = khofmt_fdt_subnode(c->fdt, i);
+		const struct schema_row *row = schema_row_subnode(sn->name);
 
-		if (!sn->has_pa)
-			continue;
-		for (j = 0; j < sizeof(schema_rules) / sizeof(schema_rules[0]);
-		     j++)
-			if (!strcmp(sn->name, schema_rules[j].name))
-				schema_rules[j].check(c, sn);
+		if (sn->has_pa && row && row->rules)
+			row->rules(c, sn);
 	}
 }

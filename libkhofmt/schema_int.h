@@ -57,4 +57,54 @@ static inline void st_le16(void *p, uint16_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* ---- the registry (schema.c) ---- */
+
+struct vctx;	/* rules_int.h */
+
+/*
+ * One sub-schema: its public description and the hooks of each stage.
+ * A hook may be NULL (nothing to do at that stage).
+ */
+struct schema_row {
+	struct khofmt_schema_info info;
+	/* a raw (non-FDT) blob of this schema? (sub-FDTs match sub_fdt) */
+	bool (*match_raw)(const struct khofmt_subnode *sn,
+			  const unsigned char *blob, size_t len);
+	/* structure pages the blob points at (khofmt_subnode_pages) */
+	int (*pages)(struct khofmt_source *src, const void *blob, size_t len,
+		     const struct khofmt_schema_opts *o, khofmt_span_cb cb,
+		     void *arg);
+	/* rules on the blob alone (rules_blob.c; @fdt: the checked sub-FDT) */
+	void (*blob_rules)(struct vctx *c, const struct khofmt_subnode *sn,
+			   const void *fdt);
+	/* rules that need the tracker (rules_schema.c) */
+	void (*rules)(struct vctx *c, const struct khofmt_subnode *sn);
+};
+
+/* A LUO file whose handler the registry knows as memfd. */
+static inline bool schema_is_memfd(const char *compatible)
+{
+	const struct khofmt_schema_info *in =
+		khofmt_schema_find(KHOFMT_SCHEMA_AT_LUO_FILE, compatible);
+
+	return in && in->kind == KHOFMT_SCHEMA_MEMFD;
+}
+
+/* The row of a root subnode named @name (first match), or NULL. */
+const struct schema_row *schema_row_subnode(const char *name);
+
+/* hooks, beside their decoders and rules */
+int schema_luo_pages(struct khofmt_source *src, const void *blob, size_t len,
+		     const struct khofmt_schema_opts *o, khofmt_span_cb cb,
+		     void *arg);
+int schema_test_pages(struct khofmt_source *src, const void *blob, size_t len,
+		      const struct khofmt_schema_opts *o, khofmt_span_cb cb,
+		      void *arg);
+void rules_blob_memblock(struct vctx *c, const struct khofmt_subnode *sn,
+			 const void *fdt);
+void rules_blob_kexec_meta(struct vctx *c, const struct khofmt_subnode *sn,
+			   const void *fdt);
+void rules_schema_luo(struct vctx *c, const struct khofmt_subnode *sn);
+void rules_schema_kho_test(struct vctx *c, const struct khofmt_subnode *sn);
+
 #endif

@@ -332,7 +332,7 @@ int khofmt_luo_file_next(struct khofmt_luo *luo, struct khofmt_luo_session *s,
 	if (!f->compatible_terminated)
 		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "file compatible is not NUL-terminated within 48 bytes");
-	else if (strcmp(f->compatible, "memfd-v2") && strcmp(f->compatible, "memfd-v1"))
+	else if (!khofmt_schema_find(KHOFMT_SCHEMA_AT_LUO_FILE, f->compatible))
 		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_COMPAT, false, inf, pa,
 			      "file handler \"%s\" unknown (7.2 knows memfd-v2)",
 			      f->compatible);
@@ -503,8 +503,7 @@ static int walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *arg)
 				if (c)
 					return c;
 			}
-			if (!strcmp(f.compatible, "memfd-v2") ||
-			    !strcmp(f.compatible, "memfd-v1")) {
+			if (schema_is_memfd(f.compatible)) {
 				c = memfd_pages(luo, &f, cb, arg);
 				if (c)
 					return c;
@@ -526,4 +525,38 @@ int khofmt_luo_walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *a
 	r = walk_pages(luo, cb, arg);
 	khofmt_luo_rewind(luo);
 	return r;
+}
+
+/* ---- registry hook: the structure pages (khofmt_subnode_pages) ---- */
+
+struct luo_span {
+	khofmt_span_cb cb;
+	void *arg;
+};
+
+static int luo_span_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa,
+		       uint64_t len)
+{
+	struct luo_span *s = arg;
+
+	/* memfd folios are preserved data, not structure */
+	if (kind == KHOFMT_LUO_PAGE_MEMFD_FOLIO)
+		return 0;
+	return s->cb(s->arg, pa, len);
+}
+
+int schema_luo_pages(struct khofmt_source *src, const void *blob, size_t len,
+		     const struct khofmt_schema_opts *o, khofmt_span_cb cb,
+		     void *arg)
+{
+	struct luo_span s = { cb, arg };
+	struct khofmt_luo *luo;
+	int r;
+
+	if (khofmt_luo_open(src, blob, len, o, &luo))
+		return 0;
+	/* A broken chain still yields the pages read before it. */
+	r = khofmt_luo_walk_pages(luo, luo_span_cb, &s);
+	khofmt_luo_free(luo);
+	return r == -KHOFMT_ERR_NOMEM ? r : 0;
 }

@@ -108,3 +108,30 @@ int khofmt_kho_test_folio_next(struct khofmt_kho_test *t, uint64_t *phys,
 		     (unsigned long long)(t->seen - 1), *order);
 	return 0;
 }
+
+/* ---- registry hook: the folio list's pages (khofmt_subnode_pages) ---- */
+
+int schema_test_pages(struct khofmt_source *src, const void *blob, size_t len,
+		      const struct khofmt_schema_opts *o, khofmt_span_cb cb,
+		      void *arg)
+{
+	struct khofmt_vmalloc_iter it;
+	struct khofmt_kho_test t;
+	uint64_t pa, rl, chunk = 0;
+	unsigned ps = schema_ps(o);
+
+	if (!ps || khofmt_kho_test_open(src, blob, len, o, &t) || !t.has_vmalloc ||
+	    khofmt_vmalloc_iter_init(&it, src, &t.folios_info, o))
+		return 0;
+	/* its chunk pages and the runs holding the list */
+	while (khofmt_vmalloc_run_next(&it, &pa, &rl) == 0) {
+		if (it.chunk && it.chunk != chunk) {
+			chunk = it.chunk;
+			if (cb(arg, chunk, UINT64_C(1) << ps))
+				return 0;
+		}
+		if (cb(arg, pa, rl))
+			return 0;
+	}
+	return 0;
+}
