@@ -10,9 +10,10 @@
  */
 #include <stdio.h>
 
+#include "abi_layout.h"
 #include "schema_int.h"
 
-#define BLOCK_HDR 16
+#define BLOCK_HDR BLK_HDR_SIZE
 
 unsigned schema_ps(const struct khofmt_schema_opts *opts)
 {
@@ -97,9 +98,9 @@ static int block_hdr(struct khofmt_block_iter *it, uint64_t pa,
 	if (r < 0)
 		return FATAL(it->opts, "LUO-2", -r, pa, "cannot read block 0x%llx",
 			     (unsigned long long)pa);
-	*next = ld_le64(hdr);
+	*next = ld_le64(hdr + BLK_NEXT_OFF);
 	if (count) {
-		*count = ld_le64(hdr + 8);
+		*count = ld_le64(hdr + BLK_COUNT_OFF);
 		if (*count == 0 || *count > cap)
 			return FATAL(it->opts, "LUO-2", KHOFMT_ERR_STRUCT, pa,
 				     "block 0x%llx: count %llu not in 1..%llu",

@@ -14,14 +14,13 @@
 #include <stdlib.h>
 
 #include "rules_int.h"
+#include "abi_layout.h"
 #include "schema_int.h"
 #include "source_int.h"
 
 /* The preserve allocator's limit: P << MAX_PAGE_ORDER (10). */
 #define BLOB_MAX_ORDER 10
-#define LUO_MIN 32
-#define KM_SIZE 73
-#define KM_RELEASE_LEN 65
+#define LUO_MIN LUO_SIZE
 
 /* A subnode whose registered schema is a sub-FDT. */
 static bool is_fdt_schema(const char *name)
@@ -140,7 +139,7 @@ void rules_blob_kexec_meta(struct vctx *c, const struct khofmt_subnode *sn,
 	if (khofmt_source_read(c->src, sn->pa, m, sizeof(m)) < 0)
 		return;	/* reported as unreadable */
 	version = ld_le32(m);
-	count = ld_le32(m + 4 + KM_RELEASE_LEN);
+	count = ld_le32(m + KM_COUNT_OFF);
 	if (version != 1 || !memchr(m + 4, 0, KM_RELEASE_LEN) || !count)
 		vfind(c, R_KM_FIELDS, true, sn->pa, sn->size, -1, sn->name,
 		      "kexec-metadata: version %u (want 1), previous_release %sNUL-terminated, kexec_count %u (want >= 1)",

@@ -3,12 +3,11 @@
  * kexec-metadata (doc/ABI.md 6.1): packed 73-byte struct, u32 version,
  * char previous_release[65], u32 kexec_count at the unaligned offset 69.
  */
+#include "abi_layout.h"
 #include "schema_int.h"
 
-#define KM_SIZE 73
-#define KM_REL_OFF 4
-#define KM_REL_LEN 65
-#define KM_COUNT_OFF 69
+#define KM_REL_OFF KM_RELEASE_OFF
+#define KM_REL_LEN KM_RELEASE_LEN
 
 int khofmt_kexec_meta_decode(const void *blob, size_t len,
 			     const struct khofmt_schema_opts *opts,

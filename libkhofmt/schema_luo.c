@@ -17,13 +17,14 @@
 #include <stdlib.h>
 #include <libfdt.h>
 
+#include "abi_layout.h"
 #include "schema_int.h"
 
-#define LUO_ROOT_SIZE 32
-#define SESSION_REC 80
-#define FILE_REC 64
-#define FLB_HDR 16
-#define FLB_REC 64
+#define LUO_ROOT_SIZE LUO_SIZE
+#define SESSION_REC LUO_SES_SIZE
+#define FILE_REC LUO_FILE_SIZE
+#define FLB_HDR LUO_FLBH_SIZE
+#define FLB_REC LUO_FLB_SIZE
 /* v1 contiguous arrays: as many records as 10 000 blocks would hold */
 #define V1_MAX_RECS (UINT64_C(10000) * 63)
 
@@ -172,16 +173,16 @@ int khofmt_luo_open(struct khofmt_source *src, const void *blob, size_t len,
 		}
 		luo->info.kind = KHOFMT_SCHEMA_LUO_V5;
 		luo->info.version = 5;
-		schema_copy_name(luo->info.compatible, b, 8);
-		if (strncmp((const char *)b, "luo-v5", 8)) {
+		schema_copy_name(luo->info.compatible, b + LUO_COMPAT_OFF, LUO_COMPAT_LEN);
+		if (strncmp((const char *)b + LUO_COMPAT_OFF, "luo-v5", LUO_COMPAT_LEN)) {
 			r = FATAL(&luo->opts, "LUO-1", KHOFMT_ERR_COMPAT, 0,
 				  "LUO compatible \"%s\" is not luo-v5 (kernel panics)",
 				  luo->info.compatible);
 			goto fail;
 		}
-		luo->info.liveupdate_num = ld_le64(b + 8);
-		luo->info.sessions_pa = ld_le64(b + 16);
-		luo->info.flbs_pa = ld_le64(b + 24);
+		luo->info.liveupdate_num = ld_le64(b + LUO_NUM_OFF);
+		luo->info.sessions_pa = ld_le64(b + LUO_SESSIONS_OFF);
+		luo->info.flbs_pa = ld_le64(b + LUO_FLBS_OFF);
 		if (!luo->info.flbs_pa)
 			WARN(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, 0,
 			     "luo-v5 without an FLB page (the producer always sets it)");
@@ -255,9 +256,10 @@ int khofmt_luo_session_next(struct khofmt_luo *luo, struct khofmt_luo_session *s
 	memset(s, 0, sizeof(*s));
 	s->pa = pa;
 	s->index = inf ? luo->v1_idx - 1 : luo->sit.items - 1;
-	s->name_terminated = schema_copy_name(s->name, rec, 64);
-	s->files_pa = ld_le64(rec + 64);
-	s->file_count = ld_le64(rec + 72);
+	s->name_terminated = schema_copy_name(s->name, rec + LUO_SES_NAME_OFF,
+					     LUO_SES_NAME_LEN);
+	s->files_pa = ld_le64(rec + LUO_SES_FILES_OFF);
+	s->file_count = ld_le64(rec + LUO_SES_COUNT_OFF);
 	if (!s->name_terminated)
 		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session name is not NUL-terminated");
@@ -326,9 +328,11 @@ int khofmt_luo_file_next(struct khofmt_luo *luo, struct khofmt_luo_session *s,
 	s->files_seen++;
 	memset(f, 0, sizeof(*f));
 	f->pa = pa;
-	f->compatible_terminated = schema_copy_name(f->compatible, rec, 48);
-	f->data = ld_le64(rec + 48);
-	f->token = ld_le64(rec + 56);
+	f->compatible_terminated = schema_copy_name(f->compatible,
+						     rec + LUO_FILE_COMPAT_OFF,
+						     LUO_FILE_COMPAT_LEN);
+	f->data = ld_le64(rec + LUO_FILE_DATA_OFF);
+	f->token = ld_le64(rec + LUO_FILE_TOKEN_OFF);
 	if (!f->compatible_terminated)
 		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "file compatible is not NUL-terminated within 48 bytes");
@@ -366,8 +370,8 @@ int khofmt_luo_flb_next(struct khofmt_luo *luo, struct khofmt_luo_flb *f)
 			return schema_report(&luo->opts, "LUO-5", -r, true, inf,
 					     luo->info.flbs_pa,
 					     "FLB header not in the memory source");
-		pgcnt = ld_le64(hdr);
-		luo->flb_count = ld_le64(hdr + 8);
+		pgcnt = ld_le64(hdr + LUO_FLBH_PGCNT_OFF);
+		luo->flb_count = ld_le64(hdr + LUO_FLBH_COUNT_OFF);
 		if (pgcnt != 1)
 			schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf,
 				      luo->info.flbs_pa, "FLB pgcnt %llu (expected 1)",
@@ -379,7 +383,7 @@ int khofmt_luo_flb_next(struct khofmt_luo *luo, struct khofmt_luo_flb *f)
 			return schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT,
 					     true, inf, luo->info.flbs_pa,
 					     "FLB count %llu exceeds %llu records per page",
-					     (unsigned long long)ld_le64(hdr + 8),
+					     (unsigned long long)ld_le64(hdr + LUO_FLBH_COUNT_OFF),
 					     (unsigned long long)cap);
 		}
 	}
@@ -393,9 +397,10 @@ int khofmt_luo_flb_next(struct khofmt_luo *luo, struct khofmt_luo_flb *f)
 	luo->flb_idx++;
 	memset(f, 0, sizeof(*f));
 	f->pa = pa;
-	f->name_terminated = schema_copy_name(f->name, rec, 48);
-	f->data = ld_le64(rec + 48);
-	f->refcount = ld_le64(rec + 56);
+	f->name_terminated = schema_copy_name(f->name, rec + LUO_FLB_NAME_OFF,
+					     LUO_FLB_NAME_LEN);
+	f->data = ld_le64(rec + LUO_FLB_DATA_OFF);
+	f->refcount = ld_le64(rec + LUO_FLB_COUNT_OFF);
 	if (!f->name_terminated)
 		schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "FLB name is not NUL-terminated");

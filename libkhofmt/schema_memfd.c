@@ -8,11 +8,12 @@
  */
 #include <stdlib.h>
 
+#include "abi_layout.h"
 #include "schema_int.h"
 
-#define MFD_V2_REC 48
+#define MFD_V2_REC MFD_REC_SIZE
 #define MFD_V1_REC 40
-#define MFD_FOLIO_REC 16
+#define MFD_FOLIO_REC MFD_FOLIO_SIZE
 #define MFD_KNOWN_SEALS 0x3fu
 #define MFD_PFN_MASK ((UINT64_C(1) << 52) - 1)
 
@@ -51,14 +52,16 @@ int khofmt_memfd_open(struct khofmt_source *src, uint64_t pa,
 		return schema_report(opts, "MFD-1", -r, true, inf, pa,
 				     "memfd record 0x%llx not in the memory source",
 				     (unsigned long long)pa);
-	m->pos = ld_le64(rec);
-	m->size = ld_le64(rec + 8);
+	m->pos = ld_le64(rec + MFD_POS_OFF);
+	m->size = ld_le64(rec + MFD_SIZE_OFF);
 	if (!inf) {
-		m->seals = ld_le32(rec + 16);
-		m->flags = ld_le32(rec + 20);
+		m->seals = ld_le32(rec + MFD_SEALS_OFF);
+		m->flags = ld_le32(rec + MFD_FLAGS_OFF);
 	}
-	m->nr_folios = ld_le64(rec + (inf ? 16 : 24));
-	khofmt_vmalloc_desc_parse(rec + (inf ? 24 : 32), &m->folios);
+	/* memfd-v1 [guess]: no seals/flags word, the rest 8 bytes earlier */
+	m->nr_folios = ld_le64(rec + (inf ? MFD_SEALS_OFF : MFD_NR_FOLIOS_OFF));
+	khofmt_vmalloc_desc_parse(rec + (inf ? MFD_NR_FOLIOS_OFF : MFD_FOLIOS_OFF),
+				  &m->folios);
 	pages = (m->size >> ps) + !!(m->size & ((UINT64_C(1) << ps) - 1));
 	if (m->seals & ~MFD_KNOWN_SEALS)
 		WARN(opts, "MFD-1", KHOFMT_ERR_STRUCT, pa,
@@ -109,12 +112,12 @@ int khofmt_memfd_folio_next(struct khofmt_memfd *m, struct khofmt_memfd_folio *f
 	if (r)
 		goto fail;
 	m->seen++;
-	w = ld_le64(rec);
+	w = ld_le64(rec + MFD_FOLIO_PFNFLAGS_OFF);
 	memset(f, 0, sizeof(*f));
 	f->pfn = w & MFD_PFN_MASK;
 	f->flags = (unsigned)(w >> 52);
 	f->phys = f->pfn << ps;
-	f->index = ld_le64(rec + 8);
+	f->index = ld_le64(rec + MFD_FOLIO_INDEX_OFF);
 	pages = (m->size >> ps) + !!(m->size & ((UINT64_C(1) << ps) - 1));
 	if (f->flags & ~3u)
 		schema_report(m->opts, "MFD-1", KHOFMT_ERR_STRUCT, false,

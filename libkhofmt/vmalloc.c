@@ -5,6 +5,7 @@
  * two-pointer cycle check; runs are bounded by total_pages, so a hostile
  * chain cannot make us read more than the descriptor promises.
  */
+#include "abi_layout.h"
 #include "schema_int.h"
 
 #define VM_KNOWN_FLAGS 0x3u
@@ -15,20 +16,20 @@ void khofmt_vmalloc_desc_parse(const void *raw16, struct khofmt_vmalloc_desc *d)
 {
 	const unsigned char *p = raw16;
 
-	d->first = ld_le64(p);
-	d->total_pages = ld_le32(p + 8);
-	d->flags = ld_le16(p + 12);
-	d->order = ld_le16(p + 14);
+	d->first = ld_le64(p + VM_FIRST_OFF);
+	d->total_pages = ld_le32(p + VM_TOTAL_OFF);
+	d->flags = ld_le16(p + VM_FLAGS_OFF);
+	d->order = ld_le16(p + VM_ORDER_OFF);
 }
 
 void khofmt_vmalloc_desc_store(void *raw16, const struct khofmt_vmalloc_desc *d)
 {
 	unsigned char *p = raw16;
 
-	st_le64(p, d->first);
-	st_le32(p + 8, d->total_pages);
-	st_le16(p + 12, d->flags);
-	st_le16(p + 14, d->order);
+	st_le64(p + VM_FIRST_OFF, d->first);
+	st_le32(p + VM_TOTAL_OFF, d->total_pages);
+	st_le16(p + VM_FLAGS_OFF, d->flags);
+	st_le16(p + VM_ORDER_OFF, d->order);
 }
 
 int khofmt_vmalloc_iter_init(struct khofmt_vmalloc_iter *it,
