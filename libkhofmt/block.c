@@ -15,7 +15,7 @@
 
 #define BLOCK_HDR BLK_HDR_SIZE
 
-unsigned schema_ps(const struct khofmt_schema_opts *opts)
+unsigned khofmt_schema_ps(const struct khofmt_schema_opts *opts)
 {
 	unsigned ps = opts && opts->sz >= sizeof(*opts) ? opts->page_shift : 0;
 
@@ -24,7 +24,7 @@ unsigned schema_ps(const struct khofmt_schema_opts *opts)
 	return ps == 12 || ps == 14 || ps == 16 ? ps : 0;
 }
 
-int schema_report(const struct khofmt_schema_opts *opts, const char *rule,
+int khofmt_schema_report(const struct khofmt_schema_opts *opts, const char *rule,
 		  int err, bool fatal, bool inferred, uint64_t pa,
 		  const char *fmt, ...)
 {
@@ -47,7 +47,7 @@ int schema_report(const struct khofmt_schema_opts *opts, const char *rule,
 	return fatal ? -err : 0;
 }
 
-bool schema_copy_name(char *dst, const unsigned char *src, size_t n)
+bool khofmt_schema_copy_name(char *dst, const unsigned char *src, size_t n)
 {
 	const unsigned char *nul = memchr(src, 0, n);
 	size_t l = nul ? (size_t)(nul - src) : n;
@@ -61,7 +61,7 @@ int khofmt_block_iter_init(struct khofmt_block_iter *it,
 			   struct khofmt_source *src, uint64_t first,
 			   size_t esize, const struct khofmt_schema_opts *opts)
 {
-	unsigned ps = schema_ps(opts);
+	unsigned ps = khofmt_schema_ps(opts);
 
 	if (!it || !src || !esize || !ps || esize > (UINT64_C(1) << ps) - BLOCK_HDR)
 		return -KHOFMT_ERR_INVAL;

@@ -122,12 +122,12 @@ enum khofmt_abi khofmt_handover_abi(const struct khofmt_handover *h)
 
 /* ---- page set: open addressing on page addresses ---- */
 
-void pageset_init(struct pageset *s)
+void khofmt_pageset_init(struct pageset *s)
 {
 	memset(s, 0, sizeof(*s));
 }
 
-void pageset_free(struct pageset *s)
+void khofmt_pageset_free(struct pageset *s)
 {
 	free(s->slot);
 	memset(s, 0, sizeof(*s));
@@ -162,7 +162,7 @@ static int pageset_grow(struct pageset *s)
 	return 0;
 }
 
-int pageset_add(struct pageset *s, uint64_t pa)
+int khofmt_pageset_add(struct pageset *s, uint64_t pa)
 {
 	size_t j;
 

@@ -96,10 +96,10 @@ struct pageset {
 	bool has_zero;
 };
 
-void pageset_init(struct pageset *s);
-void pageset_free(struct pageset *s);
+void khofmt_pageset_init(struct pageset *s);
+void khofmt_pageset_free(struct pageset *s);
 /* 1 if added, 0 if already present, negative error. */
-int pageset_add(struct pageset *s, uint64_t pa);
+int khofmt_pageset_add(struct pageset *s, uint64_t pa);
 
 /*
  * Array @v of @size-byte elements with capacity *cap, grown (doubling) to
@@ -285,7 +285,7 @@ int khofmt_report(struct khofmt_handover *h,
  */
 typedef int (*overlap_cb)(void *arg, uint64_t start, uint64_t size,
 			  unsigned order, uint64_t range_start);
-int walk_ranges_overlap(struct khofmt_handover *h,
+int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 			const struct khofmt_walk_opts *opts,
 			khofmt_ranges_cb cb, void *arg,
 			overlap_cb ovl, void *ovl_arg);

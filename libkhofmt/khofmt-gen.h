@@ -18,6 +18,12 @@
  * "6.16", "6.17.9", "7.2.13") settles what the data cannot say; without it
  * the doc/ABI.md 4.2.5 heuristic decides and says so.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_GEN_H
 #define KHOFMT_GEN_H
 

@@ -15,6 +15,12 @@
  *  - every memory access goes through khofmt_source_read(); every chain is
  *    bounded and cycle-checked.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_SCHEMA_H
 #define KHOFMT_SCHEMA_H
 

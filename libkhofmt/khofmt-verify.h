@@ -18,10 +18,15 @@
  * The number is unique across letters: KHO-E040 and KHO-W040 never both
  * exist.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_VERIFY_H
 #define KHOFMT_VERIFY_H
 
-#include "khofmt.h"
 
 #ifdef __cplusplus
 extern "C" {

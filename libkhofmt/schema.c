@@ -33,24 +33,24 @@ static const struct schema_row rows[] = {
 	{ .info = { KHOFMT_SCHEMA_KEXEC_META_V1, "kexec-metadata-v1",
 		    KHOFMT_SCHEMA_AT_SUBNODE, "kexec-metadata", NULL, NULL, 0,
 		    "the previous release and the kexec count (6.1)" },
-	  .match_raw = match_kexec_meta, .blob_rules = rules_blob_kexec_meta },
+	  .match_raw = match_kexec_meta, .blob_rules = khofmt_rules_blob_kexec_meta },
 	{ .info = { KHOFMT_SCHEMA_LUO_V5, "luo-v5", KHOFMT_SCHEMA_AT_SUBNODE,
 		    "LUO", NULL, NULL, 32,
 		    "LUO sessions, files and FLBs in block chains (6.2.1, 6.3)" },
-	  .match_raw = match_luo_v5, .pages = schema_luo_pages,
-	  .rules = rules_schema_luo },
+	  .match_raw = match_luo_v5, .pages = khofmt_schema_luo_pages,
+	  .rules = khofmt_rules_schema_luo },
 	{ .info = { KHOFMT_SCHEMA_LUO_V1, "luo-v1", KHOFMT_SCHEMA_AT_SUBNODE,
 		    "LUO", NULL, "luo-v1", 0,
 		    "LUO of 6.19-7.1, a sub-FDT (6.2.2)" },
-	  .pages = schema_luo_pages, .rules = rules_schema_luo },
+	  .pages = khofmt_schema_luo_pages, .rules = khofmt_rules_schema_luo },
 	{ .info = { KHOFMT_SCHEMA_MEMBLOCK_V1, "memblock-v1",
 		    KHOFMT_SCHEMA_AT_SUBNODE, "memblock", NULL, "memblock-v1", 0,
 		    "reserve_mem regions (6.6)" },
-	  .blob_rules = rules_blob_memblock },
+	  .blob_rules = khofmt_rules_blob_memblock },
 	{ .info = { KHOFMT_SCHEMA_KHO_TEST_V1, "kho-test-v1",
 		    KHOFMT_SCHEMA_AT_SUBNODE, "kho_test", NULL, "kho-test-v1", 0,
 		    "the KHO test module's folios (6.7)" },
-	  .pages = schema_test_pages, .rules = rules_schema_kho_test },
+	  .pages = khofmt_schema_test_pages, .rules = khofmt_rules_schema_kho_test },
 	{ .info = { KHOFMT_SCHEMA_MEMFD, "memfd", KHOFMT_SCHEMA_AT_LUO_FILE,
 		    "memfd-v2", "memfd-v1", NULL, 0,
 		    "a memfd preserved through LUO, its folio array (6.4, 6.5)" } },
@@ -96,7 +96,7 @@ const struct khofmt_schema_info *khofmt_schema_info(enum khofmt_schema_kind kind
 	return NULL;
 }
 
-const struct schema_row *schema_row_subnode(const char *name)
+const struct schema_row *khofmt_schema_row_subnode(const char *name)
 {
 	const struct khofmt_schema_info *in =
 		khofmt_schema_find(KHOFMT_SCHEMA_AT_SUBNODE, name);
@@ -224,7 +224,7 @@ int khofmt_subnode_blob_read(struct khofmt_source *src,
 	return 0;
 }
 
-int schema_fdt_check(const void *blob, size_t len, const char *compat,
+int khofmt_schema_fdt_check(const void *blob, size_t len, const char *compat,
 		     const struct khofmt_schema_opts *opts, const char *rule)
 {
 	const char *c;

@@ -9,33 +9,33 @@
 #define FDT_MAGIC_BE 0xd00dfeedu
 
 /* Page shift from the options (0 = 12); 0 for an invalid value. */
-unsigned schema_ps(const struct khofmt_schema_opts *opts);
+unsigned khofmt_schema_ps(const struct khofmt_schema_opts *opts);
 
 /*
  * Tell the problem callback; returns -err for a fatal problem, else 0.
  * A non-zero callback return on a non-fatal problem is ignored (the
  * decoders always go on with non-fatal findings).
  */
-int schema_report(const struct khofmt_schema_opts *opts, const char *rule,
+int khofmt_schema_report(const struct khofmt_schema_opts *opts, const char *rule,
 		  int err, bool fatal, bool inferred, uint64_t pa,
 		  const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
 #define FATAL(o, rule, err, pa, ...) \
-	schema_report(o, rule, err, true, false, pa, __VA_ARGS__)
+	khofmt_schema_report(o, rule, err, true, false, pa, __VA_ARGS__)
 #define WARN(o, rule, err, pa, ...) \
-	schema_report(o, rule, err, false, false, pa, __VA_ARGS__)
+	khofmt_schema_report(o, rule, err, false, false, pa, __VA_ARGS__)
 
 /*
  * Check a sub-FDT blob (libfdt's full check) and its root compatible;
  * fatal problems under @rule. 0 or a negative error.
  */
-int schema_fdt_check(const void *blob, size_t len, const char *compat,
+int khofmt_schema_fdt_check(const void *blob, size_t len, const char *compat,
 		     const struct khofmt_schema_opts *opts, const char *rule);
 
 /* Copy a fixed-size name field into @dst (n+1 bytes), return true if the
  * field held a NUL. */
-bool schema_copy_name(char *dst, const unsigned char *src, size_t n);
+bool khofmt_schema_copy_name(char *dst, const unsigned char *src, size_t n);
 
 static inline uint16_t ld_le16(const void *p)
 {
@@ -91,20 +91,20 @@ static inline bool schema_is_memfd(const char *compatible)
 }
 
 /* The row of a root subnode named @name (first match), or NULL. */
-const struct schema_row *schema_row_subnode(const char *name);
+const struct schema_row *khofmt_schema_row_subnode(const char *name);
 
 /* hooks, beside their decoders and rules */
-int schema_luo_pages(struct khofmt_source *src, const void *blob, size_t len,
+int khofmt_schema_luo_pages(struct khofmt_source *src, const void *blob, size_t len,
 		     const struct khofmt_schema_opts *o, khofmt_span_cb cb,
 		     void *arg);
-int schema_test_pages(struct khofmt_source *src, const void *blob, size_t len,
+int khofmt_schema_test_pages(struct khofmt_source *src, const void *blob, size_t len,
 		      const struct khofmt_schema_opts *o, khofmt_span_cb cb,
 		      void *arg);
-void rules_blob_memblock(struct vctx *c, const struct khofmt_subnode *sn,
+void khofmt_rules_blob_memblock(struct vctx *c, const struct khofmt_subnode *sn,
 			 const void *fdt);
-void rules_blob_kexec_meta(struct vctx *c, const struct khofmt_subnode *sn,
+void khofmt_rules_blob_kexec_meta(struct vctx *c, const struct khofmt_subnode *sn,
 			   const void *fdt);
-void rules_schema_luo(struct vctx *c, const struct khofmt_subnode *sn);
-void rules_schema_kho_test(struct vctx *c, const struct khofmt_subnode *sn);
+void khofmt_rules_schema_luo(struct vctx *c, const struct khofmt_subnode *sn);
+void khofmt_rules_schema_kho_test(struct vctx *c, const struct khofmt_subnode *sn);
 
 #endif

@@ -34,7 +34,7 @@ int khofmt_kexec_meta_decode(const void *blob, size_t len,
 	if (len > KM_SIZE)
 		WARN(opts, "SB-3", KHOFMT_ERR_STRUCT, 0,
 		     "kexec-metadata: %zu bytes, %d expected", len, KM_SIZE);
-	m->release_terminated = schema_copy_name(m->release, b + KM_REL_OFF,
+	m->release_terminated = khofmt_schema_copy_name(m->release, b + KM_REL_OFF,
 						 KM_REL_LEN);
 	m->kexec_count = ld_le32(b + KM_COUNT_OFF);
 	if (!m->release_terminated)

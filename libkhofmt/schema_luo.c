@@ -124,7 +124,7 @@ static int open_v1(struct khofmt_luo *luo, const void *blob, size_t len)
 		if (luo->v1_count > V1_MAX_RECS ||
 		    !khofmt_source_covers(luo->src, luo->info.sessions_pa + 8,
 					  luo->v1_count * SESSION_REC))
-			r = schema_report(o, "LUO-2", KHOFMT_ERR_LIMIT, true, true,
+			r = khofmt_schema_report(o, "LUO-2", KHOFMT_ERR_LIMIT, true, true,
 					  luo->info.sessions_pa,
 					  "luo-v1: %llu session records do not fit the memory source",
 					  (unsigned long long)luo->v1_count);
@@ -151,11 +151,11 @@ int khofmt_luo_open(struct khofmt_source *src, const void *blob, size_t len,
 	if (opts && opts->sz >= sizeof(*opts))
 		luo->opts = *opts;
 	luo->opts.sz = sizeof(luo->opts);
-	luo->ps = schema_ps(&luo->opts);
+	luo->ps = khofmt_schema_ps(&luo->opts);
 	luo->opts.page_shift = luo->ps;
-	pageset_init(&luo->names);
-	pageset_init(&luo->tokens);
-	pageset_init(&luo->flb_names);
+	khofmt_pageset_init(&luo->names);
+	khofmt_pageset_init(&luo->tokens);
+	khofmt_pageset_init(&luo->flb_names);
 	if (!luo->ps) {
 		r = -KHOFMT_ERR_INVAL;
 		goto fail;
@@ -173,7 +173,7 @@ int khofmt_luo_open(struct khofmt_source *src, const void *blob, size_t len,
 		}
 		luo->info.kind = KHOFMT_SCHEMA_LUO_V5;
 		luo->info.version = 5;
-		schema_copy_name(luo->info.compatible, b + LUO_COMPAT_OFF, LUO_COMPAT_LEN);
+		khofmt_schema_copy_name(luo->info.compatible, b + LUO_COMPAT_OFF, LUO_COMPAT_LEN);
 		if (strncmp((const char *)b + LUO_COMPAT_OFF, "luo-v5", LUO_COMPAT_LEN)) {
 			r = FATAL(&luo->opts, "LUO-1", KHOFMT_ERR_COMPAT, 0,
 				  "LUO compatible \"%s\" is not luo-v5 (kernel panics)",
@@ -199,9 +199,9 @@ void khofmt_luo_free(struct khofmt_luo *luo)
 {
 	if (!luo)
 		return;
-	pageset_free(&luo->names);
-	pageset_free(&luo->tokens);
-	pageset_free(&luo->flb_names);
+	khofmt_pageset_free(&luo->names);
+	khofmt_pageset_free(&luo->tokens);
+	khofmt_pageset_free(&luo->flb_names);
 	free(luo);
 }
 
@@ -220,12 +220,12 @@ void khofmt_luo_rewind(struct khofmt_luo *luo)
 	luo->v1_idx = 0;
 	luo->flb_idx = 0;
 	luo->flb_read = false;
-	pageset_free(&luo->names);
-	pageset_free(&luo->flb_names);
-	pageset_free(&luo->tokens);
-	pageset_init(&luo->names);
-	pageset_init(&luo->flb_names);
-	pageset_init(&luo->tokens);
+	khofmt_pageset_free(&luo->names);
+	khofmt_pageset_free(&luo->flb_names);
+	khofmt_pageset_free(&luo->tokens);
+	khofmt_pageset_init(&luo->names);
+	khofmt_pageset_init(&luo->flb_names);
+	khofmt_pageset_init(&luo->tokens);
 	luo->tok_owner = NULL;
 }
 
@@ -249,31 +249,31 @@ int khofmt_luo_session_next(struct khofmt_luo *luo, struct khofmt_luo_session *s
 		pa = luo->info.sessions_pa + 8 + luo->v1_idx * SESSION_REC;
 		r = khofmt_source_read(luo->src, pa, rec, sizeof(rec));
 		if (r < 0)
-			return schema_report(&luo->opts, "LUO-2", -r, true, true, pa,
+			return khofmt_schema_report(&luo->opts, "LUO-2", -r, true, true, pa,
 					     "luo-v1 session record not readable");
 		luo->v1_idx++;
 	}
 	memset(s, 0, sizeof(*s));
 	s->pa = pa;
 	s->index = inf ? luo->v1_idx - 1 : luo->sit.items - 1;
-	s->name_terminated = schema_copy_name(s->name, rec + LUO_SES_NAME_OFF,
+	s->name_terminated = khofmt_schema_copy_name(s->name, rec + LUO_SES_NAME_OFF,
 					     LUO_SES_NAME_LEN);
 	s->files_pa = ld_le64(rec + LUO_SES_FILES_OFF);
 	s->file_count = ld_le64(rec + LUO_SES_COUNT_OFF);
 	if (!s->name_terminated)
-		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session name is not NUL-terminated");
 	else if (!s->name[0])
-		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session name is empty");
-	r = pageset_add(&luo->names, hash_str(s->name));
+	r = khofmt_pageset_add(&luo->names, hash_str(s->name));
 	if (r < 0)
 		return r;
 	if (r == 0)
-		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session name \"%s\" used twice", s->name);
 	if (!s->files_pa != !s->file_count)
-		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session \"%s\": files_pa 0x%llx with file_count %llu",
 			      s->name, (unsigned long long)s->files_pa,
 			      (unsigned long long)s->file_count);
@@ -295,8 +295,8 @@ int khofmt_luo_file_next(struct khofmt_luo *luo, struct khofmt_luo_session *s,
 		return -KHOFMT_ERR_INVAL;
 	inf = luo->info.kind == KHOFMT_SCHEMA_LUO_V1;
 	if (luo->tok_owner != s || s->files_seen == 0) {
-		pageset_free(&luo->tokens);
-		pageset_init(&luo->tokens);
+		khofmt_pageset_free(&luo->tokens);
+		khofmt_pageset_init(&luo->tokens);
 		luo->tok_owner = s;
 	}
 	if (!inf) {
@@ -307,14 +307,14 @@ int khofmt_luo_file_next(struct khofmt_luo *luo, struct khofmt_luo_session *s,
 		r = 1;
 	} else {
 		if (s->file_count > V1_MAX_RECS)
-			return schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_LIMIT,
+			return khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_LIMIT,
 					     true, true, s->pa,
 					     "luo-v1: file_count %llu too large",
 					     (unsigned long long)s->file_count);
 		pa = s->files_pa + s->files_seen * FILE_REC;
 		r = khofmt_source_read(luo->src, pa, rec, sizeof(rec));
 		if (r < 0)
-			return schema_report(&luo->opts, "LUO-3", -r, true, true, pa,
+			return khofmt_schema_report(&luo->opts, "LUO-3", -r, true, true, pa,
 					     "luo-v1 file record not readable");
 	}
 	if (r == 1) {
@@ -328,23 +328,23 @@ int khofmt_luo_file_next(struct khofmt_luo *luo, struct khofmt_luo_session *s,
 	s->files_seen++;
 	memset(f, 0, sizeof(*f));
 	f->pa = pa;
-	f->compatible_terminated = schema_copy_name(f->compatible,
+	f->compatible_terminated = khofmt_schema_copy_name(f->compatible,
 						     rec + LUO_FILE_COMPAT_OFF,
 						     LUO_FILE_COMPAT_LEN);
 	f->data = ld_le64(rec + LUO_FILE_DATA_OFF);
 	f->token = ld_le64(rec + LUO_FILE_TOKEN_OFF);
 	if (!f->compatible_terminated)
-		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "file compatible is not NUL-terminated within 48 bytes");
 	else if (!khofmt_schema_find(KHOFMT_SCHEMA_AT_LUO_FILE, f->compatible))
-		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_COMPAT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_COMPAT, false, inf, pa,
 			      "file handler \"%s\" unknown (7.2 knows memfd-v2)",
 			      f->compatible);
-	r = pageset_add(&luo->tokens, f->token);
+	r = khofmt_pageset_add(&luo->tokens, f->token);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session \"%s\": token 0x%llx used twice", s->name,
 			      (unsigned long long)f->token);
 	return 0;
@@ -367,20 +367,20 @@ int khofmt_luo_flb_next(struct khofmt_luo *luo, struct khofmt_luo_flb *f)
 		luo->flb_read = true;
 		r = khofmt_source_read(luo->src, luo->info.flbs_pa, hdr, sizeof(hdr));
 		if (r < 0)
-			return schema_report(&luo->opts, "LUO-5", -r, true, inf,
+			return khofmt_schema_report(&luo->opts, "LUO-5", -r, true, inf,
 					     luo->info.flbs_pa,
 					     "FLB header not in the memory source");
 		pgcnt = ld_le64(hdr + LUO_FLBH_PGCNT_OFF);
 		luo->flb_count = ld_le64(hdr + LUO_FLBH_COUNT_OFF);
 		if (pgcnt != 1)
-			schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf,
+			khofmt_schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf,
 				      luo->info.flbs_pa, "FLB pgcnt %llu (expected 1)",
 				      (unsigned long long)pgcnt);
 		/* the reader indexes `count` records in the one page it maps */
 		cap = (P - FLB_HDR) / FLB_REC;
 		if (luo->flb_count > cap) {
 			luo->flb_count = 0;
-			return schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT,
+			return khofmt_schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT,
 					     true, inf, luo->info.flbs_pa,
 					     "FLB count %llu exceeds %llu records per page",
 					     (unsigned long long)ld_le64(hdr + LUO_FLBH_COUNT_OFF),
@@ -392,23 +392,23 @@ int khofmt_luo_flb_next(struct khofmt_luo *luo, struct khofmt_luo_flb *f)
 	pa = luo->info.flbs_pa + FLB_HDR + luo->flb_idx * FLB_REC;
 	r = khofmt_source_read(luo->src, pa, rec, sizeof(rec));
 	if (r < 0)
-		return schema_report(&luo->opts, "LUO-5", -r, true, inf, pa,
+		return khofmt_schema_report(&luo->opts, "LUO-5", -r, true, inf, pa,
 				     "FLB record not in the memory source");
 	luo->flb_idx++;
 	memset(f, 0, sizeof(*f));
 	f->pa = pa;
-	f->name_terminated = schema_copy_name(f->name, rec + LUO_FLB_NAME_OFF,
+	f->name_terminated = khofmt_schema_copy_name(f->name, rec + LUO_FLB_NAME_OFF,
 					     LUO_FLB_NAME_LEN);
 	f->data = ld_le64(rec + LUO_FLB_DATA_OFF);
 	f->refcount = ld_le64(rec + LUO_FLB_COUNT_OFF);
 	if (!f->name_terminated)
-		schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "FLB name is not NUL-terminated");
-	r = pageset_add(&luo->flb_names, hash_str(f->name));
+	r = khofmt_pageset_add(&luo->flb_names, hash_str(f->name));
 	if (r < 0)
 		return r;
 	if (r == 0)
-		schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "FLB name \"%s\" used twice", f->name);
 	return 0;
 }
@@ -550,7 +550,7 @@ static int luo_span_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa,
 	return s->cb(s->arg, pa, len);
 }
 
-int schema_luo_pages(struct khofmt_source *src, const void *blob, size_t len,
+int khofmt_schema_luo_pages(struct khofmt_source *src, const void *blob, size_t len,
 		     const struct khofmt_schema_opts *o, khofmt_span_cb cb,
 		     void *arg)
 {

@@ -19,7 +19,7 @@ int khofmt_memblock_open(const void *blob, size_t len,
 		return -KHOFMT_ERR_INVAL;
 	memset(mb, 0, sizeof(*mb));
 	mb->opts = opts;
-	r = schema_fdt_check(blob, len, "memblock-v1", opts, "MB-1");
+	r = khofmt_schema_fdt_check(blob, len, "memblock-v1", opts, "MB-1");
 	if (r)
 		return r;
 	mb->fdt = blob;

@@ -1014,14 +1014,14 @@ static int resolve(struct khofmt_systemd *sd, struct khofmt_source *src,
 	struct pageset named;
 	int r = 0;
 
-	pageset_init(&named);
+	khofmt_pageset_init(&named);
 	for (i = 0; i < nmapped; i++) {
 		struct khofmt_systemd_fd *f = &sd->fd[i];
 
 		if (f->type == KHOFMT_SYSTEMD_TYPE_FD && f->has_token) {
 			const struct lfile *lf = find_token(l, f->token);
 
-			if (pageset_add(&named, f->token) < 0) {
+			if (khofmt_pageset_add(&named, f->token) < 0) {
 				r = -KHOFMT_ERR_NOMEM;
 				break;
 			}
@@ -1055,7 +1055,7 @@ static int resolve(struct khofmt_systemd *sd, struct khofmt_source *src,
 
 		if (l->f[i].token == 0 || (i && l->f[i].token == l->f[i - 1].token))
 			continue;
-		k = pageset_add(&named, l->f[i].token);
+		k = khofmt_pageset_add(&named, l->f[i].token);
 		if (k < 0) {
 			r = -KHOFMT_ERR_NOMEM;
 			break;
@@ -1079,7 +1079,7 @@ static int resolve(struct khofmt_systemd *sd, struct khofmt_source *src,
 			     "token %llu is preserved in session \"systemd\" but the mapping names it for no unit: dropped when the session is finished",
 			     (unsigned long long)l->f[i].token);
 	}
-	pageset_free(&named);
+	khofmt_pageset_free(&named);
 	return r;
 }
 
@@ -1103,7 +1103,7 @@ int khofmt_systemd_open(struct khofmt_source *src, const void *luo_blob,
 	if (opts && opts->sz >= sizeof(o))
 		o = *opts;
 	o.sz = sizeof(o);
-	ps = schema_ps(&o);
+	ps = khofmt_schema_ps(&o);
 	if (!ps)
 		return -KHOFMT_ERR_INVAL;
 	memset(&l, 0, sizeof(l));

@@ -133,7 +133,7 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 				  khofmt_src_missing(w->h->src, child));
 		return r ? (r > 0 ? 2 : r) : 0;
 	}
-	r = pageset_add(&w->seen, child);
+	r = khofmt_pageset_add(&w->seen, child);
 	if (r < 0)
 		return r;
 	if (r == 0) {
@@ -313,7 +313,7 @@ static int check_root(struct rwalk *w)
 				  (unsigned long long)root,
 				  khofmt_src_missing(w->h->src, root));
 	else
-		return pageset_add(&w->seen, root) < 0 ? -KHOFMT_ERR_NOMEM : 1;
+		return khofmt_pageset_add(&w->seen, root) < 0 ? -KHOFMT_ERR_NOMEM : 1;
 	return r > 0 ? 2 : r;
 }
 
@@ -329,13 +329,13 @@ static int rwalk_run(struct khofmt_handover *h,
 	h->errmsg[0] = '\0';
 	if (opts && opts->sz < sizeof(*opts))
 		return -KHOFMT_ERR_INVAL;
-	pageset_init(&w.seen);
+	khofmt_pageset_init(&w.seen);
 	r = check_root(&w);
 	if (r == 1)
 		r = do_table(&w, h->root, g->depth - 1, 0);
 	if (r == 2)
 		r = 1;	/* problem callback asked to stop */
-	pageset_free(&w.seen);
+	khofmt_pageset_free(&w.seen);
 	free(w.buf);
 	return r;
 }
@@ -657,7 +657,7 @@ static int stream_descend(struct order_stream *s, unsigned lvl, uint64_t c,
 
 	if ((c & (P - 1)) || !khofmt_source_covers(s->h->src, c, P))
 		return 0;
-	r = pageset_add(&s->seen, c);
+	r = khofmt_pageset_add(&s->seen, c);
 	if (r <= 0)
 		return r;
 	n = khofmt_source_ptr(s->h->src, c, P);
@@ -927,7 +927,7 @@ static void radix_stream_close(struct order_stream *s)
 {
 	if (!s)
 		return;
-	pageset_free(&s->seen);
+	khofmt_pageset_free(&s->seen);
 	free(s->buf);
 	free(s);
 }
@@ -945,7 +945,7 @@ static int stream_new(struct khofmt_handover *h, unsigned order,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -KHOFMT_ERR_NOMEM;
-	pageset_init(&s->seen);
+	khofmt_pageset_init(&s->seen);
 	s->h = h;
 	s->order = order;
 	s->hb = g->order0_bit - order;

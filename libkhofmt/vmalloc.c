@@ -37,7 +37,7 @@ int khofmt_vmalloc_iter_init(struct khofmt_vmalloc_iter *it,
 			     const struct khofmt_vmalloc_desc *d,
 			     const struct khofmt_schema_opts *opts)
 {
-	unsigned ps = schema_ps(opts);
+	unsigned ps = khofmt_schema_ps(opts);
 	uint64_t P;
 
 	if (!it || !src || !d || !ps)
