@@ -329,16 +329,14 @@ static void kv_add(struct kvlist *l, const char *val, const char *fmt, ...)
 
 	if (l->oom || l->n >= 100000)
 		return;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 32;
-		void *p = realloc(l->v, ncap * sizeof(*l->v));
+	{
+		void *p = khofmt_grow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
 
 		if (!p) {
 			l->oom = true;
 			return;
 		}
 		l->v = p;
-		l->cap = ncap;
 	}
 	va_start(ap, fmt);
 	vsnprintf(l->v[l->n].k, sizeof(l->v[l->n].k), fmt, ap);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dump_schema.h"
+#include "grow.h"
 #include "out.h"
 
 /* Bytes of an unknown blob shown in "head". */
@@ -248,10 +249,9 @@ static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 		if (!c->data || too_many)
 			continue;
 		if (n == cap) {
-			struct fol *nv;
+			struct fol *nv = n < MAX_DATA_FOLIOS ?
+				khofmt_grow(v, &cap, n + 1, sizeof(*v)) : NULL;
 
-			cap = cap ? cap * 2 : 64;
-			nv = cap <= MAX_DATA_FOLIOS ? realloc(v, cap * sizeof(*v)) : NULL;
 			if (!nv) {
 				too_many = true;
 				continue;

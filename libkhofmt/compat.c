@@ -109,15 +109,10 @@ static int want_add(struct khofmt_compat *c, const char *s, const char *module)
 	for (i = 0; i < c->nwants; i++)
 		if (!strcmp(c->wants[i].str, s))
 			return 0;
-	if (c->nwants == c->wcap) {
-		size_t nc = c->wcap ? c->wcap * 2 : 16;
-
-		w = realloc(c->wants, nc * sizeof(*w));
-		if (!w)
-			return -KHOFMT_ERR_NOMEM;
-		c->wants = w;
-		c->wcap = nc;
-	}
+	w = khofmt_grow(c->wants, &c->wcap, c->nwants + 1, sizeof(*w));
+	if (!w)
+		return -KHOFMT_ERR_NOMEM;
+	c->wants = w;
 	w = &c->wants[c->nwants];
 	w->str = strdup(s);
 	w->module = module ? strdup(module) : NULL;
@@ -136,15 +131,10 @@ static struct khofmt_compat_row *row_add(struct khofmt_compat *c,
 {
 	struct khofmt_compat_row *r;
 
-	if (c->nrows == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-
-		r = realloc(c->rows, nc * sizeof(*r));
-		if (!r)
-			return NULL;
-		c->rows = r;
-		c->cap = nc;
-	}
+	r = khofmt_grow(c->rows, &c->cap, c->nrows + 1, sizeof(*r));
+	if (!r)
+		return NULL;
+	c->rows = r;
 	r = &c->rows[c->nrows++];
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;

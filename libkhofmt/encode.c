@@ -70,8 +70,12 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 
 	unsigned depth = 0;
 
-	if (!out || (opts && !EOPTS_HAS(opts, meta_size)))
+	if (!out)
 		return -KHOFMT_ERR_INVAL;
+	r = KHOFMT_OPTS_VALID(opts, offsetof(struct khofmt_enc_opts, meta_size) +
+				    sizeof(opts->meta_size));
+	if (r)
+		return r;
 	*out = NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -209,15 +213,12 @@ int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 			     g->depth + 1);
 	if (TRK(e) != GEN_TRACKER_RADIX) {
 		/* written at finish time, in the generation's own layout */
-		if (e->nents == e->capents) {
-			size_t nc = e->capents ? 2 * e->capents : 256;
-			struct enc_ent *n = realloc(e->ents, nc * sizeof(*n));
+		struct enc_ent *n = khofmt_grow(e->ents, &e->capents, e->nents + 1,
+						sizeof(*n));
 
-			if (!n)
-				return -KHOFMT_ERR_NOMEM;
-			e->ents = n;
-			e->capents = nc;
-		}
+		if (!n)
+			return -KHOFMT_ERR_NOMEM;
+		e->ents = n;
 		e->ents[e->nents].phys = phys;
 		e->ents[e->nents].order = order;
 		e->nents++;

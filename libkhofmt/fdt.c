@@ -95,14 +95,13 @@ static int parse_subnodes(struct khofmt_fdt *f, char *errbuf, size_t errlen)
 				      "more than %u subnodes", FDT_MAX_SUBNODES);
 			return -KHOFMT_ERR_LIMIT;
 		}
-		if (f->nsub == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			void *n = realloc(f->sub, ncap * sizeof(*f->sub));
+		{
+			void *n = khofmt_grow(f->sub, &cap, f->nsub + 1,
+					      sizeof(*f->sub));
 
 			if (!n)
 				return -KHOFMT_ERR_NOMEM;
 			f->sub = n;
-			cap = ncap;
 		}
 		s = &f->sub[f->nsub++];
 		memset(s, 0, sizeof(*s));

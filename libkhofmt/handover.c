@@ -26,8 +26,9 @@ int khofmt_handover_open(struct khofmt_fdt *fdt, struct khofmt_source *src,
 	if (!fdt || !src || !out)
 		return -KHOFMT_ERR_INVAL;
 	*out = NULL;
-	if (opts && opts->sz < sizeof(size_t))
-		return -KHOFMT_ERR_INVAL;
+	r = KHOFMT_OPTS_VALID(opts, sizeof(size_t));
+	if (r)
+		return r;
 	if (OPTS_HAS(opts, abi)) {
 		if (opts->page_shift)
 			ps = opts->page_shift;

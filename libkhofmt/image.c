@@ -802,8 +802,11 @@ static int image_open(const void *buf, size_t len,
 	size_t i;
 	int r;
 
-	if (!out || (o && o->sz < sizeof(size_t)) || (!buf && len))
+	if (!out || (!buf && len))
 		return -KHOFMT_ERR_INVAL;
+	r = KHOFMT_OPTS_VALID(o, sizeof(size_t));
+	if (r)
+		return r;
 	if (o && o->sz >= offsetof(struct khofmt_image_opts, max_size) + sizeof(uint64_t) &&
 	    o->max_size)
 		max = o->max_size;

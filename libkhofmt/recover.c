@@ -200,8 +200,8 @@ int khofmt_fdt_recover(struct khofmt_source *src, const void *prefix,
 		return -KHOFMT_ERR_INVAL;
 	*fdt = NULL;
 	*fdt_len = 0;
-	if (opts && opts->sz < sizeof(*opts))
-		return -KHOFMT_ERR_INVAL;
+	if (KHOFMT_OPTS_VALID(opts, sizeof(*opts)))
+		return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 	if (opts) {
 		ps = opts->page_shift ? opts->page_shift : 12;
 		flags = opts->flags;

@@ -563,8 +563,8 @@ int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
 	*out = NULL;
 	if (!opts)
 		opts = &dflt;
-	if (opts->sz < sizeof(*opts))
-		return -KHOFMT_ERR_INVAL;
+	if (KHOFMT_OPTS_VALID(opts, sizeof(*opts)))
+		return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 	if ((opts->nonly && !opts->only) || (opts->nskip && !opts->skip) ||
 	    (opts->nram && !opts->ram) || (opts->nscratch && !opts->scratch) ||
 	    !ids_known(opts->only, opts->nonly) ||
@@ -714,16 +714,14 @@ int khofmt_iomem_parse(const char *text, size_t len, struct khofmt_range **out,
 			free(v);
 			return -KHOFMT_ERR_INVAL;
 		}
-		if (nv == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			void *p = realloc(v, ncap * sizeof(*v));
+		{
+			void *p = khofmt_grow(v, &cap, nv + 1, sizeof(*v));
 
 			if (!p) {
 				free(v);
 				return -KHOFMT_ERR_NOMEM;
 			}
 			v = p;
-			cap = ncap;
 		}
 		v[nv].start = a;
 		v[nv].size = (uint64_t)b - a + 1;

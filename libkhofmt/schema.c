@@ -169,8 +169,11 @@ int khofmt_subnode_pages(struct khofmt_source *src,
 	size_t len;
 	int ret = 0;
 
-	if (!src || !sn || !cb || (opts && opts->sz < sizeof(size_t)))
+	if (!src || !sn || !cb)
 		return -KHOFMT_ERR_INVAL;
+	ret = KHOFMT_OPTS_VALID(opts, sizeof(*opts));
+	if (ret)
+		return ret;
 	if (khofmt_subnode_blob_read(src, sn, &blob, &len) < 0)
 		return 0;
 	r = row_of_blob(sn, blob, len);

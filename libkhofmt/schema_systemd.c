@@ -106,16 +106,14 @@ static void ws(struct jp *j)
 static long node_new(struct jp *j, enum jt t)
 {
 	if (j->nn == j->cap) {
-		size_t cap = j->cap ? 2 * j->cap : 64;
-		void *p = cap > UINT32_MAX - 1 ? NULL :
-			  realloc(j->n, cap * sizeof(*j->n));
+		void *p = j->nn >= UINT32_MAX - 1 ? NULL :
+			  khofmt_grow(j->n, &j->cap, (size_t)j->nn + 1, sizeof(*j->n));
 
 		if (!p) {
 			j->nomem = true;
 			return jerr(j, "out of memory");
 		}
 		j->n = p;
-		j->cap = cap;
 	}
 	memset(&j->n[j->nn], 0, sizeof(j->n[0]));
 	j->n[j->nn].t = (unsigned char)t;

@@ -327,8 +327,8 @@ static int rwalk_run(struct khofmt_handover *h,
 	int r;
 
 	h->errmsg[0] = '\0';
-	if (opts && opts->sz < sizeof(*opts))
-		return -KHOFMT_ERR_INVAL;
+	if (KHOFMT_OPTS_VALID(opts, sizeof(*opts)))
+		return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 	khofmt_pageset_init(&w.seen);
 	r = check_root(&w);
 	if (r == 1)

@@ -37,9 +37,7 @@ static int check_args(struct khofmt_handover *h,
 {
 	if (!h)
 		return -KHOFMT_ERR_INVAL;
-	if (opts && opts->sz < sizeof(*opts))
-		return -KHOFMT_ERR_INVAL;
-	return 0;
+	return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 }
 
 int khofmt_walk_folios(struct khofmt_handover *h,
