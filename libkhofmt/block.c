@@ -132,6 +132,25 @@ int khofmt_block_next(struct khofmt_block_iter *it, void *entry, uint64_t *pa)
 				     (unsigned long long)it->first,
 				     KHOFMT_BLOCK_MAX_CHAIN);
 		}
+		/*
+		 * A bad next pointer is a fault of the block that holds it:
+		 * reported there, so the finding names the owner's page.
+		 */
+		if (it->blocks) {
+			uint64_t P = UINT64_C(1) << it->page_shift;
+			bool odd = it->next & (P - 1);
+
+			if (odd || !khofmt_source_covers(it->src, it->next, P)) {
+				it->done = true;
+				return FATAL(it->opts, "LUO-2",
+					     odd ? KHOFMT_ERR_STRUCT : KHOFMT_ERR_NOTCOVERED,
+					     it->cur, "block 0x%llx: next 0x%llx is %s",
+					     (unsigned long long)it->cur,
+					     (unsigned long long)it->next,
+					     odd ? "not page-aligned" :
+					     "not in the memory source");
+			}
+		}
 		it->cur = it->next;
 		r = block_hdr(it, it->cur, &next, &it->count);
 		if (r) {

@@ -122,6 +122,18 @@ int khofmt_vmalloc_run_next(struct khofmt_vmalloc_iter *it, uint64_t *pa,
 			r = chunk_word(it, it->chunk, 0, &v);
 			if (r)
 				goto fail;
+			/* a bad next pointer is the fault of the chunk holding it */
+			if (v && ((v & (P - 1)) || !khofmt_source_covers(it->src, v, P))) {
+				bool odd = v & (P - 1);
+
+				r = FATAL(it->opts, "VM-1",
+					  odd ? KHOFMT_ERR_STRUCT : KHOFMT_ERR_NOTCOVERED,
+					  it->chunk, "vmalloc chunk 0x%llx: next 0x%llx is %s",
+					  (unsigned long long)it->chunk,
+					  (unsigned long long)v,
+					  odd ? "not page-aligned" : "not in the memory source");
+				goto fail;
+			}
 			it->chunk = v;
 			it->slot = 1;
 			it->chunks++;
