@@ -107,6 +107,17 @@ KHOFMT_API const struct khofmt_schema_info *
 khofmt_schema_info(enum khofmt_schema_kind kind);
 
 /*
+ * Decode @blob (@len bytes, from @src's memory) with the decoder of
+ * registry entry @in, whatever the blob looks like, walking everything it
+ * points at (sessions, files, folio arrays, regions, folio lists); every
+ * problem goes to @opts' callback. 0, or the decoder's fatal error.
+ */
+KHOFMT_API int khofmt_schema_decode(const struct khofmt_schema_info *in,
+				    struct khofmt_source *src,
+				    const void *blob, size_t len,
+				    const struct khofmt_schema_opts *opts);
+
+/*
  * The pages a subnode's blob structures point at (LUO blocks, memfd
  * records, vmalloc chunks and the arrays they hold, the kho_test folio
  * list): the structure, not the preserved data. @cb gets (pa, len) per

@@ -402,7 +402,7 @@ static void check_luo_memfds(struct vctx *c, const void *blob, size_t len,
 		return;
 	while (!c->err && khofmt_luo_session_next(luo, &s) == 0)
 		while (!c->err && khofmt_luo_file_next(luo, &s, &f) == 0)
-			if (schema_is_memfd(f.compatible))
+			if (khofmt_schema_is_memfd(f.compatible))
 				check_memfd(c, &f, obj);
 	khofmt_luo_free(luo);
 }

@@ -70,6 +70,9 @@ struct schema_row {
 	/* a raw (non-FDT) blob of this schema? (sub-FDTs match sub_fdt) */
 	bool (*match_raw)(const struct khofmt_subnode *sn,
 			  const unsigned char *blob, size_t len);
+	/* the whole structure, problems to the callback (khofmt_schema_decode) */
+	int (*decode)(struct khofmt_source *src, const void *blob, size_t len,
+		      const struct khofmt_schema_opts *o);
 	/* structure pages the blob points at (khofmt_subnode_pages) */
 	int (*pages)(struct khofmt_source *src, const void *blob, size_t len,
 		     const struct khofmt_schema_opts *o, khofmt_span_cb cb,
@@ -82,7 +85,7 @@ struct schema_row {
 };
 
 /* A LUO file whose handler the registry knows as memfd. */
-static inline bool schema_is_memfd(const char *compatible)
+static inline bool khofmt_schema_is_memfd(const char *compatible)
 {
 	const struct khofmt_schema_info *in =
 		khofmt_schema_find(KHOFMT_SCHEMA_AT_LUO_FILE, compatible);

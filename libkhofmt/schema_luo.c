@@ -508,7 +508,7 @@ static int walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *arg)
 				if (c)
 					return c;
 			}
-			if (schema_is_memfd(f.compatible)) {
+			if (khofmt_schema_is_memfd(f.compatible)) {
 				c = memfd_pages(luo, &f, cb, arg);
 				if (c)
 					return c;

@@ -994,7 +994,7 @@ static void resolve_file(struct khofmt_source *src, unsigned ps,
 	f->file_pa = lf->pa;
 	f->data = lf->data;
 	memcpy(f->compatible, lf->compatible, sizeof(f->compatible));
-	if (schema_is_memfd(lf->compatible) &&
+	if (khofmt_schema_is_memfd(lf->compatible) &&
 	    khofmt_memfd_open(src, lf->data, lf->compatible, &q, &m) == 0) {
 		f->has_size = true;
 		f->size = m.size;
@@ -1118,7 +1118,7 @@ int khofmt_systemd_open(struct khofmt_source *src, const void *luo_blob,
 	if (!map) {
 		WARN(&o, "SYSD-1", KHOFMT_ERR_STRUCT, l.session_pa,
 		     "session \"systemd\" has no token 0 (the mapping): systemd restores no fd from it");
-	} else if (!schema_is_memfd(map->compatible)) {
+	} else if (!khofmt_schema_is_memfd(map->compatible)) {
 		WARN(&o, "SYSD-1", KHOFMT_ERR_COMPAT, map->pa,
 		     "session \"systemd\": token 0 is a \"%s\" file, not a memfd: systemd restores no fd from it",
 		     map->compatible);

@@ -1446,6 +1446,26 @@ static void test_registry(struct capture *c)
 	if (sessions && khofmt_source_read(c->src, sessions + 16 + 64, &blk, 8) == 0 && blk)
 		ok(spans_have(sp, blk), "LUO pages: a file block 0x%llx too",
 		   (unsigned long long)blk);
+	{
+		/* the registry's decoder walks the whole LUO state cleanly */
+		struct probs pr = { .n = 0 };
+		struct khofmt_schema_opts po = { .sz = sizeof(po), .page_shift = 12,
+						 .problem = on_problem, .problem_arg = &pr };
+		void *b = NULL;
+		size_t bl = 0;
+
+		sn = khofmt_fdt_subnode_by_name(c->fdt, "LUO");
+		if (khofmt_subnode_blob_read(c->src, sn, &b, &bl) == 0) {
+			is(khofmt_schema_decode(khofmt_schema_info(KHOFMT_SCHEMA_LUO_V5),
+						c->src, b, bl, &po), 0,
+			   "khofmt_schema_decode(luo-v5) on the capture: 0");
+			is(pr.n, 0, "... and no problem");
+			ok(khofmt_schema_decode(khofmt_schema_info(KHOFMT_SCHEMA_MEMBLOCK_V1),
+						c->src, b, bl, &po) < 0 && pr.n > 0,
+			   "the memblock decoder on the LUO struct: an error, told");
+		}
+		free(b);
+	}
 	memset(sp, 0, sizeof(*sp));
 	sn = khofmt_fdt_subnode_by_name(c->fdt, "memblock");
 	ok(sn && khofmt_subnode_pages(c->src, sn, &so, span_cb, sp) == 0 && sp->n == 0,
