@@ -136,7 +136,7 @@ static bool radix_top_says(struct khofmt_handover *h, unsigned early,
 	uint64_t P = UINT64_C(1) << h->geom.page_shift, i, v;
 	bool low = false;
 
-	if (!gd || (!gd->radix_early_depth && h->abi != KHOFMT_ABI_V3) ||
+	if (!gd || (!gd->radix_early_depth && !gd->radix_depth_unverified) ||
 	    !h->src || !h->root || (h->root & (P - 1)))
 		return false;
 	for (i = 0; i < P / 8; i++) {
@@ -207,7 +207,7 @@ int khofmt_radix_choose(struct khofmt_handover *h, unsigned depth,
 		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
 			      "kho-v2 is the first radix commit: %u levels (ORDER0_BIT formula; order-0 keys lose their order bit)",
 			      early);
-	} else if (h->abi == KHOFMT_ABI_V3) {
+	} else if (gd && gd->radix_depth_unverified) {
 		v->basis = KHOFMT_BASIS_ASSUMED;
 		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
 			      "kho-v3 (7.1): %u levels assumed (KEY_BITS formula; the 7.1 depth is unverified, give --radix-depth %u for the first-commit form)",

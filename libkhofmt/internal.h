@@ -219,6 +219,7 @@ struct gen_desc {
 	/* geometry: the tracker kind and, for radix, the depth rule */
 	enum gen_tracker tracker;
 	bool radix_early_depth;		/* first radix commit: ORDER0 formula */
+	bool radix_depth_unverified;	/* 7.2 formula assumed, not verified */
 	const char *variant_name;	/* radix: "E2".."E4" */
 	const struct tracker_ops *ops;
 };
