@@ -329,16 +329,14 @@ static void kv_add(struct kvlist *l, const char *val, const char *fmt, ...)
 
 	if (l->oom || l->n >= 100000)
 		return;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 32;
-		void *p = realloc(l->v, ncap * sizeof(*l->v));
+	{
+		void *p = khofmt_grow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
 
 		if (!p) {
 			l->oom = true;
 			return;
 		}
 		l->v = p;
-		l->cap = ncap;
 	}
 	va_start(ap, fmt);
 	vsnprintf(l->v[l->n].k, sizeof(l->v[l->n].k), fmt, ap);
@@ -452,6 +450,57 @@ static int flatten_luo(struct side *s, const void *blob, size_t len,
 	return 0;
 }
 
+static int flatten_kexec_meta(struct side *s, const void *blob, size_t len,
+			      const struct khofmt_schema_opts *so,
+			      struct kvlist *l)
+{
+	struct khofmt_kexec_meta m;
+
+	(void)s;
+	if (khofmt_kexec_meta_decode(blob, len, so, &m) == 0) {
+		kv_u64(l, m.version, "version");
+		kv_add(l, m.release, "previous_release");
+		kv_u64(l, m.kexec_count, "kexec_count");
+	}
+	return 0;
+}
+
+static int flatten_memblock(struct side *s, const void *blob, size_t len,
+			    const struct khofmt_schema_opts *so,
+			    struct kvlist *l)
+{
+	struct khofmt_memblock mb;
+	struct khofmt_memblock_region rg;
+	char b[24];
+
+	(void)s;
+	if (khofmt_memblock_open(blob, len, so, &mb))
+		return 0;
+	while (l->n < 100000 && khofmt_memblock_region_next(&mb, &rg) == 0) {
+		snprintf(b, sizeof(b), "0x%llx", (unsigned long long)rg.start);
+		kv_add(l, b, "region %s start", rg.name);
+		snprintf(b, sizeof(b), "0x%llx", (unsigned long long)rg.size);
+		kv_add(l, b, "region %s size", rg.name);
+	}
+	return 0;
+}
+
+/*
+ * Which fields of each schema of the registry (khofmt_schema_at()) diff
+ * compares: the diff half of its entry. Schemas without a row compare
+ * as opaque blobs (by their bytes, elsewhere).
+ */
+static const struct {
+	enum khofmt_schema_kind kind;
+	int (*flatten)(struct side *s, const void *blob, size_t len,
+		       const struct khofmt_schema_opts *so, struct kvlist *l);
+} flatteners[] = {
+	{ KHOFMT_SCHEMA_KEXEC_META_V1, flatten_kexec_meta },
+	{ KHOFMT_SCHEMA_MEMBLOCK_V1, flatten_memblock },
+	{ KHOFMT_SCHEMA_LUO_V5, flatten_luo },
+	{ KHOFMT_SCHEMA_LUO_V1, flatten_luo },
+};
+
 /*
  * Sorted fields of @sn's blob on side @s (empty for unknown schemas);
  * -1 when the blob or what it points at cannot be decoded.
@@ -462,46 +511,18 @@ static int flatten(struct side *s, const struct khofmt_subnode *sn,
 	struct khofmt_schema_opts so = {
 		.sz = sizeof(so), .page_shift = s->in.page_shift,
 	};
+	enum khofmt_schema_kind kind;
 	const char *why;
-	size_t len;
+	size_t len, i;
 	void *blob;
 	int r = 0;
 
 	if (!sn || input_blob(&s->in, sn, &blob, &len, &why))
 		return -1;
-	switch (khofmt_subnode_schema(sn, blob, len)) {
-	case KHOFMT_SCHEMA_KEXEC_META_V1: {
-		struct khofmt_kexec_meta m;
-
-		if (khofmt_kexec_meta_decode(blob, len, &so, &m) == 0) {
-			kv_u64(l, m.version, "version");
-			kv_add(l, m.release, "previous_release");
-			kv_u64(l, m.kexec_count, "kexec_count");
-		}
-		break;
-	}
-	case KHOFMT_SCHEMA_MEMBLOCK_V1: {
-		struct khofmt_memblock mb;
-		struct khofmt_memblock_region rg;
-		char b[24];
-
-		if (khofmt_memblock_open(blob, len, &so, &mb))
-			break;
-		while (l->n < 100000 && khofmt_memblock_region_next(&mb, &rg) == 0) {
-			snprintf(b, sizeof(b), "0x%llx", (unsigned long long)rg.start);
-			kv_add(l, b, "region %s start", rg.name);
-			snprintf(b, sizeof(b), "0x%llx", (unsigned long long)rg.size);
-			kv_add(l, b, "region %s size", rg.name);
-		}
-		break;
-	}
-	case KHOFMT_SCHEMA_LUO_V5:
-	case KHOFMT_SCHEMA_LUO_V1:
-		r = flatten_luo(s, blob, len, &so, l);
-		break;
-	default:
-		break;
-	}
+	kind = khofmt_subnode_schema(sn, blob, len);
+	for (i = 0; i < sizeof(flatteners) / sizeof(flatteners[0]); i++)
+		if (kind != KHOFMT_SCHEMA_UNKNOWN && flatteners[i].kind == kind)
+			r = flatteners[i].flatten(s, blob, len, &so, l);
 	free(blob);
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), kv_cmp);

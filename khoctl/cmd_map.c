@@ -382,14 +382,13 @@ static int node_cb(void *arg, uint64_t pa, unsigned level)
 {
 	struct nodes *nd = arg;
 
-	if (nd->n == nd->cap) {
-		size_t ncap = nd->cap ? nd->cap * 2 : 64;
-		struct khofmt_range *p = realloc(nd->v, ncap * sizeof(*p));
+	{
+		struct khofmt_range *p = khofmt_grow(nd->v, &nd->cap, nd->n + 1,
+						     sizeof(*p));
 
 		if (!p)
 			return 1;
 		nd->v = p;
-		nd->cap = ncap;
 	}
 	nd->v[nd->n].start = pa;
 	nd->v[nd->n].size = level ? nd->page : nd->leaf;

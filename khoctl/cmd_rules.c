@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * khoctl rules: the rule table of `khoctl verify` (ID, severity, the
- * kho-abi.md cross-reference, title and explanation), text or JSON.
+ * doc/ABI.md cross-reference, title and explanation), text or JSON.
  */
 #include <stdio.h>
 
@@ -59,7 +59,8 @@ static int rules_man(void)
 	puts("(the next kernel crashes, loses the handover or a consumer's data),");
 	puts("KHO\\-W\\fInnn\\fR for warnings (works, but hurts or looks wrong) and");
 	puts("KHO\\-I\\fInnn\\fR for information. Numbers are never reused. The bracketed");
-	puts("names refer to the invariants of the KHO format specification.");
+	puts("names refer to the invariants of section 9 of doc/ABI.md in the kho\\-tools");
+	puts("sources, the project's reference of the handover format.");
 	puts("Select rules with \\fB\\-\\-rule\\fR and \\fB\\-\\-skip\\fR;");
 	puts("\\fB\\-\\-strict\\fR turns warnings into errors.");
 	for (k = 0; k < 3; k++) {
@@ -117,7 +118,7 @@ static const struct argp rules_argp = {
 	.parser = rules_parse,
 	.doc = "List every rule 'khoctl verify' checks: stable ID (KHO-E... "
 	       "error, KHO-W... warning, KHO-I... info), severity, the "
-	       "kho-abi.md section 9 cross-reference, title and explanation."
+	       "doc/ABI.md section 9 cross-reference, title and explanation."
 	       "\v" KHOCTL_EXIT_DOC,
 	.children = rules_children,
 };

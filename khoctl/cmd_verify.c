@@ -189,9 +189,7 @@ static bool is_consumed(const struct verify_args *a,
  */
 static void find_consumed(struct verify_args *a, struct input *in)
 {
-	static const char *const self[] = { "LUO", "kho_test", "memblock",
-					    "kexec-metadata" };
-	size_t i, j, n = khofmt_fdt_nsubnodes(in->fdt);
+	size_t i, n = khofmt_fdt_nsubnodes(in->fdt);
 
 	for (i = 0; i < n && a->nconsumed < MAX_CONSUMED; i++) {
 		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in->fdt, i);
@@ -199,10 +197,8 @@ static void find_consumed(struct verify_args *a, struct input *in)
 		void *b;
 		size_t len;
 
-		for (j = 0; j < sizeof(self) / sizeof(self[0]); j++)
-			if (!strcmp(sn->name, self[j]))
-				break;
-		if (j == sizeof(self) / sizeof(self[0]) ||
+		/* owners the registry knows recognise their own blob */
+		if (!khofmt_schema_find(KHOFMT_SCHEMA_AT_SUBNODE, sn->name) ||
 		    input_blob(in, sn, &b, &len, &why))
 			continue;
 		if (khofmt_subnode_schema(sn, b, len) == KHOFMT_SCHEMA_UNKNOWN) {

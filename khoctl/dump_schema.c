@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dump_schema.h"
+#include "grow.h"
 #include "out.h"
 
 /* Bytes of an unknown blob shown in "head". */
@@ -47,6 +48,15 @@ struct prob {
 	uint64_t pa;
 	bool fatal, inferred;
 };
+
+/* Whether the registry files @key at @where under @kind. */
+static bool is_kind(enum khofmt_schema_where where, const char *key,
+		    enum khofmt_schema_kind kind)
+{
+	const struct khofmt_schema_info *in = khofmt_schema_find(where, key);
+
+	return in && in->kind == kind;
+}
 
 struct ctx {
 	struct khofmt_source *src;
@@ -239,10 +249,9 @@ static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 		if (!c->data || too_many)
 			continue;
 		if (n == cap) {
-			struct fol *nv;
+			struct fol *nv = n < MAX_DATA_FOLIOS ?
+				khofmt_grow(v, &cap, n + 1, sizeof(*v)) : NULL;
 
-			cap = cap ? cap * 2 : 64;
-			nv = cap <= MAX_DATA_FOLIOS ? realloc(v, cap * sizeof(*v)) : NULL;
 			if (!nv) {
 				too_many = true;
 				continue;
@@ -403,15 +412,16 @@ static void do_luo(struct ctx *c, const void *blob, size_t len)
 			out_str("compatible", f.compatible);
 			out_hex64("token", f.token);
 			emit_pa("data", f.data);
-			if (!strcmp(f.compatible, "memfd-v2") ||
-			    !strcmp(f.compatible, "memfd-v1"))
+			if (is_kind(KHOFMT_SCHEMA_AT_LUO_FILE, f.compatible,
+				    KHOFMT_SCHEMA_MEMFD))
 				do_memfd(c, &f);
 			out_obj_end();
 		}
 		out_array_end();
 		if (r < 0)
 			emit_err("files_error", r);
-		if (!strcmp(s.name, KHOFMT_SYSTEMD_SESSION))
+		if (is_kind(KHOFMT_SCHEMA_AT_LUO_SESSION, s.name,
+			    KHOFMT_SCHEMA_SYSTEMD_FDSTORE))
 			do_systemd(c, blob, len);
 		out_obj_end();
 	}
@@ -491,22 +501,20 @@ static void do_kho_test(struct ctx *c, const void *blob, size_t len)
 }
 
 /*
- * Subnodes whose blob carries its own compatible/magic (the schemas above).
- * A readable blob there that fails that check no longer holds the format:
- * in an incoming state its owner has consumed it, freed the page and the
- * page was reused (7.2: kho/in/sub_fdts/LUO after LUO started).
+ * How each schema of the registry (khofmt_schema_at()) is shown: the
+ * output half of its entry. A schema without a row here shows its head
+ * bytes like an unknown blob.
  */
-static bool self_describing(const char *name)
-{
-	static const char *const names[] = { "LUO", "kho_test", "memblock",
-					     "kexec-metadata" };
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
-}
+static const struct {
+	enum khofmt_schema_kind kind;
+	void (*dump)(struct ctx *c, const void *blob, size_t len);
+} dumpers[] = {
+	{ KHOFMT_SCHEMA_KEXEC_META_V1, do_kexec_meta },
+	{ KHOFMT_SCHEMA_LUO_V5, do_luo },
+	{ KHOFMT_SCHEMA_LUO_V1, do_luo },
+	{ KHOFMT_SCHEMA_MEMBLOCK_V1, do_memblock },
+	{ KHOFMT_SCHEMA_KHO_TEST_V1, do_kho_test },
+};
 
 bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
 		 unsigned page_shift, bool data, bool incoming)
@@ -514,7 +522,7 @@ bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
 	struct ctx *c = calloc(1, sizeof(*c));
 	enum khofmt_schema_kind kind = KHOFMT_SCHEMA_UNKNOWN;
 	void *blob = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 	bool fatal;
 	int r = -KHOFMT_ERR_INVAL;
 
@@ -536,22 +544,21 @@ bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
 	if (r == 0)
 		kind = khofmt_subnode_schema(sn, blob, len);
 	out_str("schema", khofmt_schema_name(kind));
-	switch (kind) {
-	case KHOFMT_SCHEMA_KEXEC_META_V1:
-		do_kexec_meta(c, blob, len);
-		break;
-	case KHOFMT_SCHEMA_LUO_V5:
-	case KHOFMT_SCHEMA_LUO_V1:
-		do_luo(c, blob, len);
-		break;
-	case KHOFMT_SCHEMA_MEMBLOCK_V1:
-		do_memblock(c, blob, len);
-		break;
-	case KHOFMT_SCHEMA_KHO_TEST_V1:
-		do_kho_test(c, blob, len);
-		break;
-	default:
-		if (r == 0 && self_describing(sn->name)) {
+	for (i = 0; kind != KHOFMT_SCHEMA_UNKNOWN &&
+		    i < sizeof(dumpers) / sizeof(dumpers[0]); i++)
+		if (dumpers[i].kind == kind)
+			break;
+	if (kind != KHOFMT_SCHEMA_UNKNOWN && i < sizeof(dumpers) / sizeof(dumpers[0])) {
+		dumpers[i].dump(c, blob, len);
+	} else {
+		/*
+		 * A registered owner whose blob fails its own compatible/magic
+		 * no longer holds the format: in an incoming state the owner
+		 * consumed it and the page was reused (7.2: kho/in/sub_fdts/LUO
+		 * after LUO started).
+		 */
+		if (r == 0 && kind == KHOFMT_SCHEMA_UNKNOWN &&
+		    khofmt_schema_find(KHOFMT_SCHEMA_AT_SUBNODE, sn->name)) {
 			out_bool("consumed", true);
 			out_str("consumed_reason",
 				"the blob fails its own compatible/magic check: "
@@ -566,7 +573,6 @@ bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
 			out_null("head", "(no memory source)");
 		else
 			out_null("head", khofmt_strerror(r));
-		break;
 	}
 	if (kind != KHOFMT_SCHEMA_UNKNOWN)
 		emit_problems(c);

@@ -6,6 +6,7 @@
 #define KHOCTL_H
 
 #include "khofmt.h"
+#include "grow.h"
 
 #define KHOCTL_NAME "khoctl"
 

@@ -23,14 +23,12 @@ enum {
 
 bool rlist_push(struct rlist *l, uint64_t start, uint64_t size)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 8;
-		void *p = realloc(l->v, ncap * sizeof(*l->v));
+	{
+		void *p = khofmt_grow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
 
 		if (!p)
 			return false;
 		l->v = p;
-		l->cap = ncap;
 	}
 	l->v[l->n].start = start;
 	l->v[l->n].size = size;
@@ -191,7 +189,7 @@ static int read_numbers(const char *path, uint64_t **out, size_t *n)
 {
 	char *buf, *line, *save = NULL;
 	uint64_t *v = NULL;
-	size_t len, nv = 0;
+	size_t len, nv = 0, cap = 0;
 	void *raw;
 	int r;
 
@@ -216,7 +214,7 @@ static int read_numbers(const char *path, uint64_t **out, size_t *n)
 			free(buf);
 			return KHOCTL_EXIT_DECODE;
 		}
-		p = realloc(v, (nv + 1) * sizeof(*v));
+		p = khofmt_grow(v, &cap, nv + 1, sizeof(*v));
 		if (!p) {
 			free(v);
 			free(buf);

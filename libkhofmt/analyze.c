@@ -86,19 +86,18 @@ static unsigned char *buf_grow(struct buf *b, size_t n)
 {
 	if (b->nomem)
 		return NULL;
+	if (b->len + n < b->len) {
+		b->nomem = true;
+		return NULL;
+	}
 	if (b->len + n > b->cap) {
-		size_t ncap = b->cap ? b->cap : 4096;
-		unsigned char *np;
+		unsigned char *np = khofmt_grow(b->p, &b->cap, b->len + n, 1);
 
-		while (ncap < b->len + n)
-			ncap *= 2;
-		np = realloc(b->p, ncap);
 		if (!np) {
 			b->nomem = true;
 			return NULL;
 		}
 		b->p = np;
-		b->cap = ncap;
 	}
 	b->len += n;
 	return b->p + b->len - n;
@@ -134,16 +133,15 @@ static void coll_add(struct coll *c, uint64_t start, uint64_t len)
 		if (start < l->start + l->len)
 			c->unsorted = true;
 	}
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? 2 * c->cap : 1024;
-		struct tracker_run *nr = realloc(c->r, ncap * sizeof(*nr));
+	{
+		struct tracker_run *nr = khofmt_grow(c->r, &c->cap, c->n + 1,
+						     sizeof(*nr));
 
 		if (!nr) {
 			c->nomem = true;
 			return;
 		}
 		c->r = nr;
-		c->cap = ncap;
 	}
 	c->r[c->n].start = start;
 	c->r[c->n].len = len;
@@ -403,7 +401,7 @@ static int packed_closed(struct khofmt_handover *h, unsigned runs,
 }
 
 /*
- * ---- chunk list (kho-abi.md 4.2) ----
+ * ---- chunk list (doc/ABI.md 4.2) ----
  * Encoding pass 1 (folio stream, one order at a time, ascending address):
  * bitmaps go to a pool in `out`, elements {order, phys_start, bitmap
  * offset} to `idx`. Pass 2 lays the chunk pages out in front of the pool,
@@ -846,8 +844,11 @@ int khofmt_analyze(struct khofmt_handover *h,
 	uint64_t *t;
 	int r;
 
-	if (!h || !an || (opts && opts->sz < sizeof(*opts)))
+	if (!h || !an)
 		return -KHOFMT_ERR_INVAL;
+	r = KHOFMT_OPTS_VALID(opts, sizeof(*opts));
+	if (r)
+		return r;
 	if (opts && opts->runs)
 		runs = opts->runs > 1000 ? 1000 : opts->runs;
 	memset(an, 0, sizeof(*an));

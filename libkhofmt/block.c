@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Serialization block chains (kho_block, kho-abi.md 6.3) and the problem
+ * Serialization block chains (kho_block, doc/ABI.md 6.3) and the problem
  * reporting shared by the sub-schema decoders.
  *
  * A chain is walked like 7.2.13 does: a two-pointer (Floyd) cycle check,
@@ -10,11 +10,12 @@
  */
 #include <stdio.h>
 
+#include "abi_layout.h"
 #include "schema_int.h"
 
-#define BLOCK_HDR 16
+#define BLOCK_HDR BLK_HDR_SIZE
 
-unsigned schema_ps(const struct khofmt_schema_opts *opts)
+unsigned khofmt_schema_ps(const struct khofmt_schema_opts *opts)
 {
 	unsigned ps = opts && opts->sz >= sizeof(*opts) ? opts->page_shift : 0;
 
@@ -23,7 +24,7 @@ unsigned schema_ps(const struct khofmt_schema_opts *opts)
 	return ps == 12 || ps == 14 || ps == 16 ? ps : 0;
 }
 
-int schema_report(const struct khofmt_schema_opts *opts, const char *rule,
+int khofmt_schema_report(const struct khofmt_schema_opts *opts, const char *rule,
 		  int err, bool fatal, bool inferred, uint64_t pa,
 		  const char *fmt, ...)
 {
@@ -46,7 +47,7 @@ int schema_report(const struct khofmt_schema_opts *opts, const char *rule,
 	return fatal ? -err : 0;
 }
 
-bool schema_copy_name(char *dst, const unsigned char *src, size_t n)
+bool khofmt_schema_copy_name(char *dst, const unsigned char *src, size_t n)
 {
 	const unsigned char *nul = memchr(src, 0, n);
 	size_t l = nul ? (size_t)(nul - src) : n;
@@ -60,7 +61,7 @@ int khofmt_block_iter_init(struct khofmt_block_iter *it,
 			   struct khofmt_source *src, uint64_t first,
 			   size_t esize, const struct khofmt_schema_opts *opts)
 {
-	unsigned ps = schema_ps(opts);
+	unsigned ps = khofmt_schema_ps(opts);
 
 	if (!it || !src || !esize || !ps || esize > (UINT64_C(1) << ps) - BLOCK_HDR)
 		return -KHOFMT_ERR_INVAL;
@@ -97,9 +98,9 @@ static int block_hdr(struct khofmt_block_iter *it, uint64_t pa,
 	if (r < 0)
 		return FATAL(it->opts, "LUO-2", -r, pa, "cannot read block 0x%llx",
 			     (unsigned long long)pa);
-	*next = ld_le64(hdr);
+	*next = ld_le64(hdr + BLK_NEXT_OFF);
 	if (count) {
-		*count = ld_le64(hdr + 8);
+		*count = ld_le64(hdr + BLK_COUNT_OFF);
 		if (*count == 0 || *count > cap)
 			return FATAL(it->opts, "LUO-2", KHOFMT_ERR_STRUCT, pa,
 				     "block 0x%llx: count %llu not in 1..%llu",
@@ -130,6 +131,25 @@ int khofmt_block_next(struct khofmt_block_iter *it, void *entry, uint64_t *pa)
 				     "chain from 0x%llx longer than %u blocks",
 				     (unsigned long long)it->first,
 				     KHOFMT_BLOCK_MAX_CHAIN);
+		}
+		/*
+		 * A bad next pointer is a fault of the block that holds it:
+		 * reported there, so the finding names the owner's page.
+		 */
+		if (it->blocks) {
+			uint64_t P = UINT64_C(1) << it->page_shift;
+			bool odd = it->next & (P - 1);
+
+			if (odd || !khofmt_source_covers(it->src, it->next, P)) {
+				it->done = true;
+				return FATAL(it->opts, "LUO-2",
+					     odd ? KHOFMT_ERR_STRUCT : KHOFMT_ERR_NOTCOVERED,
+					     it->cur, "block 0x%llx: next 0x%llx is %s",
+					     (unsigned long long)it->cur,
+					     (unsigned long long)it->next,
+					     odd ? "not page-aligned" :
+					     "not in the memory source");
+			}
 		}
 		it->cur = it->next;
 		r = block_hdr(it, it->cur, &next, &it->count);

@@ -78,66 +78,22 @@ static int range_cb(void *arg, uint64_t start, uint64_t size)
 /* Structures are small: a span beyond this is hostile and not copied. */
 #define HOOK_SPAN_MAX (UINT64_C(64) << 20)
 
-static int luo_page_cb(void *arg, enum khofmt_luo_page_kind kind,
-		       uint64_t pa, uint64_t len)
+static int hook_span_cb(void *arg, uint64_t pa, uint64_t len)
 {
-	if (kind == KHOFMT_LUO_PAGE_MEMFD_FOLIO || len > HOOK_SPAN_MAX)
+	if (len > HOOK_SPAN_MAX)
 		return 0;
 	return slim_span(arg, pa, len) < 0;
 }
 
-static void hook_luo(struct slim *s, unsigned page_shift,
-		     const struct khofmt_subnode *sn)
+/* Every sub-schema of the registry says which pages its blob points at. */
+static void hook_schema(struct slim *s, unsigned page_shift,
+			const struct khofmt_subnode *sn)
 {
 	struct khofmt_schema_opts so = {
 		.sz = sizeof(so), .page_shift = page_shift,
 	};
-	enum khofmt_schema_kind kind;
-	struct khofmt_luo *luo;
-	void *blob;
-	size_t len;
 
-	if (khofmt_subnode_blob_read(s->src, sn, &blob, &len) < 0)
-		return;
-	kind = khofmt_subnode_schema(sn, blob, len);
-	if ((kind == KHOFMT_SCHEMA_LUO_V5 || kind == KHOFMT_SCHEMA_LUO_V1) &&
-	    khofmt_luo_open(s->src, blob, len, &so, &luo) == 0) {
-		/* A broken chain still yields the pages read before it. */
-		khofmt_luo_walk_pages(luo, luo_page_cb, s);
-		khofmt_luo_free(luo);
-	}
-	free(blob);
-}
-
-static void hook_kho_test(struct slim *s, unsigned page_shift,
-			  const struct khofmt_subnode *sn)
-{
-	struct khofmt_schema_opts so = {
-		.sz = sizeof(so), .page_shift = page_shift,
-	};
-	struct khofmt_vmalloc_iter it;
-	struct khofmt_kho_test t;
-	uint64_t pa, len, chunk = 0;
-	void *blob;
-	size_t blen;
-
-	if (khofmt_subnode_blob_read(s->src, sn, &blob, &blen) < 0)
-		return;
-	if (khofmt_subnode_schema(sn, blob, blen) == KHOFMT_SCHEMA_KHO_TEST_V1 &&
-	    khofmt_kho_test_open(s->src, blob, blen, &so, &t) == 0 &&
-	    t.has_vmalloc &&
-	    khofmt_vmalloc_iter_init(&it, s->src, &t.folios_info, &so) == 0) {
-		/* The folio list: its chunk pages and the runs holding it. */
-		while (khofmt_vmalloc_run_next(&it, &pa, &len) == 0) {
-			if (it.chunk && it.chunk != chunk) {
-				chunk = it.chunk;
-				slim_span(s, chunk, UINT64_C(1) << page_shift);
-			}
-			if (len <= HOOK_SPAN_MAX)
-				slim_span(s, pa, len);
-		}
-	}
-	free(blob);
+	khofmt_subnode_pages(s->src, sn, &so, hook_span_cb, s);
 }
 
 /* ---- files ---- */
@@ -464,8 +420,7 @@ static int save_memory(const char *dir, const struct khofmt_capture_input *in,
 
 		if (sn->has_pa && sn->has_size && sn->size <= KHOFMT_CAPTURE_MAX_BLOB)
 			slim_span(s, sn->pa, sn->size);
-		hook_luo(s, ps, sn);
-		hook_kho_test(s, ps, sn);
+		hook_schema(s, ps, sn);
 	}
 	if (in->with_data && (r = khofmt_walk_ranges(in->h, &wo, range_cb, s))) {
 		snprintf(res->path, sizeof(res->path), "preserved memory");

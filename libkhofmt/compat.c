@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The outgoing state against a kernel image: one row per thing the next
- * kernel must recognise to keep it (kho-abi.md 6, the ABI headers of
+ * kernel must recognise to keep it (doc/ABI.md 6, the ABI headers of
  * include/linux/kho/abi/): the root compatible, each subnode (the name the
  * kernel retrieves it by, and its blob's compatible or version), each
  * reserve_mem region, each LUO file handler and FLB. The subnodes the
@@ -110,15 +110,10 @@ static int want_add(struct khofmt_compat *c, const char *s, const char *module)
 	for (i = 0; i < c->nwants; i++)
 		if (!strcmp(c->wants[i].str, s))
 			return 0;
-	if (c->nwants == c->wcap) {
-		size_t nc = c->wcap ? c->wcap * 2 : 16;
-
-		w = realloc(c->wants, nc * sizeof(*w));
-		if (!w)
-			return -KHOFMT_ERR_NOMEM;
-		c->wants = w;
-		c->wcap = nc;
-	}
+	w = khofmt_grow(c->wants, &c->wcap, c->nwants + 1, sizeof(*w));
+	if (!w)
+		return -KHOFMT_ERR_NOMEM;
+	c->wants = w;
 	w = &c->wants[c->nwants];
 	w->str = strdup(s);
 	w->module = module ? strdup(module) : NULL;
@@ -137,15 +132,10 @@ static struct khofmt_compat_row *row_add(struct khofmt_compat *c,
 {
 	struct khofmt_compat_row *r;
 
-	if (c->nrows == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-
-		r = realloc(c->rows, nc * sizeof(*r));
-		if (!r)
-			return NULL;
-		c->rows = r;
-		c->cap = nc;
-	}
+	r = khofmt_grow(c->rows, &c->cap, c->nrows + 1, sizeof(*r));
+	if (!r)
+		return NULL;
+	c->rows = r;
 	r = &c->rows[c->nrows++];
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;

@@ -102,8 +102,11 @@ int khofmt_diff_folios(struct khofmt_handover *a, struct khofmt_handover *b,
 	unsigned o, maxo;
 	int r;
 
-	if (!a || !b || !cb || (opts && opts->sz < sizeof(*opts)))
+	if (!a || !b || !cb)
 		return -KHOFMT_ERR_INVAL;
+	r = KHOFMT_OPTS_VALID(opts, sizeof(*opts));
+	if (r)
+		return r;
 	if (a->geom.page_shift != b->geom.page_shift)
 		return -KHOFMT_ERR_INVAL;
 	r = a->ops->check(a, opts);

@@ -368,8 +368,10 @@ int khofmt_discover_roots(struct khofmt_source *src,
 		*cands = NULL;
 	if (n)
 		*n = 0;
-	if (!src || !cands || !n || (opts && opts->sz < sizeof(*opts)))
+	if (!src || !cands || !n)
 		return -KHOFMT_ERR_INVAL;
+	if (KHOFMT_OPTS_VALID(opts, sizeof(*opts)))
+		return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 	memset(&d, 0, sizeof(d));
 	d.src = src;
 	d.o = opts;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The encoder: builds the radix tracker and the root FDT the way the kernel
- * lays them out (kho-abi.md 2-4), in an in-memory image, for tests, synth
+ * lays them out (doc/ABI.md 2-4), in an in-memory image, for tests, synth
  * and benchmarks.
  *
  * The encoder's own pages (tracker nodes, the root FDT page, blobs) come
@@ -70,8 +70,12 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 
 	unsigned depth = 0;
 
-	if (!out || (opts && !EOPTS_HAS(opts, meta_size)))
+	if (!out)
 		return -KHOFMT_ERR_INVAL;
+	r = KHOFMT_OPTS_VALID(opts, offsetof(struct khofmt_enc_opts, meta_size) +
+				    sizeof(opts->meta_size));
+	if (r)
+		return r;
 	*out = NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -116,6 +120,13 @@ int khofmt_enc_new(const struct khofmt_enc_opts *opts,
 			goto fail;
 		if (depth)
 			e->geom.depth = depth;
+		/*
+		 * Asked for by name, the first kho-v2 tree is written as that
+		 * kernel wrote it, order-0 bit dropped (tests of readers);
+		 * by default such an entry is refused (add_folio).
+		 */
+		e->lossy_ok = e->variant || (EOPTS_HAS(opts, radix_depth) &&
+					     opts->radix_depth);
 	}
 	e->meta_base = opts && opts->meta_size ? opts->meta_base
 					       : DEFAULT_META_BASE;
@@ -158,6 +169,24 @@ const char *khofmt_enc_errmsg(const struct khofmt_enc *e)
 	return e ? e->errmsg : "";
 }
 
+/* Key bits a tree of g->depth levels indexes (leaf + tables). */
+static unsigned radix_width(const struct khofmt_geom *g)
+{
+	return g->leaf_log2 + (g->depth - 1) * g->tbl_log2;
+}
+
+/*
+ * Whether the tree reaches @key: with the first kho-v2 depth formula at
+ * 16 KiB pages the order-0 bit lies above the top table, and the walk
+ * (the kernel's as ours) would read such an entry as another one.
+ */
+static bool radix_holds(const struct khofmt_geom *g, uint64_t key)
+{
+	unsigned w = radix_width(g);
+
+	return w >= 64 || !(key >> w);
+}
+
 int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 {
 	const struct khofmt_geom *g;
@@ -172,17 +201,24 @@ int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 		return E_ERR(e, KHOFMT_ERR_INVAL,
 			     "cannot preserve 0x%llx order %u: misaligned or beyond the %u-bit space",
 			     (unsigned long long)phys, order, g->phys_bits);
+	if (TRK(e) == GEN_TRACKER_RADIX && !e->lossy_ok && !radix_holds(g, key))
+		return E_ERR(e, KHOFMT_ERR_UNSUPPORTED,
+			     "cannot preserve 0x%llx order %u: its %u-bit key does not fit the "
+			     "%u-level tree (%u key bits) of %s at %u KiB pages; the first "
+			     "kho-v2 depth formula drops the order-0 bit (doc/ABI.md 4.1.1): "
+			     "use --radix-depth %u or a later generation",
+			     (unsigned long long)phys, order,
+			     64 - __builtin_clzll(key), g->depth, radix_width(g),
+			     khofmt_gen(e->abi)->compatible, 1u << (g->page_shift - 10),
+			     g->depth + 1);
 	if (TRK(e) != GEN_TRACKER_RADIX) {
 		/* written at finish time, in the generation's own layout */
-		if (e->nents == e->capents) {
-			size_t nc = e->capents ? 2 * e->capents : 256;
-			struct enc_ent *n = realloc(e->ents, nc * sizeof(*n));
+		struct enc_ent *n = khofmt_grow(e->ents, &e->capents, e->nents + 1,
+						sizeof(*n));
 
-			if (!n)
-				return -KHOFMT_ERR_NOMEM;
-			e->ents = n;
-			e->capents = nc;
-		}
+		if (!n)
+			return -KHOFMT_ERR_NOMEM;
+		e->ents = n;
 		e->ents[e->nents].phys = phys;
 		e->ents[e->nents].order = order;
 		e->nents++;
@@ -231,7 +267,7 @@ int khofmt_enc_add_bitmap(struct khofmt_enc *e, uint64_t phys, unsigned order,
 			     (unsigned long long)nbits, order,
 			     (unsigned long long)phys, g->phys_bits);
 	key0 = khofmt_radix_key(g, phys, order);
-	if (e->abi < KHOFMT_ABI_V2 || !key0 ||
+	if (e->abi < KHOFMT_ABI_V2 || !key0 || (!e->lossy_ok && !radix_holds(g, key0)) ||
 	    !khofmt_radix_key(g, phys + ((nbits - 1) << shift), order)) {
 		/* other layouts, or a span add_folio refuses: folio by folio */
 		for (i = 0; i < nbits; i++) {

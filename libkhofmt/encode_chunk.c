@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * kho-v1 chunk lists (kho-abi.md 4.2) as 6.16 .. 7.0 wrote them: entries
+ * kho-v1 chunk lists (doc/ABI.md 4.2) as 6.16 .. 7.0 wrote them: entries
  * sorted by order then address; one element per bitmap span
  * (BITS * (P << order), phys_start on a span boundary); chunks filled in
  * that order, a new chunk when the order changes or the chunk is full.

@@ -32,6 +32,7 @@ struct khofmt_enc {
 	struct enc_ent *ents;	/* v1 / RFC: entries, written at finish */
 	size_t nents, capents;
 	bool spent;
+	bool lossy_ok;		/* radix depth/variant given: write what that kernel wrote */
 	char errmsg[ERRMSG_LEN];
 };
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The 2023-24 RFC form (kho-abi.md 4.3): one KHO DT, root compatible
+ * The 2023-24 RFC form (doc/ABI.md 4.3): one KHO DT, root compatible
  * "kho-v1", no preserved-memory-map, byte ranges in `mem` properties
  * (native {u64 addr, u64 len}). Layout written here:
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Encoders for the sub-schemas (kho-abi.md 6), laid out as 7.2.13 writes
+ * Encoders for the sub-schemas (doc/ABI.md 6), laid out as 7.2.13 writes
  * them, on top of the public encoder API (add_blob, add_folio, add_range)
  * and khofmt_enc_alloc()/khofmt_enc_write() for preserved pages that no
  * subnode points at directly (blocks, records, vmalloc chunks, data).
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <libfdt.h>
 
+#include "abi_layout.h"
 #include "schema_int.h"
 
 #define P_OF(e) (UINT64_C(1) << khofmt_enc_page_shift(e))
@@ -66,7 +67,7 @@ int khofmt_enc_vmalloc(struct khofmt_enc *e, const void *data, size_t len,
 		if (r)
 			return r;
 		st_le64(w, run);
-		r = khofmt_enc_write(e, chunk + 8 * (1 + slot++), w, 8);
+		r = khofmt_enc_write(e, chunk + VM_CHUNK_SLOTS_OFF + 8 * slot++, w, 8);
 		if (r)
 			return r;
 	}
@@ -76,13 +77,13 @@ int khofmt_enc_vmalloc(struct khofmt_enc *e, const void *data, size_t len,
 int khofmt_enc_kexec_meta(struct khofmt_enc *e, const char *release,
 			  uint32_t count)
 {
-	unsigned char b[73] = { 0 };
+	unsigned char b[KM_SIZE] = { 0 };
 
-	if (!e || !release || strlen(release) > 64)
+	if (!e || !release || strlen(release) > KM_RELEASE_LEN - 1)
 		return -KHOFMT_ERR_INVAL;
-	st_le32(b, 1);
-	memcpy(b + 4, release, strlen(release));
-	st_le32(b + 69, count);
+	st_le32(b + KM_VERSION_OFF, 1);
+	memcpy(b + KM_RELEASE_OFF, release, strlen(release));
+	st_le32(b + KM_COUNT_OFF, count);
 	return khofmt_enc_add_blob(e, "kexec-metadata", b, sizeof(b), NULL);
 }
 
@@ -198,8 +199,8 @@ int khofmt_enc_kho_test(struct khofmt_enc *e, const uint64_t *phys,
 static int enc_chain(struct khofmt_enc *e, const unsigned char *ent, size_t esize,
 		     size_t n, uint64_t *first)
 {
-	uint64_t P = P_OF(e), cap = (P - 16) / esize, prev = 0, blk;
-	unsigned char hdr[16];
+	uint64_t P = P_OF(e), cap = (P - BLK_HDR_SIZE) / esize, prev = 0, blk;
+	unsigned char hdr[BLK_HDR_SIZE];
 	size_t i = 0;
 	int r;
 
@@ -210,10 +211,10 @@ static int enc_chain(struct khofmt_enc *e, const unsigned char *ent, size_t esiz
 		r = khofmt_enc_alloc(e, 0, &blk);
 		if (r)
 			return r;
-		st_le64(hdr, 0);
-		st_le64(hdr + 8, cnt);
-		r = khofmt_enc_write(e, blk, hdr, 16);
-		r = r ? r : khofmt_enc_write(e, blk + 16, ent + i * esize,
+		st_le64(hdr + BLK_NEXT_OFF, 0);
+		st_le64(hdr + BLK_COUNT_OFF, cnt);
+		r = khofmt_enc_write(e, blk, hdr, BLK_HDR_SIZE);
+		r = r ? r : khofmt_enc_write(e, blk + BLK_HDR_SIZE, ent + i * esize,
 					     (size_t)cnt * esize);
 		r = r ? r : enc_link(e, &prev, first, blk);
 		if (r)
@@ -229,14 +230,14 @@ static int enc_memfd(struct khofmt_enc *e, const struct khofmt_enc_luo_file *f,
 	uint64_t P = P_OF(e), unit = P << f->folio_order, nf, i;
 	unsigned ps = khofmt_enc_page_shift(e);
 	struct khofmt_vmalloc_desc d = { 0 };
-	unsigned char rec[48] = { 0 }, *arr = NULL;
+	unsigned char rec[MFD_REC_SIZE] = { 0 }, *arr = NULL;
 	int r = 0;
 
 	if (f->size && !f->data)
 		return -KHOFMT_ERR_INVAL;
 	nf = (f->size + unit - 1) / unit;
 	if (nf) {
-		arr = calloc((size_t)nf, 16);
+		arr = calloc((size_t)nf, MFD_FOLIO_SIZE);
 		if (!arr)
 			return -KHOFMT_ERR_NOMEM;
 	}
@@ -246,19 +247,21 @@ static int enc_memfd(struct khofmt_enc *e, const struct khofmt_enc_luo_file *f,
 		r = khofmt_enc_alloc(e, f->folio_order, &pa);
 		r = r ? r : khofmt_enc_write(e, pa, (const unsigned char *)f->data +
 					     i * unit, (size_t)n);
-		st_le64(arr + 16 * i, (pa >> ps) | (UINT64_C(3) << 52));
-		st_le64(arr + 16 * i + 8, i << f->folio_order);
+		/* DIRTY | UPTODATE, as the producer marks every folio */
+		st_le64(arr + MFD_FOLIO_SIZE * i + MFD_FOLIO_PFNFLAGS_OFF,
+			(pa >> ps) | (UINT64_C(3) << MFD_FOLIO_FLAGS_SHIFT));
+		st_le64(arr + MFD_FOLIO_SIZE * i + MFD_FOLIO_INDEX_OFF, i << f->folio_order);
 	}
 	if (!r && nf)
-		r = khofmt_enc_vmalloc(e, arr, (size_t)nf * 16, 0, &d);
+		r = khofmt_enc_vmalloc(e, arr, (size_t)nf * MFD_FOLIO_SIZE, 0, &d);
 	free(arr);
 	if (r)
 		return r;
-	st_le64(rec, f->pos);
-	st_le64(rec + 8, f->size);
-	st_le32(rec + 16, f->seals);
-	st_le64(rec + 24, nf);
-	khofmt_vmalloc_desc_store(rec + 32, &d);
+	st_le64(rec + MFD_POS_OFF, f->pos);
+	st_le64(rec + MFD_SIZE_OFF, f->size);
+	st_le32(rec + MFD_SEALS_OFF, f->seals);
+	st_le64(rec + MFD_NR_FOLIOS_OFF, nf);
+	khofmt_vmalloc_desc_store(rec + MFD_FOLIOS_OFF, &d);
 	r = khofmt_enc_alloc(e, 0, rec_pa);
 	return r ? r : khofmt_enc_write(e, *rec_pa, rec, sizeof(rec));
 }
@@ -267,7 +270,7 @@ int khofmt_enc_luo(struct khofmt_enc *e, uint64_t liveupdate_num,
 		   const struct khofmt_enc_luo_session *s, size_t ns,
 		   const struct khofmt_enc_luo_flb *flb, size_t nflb)
 {
-	unsigned char root[32] = { 0 }, *srec = NULL, *frec = NULL, *page = NULL;
+	unsigned char root[LUO_SIZE] = { 0 }, *srec = NULL, *frec = NULL, *page = NULL;
 	uint64_t P, flbs;
 	size_t i, j;
 	int r = 0;
@@ -275,9 +278,9 @@ int khofmt_enc_luo(struct khofmt_enc *e, uint64_t liveupdate_num,
 	if (!e || (!s && ns) || (!flb && nflb))
 		return -KHOFMT_ERR_INVAL;
 	P = P_OF(e);
-	if (nflb > (P - 16) / 64)
+	if (nflb > (P - LUO_FLBH_SIZE) / LUO_FLB_SIZE)
 		return -KHOFMT_ERR_LIMIT;
-	srec = calloc(ns ? ns : 1, 80);
+	srec = calloc(ns ? ns : 1, LUO_SES_SIZE);
 	page = calloc(1, (size_t)P);
 	if (!srec || !page) {
 		r = -KHOFMT_ERR_NOMEM;
@@ -291,7 +294,7 @@ int khofmt_enc_luo(struct khofmt_enc *e, uint64_t liveupdate_num,
 			break;
 		}
 		free(frec);
-		frec = calloc(s[i].nfiles ? s[i].nfiles : 1, 64);
+		frec = calloc(s[i].nfiles ? s[i].nfiles : 1, LUO_FILE_SIZE);
 		if (!frec) {
 			r = -KHOFMT_ERR_NOMEM;
 			break;
@@ -301,43 +304,46 @@ int khofmt_enc_luo(struct khofmt_enc *e, uint64_t liveupdate_num,
 			const char *c = f->compatible ? f->compatible : "memfd-v2";
 			uint64_t data = 0;
 
-			if (strlen(c) > 47) {
+			if (strlen(c) > LUO_FILE_COMPAT_LEN - 1) {
 				r = -KHOFMT_ERR_INVAL;
 				break;
 			}
 			r = enc_memfd(e, f, &data);
-			memcpy(frec + 64 * j, c, strlen(c));
-			st_le64(frec + 64 * j + 48, data);
-			st_le64(frec + 64 * j + 56, f->token);
+			memcpy(frec + LUO_FILE_SIZE * j + LUO_FILE_COMPAT_OFF, c, strlen(c));
+			st_le64(frec + LUO_FILE_SIZE * j + LUO_FILE_DATA_OFF, data);
+			st_le64(frec + LUO_FILE_SIZE * j + LUO_FILE_TOKEN_OFF, f->token);
 		}
-		r = r ? r : enc_chain(e, frec, 64, s[i].nfiles, &files);
-		memcpy(srec + 80 * i, s[i].name, strlen(s[i].name));
-		st_le64(srec + 80 * i + 64, files);
-		st_le64(srec + 80 * i + 72, s[i].nfiles);
+		r = r ? r : enc_chain(e, frec, LUO_FILE_SIZE, s[i].nfiles, &files);
+		memcpy(srec + LUO_SES_SIZE * i + LUO_SES_NAME_OFF, s[i].name,
+		       strlen(s[i].name));
+		st_le64(srec + LUO_SES_SIZE * i + LUO_SES_FILES_OFF, files);
+		st_le64(srec + LUO_SES_SIZE * i + LUO_SES_COUNT_OFF, s[i].nfiles);
 	}
 	if (!r)
-		r = enc_chain(e, srec, 80, ns, &flbs);
+		r = enc_chain(e, srec, LUO_SES_SIZE, ns, &flbs);
 	if (r)
 		goto out;
-	memcpy(root, "luo-v5", 6);
-	st_le64(root + 8, liveupdate_num);
-	st_le64(root + 16, flbs); /* sessions chain */
-	st_le64(page, 1);
-	st_le64(page + 8, nflb);
+	memcpy(root + LUO_COMPAT_OFF, "luo-v5", 6);
+	st_le64(root + LUO_NUM_OFF, liveupdate_num);
+	st_le64(root + LUO_SESSIONS_OFF, flbs); /* sessions chain */
+	st_le64(page + LUO_FLBH_PGCNT_OFF, 1);
+	st_le64(page + LUO_FLBH_COUNT_OFF, nflb);
 	for (i = 0; i < nflb; i++) {
-		if (!flb[i].name || strlen(flb[i].name) > 47) {
+		if (!flb[i].name || strlen(flb[i].name) > LUO_FLB_NAME_LEN - 1) {
 			r = -KHOFMT_ERR_INVAL;
 			goto out;
 		}
-		memcpy(page + 16 + 64 * i, flb[i].name, strlen(flb[i].name));
-		st_le64(page + 16 + 64 * i + 48, flb[i].data);
-		st_le64(page + 16 + 64 * i + 56, flb[i].refcount);
+		unsigned char *fr = page + LUO_FLBH_SIZE + LUO_FLB_SIZE * i;
+
+		memcpy(fr + LUO_FLB_NAME_OFF, flb[i].name, strlen(flb[i].name));
+		st_le64(fr + LUO_FLB_DATA_OFF, flb[i].data);
+		st_le64(fr + LUO_FLB_COUNT_OFF, flb[i].refcount);
 	}
 	r = khofmt_enc_alloc(e, 0, &flbs);
 	r = r ? r : khofmt_enc_write(e, flbs, page, (size_t)P);
 	if (r)
 		goto out;
-	st_le64(root + 24, flbs);
+	st_le64(root + LUO_FLBS_OFF, flbs);
 	r = khofmt_enc_add_blob(e, "LUO", root, sizeof(root), NULL);
 out:
 	free(srec);

@@ -22,7 +22,25 @@ static const char *const errstr[KHOFMT_ERR_MAX] = {
 	[KHOFMT_ERR_LIMIT] = "safety limit reached",
 	[KHOFMT_ERR_OVERLAP] = "overlapping objects",
 	[KHOFMT_ERR_INTERNAL] = "internal error",
+	[KHOFMT_ERR_OPTS] = "option struct has fields this library does not know",
 };
+
+int khofmt_opts_check(const void *opts, size_t min, size_t known)
+{
+	const unsigned char *b = opts;
+	size_t sz, i;
+
+	if (!opts)
+		return 0;
+	memcpy(&sz, opts, sizeof(sz));
+	if (sz < sizeof(size_t) || sz < min)
+		return -KHOFMT_ERR_INVAL;
+	/* a newer caller: what this library cannot honour must be unset */
+	for (i = known; i < sz; i++)
+		if (b[i])
+			return -KHOFMT_ERR_OPTS;
+	return 0;
+}
 
 const char *khofmt_strerror(int err)
 {

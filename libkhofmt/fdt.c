@@ -2,7 +2,7 @@
 /*
  * The root KHO FDT: check it with libfdt, find the generation from the root
  * `compatible`, read `preserved-memory-map` and every subnode
- * (kho-abi.md 2, 3). Payload u64s are native-endian (3.3), read unaligned.
+ * (doc/ABI.md 2, 3). Payload u64s are native-endian (3.3), read unaligned.
  */
 #include <stdlib.h>
 #include <libfdt.h>
@@ -30,7 +30,7 @@ static int prop_u64(const void *blob, int node, const char *name,
 }
 
 /*
- * The first node carrying a `mem` property (RFC form, kho-abi.md 4.3);
+ * The first node carrying a `mem` property (RFC form, doc/ABI.md 4.3);
  * its offset, or -1 when there is none.
  */
 static int first_mem_node(const void *blob)
@@ -95,14 +95,13 @@ static int parse_subnodes(struct khofmt_fdt *f, char *errbuf, size_t errlen)
 				      "more than %u subnodes", FDT_MAX_SUBNODES);
 			return -KHOFMT_ERR_LIMIT;
 		}
-		if (f->nsub == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			void *n = realloc(f->sub, ncap * sizeof(*f->sub));
+		{
+			void *n = khofmt_grow(f->sub, &cap, f->nsub + 1,
+					      sizeof(*f->sub));
 
 			if (!n)
 				return -KHOFMT_ERR_NOMEM;
 			f->sub = n;
-			cap = ncap;
 		}
 		s = &f->sub[f->nsub++];
 		memset(s, 0, sizeof(*s));

@@ -115,11 +115,46 @@ unsigned khofmt_geom_early_depth(const struct khofmt_geom *g)
 }
 
 /*
- * Radix (kho-v2..v4): which depth formula (kho-abi.md 4.1.1). Only 16 KiB
+ * Radix (kho-v2..v4): which depth formula (doc/ABI.md 4.1.1). Only 16 KiB
  * pages tell them apart. kho-v2 is the first E2 commit (early formula);
  * kho-v4 is 7.2+ (KEY_BITS formula); kho-v3 (7.1) is unverified (Open
  * question 2) and assumed to have the fix.
  */
+/*
+ * 16 KiB pages, depth not given, a generation whose formula is not
+ * certain (kho-v2: the first commit's; kho-v3: unverified): the top
+ * table tells. Under the 7.2 formula (@late levels) a valid key, 65 - PS
+ * bits wide, reaches only top slots 0 and 1; under the early one (@early
+ * levels) every entry of order 0..10 sits in slot 2 or above. So a slot
+ * above 1 means @early, slots 0/1 only mean @late. Returns false (no
+ * evidence) for an unreadable or empty top table.
+ */
+static bool radix_top_says(struct khofmt_handover *h, unsigned early,
+			   unsigned late, unsigned *depth)
+{
+	const struct gen_desc *gd = khofmt_gen(h->abi);
+	uint64_t P = UINT64_C(1) << h->geom.page_shift, i, v;
+	bool low = false;
+
+	if (!gd || (!gd->radix_early_depth && !gd->radix_depth_unverified) ||
+	    !h->src || !h->root || (h->root & (P - 1)))
+		return false;
+	for (i = 0; i < P / 8; i++) {
+		if (khofmt_source_read(h->src, h->root + 8 * i, &v, 8) < 0)
+			return false;
+		if (!v)
+			continue;
+		if (i >= 2) {
+			*depth = early;
+			return true;
+		}
+		low = true;
+	}
+	if (low)
+		*depth = late;
+	return low;
+}
+
 int khofmt_radix_choose(struct khofmt_handover *h, unsigned depth,
 			unsigned variant)
 {
@@ -155,13 +190,24 @@ int khofmt_radix_choose(struct khofmt_handover *h, unsigned depth,
 		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
 			      "%u KiB pages: both depth formulas give %u levels",
 			      1u << (g->page_shift - 10), late);
+	} else if (radix_top_says(h, early, late, &depth)) {
+		g->depth = depth;
+		v->basis = KHOFMT_BASIS_EVIDENCE;
+		if (depth == late)
+			khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
+				      "%u levels: the top table uses only slots 0 and 1, as a %u-level tree (7.2's KEY_BITS formula) does; under the first kho-v2 formula (%u levels) entries of order 0-10 sit in slot 2 and above",
+				      late, late, early);
+		else
+			khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
+				      "%u levels (first kho-v2 formula): the top table uses slots above 1, where a %u-level tree holds no valid key",
+				      early, late);
 	} else if (gd && gd->radix_early_depth) {
 		g->depth = early;
 		v->basis = KHOFMT_BASIS_GENERATION;
 		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
 			      "kho-v2 is the first radix commit: %u levels (ORDER0_BIT formula; order-0 keys lose their order bit)",
 			      early);
-	} else if (h->abi == KHOFMT_ABI_V3) {
+	} else if (gd && gd->radix_depth_unverified) {
 		v->basis = KHOFMT_BASIS_ASSUMED;
 		khofmt_setmsg(h->variant_reason, sizeof(h->variant_reason),
 			      "kho-v3 (7.1): %u levels assumed (KEY_BITS formula; the 7.1 depth is unverified, give --radix-depth %u for the first-commit form)",

@@ -37,6 +37,7 @@ static const struct gen_desc gen_table[] = {
 		.compatible = "kho-v3", .ptr_prop = "preserved-data",
 		.has_size = true, .has_map = true, .root_one_page = true,
 		.tracker = GEN_TRACKER_RADIX, .variant_name = "E3",
+		.radix_depth_unverified = true,
 		.ops = &khofmt_radix_ops,
 	},
 	{

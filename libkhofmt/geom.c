@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Radix-tree geometry and key encoding (kho-abi.md 4.1.1, 4.1.3).
+ * Radix-tree geometry and key encoding (doc/ABI.md 4.1.1, 4.1.3).
  * Depth follows 7.2.13/7.3.4: ceil((KEY_BITS - LEAF_LOG2) / TBL_LOG2) + 1.
  */
 #include "internal.h"

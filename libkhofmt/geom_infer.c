@@ -139,8 +139,10 @@ int khofmt_geom_infer(struct khofmt_fdt *fdt, struct khofmt_source *src,
 	char fails[160] = "";
 	unsigned fallback = 12;
 
-	if (!fdt || !src || !g || (opts && opts->sz < sizeof(size_t)))
+	if (!fdt || !src || !g)
 		return -KHOFMT_ERR_INVAL;
+	if (KHOFMT_OPTS_VALID(opts, sizeof(size_t)))
+		return KHOFMT_OPTS_VALID(opts, sizeof(size_t));
 	memset(g, 0, sizeof(*g));
 	if (!opts)
 		opts = &none;

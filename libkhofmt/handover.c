@@ -26,8 +26,9 @@ int khofmt_handover_open(struct khofmt_fdt *fdt, struct khofmt_source *src,
 	if (!fdt || !src || !out)
 		return -KHOFMT_ERR_INVAL;
 	*out = NULL;
-	if (opts && opts->sz < sizeof(size_t))
-		return -KHOFMT_ERR_INVAL;
+	r = KHOFMT_OPTS_VALID(opts, sizeof(size_t));
+	if (r)
+		return r;
 	if (OPTS_HAS(opts, abi)) {
 		if (opts->page_shift)
 			ps = opts->page_shift;
@@ -122,12 +123,12 @@ enum khofmt_abi khofmt_handover_abi(const struct khofmt_handover *h)
 
 /* ---- page set: open addressing on page addresses ---- */
 
-void pageset_init(struct pageset *s)
+void khofmt_pageset_init(struct pageset *s)
 {
 	memset(s, 0, sizeof(*s));
 }
 
-void pageset_free(struct pageset *s)
+void khofmt_pageset_free(struct pageset *s)
 {
 	free(s->slot);
 	memset(s, 0, sizeof(*s));
@@ -162,7 +163,7 @@ static int pageset_grow(struct pageset *s)
 	return 0;
 }
 
-int pageset_add(struct pageset *s, uint64_t pa)
+int khofmt_pageset_add(struct pageset *s, uint64_t pa)
 {
 	size_t j;
 

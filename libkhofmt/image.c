@@ -34,7 +34,7 @@
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)
 
-/* The versioned stems of kho-abi.md (all "<stem>-v<digits>"). */
+/* The versioned stems of doc/ABI.md (all "<stem>-v<digits>"). */
 static const char *const img_stems[] = {
 	"kho", "luo", "luo-session", "luo-flb", "memfd", "memblock",
 	"reserve-mem", "reserve-mem-map", "kho-test", "kexec-metadata",
@@ -841,8 +841,11 @@ static int image_open(const void *buf, size_t len,
 	size_t i;
 	int r;
 
-	if (!out || (o && o->sz < sizeof(size_t)) || (!buf && len))
+	if (!out || (!buf && len))
 		return -KHOFMT_ERR_INVAL;
+	r = KHOFMT_OPTS_VALID(o, sizeof(size_t));
+	if (r)
+		return r;
 	if (o && o->sz >= offsetof(struct khofmt_image_opts, max_size) + sizeof(uint64_t) &&
 	    o->max_size)
 		max = o->max_size;

@@ -18,6 +18,24 @@
 
 #define ERRMSG_LEN 256
 
+/*
+ * Option structs, one policy (libbpf's OPTS_VALID): every public options
+ * struct starts with `size_t sz`, set by the caller to sizeof() of its own
+ * definition. Smaller than @min (the struct's first released size) or
+ * than a size_t: -KHOFMT_ERR_INVAL. Between @min and the size this
+ * library knows: an older caller, the fields past sz keep their defaults
+ * (KHOFMT_OPTS_HAS). Larger: a newer caller, and every byte this library
+ * does not know must be zero, else -KHOFMT_ERR_OPTS (a request it cannot
+ * honour is refused, never dropped). NULL options are valid.
+ */
+int khofmt_opts_check(const void *opts, size_t min, size_t known);
+#define KHOFMT_OPTS_VALID(opts, min) \
+	khofmt_opts_check((opts), (min), sizeof(*(opts)))
+#define KHOFMT_OPTS_HAS(opts, type, m) \
+	((opts) && (opts)->sz >= offsetof(type, m) + sizeof((opts)->m))
+
+#include "grow.h"
+
 /* Unaligned-safe native-endian (little-endian on every KHO producer) loads. */
 static inline uint64_t ld_le64(const void *p)
 {
@@ -117,29 +135,11 @@ struct pageset {
 	bool has_zero;
 };
 
-void pageset_init(struct pageset *s);
-void pageset_free(struct pageset *s);
+void khofmt_pageset_init(struct pageset *s);
+void khofmt_pageset_free(struct pageset *s);
 /* 1 if added, 0 if already present, negative error. */
-int pageset_add(struct pageset *s, uint64_t pa);
+int khofmt_pageset_add(struct pageset *s, uint64_t pa);
 
-/*
- * Array @v of @size-byte elements with capacity *cap, grown (doubling) to
- * hold @need: the array to use, or NULL when out of memory (then @v and
- * *cap are unchanged).
- */
-static inline void *khofmt_grow(void *v, size_t *cap, size_t need, size_t size)
-{
-	size_t nc = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return v;
-	while (nc < need)
-		nc *= 2;
-	v = realloc(v, nc * size);
-	if (v)
-		*cap = nc;
-	return v;
-}
 
 /* ---- tracker generations ---- */
 
@@ -240,6 +240,7 @@ struct gen_desc {
 	/* geometry: the tracker kind and, for radix, the depth rule */
 	enum gen_tracker tracker;
 	bool radix_early_depth;		/* first radix commit: ORDER0 formula */
+	bool radix_depth_unverified;	/* 7.2 formula assumed, not verified */
 	const char *variant_name;	/* radix: "E2".."E4" */
 	const struct tracker_ops *ops;
 };
@@ -272,7 +273,7 @@ struct khofmt_handover {
 };
 
 /*
- * kho-v1: choose E1a/E1b (kho-abi.md 4.2.5) from the caller's variant,
+ * kho-v1: choose E1a/E1b (doc/ABI.md 4.2.5) from the caller's variant,
  * the producer release or the chunk list itself; fills h->variant.
  */
 int khofmt_chunk_choose(struct khofmt_handover *h, unsigned variant,
@@ -306,7 +307,7 @@ int khofmt_report(struct khofmt_handover *h,
  */
 typedef int (*overlap_cb)(void *arg, uint64_t start, uint64_t size,
 			  unsigned order, uint64_t range_start);
-int walk_ranges_overlap(struct khofmt_handover *h,
+int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 			const struct khofmt_walk_opts *opts,
 			khofmt_ranges_cb cb, void *arg,
 			overlap_cb ovl, void *ovl_arg);

@@ -5,6 +5,12 @@
  * in-memory codecs (an encoder fed from the tracker's folio or range
  * stream, a decoder back to coalesced ranges). Included by khofmt.h.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_ANALYZE_H
 #define KHOFMT_ANALYZE_H
 

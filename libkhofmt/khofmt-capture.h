@@ -17,6 +17,12 @@
  *
  * Included by khofmt.h; not meant to be included on its own.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_CAPTURE_H
 #define KHOFMT_CAPTURE_H
 

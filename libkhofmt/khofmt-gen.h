@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libkhofmt - KHO generations: which one a handover is, which variant of
- * it was assumed and why (kho-abi.md 0.3, 4.1.1, 4.2.5, 4.3;
+ * it was assumed and why (doc/ABI.md 0.3, 4.1.1, 4.2.5, 4.3;
  * kho-versions.md "Decoder dispatch").
  *
  * Generations and their trackers:
@@ -16,8 +16,14 @@
  *
  * The producer release (`producer` in struct khofmt_open_opts, e.g.
  * "6.16", "6.17.9", "7.2.13") settles what the data cannot say; without it
- * the kho-abi.md 4.2.5 heuristic decides and says so.
+ * the doc/ABI.md 4.2.5 heuristic decides and says so.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_GEN_H
 #define KHOFMT_GEN_H
 
@@ -60,7 +66,7 @@ struct khofmt_variant_info {
 	unsigned radix_depth;         /* radix: levels incl. the leaf, else 0 */
 	/*
 	 * The caller's variant or producer contradicts what the data shows
-	 * (a kho-abi.md 4.2.5 hazard); the walks report it as a problem.
+	 * (a doc/ABI.md 4.2.5 hazard); the walks report it as a problem.
 	 */
 	bool conflict;
 	const char *reason;           /* one line: why this variant */
@@ -92,7 +98,7 @@ KHOFMT_API int khofmt_producer_parse(const char *s, unsigned *major,
 /*
  * The variant a producer release wrote for @abi: for kho-v1, E1a up to
  * 6.16 and 6.17.0..8, E1b from 6.17.9 (the exact stable release is
- * unverified, kho-abi.md Open question 1) and 6.18 on. KHOFMT_VARIANT_NONE
+ * unverified, doc/ABI.md 11, question 1) and 6.18 on. KHOFMT_VARIANT_NONE
  * when the release does not tell (NULL, "6.17" without a patch level, not
  * a release) or @abi has one form.
  */

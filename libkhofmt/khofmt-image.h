@@ -25,6 +25,12 @@
  *
  * Included by khofmt.h; not meant to be included on its own.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_IMAGE_H
 #define KHOFMT_IMAGE_H
 
@@ -146,7 +152,7 @@ khofmt_image_lookup(const struct khofmt_image *img, const char *str,
 /*
  * The versioned KHO strings the image carries, whether asked for or not:
  * "kho-v4", "luo-v5", "memfd-v2", "memblock-v1", "reserve-mem-v1",
- * "kho-test-v1", "luo-session-v2", ... (the stems of kho-abi.md, each
+ * "kho-test-v1", "luo-session-v2", ... (the stems of doc/ABI.md, each
  * followed by "-v" and digits). Sorted, no duplicates.
  */
 KHOFMT_API size_t khofmt_image_ntokens(const struct khofmt_image *img);

@@ -11,6 +11,12 @@
  *
  * Included by khofmt.h; not meant to be included on its own.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_KEXEC_H
 #define KHOFMT_KEXEC_H
 
@@ -114,7 +120,7 @@ struct khofmt_kexec_state;
  * @problem: receives what failed (KHOFMT_KEXEC_OK on success)
  *
  * Reads debugfs kho/out/fdt (recovered from /proc/kcore when debugfs cut
- * it short, kho-abi.md 8.2 Q2), the scratch areas (kho/out/scratch_*),
+ * it short, doc/ABI.md 8.2 Q2), the scratch areas (kho/out/scratch_*),
  * System RAM (/proc/iomem, unless hidden) and opens /proc/kcore.
  * Returns 0, or a negative error with @problem set.
  */

@@ -2,10 +2,16 @@
 /*
  * libkhofmt live systems: /proc/kcore as a memory source, the System RAM
  * map of /proc/iomem, recovery of a root FDT that debugfs cut short
- * (kho-abi.md 8.2 Q2), SHA-256 and the folio difference of two handovers.
+ * (doc/ABI.md 8.2 Q2), SHA-256 and the folio difference of two handovers.
  *
  * Included by khofmt.h; not meant to be included on its own.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_LIVE_H
 #define KHOFMT_LIVE_H
 

@@ -11,6 +11,12 @@
  * the ranges are. Nothing is printed; drawing is the caller's business.
  * Included by khofmt.h.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_MAP_H
 #define KHOFMT_MAP_H
 

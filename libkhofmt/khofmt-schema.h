@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libkhofmt sub-schemas: the blobs hung below the root FDT's subnodes
- * (kho-abi.md 6): kexec-metadata, LUO (luo-v5 raw struct with kho_block
+ * (doc/ABI.md 6): kexec-metadata, LUO (luo-v5 raw struct with kho_block
  * chains, luo-v1 sub-FDT), memfd (v2, v1), memblock reserve_mem, kho_test,
  * and the reusable kho_block / kho_vmalloc walkers.
  *
@@ -15,6 +15,12 @@
  *  - every memory access goes through khofmt_source_read(); every chain is
  *    bounded and cycle-checked.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_SCHEMA_H
 #define KHOFMT_SCHEMA_H
 
@@ -26,7 +32,7 @@
 extern "C" {
 #endif
 
-/* Reader limits (kho-abi.md 6.3: 10 000 blocks per chain). */
+/* Reader limits (doc/ABI.md 6.3: 10 000 blocks per chain). */
 #define KHOFMT_BLOCK_MAX_CHAIN 10000u
 /* Largest blob read (P << MAX_PAGE_ORDER is 4 MiB; keep a margin). */
 #define KHOFMT_BLOB_MAX (16u << 20)
@@ -37,7 +43,7 @@ struct khofmt_schema_problem {
 	const char *rule;  /* stable id: "LUO-3", "MFD-1", "VM-1", ... */
 	int err;           /* -KHOFMT_ERR_* class */
 	bool fatal;        /* the decoder stops with err after this report */
-	bool inferred;     /* the fact checked is [I] in kho-abi.md */
+	bool inferred;     /* the fact checked is [I] in doc/ABI.md */
 	uint64_t pa;       /* where (physical address; 0 if in a blob copy) */
 	const char *msg;   /* human-readable detail */
 };
@@ -60,10 +66,70 @@ enum khofmt_schema_kind {
 	KHOFMT_SCHEMA_LUO_V1,        /* "luo-v1" sub-FDT (6.19-7.1) */
 	KHOFMT_SCHEMA_MEMBLOCK_V1,   /* "memblock-v1" sub-FDT */
 	KHOFMT_SCHEMA_KHO_TEST_V1,   /* "kho-test-v1" sub-FDT */
+	/* Since 0.3: schemas inside LUO (file handlers, sessions). */
+	KHOFMT_SCHEMA_MEMFD,         /* "memfd-v2"/"memfd-v1" LUO files */
+	KHOFMT_SCHEMA_SYSTEMD_FDSTORE, /* LUO session "systemd" */
 };
 
 /* "luo-v5", ...; "unknown". */
 KHOFMT_API const char *khofmt_schema_name(enum khofmt_schema_kind kind);
+
+/*
+ * The sub-schema registry (since 0.3): one entry per schema this build
+ * decodes, where it sits and how it is recognised. Every command asks the
+ * registry which schemas exist instead of naming them.
+ */
+enum khofmt_schema_where {
+	KHOFMT_SCHEMA_AT_SUBNODE = 1,  /* a root subnode's blob (key: node name) */
+	KHOFMT_SCHEMA_AT_LUO_FILE,     /* a LUO file record (key: its compatible) */
+	KHOFMT_SCHEMA_AT_LUO_SESSION,  /* a LUO session (key: its name) */
+};
+
+struct khofmt_schema_info {
+	enum khofmt_schema_kind kind;
+	const char *name;              /* "luo-v5", "memfd", ... */
+	enum khofmt_schema_where where;
+	const char *key;               /* "LUO", "memfd-v2", "systemd" */
+	const char *alt_key;           /* a second key ("memfd-v1"), or NULL */
+	const char *sub_fdt;           /* root compatible of a sub-FDT, or NULL */
+	uint64_t min_size;             /* smallest blob its owner reads (0: any) */
+	const char *what;              /* one line for people */
+};
+
+/* Number of registry entries; entry @i (NULL past the end). */
+KHOFMT_API size_t khofmt_schema_count(void);
+KHOFMT_API const struct khofmt_schema_info *khofmt_schema_at(size_t i);
+/* The first entry at @where with key or alt_key @key; NULL if none. */
+KHOFMT_API const struct khofmt_schema_info *
+khofmt_schema_find(enum khofmt_schema_where where, const char *key);
+/* The entry of @kind; NULL for KHOFMT_SCHEMA_UNKNOWN or an unknown value. */
+KHOFMT_API const struct khofmt_schema_info *
+khofmt_schema_info(enum khofmt_schema_kind kind);
+
+/*
+ * Decode @blob (@len bytes, from @src's memory) with the decoder of
+ * registry entry @in, whatever the blob looks like, walking everything it
+ * points at (sessions, files, folio arrays, regions, folio lists); every
+ * problem goes to @opts' callback. 0, or the decoder's fatal error.
+ */
+KHOFMT_API int khofmt_schema_decode(const struct khofmt_schema_info *in,
+				    struct khofmt_source *src,
+				    const void *blob, size_t len,
+				    const struct khofmt_schema_opts *opts);
+
+/*
+ * The pages a subnode's blob structures point at (LUO blocks, memfd
+ * records, vmalloc chunks and the arrays they hold, the kho_test folio
+ * list): the structure, not the preserved data. @cb gets (pa, len) per
+ * span, a non-zero return stops. 0 (also for a schema without such pages
+ * or an unreadable blob: nothing to add), or a negative error from @cb's
+ * stop (-KHOFMT_ERR_LIMIT) or an allocation.
+ */
+typedef int (*khofmt_span_cb)(void *arg, uint64_t pa, uint64_t len);
+KHOFMT_API int khofmt_subnode_pages(struct khofmt_source *src,
+				    const struct khofmt_subnode *sn,
+				    const struct khofmt_schema_opts *opts,
+				    khofmt_span_cb cb, void *arg);
 
 /*
  * Which schema a subnode's blob has, from the subnode name and the blob's

@@ -3,7 +3,7 @@
  * libkhofmt verify: the invariants the next kernel relies on, checked as
  * named rules with stable IDs.
  *
- * Rules are data (khofmt_rule_*): ID, severity, the kho-abi.md section 9
+ * Rules are data (khofmt_rule_*): ID, severity, the doc/ABI.md section 9
  * cross-reference, a one-line title and an explanation (cause and what to
  * do). A run produces findings, also data: which rule, which object
  * (address, size, order, node name) and a message. Nothing is printed.
@@ -18,10 +18,15 @@
  * The number is unique across letters: KHO-E040 and KHO-W040 never both
  * exist.
  */
+/*
+ * khofmt.h first, outside the guard: it declares what this header uses
+ * and includes every area header in order, this one too.
+ */
+#include "khofmt.h"
+
 #ifndef KHOFMT_VERIFY_H
 #define KHOFMT_VERIFY_H
 
-#include "khofmt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,7 +45,7 @@ KHOFMT_API const char *khofmt_severity_name(enum khofmt_severity sev);
 struct khofmt_rule {
 	const char *id;                /* "KHO-E040" */
 	enum khofmt_severity severity;
-	const char *spec;              /* kho-abi.md 9 IDs ("MAP-6"), or "" */
+	const char *spec;              /* doc/ABI.md 9 IDs ("MAP-6"), or "" */
 	const char *title;             /* one line */
 	const char *explain;           /* cause and what to do */
 };

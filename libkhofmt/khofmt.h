@@ -52,6 +52,7 @@ enum khofmt_err {
 	KHOFMT_ERR_LIMIT,       /* a safety limit was reached */
 	KHOFMT_ERR_OVERLAP,     /* overlapping objects where none may overlap */
 	KHOFMT_ERR_INTERNAL,    /* a bug in libkhofmt */
+	KHOFMT_ERR_OPTS,        /* option struct with unknown non-zero fields (since 0.3) */
 	KHOFMT_ERR_MAX
 };
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Recovering a root FDT that debugfs cut short (kho-abi.md 8.2 Q2): 7.1+
+ * Recovering a root FDT that debugfs cut short (doc/ABI.md 8.2 Q2): 7.1+
  * size kho/out/fdt once at boot, so later subtrees make the file a prefix
  * of the live FDT. The live FDT page is itself a preserved order-0 entry,
  * and the tracker root (`preserved-memory-map`) is usually in the prefix.
@@ -200,8 +200,8 @@ int khofmt_fdt_recover(struct khofmt_source *src, const void *prefix,
 		return -KHOFMT_ERR_INVAL;
 	*fdt = NULL;
 	*fdt_len = 0;
-	if (opts && opts->sz < sizeof(*opts))
-		return -KHOFMT_ERR_INVAL;
+	if (KHOFMT_OPTS_VALID(opts, sizeof(*opts)))
+		return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 	if (opts) {
 		ps = opts->page_shift ? opts->page_shift : 12;
 		flags = opts->flags;

@@ -268,7 +268,7 @@ static bool id_listed(const char *const *list, size_t n, const struct khofmt_rul
 	return false;
 }
 
-bool vrule_on(const struct vctx *c, int num)
+bool khofmt_vrule_on(const struct vctx *c, int num)
 {
 	const struct khofmt_rule *r = rule_by_num(num);
 
@@ -304,7 +304,7 @@ static int push(struct khofmt_verify *v, const struct khofmt_rule *r,
 	return 0;
 }
 
-void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
+void khofmt_vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
 	   uint64_t size, int order, const char *obj, const char *fmt, ...)
 {
 	const struct khofmt_rule *r = rule_by_num(num);
@@ -314,7 +314,7 @@ void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
 	char *msg;
 	int n;
 
-	if (!r || !vrule_on(c, num) || c->err)
+	if (!r || !khofmt_vrule_on(c, num) || c->err)
 		return;
 	seen = &v->per_rule[rule_index(r)];
 	if (++*seen > v->max_per_rule)
@@ -332,7 +332,7 @@ void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
 	}
 }
 
-void vskip(struct vctx *c, int num, int last, const char *why)
+void khofmt_vskip(struct vctx *c, int num, int last, const char *why)
 {
 	struct khofmt_verify *v = c->v;
 	size_t i;
@@ -345,7 +345,7 @@ void vskip(struct vctx *c, int num, int last, const char *why)
 		struct skipped *p;
 
 		if (n < num || n > last || r->severity == KHOFMT_SEV_INFO ||
-		    v->skipped[i] || !vrule_on(c, n))
+		    v->skipped[i] || !khofmt_vrule_on(c, n))
 			continue;
 		p = khofmt_grow(v->skip, &v->capskip, v->nskip + 1, sizeof(*p));
 		if (!p) {
@@ -360,7 +360,7 @@ void vskip(struct vctx *c, int num, int last, const char *why)
 	}
 }
 
-long vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
+long khofmt_vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
 		uint64_t len)
 {
 	struct cover_q *p = khofmt_grow(c->q, &c->capq, c->nq + 1,
@@ -448,7 +448,7 @@ static const struct khofmt_range *floor_range(const struct khofmt_range *r,
 	return lo ? &r[lo - 1] : NULL;
 }
 
-bool in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
+bool khofmt_in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
 	       uint64_t len)
 {
 	const struct khofmt_range *f = floor_range(r, n, a);
@@ -456,7 +456,7 @@ bool in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
 	return f && a - f->start <= f->size && len <= f->size - (a - f->start);
 }
 
-bool first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
+bool khofmt_first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
 	       uint64_t len, uint64_t *gap, uint64_t *glen)
 {
 	const struct khofmt_range *f = floor_range(r, n, a);
@@ -480,7 +480,7 @@ bool first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
 	return true;
 }
 
-const struct khofmt_range *meet_ranges(const struct khofmt_range *r,
+const struct khofmt_range *khofmt_meet_ranges(const struct khofmt_range *r,
 				       size_t n, uint64_t a, uint64_t len)
 {
 	const struct khofmt_range *f = floor_range(r, n, a);
@@ -535,15 +535,15 @@ static void summarise_caps(struct vctx *c)
  * The checks, in order. Coverage questions (is this blob / region / page
  * preserved?) are registered before the preserved-memory pass and
  * answered after it; a per-schema rules file adds its prepare step before
- * rules_tracker_check and its check step after it.
+ * khofmt_rules_tracker_check and its check step after it.
  */
 static void (*const steps[])(struct vctx *c) = {
-	rules_fdt_check,
-	rules_scratch_check,
-	rules_blob_prepare,
-	rules_tracker_check,
-	rules_blob_check,
-	rules_schema_check,
+	khofmt_rules_fdt_check,
+	khofmt_rules_scratch_check,
+	khofmt_rules_blob_prepare,
+	khofmt_rules_tracker_check,
+	khofmt_rules_blob_check,
+	khofmt_rules_schema_check,
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
@@ -563,8 +563,8 @@ int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
 	*out = NULL;
 	if (!opts)
 		opts = &dflt;
-	if (opts->sz < sizeof(*opts))
-		return -KHOFMT_ERR_INVAL;
+	if (KHOFMT_OPTS_VALID(opts, sizeof(*opts)))
+		return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 	if ((opts->nonly && !opts->only) || (opts->nskip && !opts->skip) ||
 	    (opts->nram && !opts->ram) || (opts->nscratch && !opts->scratch) ||
 	    !ids_known(opts->only, opts->nonly) ||
@@ -596,14 +596,14 @@ int khofmt_verify_run(const void *fdt_blob, size_t fdt_len,
 	}
 
 	if (!c.has_ram) {
-		vfind(&c, R_MEM_NORAM, false, 0, 0, -1, NULL,
+		khofmt_vfind(&c, R_MEM_NORAM, false, 0, 0, -1, NULL,
 		      "no RAM map given: RAM rules not checked");
-		vskip(&c, R_MAP_RAM, 0, "no RAM map");
-		vskip(&c, R_TRK_RAM, 0, "no RAM map");
-		vskip(&c, R_MEM_RAM, 0, "no RAM map");
-		vskip(&c, R_SCR_RAM, 0, "no RAM map");
+		khofmt_vskip(&c, R_MAP_RAM, 0, "no RAM map");
+		khofmt_vskip(&c, R_TRK_RAM, 0, "no RAM map");
+		khofmt_vskip(&c, R_MEM_RAM, 0, "no RAM map");
+		khofmt_vskip(&c, R_SCR_RAM, 0, "no RAM map");
 	} else
-		vfind(&c, R_MEM_RAMINFO, false, 0, 0, -1, NULL,
+		khofmt_vfind(&c, R_MEM_RAMINFO, false, 0, 0, -1, NULL,
 		      "RAM map from %s: %zu ranges",
 		      opts->ram_origin ? opts->ram_origin : "the caller",
 		      c.nram);
@@ -714,16 +714,14 @@ int khofmt_iomem_parse(const char *text, size_t len, struct khofmt_range **out,
 			free(v);
 			return -KHOFMT_ERR_INVAL;
 		}
-		if (nv == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			void *p = realloc(v, ncap * sizeof(*v));
+		{
+			void *p = khofmt_grow(v, &cap, nv + 1, sizeof(*v));
 
 			if (!p) {
 				free(v);
 				return -KHOFMT_ERR_NOMEM;
 			}
 			v = p;
-			cap = ncap;
 		}
 		v[nv].start = a;
 		v[nv].size = (uint64_t)b - a + 1;

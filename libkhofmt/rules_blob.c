@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Rules on the sub-blobs (kho-abi.md 5, 6; 9 SB-*, MB-1, KM-1): size sane,
+ * Rules on the sub-blobs (doc/ABI.md 5, 6; 9 SB-*, MB-1, KM-1): size sane,
  * bytes readable, sub-FDTs valid, known schemas' minimum sizes and the
  * trivial per-schema checks (memblock, kexec-metadata). Whether blobs and
  * the regions they name are preserved is asked of the preserved-memory
@@ -14,21 +14,25 @@
 #include <stdlib.h>
 
 #include "rules_int.h"
+#include "abi_layout.h"
+#include "schema_int.h"
 #include "source_int.h"
 
 /* The preserve allocator's limit: P << MAX_PAGE_ORDER (10). */
 #define BLOB_MAX_ORDER 10
-#define LUO_MIN 32
-#define KM_SIZE 73
-#define KM_RELEASE_LEN 65
+#define LUO_MIN LUO_SIZE
 
+/* A subnode whose registered schema is a sub-FDT. */
 static bool is_fdt_schema(const char *name)
 {
-	return !strcmp(name, "memblock") || !strcmp(name, "kho_test");
+	const struct schema_row *r = khofmt_schema_row_subnode(name);
+
+	return r && r->info.sub_fdt;
 }
 
-static void check_memblock(struct vctx *c, const struct khofmt_subnode *sn,
-			   const void *fdt)
+/* memblock's blob rules (registry hook, schema.c) */
+void khofmt_rules_blob_memblock(struct vctx *c, const struct khofmt_subnode *sn,
+			 const void *fdt)
 {
 	int node, len;
 	const char *compat;
@@ -36,7 +40,7 @@ static void check_memblock(struct vctx *c, const struct khofmt_subnode *sn,
 	compat = fdt_getprop(fdt, 0, "compatible", &len);
 	if (!compat || len < 1 || compat[len - 1] ||
 	    strcmp(compat, "memblock-v1")) {
-		vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, sn->name,
 		      "memblock blob: root compatible is not \"memblock-v1\"");
 		return;
 	}
@@ -49,7 +53,7 @@ static void check_memblock(struct vctx *c, const struct khofmt_subnode *sn,
 		if (!name)
 			name = "";
 		if (fdt_node_check_compatible(fdt, node, "reserve-mem-v1")) {
-			vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, name,
+			khofmt_vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, name,
 			      "memblock blob: node %s is not reserve-mem-v1",
 			      name);
 			continue;
@@ -57,7 +61,7 @@ static void check_memblock(struct vctx *c, const struct khofmt_subnode *sn,
 		ps = fdt_getprop(fdt, node, "start", &ls);
 		pz = fdt_getprop(fdt, node, "size", &lz);
 		if (!ps || !pz || ls != 8 || lz != 8) {
-			vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, name,
+			khofmt_vfind(c, R_MB_SCHEMA, true, sn->pa, sn->size, -1, name,
 			      "memblock blob: node %s lacks 8-byte start and size",
 			      name);
 			continue;
@@ -65,7 +69,7 @@ static void check_memblock(struct vctx *c, const struct khofmt_subnode *sn,
 		start = ld_le64(ps);
 		size = ld_le64(pz);
 		if (size)
-			vcover_add(c, Q_REGION, name, start, size);
+			khofmt_vcover_add(c, Q_REGION, name, start, size);
 	}
 }
 
@@ -74,25 +78,26 @@ static void check_subfdt(struct vctx *c, const struct khofmt_subnode *sn,
 			 const unsigned char *head, size_t hlen)
 {
 	uint64_t cap = c->P << BLOB_MAX_ORDER;
+	const struct schema_row *row;
 	uint32_t total;
 	void *buf;
 	int r;
 
 	if (hlen < sizeof(struct fdt_header) || fdt_check_header(head)) {
-		vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
 		      "blob %s at 0x%llx is not a valid FDT header", sn->name,
 		      (unsigned long long)sn->pa);
 		return;
 	}
 	total = fdt_totalsize(head);
 	if (total > cap) {
-		vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
 		      "sub-FDT %s: totalsize %u is beyond the 0x%llx-byte limit",
 		      sn->name, total, (unsigned long long)cap);
 		return;
 	}
 	if (sn->has_size && sn->size < total)
-		vfind(c, R_BLOB_FDTSIZE, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_FDTSIZE, true, sn->pa, sn->size, -1, sn->name,
 		      "sub-FDT %s: blob-size %llu is smaller than its totalsize %u",
 		      sn->name, (unsigned long long)sn->size, total);
 	buf = aligned_alloc(8, ((size_t)total + 7) & ~(size_t)7);
@@ -101,7 +106,7 @@ static void check_subfdt(struct vctx *c, const struct khofmt_subnode *sn,
 		return;
 	}
 	if (khofmt_source_read(c->src, sn->pa, buf, total) < 0) {
-		vfind(c, R_BLOB_UNREADABLE, true, sn->pa, total, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_UNREADABLE, true, sn->pa, total, -1, sn->name,
 		      "sub-FDT %s: its %u bytes at 0x%llx are not all in the memory source",
 		      sn->name, total, (unsigned long long)sn->pa);
 		free(buf);
@@ -109,21 +114,24 @@ static void check_subfdt(struct vctx *c, const struct khofmt_subnode *sn,
 	}
 	r = fdt_check_full(buf, total);
 	if (r)
-		vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_SUBFDT, true, sn->pa, sn->size, -1, sn->name,
 		      "sub-FDT %s: %s", sn->name, fdt_strerror(r));
-	else if (!strcmp(sn->name, "memblock"))
-		check_memblock(c, sn, buf);
+	else if ((row = khofmt_schema_row_subnode(sn->name)) && row->info.sub_fdt &&
+		 row->blob_rules)
+		row->blob_rules(c, sn, buf);
 	free(buf);
 }
 
-static void check_kexec_metadata(struct vctx *c,
-				 const struct khofmt_subnode *sn)
+/* kexec-metadata's blob rules (registry hook, schema.c) */
+void khofmt_rules_blob_kexec_meta(struct vctx *c, const struct khofmt_subnode *sn,
+			   const void *fdt)
 {
 	unsigned char m[KM_SIZE];
 	uint32_t version, count;
 
+	(void)fdt;
 	if (sn->size < KM_SIZE) {
-		vfind(c, R_BLOB_KMMIN, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_KMMIN, true, sn->pa, sn->size, -1, sn->name,
 		      "kexec-metadata blob-size %llu < %u: the reader ignores it",
 		      (unsigned long long)sn->size, KM_SIZE);
 		return;
@@ -131,9 +139,9 @@ static void check_kexec_metadata(struct vctx *c,
 	if (khofmt_source_read(c->src, sn->pa, m, sizeof(m)) < 0)
 		return;	/* reported as unreadable */
 	version = ld_le32(m);
-	count = ld_le32(m + 4 + KM_RELEASE_LEN);
+	count = ld_le32(m + KM_COUNT_OFF);
 	if (version != 1 || !memchr(m + 4, 0, KM_RELEASE_LEN) || !count)
-		vfind(c, R_KM_FIELDS, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_KM_FIELDS, true, sn->pa, sn->size, -1, sn->name,
 		      "kexec-metadata: version %u (want 1), previous_release %sNUL-terminated, kexec_count %u (want >= 1)",
 		      version, memchr(m + 4, 0, KM_RELEASE_LEN) ? "" : "not ",
 		      count);
@@ -142,36 +150,38 @@ static void check_kexec_metadata(struct vctx *c,
 static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	uint64_t cap = c->P << BLOB_MAX_ORDER, rlen;
+	const struct schema_row *row;
 	unsigned char head[sizeof(struct fdt_header)];
 	size_t hlen;
 	long q;
 
 	if (sn->has_size && !sn->size)
-		vfind(c, R_BLOB_ZERO, true, sn->pa, 0, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_ZERO, true, sn->pa, 0, -1, sn->name,
 		      "blob %s at 0x%llx has blob-size 0", sn->name,
 		      (unsigned long long)sn->pa);
 	if (sn->has_size && sn->size > cap)
-		vfind(c, R_BLOB_HUGE, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_HUGE, true, sn->pa, sn->size, -1, sn->name,
 		      "blob %s: blob-size 0x%llx is larger than 0x%llx", sn->name,
 		      (unsigned long long)sn->size, (unsigned long long)cap);
-	q = vcover_add(c, Q_BLOB, sn->name, sn->pa, sn->has_size ? sn->size : 0);
+	q = khofmt_vcover_add(c, Q_BLOB, sn->name, sn->pa, sn->has_size ? sn->size : 0);
 	if (q >= 0)
 		c->q[q].bytes = sn->has_size ? sn->size : 0;
 
 	rlen = sn->has_size ? (sn->size < cap ? sn->size : cap) : 1;
 	if (rlen && !khofmt_source_covers(c->src, sn->pa, rlen)) {
-		vfind(c, R_BLOB_UNREADABLE, true, sn->pa, rlen, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_UNREADABLE, true, sn->pa, rlen, -1, sn->name,
 		      "blob %s [0x%llx, +0x%llx) is %s",
 		      sn->name, (unsigned long long)sn->pa,
 		      (unsigned long long)rlen, khofmt_src_missing(c->src, sn->pa));
 		return;
 	}
 	if (!strcmp(sn->name, "LUO") && sn->has_size && sn->size < LUO_MIN)
-		vfind(c, R_BLOB_LUOMIN, true, sn->pa, sn->size, -1, sn->name,
+		khofmt_vfind(c, R_BLOB_LUOMIN, true, sn->pa, sn->size, -1, sn->name,
 		      "LUO blob-size %llu < %u: the next kernel panics",
 		      (unsigned long long)sn->size, LUO_MIN);
-	if (!strcmp(sn->name, "kexec-metadata") && sn->has_size)
-		check_kexec_metadata(c, sn);
+	row = khofmt_schema_row_subnode(sn->name);
+	if (row && !row->info.sub_fdt && row->blob_rules && sn->has_size)
+		row->blob_rules(c, sn, NULL);
 	hlen = sizeof(head);
 	if (khofmt_source_read(c->src, sn->pa, head, hlen) < 0)
 		hlen = 0;
@@ -229,7 +239,7 @@ static void check_shared(struct vctx *c)
 			bool bytes = v[i]->start < far->start +
 				     (far->bytes ? far->bytes : 1);
 
-			vfind(c, R_BLOB_SAME, true, v[i]->start, v[i]->bytes, -1,
+			khofmt_vfind(c, R_BLOB_SAME, true, v[i]->start, v[i]->bytes, -1,
 			      v[i]->name,
 			      "blobs %s and %s %s (0x%llx and 0x%llx)",
 			      far->name, v[i]->name,
@@ -268,7 +278,7 @@ static void check_in_tracker(struct vctx *c)
 				b = mid;
 		}
 		if (a < c->ntpages && c->tpages[a] < hi)
-			vfind(c, R_BLOB_TRACKER, true, q->start, q->bytes, -1,
+			khofmt_vfind(c, R_BLOB_TRACKER, true, q->start, q->bytes, -1,
 			      q->name,
 			      "blob %s at 0x%llx lies in tracker page 0x%llx",
 			      q->name, (unsigned long long)q->start,
@@ -276,7 +286,7 @@ static void check_in_tracker(struct vctx *c)
 	}
 }
 
-void rules_blob_prepare(struct vctx *c)
+void khofmt_rules_blob_prepare(struct vctx *c)
 {
 	size_t i, n;
 
@@ -292,12 +302,12 @@ void rules_blob_prepare(struct vctx *c)
 	if (!c->err)
 		check_shared(c);
 	if (c->o->has_fdt_pa)
-		vcover_add(c, Q_FDTPAGE, "/", c->o->fdt_pa, c->P);
+		khofmt_vcover_add(c, Q_FDTPAGE, "/", c->o->fdt_pa, c->P);
 	else if (khofmt_gen(khofmt_fdt_abi(c->fdt))->root_one_page)
-		vskip(c, R_MEM_FDTPAGE, 0, "root FDT address unknown");
+		khofmt_vskip(c, R_MEM_FDTPAGE, 0, "root FDT address unknown");
 }
 
-void rules_blob_check(struct vctx *c)
+void khofmt_rules_blob_check(struct vctx *c)
 {
 	size_t i;
 
@@ -312,12 +322,12 @@ void rules_blob_check(struct vctx *c)
 		switch (q->kind) {
 		case Q_BLOB:
 			if (!q->start_covered)
-				vfind(c, R_BLOB_UNPRESERVED, true, q->start,
+				khofmt_vfind(c, R_BLOB_UNPRESERVED, true, q->start,
 				      q->len, -1, q->name,
 				      "blob %s at 0x%llx is not in preserved memory",
 				      q->name, (unsigned long long)q->start);
 			else if (!full)
-				vfind(c, R_BLOB_BEYOND, true, q->start, q->len,
+				khofmt_vfind(c, R_BLOB_BEYOND, true, q->start, q->len,
 				      -1, q->name,
 				      "blob %s [0x%llx, +0x%llx): preserved memory ends at 0x%llx",
 				      q->name, (unsigned long long)q->start,
@@ -326,7 +336,7 @@ void rules_blob_check(struct vctx *c)
 			break;
 		case Q_REGION:
 			if (!full)
-				vfind(c, R_MB_REGION, true, q->start, q->len,
+				khofmt_vfind(c, R_MB_REGION, true, q->start, q->len,
 				      -1, q->name,
 				      "reserve_mem region %s [0x%llx, +0x%llx) is not fully preserved",
 				      q->name, (unsigned long long)q->start,
@@ -334,7 +344,7 @@ void rules_blob_check(struct vctx *c)
 			break;
 		case Q_FDTPAGE:
 			if (!full)
-				vfind(c, R_MEM_FDTPAGE, true, q->start, q->len,
+				khofmt_vfind(c, R_MEM_FDTPAGE, true, q->start, q->len,
 				      -1, "/",
 				      "root FDT page 0x%llx is not preserved",
 				      (unsigned long long)q->start);

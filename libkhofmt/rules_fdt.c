@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Rules on the root FDT: container, compatible, memory-map pointer,
- * subnode properties against the generation (kho-abi.md 2, 3; 9 FDT-*).
+ * subnode properties against the generation (doc/ABI.md 2, 3; 9 FDT-*).
  */
 #include <libfdt.h>
 #include <stdlib.h>
@@ -28,24 +28,24 @@ static void check_subnode(struct vctx *c, const struct khofmt_subnode *sn)
 	}
 
 	if (!sn->has_pa)
-		vfind(c, R_FDT_SUBPTR, false, 0, 0, -1, sn->name,
+		khofmt_vfind(c, R_FDT_SUBPTR, false, 0, 0, -1, sn->name,
 		      "subnode %s: `%s` %s", sn->name, ptr,
 		      sn->bad_pa ? "is not 8 bytes long" : "is missing");
 	if (wants_size && !sn->has_size)
-		vfind(c, R_FDT_SUBSIZE, false, 0, 0, -1, sn->name,
+		khofmt_vfind(c, R_FDT_SUBSIZE, false, 0, 0, -1, sn->name,
 		      "subnode %s: `blob-size` %s (required by %s)", sn->name,
 		      sn->bad_size ? "is not 8 bytes long" : "is missing",
 		      khofmt_abi_name(abi));
 	if (other)
-		vfind(c, R_FDT_LAYOUT, false, 0, 0, -1, sn->name,
+		khofmt_vfind(c, R_FDT_LAYOUT, false, 0, 0, -1, sn->name,
 		      "subnode %s: `%s` belongs to another generation than %s",
 		      sn->name, other, khofmt_abi_name(abi));
 	if (!wants_size && fdt_getprop(blob, sn->offset, "blob-size", NULL))
-		vfind(c, R_FDT_LAYOUT, false, 0, 0, -1, sn->name,
+		khofmt_vfind(c, R_FDT_LAYOUT, false, 0, 0, -1, sn->name,
 		      "subnode %s: `blob-size` exists only from kho-v3 on, root says %s",
 		      sn->name, khofmt_abi_name(abi));
 	fdt_for_each_subnode(child, blob, sn->offset) {
-		vfind(c, R_FDT_EXTRA, false, 0, 0, -1, sn->name,
+		khofmt_vfind(c, R_FDT_EXTRA, false, 0, 0, -1, sn->name,
 		      "subnode %s has a nested node %s", sn->name,
 		      fdt_get_name(blob, child, NULL));
 		break;
@@ -66,7 +66,7 @@ static void check_root_props(struct vctx *c)
 		    !(khofmt_gen(khofmt_fdt_abi(c->fdt)) &&
 		      khofmt_gen(khofmt_fdt_abi(c->fdt))->range_entries &&
 		      !strcmp(name, "mem")))
-			vfind(c, R_FDT_EXTRA, false, 0, 0, -1, "/",
+			khofmt_vfind(c, R_FDT_EXTRA, false, 0, 0, -1, "/",
 			      "unknown root property `%s`", name);
 	}
 }
@@ -78,25 +78,25 @@ static void check_map(struct vctx *c)
 	uint64_t map = khofmt_fdt_map(c->fdt);
 
 	if (!khofmt_fdt_has_map(c->fdt)) {
-		vfind(c, R_MAP_ABSENT, false, 0, 0, -1, "/",
+		khofmt_vfind(c, R_MAP_ABSENT, false, 0, 0, -1, "/",
 		      "root property `preserved-memory-map` is missing");
 		return;
 	}
 	if (!map) {
 		if (!g->map_zero_ok)
-			vfind(c, R_MAP_ZERO, true, 0, 0, -1, "/",
+			khofmt_vfind(c, R_MAP_ZERO, true, 0, 0, -1, "/",
 			      "preserved-memory-map is 0 (%s needs a tracker root)",
 			      khofmt_abi_name(abi));
 		return;
 	}
 	if (map & (c->P - 1)) {
-		vfind(c, R_MAP_ALIGN, true, map, 0, -1, "/",
+		khofmt_vfind(c, R_MAP_ALIGN, true, map, 0, -1, "/",
 		      "preserved-memory-map 0x%llx is not aligned to the %llu-byte page",
 		      (unsigned long long)map, (unsigned long long)c->P);
 		return;
 	}
-	if (c->has_ram && !in_ranges(c->ram, c->nram, map, c->P))
-		vfind(c, R_MAP_RAM, true, map, c->P, -1, "/",
+	if (c->has_ram && !khofmt_in_ranges(c->ram, c->nram, map, c->P))
+		khofmt_vfind(c, R_MAP_RAM, true, map, c->P, -1, "/",
 		      "preserved-memory-map 0x%llx: the tracker root page is not in System RAM",
 		      (unsigned long long)map);
 }
@@ -110,12 +110,12 @@ static void check_size(struct vctx *c)
 	if (!khofmt_gen(khofmt_fdt_abi(c->fdt)) ||
 	    !khofmt_gen(khofmt_fdt_abi(c->fdt))->root_one_page || len <= c->P)
 		return;
-	vfind(c, R_FDT_BIG, false, 0, len, -1, "/",
+	khofmt_vfind(c, R_FDT_BIG, false, 0, len, -1, "/",
 	      "root FDT totalsize %zu is larger than the %llu-byte page a producer writes it in",
 	      len, (unsigned long long)c->P);
 }
 
-void rules_fdt_check(struct vctx *c)
+void khofmt_rules_fdt_check(struct vctx *c)
 {
 	char errbuf[256] = "";
 	size_t i, n;
@@ -130,22 +130,22 @@ void rules_fdt_check(struct vctx *c)
 		c->err = r;
 		return;
 	case KHOFMT_ERR_TRUNCATED:
-		vfind(c, R_FDT_TRUNC, false, 0, 0, -1, "/", "root FDT: %s",
+		khofmt_vfind(c, R_FDT_TRUNC, false, 0, 0, -1, "/", "root FDT: %s",
 		      errbuf);
 		return;
 	case KHOFMT_ERR_COMPAT:
-		vfind(c, R_FDT_COMPAT, false, 0, 0, -1, "/", "root FDT: %s",
+		khofmt_vfind(c, R_FDT_COMPAT, false, 0, 0, -1, "/", "root FDT: %s",
 		      errbuf);
 		/* an unknown string still gives an object: go on with layout */
 		if (!c->fdt)
 			return;
 		break;
 	case KHOFMT_ERR_BADPROP:
-		vfind(c, R_MAP_ABSENT, false, 0, 0, -1, "/", "root FDT: %s",
+		khofmt_vfind(c, R_MAP_ABSENT, false, 0, 0, -1, "/", "root FDT: %s",
 		      errbuf);
 		return;
 	default:
-		vfind(c, R_FDT_INVALID, false, 0, 0, -1, "/", "root FDT: %s",
+		khofmt_vfind(c, R_FDT_INVALID, false, 0, 0, -1, "/", "root FDT: %s",
 		      errbuf);
 		return;
 	}
@@ -153,14 +153,14 @@ void rules_fdt_check(struct vctx *c)
 		size_t len;
 
 		khofmt_fdt_blob(c->fdt, &len);
-		vfind(c, R_FDT_TRAILING, false, 0, 0, -1, "/",
+		khofmt_vfind(c, R_FDT_TRAILING, false, 0, 0, -1, "/",
 		      "%zu bytes given, FDT totalsize is %zu", c->blob_len, len);
 	}
 	check_root_props(c);
 	check_size(c);
 	/*
 	 * The RFC form has no map and no blob pointers; its nodes nest and
-	 * carry `mem` ranges (kho-abi.md 4.3): FDT-3/4/5 do not apply.
+	 * carry `mem` ranges (doc/ABI.md 4.3): FDT-3/4/5 do not apply.
 	 */
 	if (!khofmt_gen(khofmt_fdt_abi(c->fdt)) ||
 	    !khofmt_gen(khofmt_fdt_abi(c->fdt))->has_map)

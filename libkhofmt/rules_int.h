@@ -83,21 +83,21 @@ struct vctx {
 };
 
 /* Is rule number @num selected (--rule/--skip)? */
-bool vrule_on(const struct vctx *c, int num);
+bool khofmt_vrule_on(const struct vctx *c, int num);
 /*
  * Record a finding of rule @num. @addr_valid says whether addr/size name a
  * physical object; @order < 0 when not meaningful; @obj may be NULL.
  */
-void vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
+void khofmt_vfind(struct vctx *c, int num, bool addr_valid, uint64_t addr,
 	   uint64_t size, int order, const char *obj, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 /*
  * Rule @num (if selected) could not run: its input is missing (@why, a
  * static string). Rules in [@num, @last] when @last > @num.
  */
-void vskip(struct vctx *c, int num, int last, const char *why);
+void khofmt_vskip(struct vctx *c, int num, int last, const char *why);
 /* Register a coverage question; returns its index or -1 (NOMEM kept). */
-long vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
+long khofmt_vcover_add(struct vctx *c, int kind, const char *name, uint64_t start,
 		uint64_t len);
 
 /* [a, a+al) and [b, b+bl) intersect (sizes > 0). */
@@ -107,21 +107,21 @@ static inline bool ranges_meet(uint64_t a, uint64_t al, uint64_t b,
 	return a < b + bl && b < a + al;
 }
 /* Is [a, a+len) fully inside the sorted, merged ranges? */
-bool in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
+bool khofmt_in_ranges(const struct khofmt_range *r, size_t n, uint64_t a,
 	       uint64_t len);
 /* First part of [a, a+len) outside the sorted, merged ranges, if any. */
-bool first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
+bool khofmt_first_gap(const struct khofmt_range *r, size_t n, uint64_t a,
 	       uint64_t len, uint64_t *gap, uint64_t *glen);
 /* First range of the sorted set meeting [a, a+len), or NULL. */
-const struct khofmt_range *meet_ranges(const struct khofmt_range *r,
+const struct khofmt_range *khofmt_meet_ranges(const struct khofmt_range *r,
 				       size_t n, uint64_t a, uint64_t len);
 
 /* The checks, in the order they run. */
-void rules_fdt_check(struct vctx *c);          /* rules_fdt.c */
-void rules_scratch_check(struct vctx *c);      /* rules_scratch.c */
-void rules_blob_prepare(struct vctx *c);       /* rules_blob.c */
-void rules_tracker_check(struct vctx *c);      /* rules_tracker.c */
-void rules_blob_check(struct vctx *c);         /* rules_blob.c */
-void rules_schema_check(struct vctx *c);       /* rules_schema.c */
+void khofmt_rules_fdt_check(struct vctx *c);          /* rules_fdt.c */
+void khofmt_rules_scratch_check(struct vctx *c);      /* rules_scratch.c */
+void khofmt_rules_blob_prepare(struct vctx *c);       /* rules_blob.c */
+void khofmt_rules_tracker_check(struct vctx *c);      /* rules_tracker.c */
+void khofmt_rules_blob_check(struct vctx *c);         /* rules_blob.c */
+void khofmt_rules_schema_check(struct vctx *c);       /* rules_schema.c */
 
 #endif /* KHOFMT_RULES_INT_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Per-schema rules that need a decoder (kho-abi.md 6.2-6.5, 6.7; 9 LUO-*,
+ * Per-schema rules that need a decoder (doc/ABI.md 6.2-6.5, 6.7; 9 LUO-*,
  * MFD-1, VM-1, SB-2, KT-1): the decoders' own problem reports become
  * findings (one rule per spec ID, so nothing is reported twice), and every
  * page the state uses is checked against the tracker with point queries
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "rules_int.h"
-#include "khofmt-schema.h"
+#include "schema_int.h"
 
 /* Entries looked up per vmalloc area to prove its runs preserved. */
 #define COVER_BUDGET (1u << 16)
@@ -159,7 +159,7 @@ static int on_problem(void *arg, const struct khofmt_schema_problem *p)
 		return 0;
 	snprintf(s->last, sizeof(s->last), "%s", msg);
 	s->last_pa = p->pa;
-	vfind(s->c, rule_of(p->rule, s->dflt), p->pa != 0, p->pa, 0, -1,
+	khofmt_vfind(s->c, rule_of(p->rule, s->dflt), p->pa != 0, p->pa, 0, -1,
 	      s->obj, "%s%s%s%s", s->what ? s->what : "", s->what ? ": " : "",
 	      msg, p->inferred ? " (layout inferred)" : "");
 	return 0;
@@ -203,12 +203,12 @@ static void check_vmalloc(struct vctx *c, const struct khofmt_vmalloc_desc *d,
 		if (it.chunk != chunk) {
 			chunk = it.chunk;
 			if (entry(c, chunk, 0) == 0)
-				vfind(c, R_VM_UNPRESERVED, true, chunk, c->P, 0,
+				khofmt_vfind(c, R_VM_UNPRESERVED, true, chunk, c->P, 0,
 				      obj, "%s: vmalloc chunk page 0x%llx is not a preserved order-0 entry",
 				      what, (unsigned long long)chunk);
 		}
 		if (covered(c, pa, len, &gap, &budget) == 0)
-			vfind(c, R_VM_UNPRESERVED, true, pa, len, d->order, obj,
+			khofmt_vfind(c, R_VM_UNPRESERVED, true, pa, len, d->order, obj,
 			      "%s: vmalloc run [0x%llx, +0x%llx) is not preserved from 0x%llx on",
 			      what, (unsigned long long)pa,
 			      (unsigned long long)len, (unsigned long long)gap);
@@ -245,21 +245,21 @@ static void check_memfd_layout(struct vctx *c, const struct khofmt_memfd *m,
 		uint64_t span = UINT64_C(1) << f[i].order;
 
 		if (f[i].index & (span - 1))
-			vfind(c, R_MFD_ORDER, true, f[i].phys, c->P << f[i].order,
+			khofmt_vfind(c, R_MFD_ORDER, true, f[i].phys, c->P << f[i].order,
 			      (int)f[i].order, obj,
 			      "memfd 0x%llx: folio at index %llu is preserved as order %u, not aligned to its %llu pages",
 			      (unsigned long long)m->pa,
 			      (unsigned long long)f[i].index, f[i].order,
 			      (unsigned long long)span);
 		else if (i && f[i].index < end)
-			vfind(c, R_MFD_ORDER, true, f[i - 1].phys,
+			khofmt_vfind(c, R_MFD_ORDER, true, f[i - 1].phys,
 			      c->P << f[i - 1].order, (int)f[i - 1].order, obj,
 			      "memfd 0x%llx: folio at index %llu (order %u) overlaps the folio at index %llu",
 			      (unsigned long long)m->pa,
 			      (unsigned long long)f[i - 1].index,
 			      f[i - 1].order, (unsigned long long)f[i].index);
 		else if (i && f[i].index > end)
-			vfind(c, R_MFD_ORDER, true, f[i - 1].phys,
+			khofmt_vfind(c, R_MFD_ORDER, true, f[i - 1].phys,
 			      c->P << f[i - 1].order, (int)f[i - 1].order, obj,
 			      "memfd 0x%llx: folio at index %llu is preserved as order %u: file pages %llu..%llu have no folio",
 			      (unsigned long long)m->pa,
@@ -269,7 +269,7 @@ static void check_memfd_layout(struct vctx *c, const struct khofmt_memfd *m,
 		end = f[i].index + span;
 	}
 	if (n && end < pages)
-		vfind(c, R_MFD_ORDER, true, f[n - 1].phys,
+		khofmt_vfind(c, R_MFD_ORDER, true, f[n - 1].phys,
 		      c->P << f[n - 1].order, (int)f[n - 1].order, obj,
 		      "memfd 0x%llx: last folio (index %llu) is preserved as order %u: file pages %llu..%llu have no folio",
 		      (unsigned long long)m->pa,
@@ -302,7 +302,7 @@ static void check_memfd(struct vctx *c, const struct khofmt_luo_file *lf,
 		if (ord < 0) {
 			complete = false;
 			if (ord == -1)
-				vfind(c, R_MFD_UNPRESERVED, true, fo.phys, c->P, -1,
+				khofmt_vfind(c, R_MFD_UNPRESERVED, true, fo.phys, c->P, -1,
 				      obj, "memfd 0x%llx: folio at index %llu (pfn 0x%llx) is not the head of a preserved entry",
 				      (unsigned long long)m.pa,
 				      (unsigned long long)fo.index,
@@ -343,11 +343,11 @@ static void check_start(struct vctx *c, uint64_t pa, int unpreserved_rule,
 		return;
 	r = entry_containing(c, pa, &end);
 	if (r == 1)
-		vfind(c, R_LUO_START, true, pa, 0, -1, obj,
+		khofmt_vfind(c, R_LUO_START, true, pa, 0, -1, obj,
 		      "%s 0x%llx lies inside a preserved entry (ending at 0x%llx) but does not start one",
 		      what, (unsigned long long)pa, (unsigned long long)end);
 	else if (r == 0 && unpreserved_rule)
-		vfind(c, unpreserved_rule, true, pa, c->P, -1, obj,
+		khofmt_vfind(c, unpreserved_rule, true, pa, c->P, -1, obj,
 		      "%s 0x%llx is not in preserved memory", what,
 		      (unsigned long long)pa);
 }
@@ -373,7 +373,7 @@ static int on_luo_page(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa,
 		/* v1 arrays are kho_alloc_preserve()d: any order */
 		r = w->v1 ? (entry_order(c, pa) >= 0 ? 1 : 0) : entry(c, pa, 0);
 		if (r == 0 && !(w->v1 && entry_order(c, pa) == -2))
-			vfind(c, R_LUO_BLOCK, true, pa, c->P, 0, w->obj,
+			khofmt_vfind(c, R_LUO_BLOCK, true, pa, c->P, 0, w->obj,
 			      "LUO %s 0x%llx is not a preserved %sentry",
 			      khofmt_luo_page_kind_name(kind),
 			      (unsigned long long)pa, w->v1 ? "" : "order-0 ");
@@ -402,8 +402,7 @@ static void check_luo_memfds(struct vctx *c, const void *blob, size_t len,
 		return;
 	while (!c->err && khofmt_luo_session_next(luo, &s) == 0)
 		while (!c->err && khofmt_luo_file_next(luo, &s, &f) == 0)
-			if (!strcmp(f.compatible, "memfd-v2") ||
-			    !strcmp(f.compatible, "memfd-v1"))
+			if (khofmt_schema_is_memfd(f.compatible))
 				check_memfd(c, &f, obj);
 	khofmt_luo_free(luo);
 }
@@ -422,7 +421,8 @@ static void check_systemd(struct vctx *c, const void *blob, size_t len,
 	khofmt_systemd_free(sd);
 }
 
-static void check_luo(struct vctx *c, const struct khofmt_subnode *sn)
+/* LUO's rules (registry hook, schema.c) */
+void khofmt_rules_schema_luo(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	struct sctx s = { .c = c, .obj = sn->name, .dflt = R_LUO_ROOT };
 	struct luo_walk w = { .c = c, .obj = sn->name };
@@ -464,7 +464,8 @@ static void check_luo(struct vctx *c, const struct khofmt_subnode *sn)
 
 /* ---- kho_test ---- */
 
-static void check_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
+/* kho_test's rules (registry hook, schema.c) */
+void khofmt_rules_schema_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
 {
 	struct sctx s = { .c = c, .obj = sn->name, .dflt = R_KT_FIELDS };
 	struct khofmt_schema_opts o;
@@ -487,40 +488,26 @@ static void check_kho_test(struct vctx *c, const struct khofmt_subnode *sn)
 			      "kho_test folios_info", true);
 	while (!c->err && khofmt_kho_test_folio_next(&t, &phys, &order) == 0)
 		if (order <= max_order(c) && entry(c, phys, order) == 0)
-			vfind(c, R_KT_FOLIO, true, phys, c->P << order,
+			khofmt_vfind(c, R_KT_FOLIO, true, phys, c->P << order,
 			      (int)order, sn->name,
 			      "kho_test folio 0x%llx is not a preserved order-%u entry",
 			      (unsigned long long)phys, order);
 	free(blob);
 }
 
-/*
- * The sub-schemas with decoder rules, by subnode name (the kernel's
- * names); a new one is a row here and its check function beside it.
- */
-static const struct {
-	const char *name;
-	void (*check)(struct vctx *c, const struct khofmt_subnode *sn);
-} schema_rules[] = {
-	{ "LUO", check_luo },
-	{ "kho_test", check_kho_test },
-};
-
-void rules_schema_check(struct vctx *c)
+void khofmt_rules_schema_check(struct vctx *c)
 {
-	size_t i, j, n;
+	size_t i, n;
 
 	if (!c->tracker_walked || !c->h)
 		return;
+	/* by the owner's subnode name, whatever the blob holds now */
 	n = khofmt_fdt_nsubnodes(c->fdt);
 	for (i = 0; i < n && !c->err; i++) {
 		const struct khofmt_subnode *sn = khofmt_fdt_subnode(c->fdt, i);
+		const struct schema_row *row = khofmt_schema_row_subnode(sn->name);
 
-		if (!sn->has_pa)
-			continue;
-		for (j = 0; j < sizeof(schema_rules) / sizeof(schema_rules[0]);
-		     j++)
-			if (!strcmp(sn->name, schema_rules[j].name))
-				schema_rules[j].check(c, sn);
+		if (sn->has_pa && row && row->rules)
+			row->rules(c, sn);
 	}
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Rules on the tracker and the memory it preserves (kho-abi.md 4; 9 MAP-*):
+ * Rules on the tracker and the memory it preserves (doc/ABI.md 4; 9 MAP-*):
  *  - structure: the walkers' problem callback turns every problem into a
  *    finding and the walk goes on;
  *  - tracker pages: collected once (memory proportional to the tracker),
@@ -73,7 +73,7 @@ static int on_problem(void *arg, const struct khofmt_problem *p)
 
 	snprintf(obj, sizeof(obj), "level %u node 0x%llx", p->level,
 		 (unsigned long long)p->node_pa);
-	vfind(c, num, has, addr, size, -1, obj, "%s", p->msg);
+	khofmt_vfind(c, num, has, addr, size, -1, obj, "%s", p->msg);
 	return c->err ? 1 : 0;
 }
 
@@ -135,12 +135,12 @@ static void check_tracker_pages(struct vctx *c)
 	for (i = 0; i < c->ntpages; i++) {
 		uint64_t pa = c->tpages[i];
 
-		if (c->has_ram && !in_ranges(c->ram, c->nram, pa, c->P))
-			vfind(c, R_TRK_RAM, true, pa, c->P, -1, NULL,
+		if (c->has_ram && !khofmt_in_ranges(c->ram, c->nram, pa, c->P))
+			khofmt_vfind(c, R_TRK_RAM, true, pa, c->P, -1, NULL,
 			      "tracker page 0x%llx is not in System RAM",
 			      (unsigned long long)pa);
-		if (meet_ranges(c->scr, c->nscr, pa, c->P))
-			vfind(c, R_TRK_SCRATCH, true, pa, c->P, -1, NULL,
+		if (khofmt_meet_ranges(c->scr, c->nscr, pa, c->P))
+			khofmt_vfind(c, R_TRK_SCRATCH, true, pa, c->P, -1, NULL,
 			      "tracker page 0x%llx lies in a scratch area",
 			      (unsigned long long)pa);
 	}
@@ -158,7 +158,7 @@ static int on_overlap(void *arg, uint64_t start, uint64_t size,
 {
 	struct pass *p = arg;
 
-	vfind(p->c, R_MEM_OVERLAP, true, start, size, (int)order, NULL,
+	khofmt_vfind(p->c, R_MEM_OVERLAP, true, start, size, (int)order, NULL,
 	      "order-%u folios at 0x%llx overlap other preserved entries over 0x%llx bytes (in the range starting at 0x%llx)",
 	      order, (unsigned long long)start, (unsigned long long)size,
 	      (unsigned long long)range_start);
@@ -174,21 +174,21 @@ static int on_range(void *arg, uint64_t start, uint64_t size)
 	uint64_t gap, glen;
 	size_t i;
 
-	if (c->has_ram && first_gap(c->ram, c->nram, start, size, &gap, &glen))
-		vfind(c, R_MEM_RAM, true, gap, glen, -1, NULL,
+	if (c->has_ram && khofmt_first_gap(c->ram, c->nram, start, size, &gap, &glen))
+		khofmt_vfind(c, R_MEM_RAM, true, gap, glen, -1, NULL,
 		      "preserved memory [0x%llx, 0x%llx) is not System RAM (in the preserved range [0x%llx, 0x%llx))",
 		      (unsigned long long)gap, (unsigned long long)(gap + glen),
 		      (unsigned long long)start, (unsigned long long)end);
 	/* RFC ranges are the entries: a range that big is impossible */
 	if (khofmt_gen(khofmt_handover_abi(c->h))->range_entries &&
 	    size > (UINT64_C(1) << PLAUSIBLE_BITS))
-		vfind(c, R_TRK_ORDER, true, start, size, -1, NULL,
+		khofmt_vfind(c, R_TRK_ORDER, true, start, size, -1, NULL,
 		      "preserved range [0x%llx, +0x%llx) is larger than 2^%u bytes: no machine has that memory",
 		      (unsigned long long)start, (unsigned long long)size,
 		      PLAUSIBLE_BITS);
-	s = meet_ranges(c->scr, c->nscr, start, size);
+	s = khofmt_meet_ranges(c->scr, c->nscr, start, size);
 	if (s)
-		vfind(c, R_MEM_SCRATCH, true, start, size, -1, NULL,
+		khofmt_vfind(c, R_MEM_SCRATCH, true, start, size, -1, NULL,
 		      "preserved range [0x%llx, 0x%llx) intersects the scratch area [0x%llx, 0x%llx)",
 		      (unsigned long long)start, (unsigned long long)end,
 		      (unsigned long long)s->start,
@@ -196,7 +196,7 @@ static int on_range(void *arg, uint64_t start, uint64_t size)
 	while (p->tp < c->ntpages && c->tpages[p->tp] + c->P <= start)
 		p->tp++;
 	for (i = p->tp; i < c->ntpages && c->tpages[i] < end; i++)
-		vfind(c, R_TRK_PRESERVED, true, c->tpages[i], c->P, -1, NULL,
+		khofmt_vfind(c, R_TRK_PRESERVED, true, c->tpages[i], c->P, -1, NULL,
 		      "tracker page 0x%llx lies inside the preserved range [0x%llx, 0x%llx)",
 		      (unsigned long long)c->tpages[i],
 		      (unsigned long long)start, (unsigned long long)end);
@@ -220,7 +220,7 @@ static void check_order0(struct vctx *c)
 	unsigned ps = c->page_shift;
 
 	/* RFC ranges are byte ranges, not entries: nothing to merge */
-	if (!vrule_on(c, R_MEM_ORDER0) ||
+	if (!khofmt_vrule_on(c, R_MEM_ORDER0) ||
 	    khofmt_gen(khofmt_handover_abi(c->h))->range_entries)
 		return;
 	if (ops->stream_open(c->h, 0, &s) < 0)
@@ -243,7 +243,7 @@ static void check_order0(struct vctx *c)
 	}
 	ops->stream_close(s);
 	if (saved >= MERGEABLE_MIN)
-		vfind(c, R_MEM_ORDER0, false, 0, 0, 0, NULL,
+		khofmt_vfind(c, R_MEM_ORDER0, false, 0, 0, 0, NULL,
 		      "%llu of %llu order-0 entries lie in aligned runs: %llu fewer entries would describe the same memory",
 		      (unsigned long long)saved, (unsigned long long)entries,
 		      (unsigned long long)saved);
@@ -260,7 +260,7 @@ static void check_orders(struct vctx *c)
 	unsigned o, top = khofmt_handover_geom(c->h)->max_order;
 	unsigned first = PLAUSIBLE_BITS + 1 - c->page_shift;
 
-	if (!vrule_on(c, R_TRK_ORDER) ||
+	if (!khofmt_vrule_on(c, R_TRK_ORDER) ||
 	    khofmt_gen(khofmt_handover_abi(c->h))->range_entries)
 		return;
 	for (o = first; o <= top && !c->err; o++) {
@@ -276,7 +276,7 @@ static void check_orders(struct vctx *c)
 		}
 		ops->stream_close(s);
 		if (n)
-			vfind(c, R_TRK_ORDER, true, at, c->P << o, (int)o, NULL,
+			khofmt_vfind(c, R_TRK_ORDER, true, at, c->P << o, (int)o, NULL,
 			      "%llu entr%s of order %u (first at 0x%llx): each spans 2^%u bytes, more than any machine's memory (2^%u)",
 			      (unsigned long long)n, n == 1 ? "y" : "ies", o,
 			      (unsigned long long)at, c->page_shift + o,
@@ -286,7 +286,7 @@ static void check_orders(struct vctx *c)
 
 static void report_overhead(struct vctx *c, const struct khofmt_stats *st)
 {
-	vfind(c, R_TRK_OVERHEAD, false, 0, st->tracker_bytes, -1, NULL,
+	khofmt_vfind(c, R_TRK_OVERHEAD, false, 0, st->tracker_bytes, -1, NULL,
 	      "%llu preserved entries, %llu bytes preserved; tracker: %llu pages (%llu leaves, %llu empty), %llu bytes (%.3f%% of the preserved bytes)",
 	      (unsigned long long)st->folios, (unsigned long long)st->bytes,
 	      (unsigned long long)st->tracker_total_pages,
@@ -310,7 +310,7 @@ static bool map_usable(struct vctx *c)
 	if (!map)	/* kho-v1: an empty chunk list */
 		return g->map_zero_ok;
 	return !(map & (c->P - 1)) &&
-	       (!c->has_ram || in_ranges(c->ram, c->nram, map, c->P));
+	       (!c->has_ram || khofmt_in_ranges(c->ram, c->nram, map, c->P));
 }
 
 static int on_ranges(void *arg, const struct khofmt_range *v, size_t n)
@@ -326,7 +326,7 @@ static int on_ranges(void *arg, const struct khofmt_range *v, size_t n)
 	return 0;
 }
 
-void rules_tracker_check(struct vctx *c)
+void khofmt_rules_tracker_check(struct vctx *c)
 {
 	struct khofmt_open_opts oo = {
 		.sz = sizeof(oo), .page_shift = c->page_shift,
@@ -341,13 +341,13 @@ void rules_tracker_check(struct vctx *c)
 	if (!c->fdt || !khofmt_gen(khofmt_fdt_abi(c->fdt)))
 		return;
 	if (!c->src) {
-		vfind(c, R_MEM_NOSRC, false, 0, 0, -1, NULL,
+		khofmt_vfind(c, R_MEM_NOSRC, false, 0, 0, -1, NULL,
 		      "no memory source: tracker, preserved-memory and blob rules skipped");
 		/* tracker, memory, blob and schema rules all read memory */
-		vskip(c, R_TRK_ALIGN, R_TRK_ORDER, "no memory source");
-		vskip(c, R_MEM_OVERLAP, R_MEM_FDTPAGE, "no memory source");
-		vskip(c, R_BLOB_UNPRESERVED, R_BLOB_TRACKER, "no memory source");
-		vskip(c, R_MB_SCHEMA, R_KT_FOLIO, "no memory source");
+		khofmt_vskip(c, R_TRK_ALIGN, R_TRK_ORDER, "no memory source");
+		khofmt_vskip(c, R_MEM_OVERLAP, R_MEM_FDTPAGE, "no memory source");
+		khofmt_vskip(c, R_BLOB_UNPRESERVED, R_BLOB_TRACKER, "no memory source");
+		khofmt_vskip(c, R_MB_SCHEMA, R_KT_FOLIO, "no memory source");
 		return;
 	}
 	if (!map_usable(c))
@@ -372,7 +372,7 @@ void rules_tracker_check(struct vctx *c)
 	if (c->err)
 		return;
 	wo.problem = ignore_problem;	/* reported once, above */
-	r = walk_ranges_overlap(c->h, &wo, on_ranges, &p, on_overlap, &p);
+	r = khofmt_walk_ranges_overlap(c->h, &wo, on_ranges, &p, on_overlap, &p);
 	if (r < 0 && r == -KHOFMT_ERR_NOMEM)
 		c->err = r;
 	if (c->err)

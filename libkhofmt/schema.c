@@ -9,16 +9,214 @@
 
 #include "schema_int.h"
 
+static bool match_kexec_meta(const struct khofmt_subnode *sn,
+			     const unsigned char *b, size_t len)
+{
+	/* a version word first, no magic: the subnode name decides */
+	return sn && sn->name && !strcmp(sn->name, "kexec-metadata") &&
+	       len >= 4 && ld_le32(b) == 1;
+}
+
+static bool match_luo_v5(const struct khofmt_subnode *sn,
+			 const unsigned char *b, size_t len)
+{
+	(void)sn;
+	return len >= 32 && !strncmp((const char *)b, "luo-v5", 8);
+}
+
+/* ---- decode hooks: the whole structure, problems to the callback ---- */
+
+#define DECODE_MAX 1000000	/* items per decode; the chains bound it too */
+
+static int decode_kexec_meta(struct khofmt_source *src, const void *b,
+			     size_t len, const struct khofmt_schema_opts *o)
+{
+	struct khofmt_kexec_meta m;
+
+	(void)src;
+	return khofmt_kexec_meta_decode(b, len, o, &m);
+}
+
+static int decode_luo(struct khofmt_source *src, const void *b, size_t len,
+		      const struct khofmt_schema_opts *o)
+{
+	struct khofmt_luo_session s;
+	struct khofmt_luo_file f;
+	struct khofmt_luo_flb fl;
+	struct khofmt_luo *l;
+	unsigned long n = 0;
+	int r, ret;
+
+	ret = khofmt_luo_open(src, b, len, o, &l);
+	if (ret)
+		return ret;
+	while (n++ < DECODE_MAX && (r = khofmt_luo_session_next(l, &s)) == 0) {
+		const struct khofmt_schema_info *si =
+			khofmt_schema_find(KHOFMT_SCHEMA_AT_LUO_SESSION, s.name);
+
+		while (n++ < DECODE_MAX && (r = khofmt_luo_file_next(l, &s, &f)) == 0) {
+			struct khofmt_memfd m;
+			struct khofmt_memfd_folio mf;
+			int q;
+
+			if (!khofmt_schema_is_memfd(f.compatible) ||
+			    khofmt_memfd_open(src, f.data, f.compatible, o, &m))
+				continue;
+			while (n++ < DECODE_MAX && (q = khofmt_memfd_folio_next(&m, &mf)) == 0)
+				;
+			khofmt_memfd_close(&m);
+		}
+		if (si && si->kind == KHOFMT_SCHEMA_SYSTEMD_FDSTORE) {
+			struct khofmt_systemd *sd = NULL;
+
+			r = khofmt_systemd_open(src, b, len, o, &sd);
+			khofmt_systemd_free(sd);
+			if (r == -KHOFMT_ERR_NOMEM)
+				ret = r;
+		}
+	}
+	while (n++ < DECODE_MAX && (r = khofmt_luo_flb_next(l, &fl)) == 0)
+		;
+	khofmt_luo_free(l);
+	return ret;
+}
+
+static int decode_memblock(struct khofmt_source *src, const void *b,
+			   size_t len, const struct khofmt_schema_opts *o)
+{
+	struct khofmt_memblock mb;
+	struct khofmt_memblock_region reg;
+	unsigned long n = 0;
+	int r;
+
+	(void)src;
+	r = khofmt_memblock_open(b, len, o, &mb);
+	while (!r && n++ < DECODE_MAX && khofmt_memblock_region_next(&mb, &reg) == 0)
+		;
+	return r;
+}
+
+static int decode_kho_test(struct khofmt_source *src, const void *b,
+			   size_t len, const struct khofmt_schema_opts *o)
+{
+	struct khofmt_kho_test t;
+	uint64_t phys;
+	unsigned order;
+	unsigned long n = 0;
+	int r;
+
+	r = khofmt_kho_test_open(src, b, len, o, &t);
+	while (!r && n++ < DECODE_MAX && khofmt_kho_test_folio_next(&t, &phys, &order) == 0)
+		;
+	return r;
+}
+
+/*
+ * The registry: one row per sub-schema (doc/ABI.md 6), in the order they
+ * are tried. A new schema defines its row in its own file
+ * (const struct schema_row khofmt_schema_row_<name>, hooks static there)
+ * and adds one line below (doc/ARCHITECTURE.md, "Adding a sub-schema").
+ */
+static const struct schema_row row_kexec_meta = {
+	.info = { KHOFMT_SCHEMA_KEXEC_META_V1, "kexec-metadata-v1",
+		  KHOFMT_SCHEMA_AT_SUBNODE, "kexec-metadata", NULL, NULL, 0,
+		  "the previous release and the kexec count (6.1)" },
+	.match_raw = match_kexec_meta, .decode = decode_kexec_meta,
+	.blob_rules = khofmt_rules_blob_kexec_meta,
+};
+static const struct schema_row row_luo_v5 = {
+	.info = { KHOFMT_SCHEMA_LUO_V5, "luo-v5", KHOFMT_SCHEMA_AT_SUBNODE,
+		  "LUO", NULL, NULL, 32,
+		  "LUO sessions, files and FLBs in block chains (6.2.1, 6.3)" },
+	.match_raw = match_luo_v5, .decode = decode_luo,
+	.pages = khofmt_schema_luo_pages, .rules = khofmt_rules_schema_luo,
+};
+static const struct schema_row row_luo_v1 = {
+	.info = { KHOFMT_SCHEMA_LUO_V1, "luo-v1", KHOFMT_SCHEMA_AT_SUBNODE,
+		  "LUO", NULL, "luo-v1", 0, "LUO of 6.19-7.1, a sub-FDT (6.2.2)" },
+	.decode = decode_luo, .pages = khofmt_schema_luo_pages,
+	.rules = khofmt_rules_schema_luo,
+};
+static const struct schema_row row_memblock = {
+	.info = { KHOFMT_SCHEMA_MEMBLOCK_V1, "memblock-v1",
+		  KHOFMT_SCHEMA_AT_SUBNODE, "memblock", NULL, "memblock-v1", 0,
+		  "reserve_mem regions (6.6)" },
+	.decode = decode_memblock, .blob_rules = khofmt_rules_blob_memblock,
+};
+static const struct schema_row row_kho_test = {
+	.info = { KHOFMT_SCHEMA_KHO_TEST_V1, "kho-test-v1",
+		  KHOFMT_SCHEMA_AT_SUBNODE, "kho_test", NULL, "kho-test-v1", 0,
+		  "the KHO test module's folios (6.7)" },
+	.decode = decode_kho_test, .pages = khofmt_schema_test_pages,
+	.rules = khofmt_rules_schema_kho_test,
+};
+static const struct schema_row row_memfd = {
+	.info = { KHOFMT_SCHEMA_MEMFD, "memfd", KHOFMT_SCHEMA_AT_LUO_FILE,
+		  "memfd-v2", "memfd-v1", NULL, 0,
+		  "a memfd preserved through LUO, its folio array (6.4, 6.5)" },
+};
+static const struct schema_row row_systemd = {
+	.info = { KHOFMT_SCHEMA_SYSTEMD_FDSTORE, "systemd-fdstore",
+		  KHOFMT_SCHEMA_AT_LUO_SESSION, KHOFMT_SYSTEMD_SESSION, NULL,
+		  NULL, 0, "systemd's file descriptor store" },
+};
+
+static const struct schema_row *const rows[] = {
+	&row_kexec_meta, &row_luo_v5, &row_luo_v1, &row_memblock,
+	&row_kho_test, &row_memfd, &row_systemd,
+};
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+size_t khofmt_schema_count(void)
+{
+	return NROWS;
+}
+
+const struct khofmt_schema_info *khofmt_schema_at(size_t i)
+{
+	return i < NROWS ? &rows[i]->info : NULL;
+}
+
+static bool key_is(const struct khofmt_schema_info *in, const char *key)
+{
+	return !strcmp(in->key, key) || (in->alt_key && !strcmp(in->alt_key, key));
+}
+
+const struct khofmt_schema_info *
+khofmt_schema_find(enum khofmt_schema_where where, const char *key)
+{
+	size_t i;
+
+	for (i = 0; key && i < NROWS; i++)
+		if (rows[i]->info.where == where && key_is(&rows[i]->info, key))
+			return &rows[i]->info;
+	return NULL;
+}
+
+const struct khofmt_schema_info *khofmt_schema_info(enum khofmt_schema_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < NROWS; i++)
+		if (rows[i]->info.kind == kind)
+			return &rows[i]->info;
+	return NULL;
+}
+
+const struct schema_row *khofmt_schema_row_subnode(const char *name)
+{
+	const struct khofmt_schema_info *in =
+		khofmt_schema_find(KHOFMT_SCHEMA_AT_SUBNODE, name);
+
+	return in ? (const struct schema_row *)(const void *)
+		    ((const char *)in - offsetof(struct schema_row, info)) : NULL;
+}
+
 const char *khofmt_schema_name(enum khofmt_schema_kind kind)
 {
-	switch (kind) {
-	case KHOFMT_SCHEMA_KEXEC_META_V1: return "kexec-metadata-v1";
-	case KHOFMT_SCHEMA_LUO_V5: return "luo-v5";
-	case KHOFMT_SCHEMA_LUO_V1: return "luo-v1";
-	case KHOFMT_SCHEMA_MEMBLOCK_V1: return "memblock-v1";
-	case KHOFMT_SCHEMA_KHO_TEST_V1: return "kho-test-v1";
-	default: return "unknown";
-	}
+	const struct khofmt_schema_info *in = khofmt_schema_info(kind);
+
+	return in ? in->name : "unknown";
 }
 
 /* Root compatible of an FDT blob, or NULL if it is not a sound FDT. */
@@ -36,33 +234,77 @@ static const char *fdt_root_compat(const void *blob, size_t len)
 	return c;
 }
 
+static const struct schema_row *row_of_blob(const struct khofmt_subnode *sn,
+					    const void *blob, size_t len)
+{
+	const char *c = NULL;
+	bool fdt;
+	size_t i;
+
+	if (!blob)
+		return NULL;
+	fdt = len >= 40 && fdt_magic(blob) == FDT_MAGIC;
+	if (fdt && !(c = fdt_root_compat(blob, len)))
+		return NULL;
+	for (i = 0; i < NROWS; i++) {
+		const struct schema_row *r = rows[i];
+
+		if (r->info.where != KHOFMT_SCHEMA_AT_SUBNODE)
+			continue;
+		if (fdt ? r->info.sub_fdt && !strcmp(c, r->info.sub_fdt)
+			: r->match_raw && r->match_raw(sn, blob, len))
+			return r;
+	}
+	return NULL;
+}
+
 enum khofmt_schema_kind khofmt_subnode_schema(const struct khofmt_subnode *sn,
 					      const void *blob, size_t len)
 {
-	const unsigned char *b = blob;
-	const char *c;
+	const struct schema_row *r = row_of_blob(sn, blob, len);
 
-	if (!blob)
-		return KHOFMT_SCHEMA_UNKNOWN;
-	if (len >= 40 && fdt_magic(blob) == FDT_MAGIC) {
-		c = fdt_root_compat(blob, len);
-		if (!c)
-			return KHOFMT_SCHEMA_UNKNOWN;
-		if (!strcmp(c, "memblock-v1"))
-			return KHOFMT_SCHEMA_MEMBLOCK_V1;
-		if (!strcmp(c, "kho-test-v1"))
-			return KHOFMT_SCHEMA_KHO_TEST_V1;
-		if (!strcmp(c, "luo-v1"))
-			return KHOFMT_SCHEMA_LUO_V1;
-		return KHOFMT_SCHEMA_UNKNOWN;
-	}
-	/* raw structs: compatible string first (LUO), or a version word */
-	if (len >= 32 && !strncmp((const char *)b, "luo-v5", 8))
-		return KHOFMT_SCHEMA_LUO_V5;
-	if (sn && sn->name && !strcmp(sn->name, "kexec-metadata") && len >= 4 &&
-	    ld_le32(b) == 1)
-		return KHOFMT_SCHEMA_KEXEC_META_V1;
-	return KHOFMT_SCHEMA_UNKNOWN;
+	return r ? r->info.kind : KHOFMT_SCHEMA_UNKNOWN;
+}
+
+int khofmt_schema_decode(const struct khofmt_schema_info *in,
+			 struct khofmt_source *src, const void *blob, size_t len,
+			 const struct khofmt_schema_opts *opts)
+{
+	const struct schema_row *r;
+	int ret;
+
+	if (!in || (!blob && len))
+		return -KHOFMT_ERR_INVAL;
+	ret = KHOFMT_OPTS_VALID(opts, sizeof(*opts));
+	if (ret)
+		return ret;
+	r = (const struct schema_row *)(const void *)
+	    ((const char *)in - offsetof(struct schema_row, info));
+	return r->decode ? r->decode(src, blob, len, opts) : 0;
+}
+
+int khofmt_subnode_pages(struct khofmt_source *src,
+			 const struct khofmt_subnode *sn,
+			 const struct khofmt_schema_opts *opts,
+			 khofmt_span_cb cb, void *arg)
+{
+	const struct schema_row *r;
+	void *blob;
+	size_t len;
+	int ret = 0;
+
+	if (!src || !sn || !cb)
+		return -KHOFMT_ERR_INVAL;
+	ret = KHOFMT_OPTS_VALID(opts, sizeof(*opts));
+	if (ret)
+		return ret;
+	if (khofmt_subnode_blob_read(src, sn, &blob, &len) < 0)
+		return 0;
+	r = row_of_blob(sn, blob, len);
+	if (r && r->pages)
+		ret = r->pages(src, blob, len, opts, cb, arg);
+	free(blob);
+	return ret;
 }
 
 int khofmt_subnode_blob_read(struct khofmt_source *src,
@@ -109,7 +351,7 @@ int khofmt_subnode_blob_read(struct khofmt_source *src,
 	return 0;
 }
 
-int schema_fdt_check(const void *blob, size_t len, const char *compat,
+int khofmt_schema_fdt_check(const void *blob, size_t len, const char *compat,
 		     const struct khofmt_schema_opts *opts, const char *rule)
 {
 	const char *c;

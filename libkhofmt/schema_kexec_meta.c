@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * kexec-metadata (kho-abi.md 6.1): packed 73-byte struct, u32 version,
+ * kexec-metadata (doc/ABI.md 6.1): packed 73-byte struct, u32 version,
  * char previous_release[65], u32 kexec_count at the unaligned offset 69.
  */
+#include "abi_layout.h"
 #include "schema_int.h"
 
-#define KM_SIZE 73
-#define KM_REL_OFF 4
-#define KM_REL_LEN 65
-#define KM_COUNT_OFF 69
+#define KM_REL_OFF KM_RELEASE_OFF
+#define KM_REL_LEN KM_RELEASE_LEN
 
 int khofmt_kexec_meta_decode(const void *blob, size_t len,
 			     const struct khofmt_schema_opts *opts,
@@ -35,7 +34,7 @@ int khofmt_kexec_meta_decode(const void *blob, size_t len,
 	if (len > KM_SIZE)
 		WARN(opts, "SB-3", KHOFMT_ERR_STRUCT, 0,
 		     "kexec-metadata: %zu bytes, %d expected", len, KM_SIZE);
-	m->release_terminated = schema_copy_name(m->release, b + KM_REL_OFF,
+	m->release_terminated = khofmt_schema_copy_name(m->release, b + KM_REL_OFF,
 						 KM_REL_LEN);
 	m->kexec_count = ld_le32(b + KM_COUNT_OFF);
 	if (!m->release_terminated)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * LUO, the Live Update Orchestrator blob (kho-abi.md 6.2).
+ * LUO, the Live Update Orchestrator blob (doc/ABI.md 6.2).
  *
  * luo-v5 (7.2): packed 32-byte root {compatible[8], liveupdate_num,
  * sessions_pa, flbs_pa}; sessions in a kho_block chain of 80-byte records,
@@ -17,13 +17,14 @@
 #include <stdlib.h>
 #include <libfdt.h>
 
+#include "abi_layout.h"
 #include "schema_int.h"
 
-#define LUO_ROOT_SIZE 32
-#define SESSION_REC 80
-#define FILE_REC 64
-#define FLB_HDR 16
-#define FLB_REC 64
+#define LUO_ROOT_SIZE LUO_SIZE
+#define SESSION_REC LUO_SES_SIZE
+#define FILE_REC LUO_FILE_SIZE
+#define FLB_HDR LUO_FLBH_SIZE
+#define FLB_REC LUO_FLB_SIZE
 /* v1 contiguous arrays: as many records as 10 000 blocks would hold */
 #define V1_MAX_RECS (UINT64_C(10000) * 63)
 
@@ -123,7 +124,7 @@ static int open_v1(struct khofmt_luo *luo, const void *blob, size_t len)
 		if (luo->v1_count > V1_MAX_RECS ||
 		    !khofmt_source_covers(luo->src, luo->info.sessions_pa + 8,
 					  luo->v1_count * SESSION_REC))
-			r = schema_report(o, "LUO-2", KHOFMT_ERR_LIMIT, true, true,
+			r = khofmt_schema_report(o, "LUO-2", KHOFMT_ERR_LIMIT, true, true,
 					  luo->info.sessions_pa,
 					  "luo-v1: %llu session records do not fit the memory source",
 					  (unsigned long long)luo->v1_count);
@@ -150,11 +151,11 @@ int khofmt_luo_open(struct khofmt_source *src, const void *blob, size_t len,
 	if (opts && opts->sz >= sizeof(*opts))
 		luo->opts = *opts;
 	luo->opts.sz = sizeof(luo->opts);
-	luo->ps = schema_ps(&luo->opts);
+	luo->ps = khofmt_schema_ps(&luo->opts);
 	luo->opts.page_shift = luo->ps;
-	pageset_init(&luo->names);
-	pageset_init(&luo->tokens);
-	pageset_init(&luo->flb_names);
+	khofmt_pageset_init(&luo->names);
+	khofmt_pageset_init(&luo->tokens);
+	khofmt_pageset_init(&luo->flb_names);
 	if (!luo->ps) {
 		r = -KHOFMT_ERR_INVAL;
 		goto fail;
@@ -172,16 +173,16 @@ int khofmt_luo_open(struct khofmt_source *src, const void *blob, size_t len,
 		}
 		luo->info.kind = KHOFMT_SCHEMA_LUO_V5;
 		luo->info.version = 5;
-		schema_copy_name(luo->info.compatible, b, 8);
-		if (strncmp((const char *)b, "luo-v5", 8)) {
+		khofmt_schema_copy_name(luo->info.compatible, b + LUO_COMPAT_OFF, LUO_COMPAT_LEN);
+		if (strncmp((const char *)b + LUO_COMPAT_OFF, "luo-v5", LUO_COMPAT_LEN)) {
 			r = FATAL(&luo->opts, "LUO-1", KHOFMT_ERR_COMPAT, 0,
 				  "LUO compatible \"%s\" is not luo-v5 (kernel panics)",
 				  luo->info.compatible);
 			goto fail;
 		}
-		luo->info.liveupdate_num = ld_le64(b + 8);
-		luo->info.sessions_pa = ld_le64(b + 16);
-		luo->info.flbs_pa = ld_le64(b + 24);
+		luo->info.liveupdate_num = ld_le64(b + LUO_NUM_OFF);
+		luo->info.sessions_pa = ld_le64(b + LUO_SESSIONS_OFF);
+		luo->info.flbs_pa = ld_le64(b + LUO_FLBS_OFF);
 		if (!luo->info.flbs_pa)
 			WARN(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, 0,
 			     "luo-v5 without an FLB page (the producer always sets it)");
@@ -198,9 +199,9 @@ void khofmt_luo_free(struct khofmt_luo *luo)
 {
 	if (!luo)
 		return;
-	pageset_free(&luo->names);
-	pageset_free(&luo->tokens);
-	pageset_free(&luo->flb_names);
+	khofmt_pageset_free(&luo->names);
+	khofmt_pageset_free(&luo->tokens);
+	khofmt_pageset_free(&luo->flb_names);
 	free(luo);
 }
 
@@ -219,12 +220,12 @@ void khofmt_luo_rewind(struct khofmt_luo *luo)
 	luo->v1_idx = 0;
 	luo->flb_idx = 0;
 	luo->flb_read = false;
-	pageset_free(&luo->names);
-	pageset_free(&luo->flb_names);
-	pageset_free(&luo->tokens);
-	pageset_init(&luo->names);
-	pageset_init(&luo->flb_names);
-	pageset_init(&luo->tokens);
+	khofmt_pageset_free(&luo->names);
+	khofmt_pageset_free(&luo->flb_names);
+	khofmt_pageset_free(&luo->tokens);
+	khofmt_pageset_init(&luo->names);
+	khofmt_pageset_init(&luo->flb_names);
+	khofmt_pageset_init(&luo->tokens);
 	luo->tok_owner = NULL;
 }
 
@@ -248,30 +249,31 @@ int khofmt_luo_session_next(struct khofmt_luo *luo, struct khofmt_luo_session *s
 		pa = luo->info.sessions_pa + 8 + luo->v1_idx * SESSION_REC;
 		r = khofmt_source_read(luo->src, pa, rec, sizeof(rec));
 		if (r < 0)
-			return schema_report(&luo->opts, "LUO-2", -r, true, true, pa,
+			return khofmt_schema_report(&luo->opts, "LUO-2", -r, true, true, pa,
 					     "luo-v1 session record not readable");
 		luo->v1_idx++;
 	}
 	memset(s, 0, sizeof(*s));
 	s->pa = pa;
 	s->index = inf ? luo->v1_idx - 1 : luo->sit.items - 1;
-	s->name_terminated = schema_copy_name(s->name, rec, 64);
-	s->files_pa = ld_le64(rec + 64);
-	s->file_count = ld_le64(rec + 72);
+	s->name_terminated = khofmt_schema_copy_name(s->name, rec + LUO_SES_NAME_OFF,
+					     LUO_SES_NAME_LEN);
+	s->files_pa = ld_le64(rec + LUO_SES_FILES_OFF);
+	s->file_count = ld_le64(rec + LUO_SES_COUNT_OFF);
 	if (!s->name_terminated)
-		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session name is not NUL-terminated");
 	else if (!s->name[0])
-		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session name is empty");
-	r = pageset_add(&luo->names, hash_str(s->name));
+	r = khofmt_pageset_add(&luo->names, hash_str(s->name));
 	if (r < 0)
 		return r;
 	if (r == 0)
-		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session name \"%s\" used twice", s->name);
 	if (!s->files_pa != !s->file_count)
-		schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session \"%s\": files_pa 0x%llx with file_count %llu",
 			      s->name, (unsigned long long)s->files_pa,
 			      (unsigned long long)s->file_count);
@@ -293,8 +295,8 @@ int khofmt_luo_file_next(struct khofmt_luo *luo, struct khofmt_luo_session *s,
 		return -KHOFMT_ERR_INVAL;
 	inf = luo->info.kind == KHOFMT_SCHEMA_LUO_V1;
 	if (luo->tok_owner != s || s->files_seen == 0) {
-		pageset_free(&luo->tokens);
-		pageset_init(&luo->tokens);
+		khofmt_pageset_free(&luo->tokens);
+		khofmt_pageset_init(&luo->tokens);
 		luo->tok_owner = s;
 	}
 	if (!inf) {
@@ -305,14 +307,14 @@ int khofmt_luo_file_next(struct khofmt_luo *luo, struct khofmt_luo_session *s,
 		r = 1;
 	} else {
 		if (s->file_count > V1_MAX_RECS)
-			return schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_LIMIT,
+			return khofmt_schema_report(&luo->opts, "LUO-3", KHOFMT_ERR_LIMIT,
 					     true, true, s->pa,
 					     "luo-v1: file_count %llu too large",
 					     (unsigned long long)s->file_count);
 		pa = s->files_pa + s->files_seen * FILE_REC;
 		r = khofmt_source_read(luo->src, pa, rec, sizeof(rec));
 		if (r < 0)
-			return schema_report(&luo->opts, "LUO-3", -r, true, true, pa,
+			return khofmt_schema_report(&luo->opts, "LUO-3", -r, true, true, pa,
 					     "luo-v1 file record not readable");
 	}
 	if (r == 1) {
@@ -326,21 +328,23 @@ int khofmt_luo_file_next(struct khofmt_luo *luo, struct khofmt_luo_session *s,
 	s->files_seen++;
 	memset(f, 0, sizeof(*f));
 	f->pa = pa;
-	f->compatible_terminated = schema_copy_name(f->compatible, rec, 48);
-	f->data = ld_le64(rec + 48);
-	f->token = ld_le64(rec + 56);
+	f->compatible_terminated = khofmt_schema_copy_name(f->compatible,
+						     rec + LUO_FILE_COMPAT_OFF,
+						     LUO_FILE_COMPAT_LEN);
+	f->data = ld_le64(rec + LUO_FILE_DATA_OFF);
+	f->token = ld_le64(rec + LUO_FILE_TOKEN_OFF);
 	if (!f->compatible_terminated)
-		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "file compatible is not NUL-terminated within 48 bytes");
-	else if (strcmp(f->compatible, "memfd-v2") && strcmp(f->compatible, "memfd-v1"))
-		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_COMPAT, false, inf, pa,
+	else if (!khofmt_schema_find(KHOFMT_SCHEMA_AT_LUO_FILE, f->compatible))
+		khofmt_schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_COMPAT, false, inf, pa,
 			      "file handler \"%s\" unknown (7.2 knows memfd-v2)",
 			      f->compatible);
-	r = pageset_add(&luo->tokens, f->token);
+	r = khofmt_pageset_add(&luo->tokens, f->token);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-4", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "session \"%s\": token 0x%llx used twice", s->name,
 			      (unsigned long long)f->token);
 	return 0;
@@ -363,23 +367,23 @@ int khofmt_luo_flb_next(struct khofmt_luo *luo, struct khofmt_luo_flb *f)
 		luo->flb_read = true;
 		r = khofmt_source_read(luo->src, luo->info.flbs_pa, hdr, sizeof(hdr));
 		if (r < 0)
-			return schema_report(&luo->opts, "LUO-5", -r, true, inf,
+			return khofmt_schema_report(&luo->opts, "LUO-5", -r, true, inf,
 					     luo->info.flbs_pa,
 					     "FLB header not in the memory source");
-		pgcnt = ld_le64(hdr);
-		luo->flb_count = ld_le64(hdr + 8);
+		pgcnt = ld_le64(hdr + LUO_FLBH_PGCNT_OFF);
+		luo->flb_count = ld_le64(hdr + LUO_FLBH_COUNT_OFF);
 		if (pgcnt != 1)
-			schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf,
+			khofmt_schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf,
 				      luo->info.flbs_pa, "FLB pgcnt %llu (expected 1)",
 				      (unsigned long long)pgcnt);
 		/* the reader indexes `count` records in the one page it maps */
 		cap = (P - FLB_HDR) / FLB_REC;
 		if (luo->flb_count > cap) {
 			luo->flb_count = 0;
-			return schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT,
+			return khofmt_schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT,
 					     true, inf, luo->info.flbs_pa,
 					     "FLB count %llu exceeds %llu records per page",
-					     (unsigned long long)ld_le64(hdr + 8),
+					     (unsigned long long)ld_le64(hdr + LUO_FLBH_COUNT_OFF),
 					     (unsigned long long)cap);
 		}
 	}
@@ -388,22 +392,23 @@ int khofmt_luo_flb_next(struct khofmt_luo *luo, struct khofmt_luo_flb *f)
 	pa = luo->info.flbs_pa + FLB_HDR + luo->flb_idx * FLB_REC;
 	r = khofmt_source_read(luo->src, pa, rec, sizeof(rec));
 	if (r < 0)
-		return schema_report(&luo->opts, "LUO-5", -r, true, inf, pa,
+		return khofmt_schema_report(&luo->opts, "LUO-5", -r, true, inf, pa,
 				     "FLB record not in the memory source");
 	luo->flb_idx++;
 	memset(f, 0, sizeof(*f));
 	f->pa = pa;
-	f->name_terminated = schema_copy_name(f->name, rec, 48);
-	f->data = ld_le64(rec + 48);
-	f->refcount = ld_le64(rec + 56);
+	f->name_terminated = khofmt_schema_copy_name(f->name, rec + LUO_FLB_NAME_OFF,
+					     LUO_FLB_NAME_LEN);
+	f->data = ld_le64(rec + LUO_FLB_DATA_OFF);
+	f->refcount = ld_le64(rec + LUO_FLB_COUNT_OFF);
 	if (!f->name_terminated)
-		schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "FLB name is not NUL-terminated");
-	r = pageset_add(&luo->flb_names, hash_str(f->name));
+	r = khofmt_pageset_add(&luo->flb_names, hash_str(f->name));
 	if (r < 0)
 		return r;
 	if (r == 0)
-		schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(&luo->opts, "LUO-5", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "FLB name \"%s\" used twice", f->name);
 	return 0;
 }
@@ -503,8 +508,7 @@ static int walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *arg)
 				if (c)
 					return c;
 			}
-			if (!strcmp(f.compatible, "memfd-v2") ||
-			    !strcmp(f.compatible, "memfd-v1")) {
+			if (khofmt_schema_is_memfd(f.compatible)) {
 				c = memfd_pages(luo, &f, cb, arg);
 				if (c)
 					return c;
@@ -526,4 +530,38 @@ int khofmt_luo_walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *a
 	r = walk_pages(luo, cb, arg);
 	khofmt_luo_rewind(luo);
 	return r;
+}
+
+/* ---- registry hook: the structure pages (khofmt_subnode_pages) ---- */
+
+struct luo_span {
+	khofmt_span_cb cb;
+	void *arg;
+};
+
+static int luo_span_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa,
+		       uint64_t len)
+{
+	struct luo_span *s = arg;
+
+	/* memfd folios are preserved data, not structure */
+	if (kind == KHOFMT_LUO_PAGE_MEMFD_FOLIO)
+		return 0;
+	return s->cb(s->arg, pa, len);
+}
+
+int khofmt_schema_luo_pages(struct khofmt_source *src, const void *blob, size_t len,
+		     const struct khofmt_schema_opts *o, khofmt_span_cb cb,
+		     void *arg)
+{
+	struct luo_span s = { cb, arg };
+	struct khofmt_luo *luo;
+	int r;
+
+	if (khofmt_luo_open(src, blob, len, o, &luo))
+		return 0;
+	/* A broken chain still yields the pages read before it. */
+	r = khofmt_luo_walk_pages(luo, luo_span_cb, &s);
+	khofmt_luo_free(luo);
+	return r == -KHOFMT_ERR_NOMEM ? r : 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * memblock reserve_mem regions (kho-abi.md 6.6): a sub-FDT, root
+ * memblock reserve_mem regions (doc/ABI.md 6.6): a sub-FDT, root
  * compatible "memblock-v1", one child per region with compatible
  * "reserve-mem-v1" and native u64 `start` / `size`.
  */
@@ -19,7 +19,7 @@ int khofmt_memblock_open(const void *blob, size_t len,
 		return -KHOFMT_ERR_INVAL;
 	memset(mb, 0, sizeof(*mb));
 	mb->opts = opts;
-	r = schema_fdt_check(blob, len, "memblock-v1", opts, "MB-1");
+	r = khofmt_schema_fdt_check(blob, len, "memblock-v1", opts, "MB-1");
 	if (r)
 		return r;
 	mb->fdt = blob;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * memfd, the LUO file handler (kho-abi.md 6.4). memfd-v2: packed 48-byte
+ * memfd, the LUO file handler (doc/ABI.md 6.4). memfd-v2: packed 48-byte
  * record {pos, size, u32 seals, u32 flags, nr_folios, kho_vmalloc folios};
  * the folio array (16-byte {pfn:52|flags:12, index}) lives in the vmalloc
  * area. memfd-v1 (6.19-7.0) is [I]: the same record without seals/flags
@@ -8,11 +8,12 @@
  */
 #include <stdlib.h>
 
+#include "abi_layout.h"
 #include "schema_int.h"
 
-#define MFD_V2_REC 48
+#define MFD_V2_REC MFD_REC_SIZE
 #define MFD_V1_REC 40
-#define MFD_FOLIO_REC 16
+#define MFD_FOLIO_REC MFD_FOLIO_SIZE
 #define MFD_KNOWN_SEALS 0x3fu
 #define MFD_PFN_MASK ((UINT64_C(1) << 52) - 1)
 
@@ -22,7 +23,7 @@ int khofmt_memfd_open(struct khofmt_source *src, uint64_t pa,
 		      struct khofmt_memfd *m)
 {
 	unsigned char rec[MFD_V2_REC];
-	unsigned ps = schema_ps(opts);
+	unsigned ps = khofmt_schema_ps(opts);
 	uint64_t pages;
 	size_t n;
 	bool inf;
@@ -44,21 +45,23 @@ int khofmt_memfd_open(struct khofmt_source *src, uint64_t pa,
 	inf = m->inferred = m->version == 1;
 	n = inf ? MFD_V1_REC : MFD_V2_REC;
 	if (!pa)
-		return schema_report(opts, "MFD-1", KHOFMT_ERR_STRUCT, true, inf, 0,
+		return khofmt_schema_report(opts, "MFD-1", KHOFMT_ERR_STRUCT, true, inf, 0,
 				     "memfd record address is 0");
 	r = khofmt_source_read(src, pa, rec, n);
 	if (r < 0)
-		return schema_report(opts, "MFD-1", -r, true, inf, pa,
+		return khofmt_schema_report(opts, "MFD-1", -r, true, inf, pa,
 				     "memfd record 0x%llx not in the memory source",
 				     (unsigned long long)pa);
-	m->pos = ld_le64(rec);
-	m->size = ld_le64(rec + 8);
+	m->pos = ld_le64(rec + MFD_POS_OFF);
+	m->size = ld_le64(rec + MFD_SIZE_OFF);
 	if (!inf) {
-		m->seals = ld_le32(rec + 16);
-		m->flags = ld_le32(rec + 20);
+		m->seals = ld_le32(rec + MFD_SEALS_OFF);
+		m->flags = ld_le32(rec + MFD_FLAGS_OFF);
 	}
-	m->nr_folios = ld_le64(rec + (inf ? 16 : 24));
-	khofmt_vmalloc_desc_parse(rec + (inf ? 24 : 32), &m->folios);
+	/* memfd-v1 [guess]: no seals/flags word, the rest 8 bytes earlier */
+	m->nr_folios = ld_le64(rec + (inf ? MFD_SEALS_OFF : MFD_NR_FOLIOS_OFF));
+	khofmt_vmalloc_desc_parse(rec + (inf ? MFD_NR_FOLIOS_OFF : MFD_FOLIOS_OFF),
+				  &m->folios);
 	pages = (m->size >> ps) + !!(m->size & ((UINT64_C(1) << ps) - 1));
 	if (m->seals & ~MFD_KNOWN_SEALS)
 		WARN(opts, "MFD-1", KHOFMT_ERR_STRUCT, pa,
@@ -67,14 +70,14 @@ int khofmt_memfd_open(struct khofmt_source *src, uint64_t pa,
 		WARN(opts, "MFD-1", KHOFMT_ERR_STRUCT, pa,
 		     "reserved flags 0x%x not 0", m->flags);
 	if (m->nr_folios > pages)
-		schema_report(opts, "MFD-1", KHOFMT_ERR_STRUCT, false, inf, pa,
+		khofmt_schema_report(opts, "MFD-1", KHOFMT_ERR_STRUCT, false, inf, pa,
 			      "nr_folios %llu > %llu pages of a %llu-byte file",
 			      (unsigned long long)m->nr_folios,
 			      (unsigned long long)pages,
 			      (unsigned long long)m->size);
 	if (m->nr_folios &&
 	    m->nr_folios > ((uint64_t)m->folios.total_pages << ps) / MFD_FOLIO_REC)
-		return schema_report(opts, "MFD-1", KHOFMT_ERR_STRUCT, true, inf, pa,
+		return khofmt_schema_report(opts, "MFD-1", KHOFMT_ERR_STRUCT, true, inf, pa,
 				     "%llu folio records do not fit %u vmalloc pages",
 				     (unsigned long long)m->nr_folios,
 				     m->folios.total_pages);
@@ -94,13 +97,13 @@ int khofmt_memfd_folio_next(struct khofmt_memfd *m, struct khofmt_memfd_folio *f
 		khofmt_memfd_close(m);
 		return 1;
 	}
-	ps = schema_ps(m->opts);
+	ps = khofmt_schema_ps(m->opts);
 	if (m->seen == 0) {
 		khofmt_memfd_close(m);
 		m->index_set = calloc(1, sizeof(struct pageset));
 		if (!m->index_set)
 			return -KHOFMT_ERR_NOMEM;
-		pageset_init(m->index_set);
+		khofmt_pageset_init(m->index_set);
 		r = khofmt_vmalloc_iter_init(&m->it, m->src, &m->folios, m->opts);
 		if (r)
 			goto fail;
@@ -109,30 +112,30 @@ int khofmt_memfd_folio_next(struct khofmt_memfd *m, struct khofmt_memfd_folio *f
 	if (r)
 		goto fail;
 	m->seen++;
-	w = ld_le64(rec);
+	w = ld_le64(rec + MFD_FOLIO_PFNFLAGS_OFF);
 	memset(f, 0, sizeof(*f));
 	f->pfn = w & MFD_PFN_MASK;
 	f->flags = (unsigned)(w >> 52);
 	f->phys = f->pfn << ps;
-	f->index = ld_le64(rec + 8);
+	f->index = ld_le64(rec + MFD_FOLIO_INDEX_OFF);
 	pages = (m->size >> ps) + !!(m->size & ((UINT64_C(1) << ps) - 1));
 	if (f->flags & ~3u)
-		schema_report(m->opts, "MFD-1", KHOFMT_ERR_STRUCT, false,
+		khofmt_schema_report(m->opts, "MFD-1", KHOFMT_ERR_STRUCT, false,
 			      m->inferred, m->it.run_pa,
 			      "folio %llu: flags 0x%x outside DIRTY|UPTODATE",
 			      (unsigned long long)(m->seen - 1), f->flags);
 	if (f->index >= pages)
-		schema_report(m->opts, "MFD-1", KHOFMT_ERR_STRUCT, false,
+		khofmt_schema_report(m->opts, "MFD-1", KHOFMT_ERR_STRUCT, false,
 			      m->inferred, m->it.run_pa,
 			      "folio %llu: index %llu beyond the file's %llu pages",
 			      (unsigned long long)(m->seen - 1),
 			      (unsigned long long)f->index,
 			      (unsigned long long)pages);
-	r = m->index_set ? pageset_add(m->index_set, f->index) : 1;
+	r = m->index_set ? khofmt_pageset_add(m->index_set, f->index) : 1;
 	if (r < 0)
 		goto fail;
 	if (r == 0)
-		schema_report(m->opts, "MFD-1", KHOFMT_ERR_STRUCT, false,
+		khofmt_schema_report(m->opts, "MFD-1", KHOFMT_ERR_STRUCT, false,
 			      m->inferred, m->it.run_pa,
 			      "folio %llu: index %llu used twice",
 			      (unsigned long long)(m->seen - 1),
@@ -147,7 +150,7 @@ void khofmt_memfd_close(struct khofmt_memfd *m)
 {
 	if (!m || !m->index_set)
 		return;
-	pageset_free(m->index_set);
+	khofmt_pageset_free(m->index_set);
 	free(m->index_set);
 	m->index_set = NULL;
 }

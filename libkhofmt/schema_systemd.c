@@ -106,16 +106,14 @@ static void ws(struct jp *j)
 static long node_new(struct jp *j, enum jt t)
 {
 	if (j->nn == j->cap) {
-		size_t cap = j->cap ? 2 * j->cap : 64;
-		void *p = cap > UINT32_MAX - 1 ? NULL :
-			  realloc(j->n, cap * sizeof(*j->n));
+		void *p = j->nn >= UINT32_MAX - 1 ? NULL :
+			  khofmt_grow(j->n, &j->cap, (size_t)j->nn + 1, sizeof(*j->n));
 
 		if (!p) {
 			j->nomem = true;
 			return jerr(j, "out of memory");
 		}
 		j->n = p;
-		j->cap = cap;
 	}
 	memset(&j->n[j->nn], 0, sizeof(j->n[0]));
 	j->n[j->nn].t = (unsigned char)t;
@@ -996,7 +994,7 @@ static void resolve_file(struct khofmt_source *src, unsigned ps,
 	f->file_pa = lf->pa;
 	f->data = lf->data;
 	memcpy(f->compatible, lf->compatible, sizeof(f->compatible));
-	if ((!strcmp(lf->compatible, "memfd-v2") || !strcmp(lf->compatible, "memfd-v1")) &&
+	if (khofmt_schema_is_memfd(lf->compatible) &&
 	    khofmt_memfd_open(src, lf->data, lf->compatible, &q, &m) == 0) {
 		f->has_size = true;
 		f->size = m.size;
@@ -1014,14 +1012,14 @@ static int resolve(struct khofmt_systemd *sd, struct khofmt_source *src,
 	struct pageset named;
 	int r = 0;
 
-	pageset_init(&named);
+	khofmt_pageset_init(&named);
 	for (i = 0; i < nmapped; i++) {
 		struct khofmt_systemd_fd *f = &sd->fd[i];
 
 		if (f->type == KHOFMT_SYSTEMD_TYPE_FD && f->has_token) {
 			const struct lfile *lf = find_token(l, f->token);
 
-			if (pageset_add(&named, f->token) < 0) {
+			if (khofmt_pageset_add(&named, f->token) < 0) {
 				r = -KHOFMT_ERR_NOMEM;
 				break;
 			}
@@ -1055,7 +1053,7 @@ static int resolve(struct khofmt_systemd *sd, struct khofmt_source *src,
 
 		if (l->f[i].token == 0 || (i && l->f[i].token == l->f[i - 1].token))
 			continue;
-		k = pageset_add(&named, l->f[i].token);
+		k = khofmt_pageset_add(&named, l->f[i].token);
 		if (k < 0) {
 			r = -KHOFMT_ERR_NOMEM;
 			break;
@@ -1079,7 +1077,7 @@ static int resolve(struct khofmt_systemd *sd, struct khofmt_source *src,
 			     "token %llu is preserved in session \"systemd\" but the mapping names it for no unit: dropped when the session is finished",
 			     (unsigned long long)l->f[i].token);
 	}
-	pageset_free(&named);
+	khofmt_pageset_free(&named);
 	return r;
 }
 
@@ -1103,7 +1101,7 @@ int khofmt_systemd_open(struct khofmt_source *src, const void *luo_blob,
 	if (opts && opts->sz >= sizeof(o))
 		o = *opts;
 	o.sz = sizeof(o);
-	ps = schema_ps(&o);
+	ps = khofmt_schema_ps(&o);
 	if (!ps)
 		return -KHOFMT_ERR_INVAL;
 	memset(&l, 0, sizeof(l));
@@ -1120,8 +1118,7 @@ int khofmt_systemd_open(struct khofmt_source *src, const void *luo_blob,
 	if (!map) {
 		WARN(&o, "SYSD-1", KHOFMT_ERR_STRUCT, l.session_pa,
 		     "session \"systemd\" has no token 0 (the mapping): systemd restores no fd from it");
-	} else if (strcmp(map->compatible, "memfd-v2") &&
-		   strcmp(map->compatible, "memfd-v1")) {
+	} else if (!khofmt_schema_is_memfd(map->compatible)) {
 		WARN(&o, "SYSD-1", KHOFMT_ERR_COMPAT, map->pa,
 		     "session \"systemd\": token 0 is a \"%s\" file, not a memfd: systemd restores no fd from it",
 		     map->compatible);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The KHO test module's blob (kho-abi.md 6.7): sub-FDT "kho-test-v1",
+ * The KHO test module's blob (doc/ABI.md 6.7): sub-FDT "kho-test-v1",
  * `magic` "KHO!", node `data` with nr_folios, folios_info (a 16-byte
  * kho_vmalloc of `phys | order` words) and csum. The older form that kept
  * the words inline as the folios_info property is [I]; it is recognised
@@ -30,13 +30,13 @@ int khofmt_kho_test_open(struct khofmt_source *src, const void *blob,
 	const void *p;
 	int l, node, r;
 
-	if (!src || !blob || !t || !schema_ps(opts))
+	if (!src || !blob || !t || !khofmt_schema_ps(opts))
 		return -KHOFMT_ERR_INVAL;
 	memset(t, 0, sizeof(*t));
 	t->opts = opts;
-	t->page_shift = schema_ps(opts);
+	t->page_shift = khofmt_schema_ps(opts);
 	t->it.src = src;
-	r = schema_fdt_check(blob, len, "kho-test-v1", opts, "KT-1");
+	r = khofmt_schema_fdt_check(blob, len, "kho-test-v1", opts, "KT-1");
 	if (r)
 		return r;
 	t->has_magic = prop_u32(blob, 0, "magic", &t->magic);
@@ -64,7 +64,7 @@ int khofmt_kho_test_open(struct khofmt_source *src, const void *blob,
 	} else if (p && (uint64_t)l == (uint64_t)t->nr_folios * 8) {
 		t->inline_info = p;
 		t->inline_len = (size_t)l;
-		schema_report(opts, "KT-1", 0, false, true, 0,
+		khofmt_schema_report(opts, "KT-1", 0, false, true, 0,
 			      "kho_test: folios_info inline (old form, layout inferred)");
 	} else {
 		return FATAL(opts, "KT-1", KHOFMT_ERR_BADPROP, 0,
@@ -106,5 +106,32 @@ int khofmt_kho_test_folio_next(struct khofmt_kho_test *t, uint64_t *phys,
 		WARN(t->opts, "KT-1", KHOFMT_ERR_STRUCT, *phys,
 		     "kho_test folio %llu: order %u impossible",
 		     (unsigned long long)(t->seen - 1), *order);
+	return 0;
+}
+
+/* ---- registry hook: the folio list's pages (khofmt_subnode_pages) ---- */
+
+int khofmt_schema_test_pages(struct khofmt_source *src, const void *blob, size_t len,
+		      const struct khofmt_schema_opts *o, khofmt_span_cb cb,
+		      void *arg)
+{
+	struct khofmt_vmalloc_iter it;
+	struct khofmt_kho_test t;
+	uint64_t pa, rl, chunk = 0;
+	unsigned ps = khofmt_schema_ps(o);
+
+	if (!ps || khofmt_kho_test_open(src, blob, len, o, &t) || !t.has_vmalloc ||
+	    khofmt_vmalloc_iter_init(&it, src, &t.folios_info, o))
+		return 0;
+	/* its chunk pages and the runs holding the list */
+	while (khofmt_vmalloc_run_next(&it, &pa, &rl) == 0) {
+		if (it.chunk && it.chunk != chunk) {
+			chunk = it.chunk;
+			if (cb(arg, chunk, UINT64_C(1) << ps))
+				return 0;
+		}
+		if (cb(arg, pa, rl))
+			return 0;
+	}
 	return 0;
 }

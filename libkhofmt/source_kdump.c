@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "khofmt.h"
 #include "source_int.h"
 
@@ -129,8 +130,7 @@ static int bmp_runs(struct khofmt_source *src, const char *key, unsigned shift,
 						      khofmt_src_name(src), key,
 						      KDUMP_MAX_RUNS);
 			}
-			cap = cap ? cap * 2 : 64;
-			nr = realloc(r, cap * sizeof(*r));
+			nr = khofmt_grow(r, &cap, n + 1, sizeof(*r));
 			if (!nr) {
 				kdump_bmp_decref(bmp);
 				free(r);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "khofmt.h"
+#include "grow.h"
 #include "source_int.h"
 
 /* ELF64 header + program headers of a kcore stay far below this. */
@@ -240,16 +241,14 @@ static int iomem_ram_fn(void *arg, unsigned indent, uint64_t start,
 	if (end < start || end == UINT64_MAX)
 		return -KHOFMT_ERR_STRUCT;
 	if (a->n == a->cap) {
-		size_t nc = a->cap ? a->cap * 2 : 16;
 		void *p;
 
-		if (nc > (1u << 20))
+		if (a->n + 1 > (1u << 20))
 			return -KHOFMT_ERR_LIMIT;
-		p = realloc(a->r, nc * sizeof(*a->r));
+		p = khofmt_grow(a->r, &a->cap, a->n + 1, sizeof(*a->r));
 		if (!p)
 			return -KHOFMT_ERR_NOMEM;
 		a->r = p;
-		a->cap = nc;
 	}
 	a->r[a->n].start = start;
 	a->r[a->n].size = end - start + 1;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The kho-v1 chunk list (6.16 .. 7.0, kho-abi.md 4.2): a chain of chunk
+ * The kho-v1 chunk list (6.16 .. 7.0, doc/ABI.md 4.2): a chain of chunk
  * pages, each a 16-byte header {next, order, num_elms} and up to
  * (P-16)/16 elements {phys_start, bitmap}; bit b of an element's bitmap
  * preserves (phys_start + b * (P << order), order).
@@ -117,7 +117,7 @@ static int cwalk_init(struct cwalk *w, struct khofmt_handover *h,
 	w->limit = source_bytes(h->src) / w->P + 1;
 	w->chunk = malloc(w->P);
 	w->bm = malloc(w->bm_bytes);
-	pageset_init(&w->seen);
+	khofmt_pageset_init(&w->seen);
 	if (!w->chunk || !w->bm) {
 		free(w->chunk);
 		free(w->bm);
@@ -128,7 +128,7 @@ static int cwalk_init(struct cwalk *w, struct khofmt_handover *h,
 
 static void cwalk_free(struct cwalk *w)
 {
-	pageset_free(&w->seen);
+	khofmt_pageset_free(&w->seen);
 	free(w->chunk);
 	free(w->bm);
 }
@@ -280,7 +280,7 @@ static int cwalk_run(struct cwalk *w)
 			return rep(w, KHOFMT_ERR_LIMIT, 1, pa, count, pa,
 				   "chunk list longer than the %llu pages of the memory source",
 				   (unsigned long long)w->limit);
-		r = pageset_add(&w->seen, pa);
+		r = khofmt_pageset_add(&w->seen, pa);
 		if (r < 0)
 			return r;
 		if (!r)
@@ -912,7 +912,7 @@ const struct tracker_ops khofmt_chunk_ops = {
 };
 
 /* ------------------------------------------------------------------ */
-/* E1a or E1b (kho-abi.md 4.2.5)                                       */
+/* E1a or E1b (doc/ABI.md 4.2.5)                                       */
 /* ------------------------------------------------------------------ */
 
 struct evidence {
@@ -938,7 +938,7 @@ static int evidence_elm(struct cwalk *w, const struct celm *e)
 	int r;
 
 	ev->bitmaps++;
-	r = pageset_add(&ev->bms, e->bitmap);
+	r = khofmt_pageset_add(&ev->bms, e->bitmap);
 	if (r < 0)
 		return r;
 	if (e->bitmap & (ev->P - 1)) {
@@ -981,7 +981,7 @@ static void evidence_tails(struct khofmt_handover *h, struct evidence *ev)
 		     j += E1A_BITMAP_BYTES) {
 			size_t k;
 
-			if (pageset_add(&ev->bms, pa + j) == 0)
+			if (khofmt_pageset_add(&ev->bms, pa + j) == 0)
 				continue;	/* another E1a bitmap */
 			if (khofmt_source_read(h->src, pa + j, buf, sizeof(buf)))
 				break;
@@ -1077,11 +1077,11 @@ int khofmt_chunk_choose(struct khofmt_handover *h, unsigned variant,
 			vi->basis = KHOFMT_BASIS_PRODUCER;
 	}
 
-	pageset_init(&ev.bms);
+	khofmt_pageset_init(&ev.bms);
 	r = gather(h, &ev);
 	if (!r && v == KHOFMT_VARIANT_E1A && !ev.unaligned && !ev.offspan)
 		evidence_tails(h, &ev);
-	pageset_free(&ev.bms);
+	khofmt_pageset_free(&ev.bms);
 	free(ev.apa);
 	if (r)
 		return r;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The radix-tree tracker of kho-v2..v4 (kho-abi.md 4.1): tables of P/8
+ * The radix-tree tracker of kho-v2..v4 (doc/ABI.md 4.1): tables of P/8
  * child pointers down to leaf bitmaps of P*8 bits, all orders in one tree.
  *
  * Two ways through it:
@@ -133,7 +133,7 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 				  khofmt_src_missing(w->h->src, child));
 		return r ? (r > 0 ? 2 : r) : 0;
 	}
-	r = pageset_add(&w->seen, child);
+	r = khofmt_pageset_add(&w->seen, child);
 	if (r < 0)
 		return r;
 	if (r == 0) {
@@ -313,7 +313,7 @@ static int check_root(struct rwalk *w)
 				  (unsigned long long)root,
 				  khofmt_src_missing(w->h->src, root));
 	else
-		return pageset_add(&w->seen, root) < 0 ? -KHOFMT_ERR_NOMEM : 1;
+		return khofmt_pageset_add(&w->seen, root) < 0 ? -KHOFMT_ERR_NOMEM : 1;
 	return r > 0 ? 2 : r;
 }
 
@@ -327,15 +327,15 @@ static int rwalk_run(struct khofmt_handover *h,
 	int r;
 
 	h->errmsg[0] = '\0';
-	if (opts && opts->sz < sizeof(*opts))
-		return -KHOFMT_ERR_INVAL;
-	pageset_init(&w.seen);
+	if (KHOFMT_OPTS_VALID(opts, sizeof(*opts)))
+		return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
+	khofmt_pageset_init(&w.seen);
 	r = check_root(&w);
 	if (r == 1)
 		r = do_table(&w, h->root, g->depth - 1, 0);
 	if (r == 2)
 		r = 1;	/* problem callback asked to stop */
-	pageset_free(&w.seen);
+	khofmt_pageset_free(&w.seen);
 	free(w.buf);
 	return r;
 }
@@ -658,7 +658,7 @@ static int stream_descend(struct order_stream *s, unsigned lvl, uint64_t c,
 
 	if ((c & (P - 1)) || !khofmt_source_covers(s->h->src, c, P))
 		return 0;
-	r = pageset_add(&s->seen, c);
+	r = khofmt_pageset_add(&s->seen, c);
 	if (r <= 0)
 		return r;
 	n = khofmt_source_ptr(s->h->src, c, P);
@@ -1136,7 +1136,7 @@ static void radix_stream_close(struct order_stream *s)
 {
 	if (!s)
 		return;
-	pageset_free(&s->seen);
+	khofmt_pageset_free(&s->seen);
 	free(s->buf);
 	free(s);
 }
@@ -1154,7 +1154,7 @@ static int stream_new(struct khofmt_handover *h, unsigned order,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -KHOFMT_ERR_NOMEM;
-	pageset_init(&s->seen);
+	khofmt_pageset_init(&s->seen);
 	s->h = h;
 	s->order = order;
 	s->hb = g->order0_bit - order;

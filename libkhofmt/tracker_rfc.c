@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The 2023-24 RFC form (kho-abi.md 4.3, never merged): no tracker pages;
+ * The 2023-24 RFC form (doc/ABI.md 4.3, never merged): no tracker pages;
  * any node of the KHO DT may carry `mem`, an array of native
  * {u64 addr, u64 len} byte ranges to keep. The ranges come from the FDT
  * itself (copied and checked by khofmt_fdt_open()), so no memory source

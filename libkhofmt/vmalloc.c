@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * kho_vmalloc areas (kho-abi.md 6.5): a 16-byte descriptor and a chain of
+ * kho_vmalloc areas (doc/ABI.md 6.5): a 16-byte descriptor and a chain of
  * chunk pages listing run starts (2^order pages each). Walked with a
  * two-pointer cycle check; runs are bounded by total_pages, so a hostile
  * chain cannot make us read more than the descriptor promises.
  */
+#include "abi_layout.h"
 #include "schema_int.h"
 
 #define VM_KNOWN_FLAGS 0x3u
@@ -15,20 +16,20 @@ void khofmt_vmalloc_desc_parse(const void *raw16, struct khofmt_vmalloc_desc *d)
 {
 	const unsigned char *p = raw16;
 
-	d->first = ld_le64(p);
-	d->total_pages = ld_le32(p + 8);
-	d->flags = ld_le16(p + 12);
-	d->order = ld_le16(p + 14);
+	d->first = ld_le64(p + VM_FIRST_OFF);
+	d->total_pages = ld_le32(p + VM_TOTAL_OFF);
+	d->flags = ld_le16(p + VM_FLAGS_OFF);
+	d->order = ld_le16(p + VM_ORDER_OFF);
 }
 
 void khofmt_vmalloc_desc_store(void *raw16, const struct khofmt_vmalloc_desc *d)
 {
 	unsigned char *p = raw16;
 
-	st_le64(p, d->first);
-	st_le32(p + 8, d->total_pages);
-	st_le16(p + 12, d->flags);
-	st_le16(p + 14, d->order);
+	st_le64(p + VM_FIRST_OFF, d->first);
+	st_le32(p + VM_TOTAL_OFF, d->total_pages);
+	st_le16(p + VM_FLAGS_OFF, d->flags);
+	st_le16(p + VM_ORDER_OFF, d->order);
 }
 
 int khofmt_vmalloc_iter_init(struct khofmt_vmalloc_iter *it,
@@ -36,7 +37,7 @@ int khofmt_vmalloc_iter_init(struct khofmt_vmalloc_iter *it,
 			     const struct khofmt_vmalloc_desc *d,
 			     const struct khofmt_schema_opts *opts)
 {
-	unsigned ps = schema_ps(opts);
+	unsigned ps = khofmt_schema_ps(opts);
 	uint64_t P;
 
 	if (!it || !src || !d || !ps)
@@ -121,6 +122,18 @@ int khofmt_vmalloc_run_next(struct khofmt_vmalloc_iter *it, uint64_t *pa,
 			r = chunk_word(it, it->chunk, 0, &v);
 			if (r)
 				goto fail;
+			/* a bad next pointer is the fault of the chunk holding it */
+			if (v && ((v & (P - 1)) || !khofmt_source_covers(it->src, v, P))) {
+				bool odd = v & (P - 1);
+
+				r = FATAL(it->opts, "VM-1",
+					  odd ? KHOFMT_ERR_STRUCT : KHOFMT_ERR_NOTCOVERED,
+					  it->chunk, "vmalloc chunk 0x%llx: next 0x%llx is %s",
+					  (unsigned long long)it->chunk,
+					  (unsigned long long)v,
+					  odd ? "not page-aligned" : "not in the memory source");
+				goto fail;
+			}
 			it->chunk = v;
 			it->slot = 1;
 			it->chunks++;

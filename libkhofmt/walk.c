@@ -37,9 +37,7 @@ static int check_args(struct khofmt_handover *h,
 {
 	if (!h)
 		return -KHOFMT_ERR_INVAL;
-	if (opts && opts->sz < sizeof(*opts))
-		return -KHOFMT_ERR_INVAL;
-	return 0;
+	return KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 }
 
 int khofmt_walk_folios(struct khofmt_handover *h,
@@ -352,17 +350,17 @@ int khofmt_walk_ranges(struct khofmt_handover *h,
 
 	if (!cb)
 		return -KHOFMT_ERR_INVAL;
-	return walk_ranges_overlap(h, opts, one_by_one, &o, NULL, NULL);
+	return khofmt_walk_ranges_overlap(h, opts, one_by_one, &o, NULL, NULL);
 }
 
 int khofmt_walk_range_batches(struct khofmt_handover *h,
 			      const struct khofmt_walk_opts *opts,
 			      khofmt_ranges_cb cb, void *arg)
 {
-	return walk_ranges_overlap(h, opts, cb, arg, NULL, NULL);
+	return khofmt_walk_ranges_overlap(h, opts, cb, arg, NULL, NULL);
 }
 
-int walk_ranges_overlap(struct khofmt_handover *h,
+int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 			const struct khofmt_walk_opts *opts,
 			khofmt_ranges_cb cb, void *arg,
 			overlap_cb ovl, void *ovl_arg)

@@ -44,7 +44,7 @@ is "$("$KHOCTL" stat --json $FM | jq -r '.generation.page_size_basis')" tracker 
 is "$("$KHOCTL" stat --json --capture "$TMP/c1" | jq -r '[.generation.page_size, .generation.page_size_basis] | join(" ")')" \
 	"4096 capture manifest" "capture: page size from the manifest"
 # memory.elf: tracker pages + the distinct pages of the four blobs + the root
-# FDT page (kho-abi FDT-6: a preserved order-0 entry) + the pages that blob
+# FDT page (doc/ABI.md 9 FDT-6: a preserved order-0 entry) + the pages that blob
 # structures point at (LUO blocks, memfd records, vmalloc chunks and folio
 # arrays, the kho_test folio list) -- the dump equality above shows those are
 # all there; here: nothing else, and no preserved data.

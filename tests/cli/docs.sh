@@ -124,4 +124,19 @@ for cmd in "$TMP"/ex*.cmd; do
 done
 [ "$nex" -ge 3 ]; ok $? "README shows $nex khoctl examples (dump, verify, analyze)"
 
+# doc/ABI.md is the reference the sources cite: no citation of a file the
+# repository does not have, and every "doc/ABI.md N[.M[.K]]" names a heading there.
+TOP=$TESTS_SRCDIR/..
+stale=$(cd "$TOP" && grep -rln 'kho-abi\.md' libkhofmt khoctl kexec man tests doc README.md 2>/dev/null | grep -v '^tests/cli/docs\.sh$')
+is "$stale" "" "no source cites kho-abi.md (doc/ABI.md is the reference)"
+heads=$(sed -n 's/^#\{2,4\} \([0-9][0-9.]*\) .*/\1/p' "$TOP/doc/ABI.md" | sed 's/\.$//')
+[ "$(echo "$heads" | wc -l)" -ge 40 ]; ok $? "doc/ABI.md has its numbered sections"
+cited=$(cd "$TOP" && grep -rhoE 'doc/ABI\.md( section)? [0-9]+(\.[0-9]+)*' libkhofmt khoctl kexec man tests doc 2>/dev/null |
+	sed -E 's/.* ([0-9.]+)$/\1/; s/\.$//' | sort -u)
+bad=""
+for c in $cited; do
+	echo "$heads" | grep -qx "$c" || bad="$bad $c"
+done
+is "$bad" "" "every doc/ABI.md section cited in the sources exists ($(echo "$cited" | wc -w) cited)"
+
 done_testing

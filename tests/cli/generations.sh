@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Every KHO generation through the CLI: synth --abi writes it, dump / stat /
 # ranges read it back and say which generation and variant they assumed;
-# the RFC worked example of kho-abi.md 4.3; unknown compatibles; option
+# the RFC worked example of doc/ABI.md 4.3; unknown compatibles; option
 # errors. Expected values come from the folio list (awk) and the spec.
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
 
@@ -68,7 +68,7 @@ expect_exit 2 "--radix-depth 4 with 4 KiB pages" stat --radix-depth 4 --fdt "$TM
 expect_exit 2 "--abi kho-v4 on a kho-v1 handover" stat --abi kho-v4 --fdt "$TMP/kho-v1.fdt" --mem "$TMP/kho-v1.elf"
 
 if [ -n "${DTC:-}" ] && [ -x "$DTC" ]; then
-	# ---- RFC worked example (kho-abi.md 4.3)
+	# ---- RFC worked example (doc/ABI.md 4.3)
 	printf '/dts-v1/;\n/ {\n\tcompatible = "kho-v1";\n\treserve-mem {\n\t\tsample {\n\t\t\tmem = <0xc07a 0x4000000 0x01 0x00>;\n\t\t};\n\t};\n};\n' >"$TMP/rfc.dts"
 	"$DTC" -I dts -O dtb -o "$TMP/rfc.fdt" "$TMP/rfc.dts" 2>/dev/null
 	expect_exit 0 "RFC worked example: ranges --json" ranges --json --fdt "$TMP/rfc.fdt" --mem "$TMP/kho-v4.elf"

@@ -215,7 +215,7 @@ run 0 dump-systemd dump --json --fdt "$TMP/sd.fdt" --mem "$TMP/sd.elf"
 run 1 verify-systemd verify --json --fdt "$TMP/sd.fdt" --mem "$TMP/sd.elf"
 
 # blobs that do not decode: a kexec-metadata version 1 blob of 7 bytes
-# (kho-abi.md 6.1: 73), and LUO and an unknown node holding 'x' bytes
+# (doc/ABI.md 6.1: 73), and LUO and an unknown node holding 'x' bytes
 printf '\001\000\000\000abc' >"$TMP/km.bin"
 awk 'BEGIN { for (i = 0; i < 100; i++) printf "x" }' >"$TMP/junk.bin"
 run 0 synth-badblobs synth --json --gen random0 --count 10 --ram 64M -o "$TMP/bad" \

@@ -65,7 +65,7 @@ expect_exit 0 "dump of a filtered kdump" dump --mem "$TMP/f.kdump"
 ok "$(grep -q '256 pages of RAM are not in the dump' "$TMP/err"; echo $?)" "filtered: the count of pages not in the dump"
 
 if command -v fdtget >/dev/null 2>&1; then
-	# The tracker root page, from the FDT itself (kho-abi.md: u64 LE in two cells).
+	# The tracker root page, from the FDT itself (doc/ABI.md: u64 LE in two cells).
 	set -- $(fdtget -t x "$TMP/s.fdt" / preserved-memory-map)
 	MAP=$(cells_to_u64 "0x$1" "0x$2")
 	MAPX=$(printf '0x%x' "$MAP")

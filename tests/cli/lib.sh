@@ -124,7 +124,7 @@ expect_exit() {
 }
 
 # Two 32-bit FDT cells (as dtc prints a native little-endian u64) -> the
-# u64 value, in decimal. kho-abi.md 3.3: bytes on the wire are the cells
+# u64 value, in decimal. doc/ABI.md 3.3: bytes on the wire are the cells
 # big-endian, the value is those 8 bytes read little-endian.
 cells_to_u64() {
 	local a=$(($1)) b=$(($2))

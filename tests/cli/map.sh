@@ -33,7 +33,7 @@ if command -v xmllint >/dev/null 2>&1; then XMLLINT=xmllint; else XMLLINT=; fi
 #   17..27 RAM (ends at 28 MiB)                               11 x '·'
 #   28..31 hole                                               4 blanks
 #
-# Tracker size, from the key layout (kho-abi.md 4.1.3, PS 12, depth 6;
+# Tracker size, from the key layout (doc/ABI.md 4.1.3, PS 12, depth 6;
 # root index = key bits 51.., L4 42..50, L3 33..41, L2 24..32, L1 15..23):
 #   (0x200000, 9):  key 2^43 | 1      -> root 0, L4 2
 #   (0x600000, 0):  key 2^52 | 0x600  -> root 2, L4 0, leaf bit 0x600

@@ -421,6 +421,84 @@ static void systemd_seeds(void)
 	}
 }
 
+/*
+ * fuzz_schema: a state of each registry subnode schema, encoded into the
+ * encoder's meta area at 0x1000000; the seed is the fuzz_schema header
+ * (entry, page size, blob length and offset) and that area.
+ */
+static void schema_seed(const char *key, int which)
+{
+	struct khofmt_enc_opts eo = { .sz = sizeof(eo), .page_shift = 12,
+				      .meta_base = 0x1000000, .meta_size = 0x18000 };
+	static const unsigned char content[6000] = { 'k', 'h', 'o' };
+	struct khofmt_enc_luo_file f = { .compatible = "memfd-v2", .token = 7,
+					 .size = sizeof(content), .data = content };
+	struct khofmt_enc_luo_session ses = { .name = "seed", .files = &f, .nfiles = 1 };
+	struct khofmt_enc_luo_flb flb = { .name = "liveupdate-test-flb-v0", .data = 1,
+					  .refcount = 1 };
+	struct khofmt_enc_region reg = { .name = "sample", .start = 0x40000000,
+					 .size = 0x200000 };
+	uint64_t phys[2] = { 0x40000000, 0x40200000 };
+	unsigned order[2] = { 0, 9 };
+	const struct khofmt_subnode *sn;
+	struct khofmt_source *src = NULL;
+	struct khofmt_fdt *fdt = NULL;
+	struct khofmt_enc *enc = NULL;
+	unsigned char page[4096];
+	void *fdtb = NULL;
+	size_t fdt_len, i, nsub = 0, idx = 0;
+	struct buf b = { 0 };
+	char err[128], name[64];
+	uint64_t pa;
+	int rc;
+
+	for (i = 0; i < khofmt_schema_count(); i++) {
+		const struct khofmt_schema_info *in = khofmt_schema_at(i);
+
+		if (in->where != KHOFMT_SCHEMA_AT_SUBNODE)
+			continue;
+		if (!strcmp(in->key, key) && !idx)
+			idx = nsub + 1;
+		nsub++;
+	}
+	if (!idx)
+		die(key, 0);
+	rc = khofmt_enc_new(&eo, &enc);
+	if (rc)
+		die("enc_new", rc);
+	rc = which == 0 ? khofmt_enc_kexec_meta(enc, "7.2.13-seed", 1) :
+	     which == 1 ? khofmt_enc_luo(enc, 3, &ses, 1, &flb, 1) :
+	     which == 2 ? khofmt_enc_memblock(enc, &reg, 1) :
+			  khofmt_enc_kho_test(enc, phys, order, 2);
+	if (rc)
+		die(khofmt_enc_errmsg(enc), rc);
+	rc = khofmt_enc_finish(enc, &src, &fdtb, &fdt_len, NULL);
+	if (rc)
+		die(khofmt_enc_errmsg(enc), rc);
+	khofmt_enc_free(enc);
+	rc = khofmt_fdt_open(fdtb, fdt_len, &fdt, err, sizeof(err));
+	if (rc)
+		die(err, rc);
+	sn = khofmt_fdt_subnode_by_name(fdt, key);
+	if (!sn || sn->pa < eo.meta_base || sn->pa >= eo.meta_base + eo.meta_size)
+		die(key, 0);
+	put_le(&b, idx - 1, 1);
+	put_le(&b, 0, 1);
+	put_le(&b, sn->size, 2);
+	put_le(&b, sn->pa - eo.meta_base, 4);
+	for (pa = eo.meta_base; pa < eo.meta_base + eo.meta_size; pa += sizeof(page)) {
+		if (khofmt_source_read(src, pa, page, sizeof(page)) < 0)
+			memset(page, 0, sizeof(page));
+		put(&b, page, sizeof(page));
+	}
+	snprintf(name, sizeof(name), "enc-%s", key);
+	seed("fuzz_schema", name, b.p, b.n);
+	free(b.p);
+	khofmt_fdt_free(fdt);
+	khofmt_source_free(src);
+	free(fdtb);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct enc_case cases[] = {
@@ -454,5 +532,9 @@ int main(int argc, char **argv)
 	seed("fuzz_elf", "slim-pre.elf", p, len);
 	free(p);
 	systemd_seeds();
+	schema_seed("kexec-metadata", 0);
+	schema_seed("LUO", 1);
+	schema_seed("memblock", 2);
+	schema_seed("kho_test", 3);
 	return failures ? 1 : 0;
 }

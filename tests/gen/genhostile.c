@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Hostile inputs for the bounded-resources tests (tests/cli/bounded.sh).
- * Written from the spec (kho-abi.md 4.1: radix geometry for 4 KiB pages,
+ * Written from the spec (doc/ABI.md 4.1: radix geometry for 4 KiB pages,
  * native-endian u64 properties) with libfdt and plain byte layouts;
  * libkhofmt is not used, so the inputs are independent of the decoder.
  *

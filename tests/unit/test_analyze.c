@@ -2,7 +2,7 @@
 /*
  * khofmt_analyze: every encoding's decoder gives back the tracker's ranges
  * (cross-check), and every size equals an independent computation from the
- * folio list (kho-abi.md 4.2 for the chunk list, the layouts documented in
+ * folio list (doc/ABI.md 4.2 for the chunk list, the layouts documented in
  * khofmt-analyze.h / analyze.c for the others). Then the seed's arithmetic
  * on W1 (4,194,304 random order-0 folios in 32 GiB) and on 65,536 isolated
  * pages in 16 GiB, with the constants written out by hand.
@@ -37,7 +37,7 @@ struct expect {
 	uint64_t slices, slices_bytes;
 };
 
-/* Chunk list sizes for bitmaps of @bits bits (kho-abi.md 4.2.1-4.2.3). */
+/* Chunk list sizes for bitmaps of @bits bits (doc/ABI.md 4.2.1-4.2.3). */
 static void ref_chunk(const struct fvec *f, unsigned ps, uint64_t bits,
 		      uint64_t *bytes, uint64_t *pages, uint64_t *elems)
 {

@@ -235,6 +235,71 @@ static void test_utf8(void)
 	ok(khofmt_utf8_len(NULL) == 0, "utf8_len(NULL) = 0");
 }
 
+/*
+ * Option structs, one policy (libbpf's OPTS_VALID): a caller built against
+ * a newer header passes a larger struct; zero bytes past what this library
+ * knows are fine, a non-zero one is a request it cannot honour and is
+ * refused with KHOFMT_ERR_OPTS; a size below a size_t is INVAL.
+ */
+static void test_opts_policy(void)
+{
+	struct {
+		struct khofmt_enc_opts o;
+		uint64_t future;
+	} eo = { .o = { .sz = sizeof(eo) } };
+	struct {
+		struct khofmt_walk_opts o;
+		uint32_t future[3];
+	} wo = { .o = { .sz = sizeof(wo) } };
+	struct {
+		struct khofmt_open_opts o;
+		unsigned char future[5];
+	} oo = { .o = { .sz = sizeof(oo), .page_shift = 12 } };
+	struct khofmt_stats st;
+	struct khofmt_handover *h = NULL;
+	struct khofmt_enc *enc = NULL;
+	struct state s;
+	int rc;
+
+	is(khofmt_enc_new(&eo.o, &enc), 0, "enc_new: larger struct, zero tail: accepted");
+	khofmt_enc_free(enc);
+	enc = NULL;
+	eo.future = 1;
+	is(khofmt_enc_new(&eo.o, &enc), -KHOFMT_ERR_OPTS,
+	   "enc_new: a non-zero unknown field: KHOFMT_ERR_OPTS");
+	ok(!enc, "enc_new: nothing allocated then");
+	eo.o.sz = 4;
+	is(khofmt_enc_new(&eo.o, &enc), -KHOFMT_ERR_INVAL, "enc_new: sz 4: INVAL");
+	is_str(khofmt_strerror(-KHOFMT_ERR_OPTS),
+	       "option struct has fields this library does not know",
+	       "KHOFMT_ERR_OPTS has a name");
+
+	if (khofmt_enc_new(NULL, &enc) || khofmt_enc_add_folio(enc, 0x100000000, 3)) {
+		fail("encode a state");
+		khofmt_enc_free(enc);
+		return;
+	}
+	rc = state_finish_open(enc, 12, &s);
+	khofmt_enc_free(enc);
+	if (rc) {
+		fail("open the state");
+		return;
+	}
+	is(khofmt_stats(s.h, &wo.o, &st), 0, "stats: larger walk opts, zero tail");
+	wo.future[2] = 0x80;
+	is(khofmt_stats(s.h, &wo.o, &st), -KHOFMT_ERR_OPTS,
+	   "stats: a non-zero byte past the known walk opts: KHOFMT_ERR_OPTS");
+	is(khofmt_handover_open(s.fdt, s.src, &oo.o, &h), 0,
+	   "handover_open: larger open opts, zero tail");
+	khofmt_handover_free(h);
+	h = NULL;
+	oo.future[4] = 1;
+	is(khofmt_handover_open(s.fdt, s.src, &oo.o, &h), -KHOFMT_ERR_OPTS,
+	   "handover_open: its last unknown byte set: KHOFMT_ERR_OPTS");
+	ok(!h, "handover_open: no handover then");
+	state_free(&s);
+}
+
 int main(void)
 {
 	test_strerror();
@@ -243,5 +308,6 @@ int main(void)
 	test_null_frees();
 	test_encoder_misuse();
 	test_fdt_errbuf();
+	test_opts_policy();
 	return done_testing();
 }

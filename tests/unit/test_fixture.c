@@ -146,7 +146,7 @@ static size_t parse_pfn_runs(const char *log, size_t len, struct rvec *runs,
 	return runs->n;
 }
 
-/* ---- kho_vmalloc (kho-abi.md 6.5): read an area by its descriptor ---- */
+/* ---- kho_vmalloc (doc/ABI.md 6.5): read an area by its descriptor ---- */
 
 static int vmalloc_read(struct khofmt_source *src, const unsigned char *desc,
 			unsigned char **out, size_t *outlen, struct rvec *pages)
@@ -191,7 +191,7 @@ fail:
 }
 
 /*
- * A reference decoder written from kho-abi.md 4.1.4 (PS = 12, depth 6),
+ * A reference decoder written from doc/ABI.md 4.1.4 (PS = 12, depth 6),
  * reading pages through the (separately tested) memory source. Returns
  * 0, or -1 if a page cannot be read or a key is impossible.
  */
@@ -242,7 +242,7 @@ static void check_against_ref(struct decoded *d, const struct khofmt_stats *st,
 	size_t i;
 	int rc = ref_walk(d->src, khofmt_fdt_map(d->fdt), 5, 0, &ref);
 
-	is(rc, 0, "%s: reference decoder (kho-abi 4.1.4) walks the tree: %zu entries",
+	is(rc, 0, "%s: reference decoder (doc/ABI.md 4.1.4) walks the tree: %zu entries",
 	   tag, ref.n);
 	fv_sort_unique(&ref);
 	ok(fv_equal_diag(&d->folios, &ref), "%s: walk_folios = the reference decoder's entries",

@@ -2,13 +2,13 @@
 /*
  * Every KHO generation: encoder -> decoder round trips (RFC, kho-v1 E1a and
  * E1b, kho-v2..v4, 4/16/64 KiB pages) against the independent references of
- * testutil.h; the kho-v1 E1a/E1b choice (kho-abi.md 4.2.4 worked example,
+ * testutil.h; the kho-v1 E1a/E1b choice (doc/ABI.md 4.2.4 worked example,
  * 4.2.5 rules and hazards); hand-built hostile chunk lists; the RFC `mem`
  * form (4.3 worked example); the first-kho-v2 radix depth on 16 KiB pages
  * (4.1.1); which subnode properties each generation writes.
  *
  * Chunk lists and RFC trees are built here byte by byte from the spec's
- * layouts (kho-abi.md 4.2.1, 4.3), not with the library's encoder.
+ * layouts (doc/ABI.md 4.2.1, 4.3), not with the library's encoder.
  */
 #include <libfdt.h>
 
@@ -582,7 +582,7 @@ static void test_hostile_chunks(void)
 
 static void test_rfc(void)
 {
-	/* kho-abi.md 4.3: mem = <0xc07a 0x4000000 0x01 0x00> (dtc view) */
+	/* doc/ABI.md 4.3: mem = <0xc07a 0x4000000 0x01 0x00> (dtc view) */
 	static const unsigned char mem[16] = {
 		0x00, 0x00, 0xc0, 0x7a, 0x04, 0x00, 0x00, 0x00,
 		0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
@@ -702,7 +702,10 @@ static bool early_decode(uint64_t phys, unsigned order, struct fvec *out)
 
 static void test_early_depth(void)
 {
-	struct enc_case v2 = { KHOFMT_ABI_V2, 0, NULL, "kho-v2" };
+	/* named: written as the first kho-v2 kernel wrote it, bit 50 dropped */
+	struct enc_case v2 = { KHOFMT_ABI_V2, KHOFMT_VARIANT_RADIX_EARLY, NULL,
+			       "kho-v2" };
+	struct enc_case v2dflt = { KHOFMT_ABI_V2, 0, NULL, "kho-v2" };
 	struct fvec set = { 0 }, got = { 0 }, want = { 0 };
 	const struct khofmt_variant_info *vi;
 	struct khofmt_walk_opts wo = { .sz = sizeof(wo), .problem = prob_cb };
@@ -716,12 +719,19 @@ static void test_early_depth(void)
 	fv_push(&set, U64(0x100000000), 1);
 	fv_push(&set, U64(0x200000000), 9);
 	fv_push(&set, U64(0x300004000), 0);
+	/* by default the encoder refuses an entry the tree cannot hold */
+	rc = encode_set(&set, 14, &v2dflt, &s, NULL, 0);
+	is(rc, -KHOFMT_ERR_UNSUPPORTED,
+	   "kho-v2 16K, depth by default: an order-0 entry is refused, not dropped");
+	state_free(&s);
 	rc = encode_set(&set, 14, &v2, &s, NULL, 0);
-	if (is(rc, 0, "kho-v2 16K: encode (early depth) and open")) {
+	if (is(rc, 0, "kho-v2 16K: encode (early depth, by name) and open")) {
 		vi = khofmt_handover_variant(s.h);
+		/* order 1 at 4 GiB: key bit 49 -> top slot 1024 (>= 2) */
 		ok(vi->variant == KHOFMT_VARIANT_RADIX_EARLY &&
-		   vi->radix_depth == 4 && vi->basis == KHOFMT_BASIS_GENERATION,
-		   "kho-v2 16K: 4 levels (first commit), %s", vi->reason);
+		   vi->radix_depth == 4 && vi->basis == KHOFMT_BASIS_EVIDENCE,
+		   "kho-v2 16K: 4 levels (first commit) seen in the top table, %s",
+		   vi->reason);
 		for (i = 0; i < set.n; i++) {
 			if (set.v[i].order)
 				fv_push(&want, set.v[i].phys, set.v[i].order);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Radix geometry and key encoding against kho-abi.md 4.1.1 (constants
+ * Radix geometry and key encoding against doc/ABI.md 4.1.1 (constants
  * table) and 4.1.5 (worked examples). The expected numbers are copied
  * from the spec, not computed by the code under test.
  */
 #include "testutil.h"
 
-/* Table index at level L (>= 1) / leaf bit, per kho-abi.md 4.1.3. */
+/* Table index at level L (>= 1) / leaf bit, per doc/ABI.md 4.1.3. */
 static uint64_t spec_index(unsigned ps, uint64_t key, unsigned level)
 {
 	unsigned tbl = ps - 3, leaf = ps + 3;
@@ -24,7 +24,7 @@ struct example {
 	unsigned idx[6]; /* L5 L4 L3 L2 L1 leaf-bit */
 };
 
-/* kho-abi.md 4.1.5, PS = 12 */
+/* doc/ABI.md 4.1.5, PS = 12 */
 static const struct example examples[] = {
 	{ "2 MiB folio, order 9", U64(0x140200000), 9, U64(0x0000080000000A01),
 	  { 0, 2, 0, 0, 0, 2561 } },
@@ -67,7 +67,7 @@ static void test_constants(void)
 		unsigned ps, order0_bit, key_bits, tbl_log2, leaf_log2, depth;
 		uint64_t root_limit;
 	} t[] = {
-		/* kho-abi.md 4.1.1 (7.2.13 depth formula) */
+		/* doc/ABI.md 4.1.1 (7.2.13 depth formula) */
 		{ 12, 52, 53, 9, 15, 6, 4 },
 		{ 14, 50, 51, 11, 17, 5, 2 },
 		{ 16, 48, 49, 13, 19, 4, 16 },

@@ -5,7 +5,7 @@
  * table entries, leaf bits). Each case expects a specific error, and the
  * problem-callback mode must report the problem and keep going.
  *
- * Tree navigation here uses the spec's key layout (kho-abi.md 4.1.3), not
+ * Tree navigation here uses the spec's key layout (doc/ABI.md 4.1.3), not
  * the library: the test finds and edits nodes itself.
  */
 #include <libfdt.h>

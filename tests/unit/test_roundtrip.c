@@ -578,7 +578,7 @@ static void cases_ranges(void)
 		uint64_t phys, size;
 	} fixed[] = {
 		{ "one page at 0", 0, 0x1000 },
-		{ "1 GiB at 32 GiB (order 18, kho-abi 4.1.5)", 0x800000000, GiB },
+		{ "1 GiB at 32 GiB (order 18, doc/ABI.md 4.1.5)", 0x800000000, GiB },
 		{ "reserve_mem 1028K at 0x1f0fc000", 0x1f0fc000, 1028 * 1024 },
 		{ "3 pages at the top of 2^52", TOP52 - 0x3000, 0x3000 },
 		{ "unaligned start, odd length", 0x12345000, 0x7777000 },

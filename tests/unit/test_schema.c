@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Sub-schemas (kho-abi.md 6): the real 7.2.13 capture decoded with the
+ * Sub-schemas (doc/ABI.md 6): the real 7.2.13 capture decoded with the
  * schema API (expected facts from the fixture README and serial.log, and
  * data patterns recomputed here), encoder -> decoder round trips, and
  * hostile variants (cycles, counts, limits, missing NULs) that must give
@@ -407,7 +407,7 @@ static int page_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint6
 	return 0;
 }
 
-/* kho-abi.md 5 / SB-2 / LUO-2 / VM-1 / MFD-1, against the tracker */
+/* doc/ABI.md 5 / SB-2 / LUO-2 / VM-1 / MFD-1, against the tracker */
 static void test_capture_luo_pages(struct capture *c)
 {
 	static const unsigned want[8] = {
@@ -440,7 +440,7 @@ static void test_capture_luo_pages(struct capture *c)
 	for (k = 1; k < 8; k++) {
 		is(pc.count[k], want[k], "LUO pages: %u %s", want[k],
 		   khofmt_luo_page_kind_name((enum khofmt_luo_page_kind)k));
-		is(pc.bad[k], 0, "LUO pages: every %s is preserved as kho-abi.md 5 requires",
+		is(pc.bad[k], 0, "LUO pages: every %s is preserved as doc/ABI.md 5 requires",
 		   khofmt_luo_page_kind_name((enum khofmt_luo_page_kind)k));
 	}
 out:
@@ -460,7 +460,7 @@ static void test_capture_other_luo(struct capture *c)
 	} want[] = {
 		/* read through debugfs before the reboot serialized sessions */
 		{ "blobs/debugfs/k1-out_sub_fdts_LUO.bin", 1, false },
-		/* the second kernel's own blob: previous + 1 (kho-abi.md 6.2.1) */
+		/* the second kernel's own blob: previous + 1 (doc/ABI.md 6.2.1) */
 		{ "blobs/k2-out/LUO.bin", 2, false },
 	};
 	unsigned i;
@@ -828,7 +828,7 @@ static int count_cb(void *arg, enum khofmt_luo_page_kind kind, uint64_t pa, uint
 	return 0;
 }
 
-/* 16 KiB and 64 KiB pages: capacities and sizes follow P (kho-abi.md 10) */
+/* 16 KiB and 64 KiB pages: capacities and sizes follow P (doc/ABI.md 10) */
 static void test_roundtrip_ps(unsigned ps)
 {
 	struct enc_world w;
@@ -1258,7 +1258,7 @@ static void test_small_blobs(void)
 	   "no name, no compatible: unknown");
 }
 
-/* luo-v1 (kho-abi.md 6.2.2): sub-FDT + session header + contiguous records */
+/* luo-v1 (doc/ABI.md 6.2.2): sub-FDT + session header + contiguous records */
 static void test_luo_v1(void)
 {
 	struct khofmt_source *src;
@@ -1354,6 +1354,127 @@ static void test_v2_blob(void)
 	khofmt_enc_free(e);
 }
 
+/* ---- the registry ---- */
+
+struct spans {
+	uint64_t pa[4096], len[4096];
+	size_t n;
+};
+
+static int span_cb(void *arg, uint64_t pa, uint64_t len)
+{
+	struct spans *sp = arg;
+
+	if (sp->n < 4096) {
+		sp->pa[sp->n] = pa;
+		sp->len[sp->n] = len;
+		sp->n++;
+	}
+	return 0;
+}
+
+static bool spans_have(const struct spans *sp, uint64_t pa)
+{
+	size_t i;
+
+	for (i = 0; i < sp->n; i++)
+		if (pa - sp->pa[i] < sp->len[i])
+			return true;
+	return false;
+}
+
+static void test_registry(struct capture *c)
+{
+	/* the kernel's names (doc/ABI.md 3.2, 6.2.1, 6.4): independent list */
+	static const struct {
+		enum khofmt_schema_where where;
+		const char *key;
+		enum khofmt_schema_kind kind;
+	} want[] = {
+		{ KHOFMT_SCHEMA_AT_SUBNODE, "kexec-metadata", KHOFMT_SCHEMA_KEXEC_META_V1 },
+		{ KHOFMT_SCHEMA_AT_SUBNODE, "LUO", KHOFMT_SCHEMA_LUO_V5 },
+		{ KHOFMT_SCHEMA_AT_SUBNODE, "memblock", KHOFMT_SCHEMA_MEMBLOCK_V1 },
+		{ KHOFMT_SCHEMA_AT_SUBNODE, "kho_test", KHOFMT_SCHEMA_KHO_TEST_V1 },
+		{ KHOFMT_SCHEMA_AT_LUO_FILE, "memfd-v2", KHOFMT_SCHEMA_MEMFD },
+		{ KHOFMT_SCHEMA_AT_LUO_FILE, "memfd-v1", KHOFMT_SCHEMA_MEMFD },
+		{ KHOFMT_SCHEMA_AT_LUO_SESSION, "systemd", KHOFMT_SCHEMA_SYSTEMD_FDSTORE },
+	};
+	struct khofmt_schema_opts so = { .sz = sizeof(so), .page_shift = 12 };
+	const struct khofmt_subnode *sn;
+	struct spans *sp = calloc(1, sizeof(*sp));
+	unsigned char root[32];
+	size_t i, j, n = khofmt_schema_count();
+	uint64_t sessions, flbs, blk;
+
+	ok(n >= 7 && !khofmt_schema_at(n), "registry: %zu entries, NULL past the end", n);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (!strcmp(khofmt_schema_at(i)->name, khofmt_schema_at(j)->name))
+				fail("registry: name %s twice", khofmt_schema_at(i)->name);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct khofmt_schema_info *in =
+			khofmt_schema_find(want[i].where, want[i].key);
+
+		ok(in && in->kind == want[i].kind &&
+		   khofmt_schema_info(want[i].kind) == in,
+		   "registry: %s is %s", want[i].key, in ? in->name : "(none)");
+	}
+	ok(!khofmt_schema_find(KHOFMT_SCHEMA_AT_SUBNODE, "memfd-v2") &&
+	   !khofmt_schema_find(KHOFMT_SCHEMA_AT_LUO_FILE, "LUO") &&
+	   !khofmt_schema_find(KHOFMT_SCHEMA_AT_SUBNODE, "nonesuch") &&
+	   !khofmt_schema_info(KHOFMT_SCHEMA_UNKNOWN),
+	   "registry: keys are per place; unknown ones are not found");
+	is(khofmt_schema_find(KHOFMT_SCHEMA_AT_SUBNODE, "LUO")->min_size, 32,
+	   "registry: LUO's owner reads 32 bytes at least (doc/ABI.md 6.2.1)");
+
+	/* the LUO structure pages of the real capture, against its root struct */
+	sn = khofmt_fdt_subnode_by_name(c->fdt, "LUO");
+	if (!sp || !sn || khofmt_source_read(c->src, sn->pa, root, 32) < 0) {
+		fail("LUO root struct");
+		free(sp);
+		return;
+	}
+	memcpy(&sessions, root + 16, 8);
+	memcpy(&flbs, root + 24, 8);
+	is(khofmt_subnode_pages(c->src, sn, &so, span_cb, sp), 0,
+	   "khofmt_subnode_pages(LUO): 0");
+	ok(sp->n > 2 && spans_have(sp, flbs) &&
+	   (!sessions || spans_have(sp, sessions)),
+	   "LUO pages: the FLB page 0x%llx and the first session block 0x%llx are there (%zu spans)",
+	   (unsigned long long)flbs, (unsigned long long)sessions, sp->n);
+	/* the first session block's own first file block (6.3: header 16, rec 80) */
+	if (sessions && khofmt_source_read(c->src, sessions + 16 + 64, &blk, 8) == 0 && blk)
+		ok(spans_have(sp, blk), "LUO pages: a file block 0x%llx too",
+		   (unsigned long long)blk);
+	{
+		/* the registry's decoder walks the whole LUO state cleanly */
+		struct probs pr = { .n = 0 };
+		struct khofmt_schema_opts po = { .sz = sizeof(po), .page_shift = 12,
+						 .problem = on_problem, .problem_arg = &pr };
+		void *b = NULL;
+		size_t bl = 0;
+
+		sn = khofmt_fdt_subnode_by_name(c->fdt, "LUO");
+		if (khofmt_subnode_blob_read(c->src, sn, &b, &bl) == 0) {
+			is(khofmt_schema_decode(khofmt_schema_info(KHOFMT_SCHEMA_LUO_V5),
+						c->src, b, bl, &po), 0,
+			   "khofmt_schema_decode(luo-v5) on the capture: 0");
+			is(pr.n, 0, "... and no problem");
+			ok(khofmt_schema_decode(khofmt_schema_info(KHOFMT_SCHEMA_MEMBLOCK_V1),
+						c->src, b, bl, &po) < 0 && pr.n > 0,
+			   "the memblock decoder on the LUO struct: an error, told");
+		}
+		free(b);
+	}
+	memset(sp, 0, sizeof(*sp));
+	sn = khofmt_fdt_subnode_by_name(c->fdt, "memblock");
+	ok(sn && khofmt_subnode_pages(c->src, sn, &so, span_cb, sp) == 0 && sp->n == 0,
+	   "memblock: its sub-FDT points at no structure page");
+	is(khofmt_subnode_pages(NULL, sn, &so, span_cb, sp), -KHOFMT_ERR_INVAL,
+	   "khofmt_subnode_pages without a source: INVAL");
+	free(sp);
+}
+
 int main(void)
 {
 	struct capture c;
@@ -1362,6 +1483,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s", env && *env ? env : FIXTURES_DIR);
 	if (capture_open(&c) == 0) {
 		test_capture_dispatch(&c);
+		test_registry(&c);
 		test_capture_kexec_meta(&c);
 		test_capture_luo(&c);
 		test_capture_luo_pages(&c);

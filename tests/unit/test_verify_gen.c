@@ -8,7 +8,7 @@
  * rule (at the fault's address when it has one) and no unexpected error.
  *
  * Faults are placed with this file's own knowledge of the layouts
- * (kho-abi.md 4.2 chunk header {next, order, num_elms}; 6.7 kho_test:
+ * (doc/ABI.md 4.2 chunk header {next, order, num_elms}; 6.7 kho_test:
  * folios_info = kho_vmalloc {first, ...}, chunk = {next, phys[]}, words
  * phys | order), not with the decoders under test.
  */
@@ -159,7 +159,7 @@ static uint64_t sub_ptr(struct world *w, const char *path)
 	return get64(p);
 }
 
-/* The kho_test folios_info descriptor's first chunk (kho-abi.md 6.7). */
+/* The kho_test folios_info descriptor's first chunk (doc/ABI.md 6.7). */
 static uint64_t kt_chunk(struct world *w)
 {
 	const unsigned char *sub = mem_w(w, sub_ptr(w, "/kho_test"), 64);

@@ -10,7 +10,7 @@
  *
  * Where to put a fault is found with the decoders (block, record and
  * folio addresses); the tracker bits are edited with this file's own walk
- * of the radix tree, written from kho-abi.md 4.1 (key = 1 << (64 - PS -
+ * of the radix tree, written from doc/ABI.md 4.1 (key = 1 << (64 - PS -
  * order) | phys >> (PS + order); table levels of P/8 slots indexed from
  * bit PS + 3 up; leaves of P*8 bits).
  */
@@ -22,7 +22,7 @@
 /* kho_test folios, away from the encoder's meta area [16 MiB, +256 MiB) */
 #define KT_BASE U64(0x40000000)
 
-/* record layouts (kho-abi.md 6.2-6.4) */
+/* record layouts (doc/ABI.md 6.2-6.4) */
 #define SESS_NAME 0
 #define SESS_FILES_PA 64
 #define SESS_FILE_COUNT 72
@@ -230,7 +230,11 @@ enum mut {
 	M_NONE, M_BLOCK_UNPRESERVED, M_BLOCK_CYCLE, M_DUP_NAME, M_FILES_COUNT,
 	M_COMPAT, M_DUP_TOKEN, M_FOLIO_UNPRESERVED, M_FOLIO_ORDER, M_SEALS,
 	M_CHUNK_UNPRESERVED, M_RUN_COUNT, M_ROOT_START, M_FILEBLOCK_UNPRESERVED,
-	M_RECORD_START, M_KT_FOLIO, M_RUN_UNPRESERVED, M_LUO_COMPAT, M_FLB_COUNT, M_COUNT
+	M_RECORD_START, M_KT_FOLIO, M_RUN_UNPRESERVED, M_LUO_COMPAT, M_FLB_COUNT,
+	/* hostile chains (issue 16 item 3): each names its owner's address */
+	M_BLOCK_OVERFLOW, M_BLOCK_WILD, M_FILEBLOCK_CYCLE, M_FILEBLOCK_OVERFLOW,
+	M_CHUNK_LOOP, M_CHUNK_WILD,
+	M_COUNT
 };
 
 static const struct {
@@ -255,6 +259,12 @@ static const struct {
 	[M_RUN_UNPRESERVED] = { "KHO-E184", "vmalloc run not preserved" },
 	[M_LUO_COMPAT] = { "KHO-E140", "LUO compatible luo-v9" },
 	[M_FLB_COUNT] = { "KHO-E145", "FLB count beyond one page" },
+	[M_BLOCK_OVERFLOW] = { "KHO-E141", "session block count beyond its page" },
+	[M_BLOCK_WILD] = { "KHO-E141", "session block next outside memory" },
+	[M_FILEBLOCK_CYCLE] = { "KHO-E141", "file block chain cycle" },
+	[M_FILEBLOCK_OVERFLOW] = { "KHO-E141", "file block count beyond its page" },
+	[M_CHUNK_LOOP] = { "KHO-E183", "memfd vmalloc chunk chain loop" },
+	[M_CHUNK_WILD] = { "KHO-E183", "memfd vmalloc chunk next outside memory" },
 };
 
 static void inject(struct world *w, enum mut m)
@@ -362,6 +372,32 @@ static void inject(struct world *w, enum mut m)
 	case M_KT_FOLIO:
 		set_entry(w, w->kt_phys[1], w->kt_order[1], false);
 		w->fault = w->kt_phys[1];
+		break;
+	case M_BLOCK_OVERFLOW:
+		/* kho_block header {next, count}: (P - 16) / 80 sessions fit */
+		put64(w, w->sblock + 8, (w->P - 16) / 80 + 1);
+		w->fault = w->sblock;
+		break;
+	case M_BLOCK_WILD:
+		put64(w, w->sblock, U64(0x7f0000000000));	/* next: nowhere */
+		w->fault = w->sblock;
+		break;
+	case M_FILEBLOCK_CYCLE:
+		put64(w, w->fblock, w->fblock);
+		w->fault = w->fblock;
+		break;
+	case M_FILEBLOCK_OVERFLOW:
+		put64(w, w->fblock + 8, (w->P - 16) / 64 + 1);
+		w->fault = w->fblock;
+		break;
+	case M_CHUNK_LOOP:
+		/* kho_vmalloc chunk {next, phys[]}: the first chunk links to itself */
+		put64(w, w->chunk[1], w->chunk[1]);
+		w->fault = w->chunk[1];
+		break;
+	case M_CHUNK_WILD:
+		put64(w, w->chunk[1], U64(0x7f0000000000));
+		w->fault = w->chunk[1];
 		break;
 	}
 }

@@ -196,7 +196,7 @@ static inline void ref_coalesce(const struct fvec *f, unsigned ps,
 }
 
 /*
- * Reference greedy split (kho-abi.md 4, kho_preserve_pages()): blocks of
+ * Reference greedy split (doc/ABI.md 4, kho_preserve_pages()): blocks of
  * order min(ctz(pfn), floor(log2(remaining pages))).
  */
 static inline void ref_greedy_split(uint64_t phys, uint64_t size, unsigned ps,
@@ -237,7 +237,7 @@ static inline bool rv_covers(const struct rvec *r, uint64_t start,
 	       size <= r->v[lo].size - (start - r->v[lo].start);
 }
 
-/* Reference radix key (kho-abi.md 4.1.3). */
+/* Reference radix key (doc/ABI.md 4.1.3). */
 static inline uint64_t ref_key(unsigned ps, uint64_t phys, unsigned order)
 {
 	return (U64(1) << (64 - ps - order)) | (phys >> (ps + order));

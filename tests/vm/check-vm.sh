@@ -268,7 +268,7 @@ if [ "$rm_lost" -gt 0 ]; then
 	ok $? "reserve_mem sample: its last $((rm_lost / 1024)) KiB, [$(printf 0x%x "$pend"), $(printf 0x%x "$rend")), not preserved"
 fi
 
-# the radix tree walked by vmdump (kho-abi.md 4.1, no libkhofmt) and a slim
+# the radix tree walked by vmdump (doc/ABI.md 4.1, no libkhofmt) and a slim
 # core of it: tree pages, sub-blobs, the kho_test list pages, memfd 0x2b
 root_pa=$(prop64 "$D/k1-root.fdt" / preserved-memory-map)
 slim_args=

@@ -6,7 +6,7 @@ le64() { # FILE OFFSET -> u64 little-endian, decimal
 	od -An -v -t u8 --endian=little -j "$2" -N 8 "$1" | tr -d ' '
 }
 prople() { # BYTES FDT NODE PROP -> the first BYTES bytes as a little-endian
-	# number (KHO properties are native-endian, kho-abi.md 3.3), decimal
+	# number (KHO properties are native-endian, doc/ABI.md 3.3), decimal
 	local n=$1 b v=0 i=0
 	for b in $(fdtget -t bx "$2" "$3" "$4"); do
 		[ $i -lt "$n" ] && v=$((v | (0x$b << (8 * i))))

@@ -11,7 +11,7 @@
  *                        print the PFN runs again, finish the session.
  *
  * The uapi structures are written here from the kho-tools ABI notes
- * (kho-abi.md 8.3, Linux 7.2.13), not taken from <linux/liveupdate.h>:
+ * (doc/ABI.md 8.3, Linux 7.2.13), not taken from <linux/liveupdate.h>:
  * every ioctl is _IO(0xBA, nr) and every argument starts with a u32 size.
  * Output lines start with "LUOX"; the host harness parses them.
  */

@@ -13,7 +13,7 @@
  *   vmdump slim CORE ROOTPA OUT [PA LEN]...
  *                                    write a slim ELF core holding only the
  *                                    pages of the KHO radix tree whose root
- *                                    table is at ROOTPA (kho-abi.md 4.1: 4 KiB
+ *                                    table is at ROOTPA (doc/ABI.md 4.1: 4 KiB
  *                                    pages: 6 levels, 512 entries per table;
  *                                    64 KiB: 4 levels, 8192 entries) and the
  *                                    given ranges (ROOTPA 0: no tree); prints
