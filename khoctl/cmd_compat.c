@@ -191,6 +191,11 @@ int cmd_compat(int argc, char **argv)
 	r = input_open(&a.in, &in);
 	if (r)
 		return r;
+	/* the state's page size decides whether the image can read its tracker */
+	if (in.src && (r = input_infer_geom(&a.in, &in))) {
+		input_close(&in);
+		return r;
+	}
 	r = khofmt_compat_collect(in.fdt, in.src, blob_cb, &in, in.page_shift, &c);
 	if (r) {
 		input_close(&in);

@@ -184,6 +184,35 @@ if [ -n "$RA64" ]; then
 else
 	skip "no cached arm64 7.2.13 Image (ARCH=arm64 tests/vm/build-kernel.sh 7.2)"
 fi
+# The same arm64 images against the real arm64 64 KiB-page state
+# (tests/fixtures/linux-7.2.13-arm64-64k): the 7.2.13 Image reads it, the
+# luo-bump Image loses LUO only, 7.3.4 reads it (kho-v4, luo-v5 in both)
+F64=${TESTS_SRCDIR:-$(dirname "$0")/..}/fixtures/linux-7.2.13-arm64-64k
+IN64="--fdt $F64/root.fdt --mem $F64/slim-k1.elf"
+real64() { for d in "$CACHE"/kernel/*-arm64-*; do [ -f "$d/version" ] && [ "$(cat "$d/version")" = "$1" ] && [ -s "$d/Image" ] && echo "$d/Image" && return; done; true; }
+if [ -n "$RA64" ]; then
+	expect_exit 0 "real arm64 7.2.13 Image, arm64 64 KiB state" compat $IN64 --image "$RA64" --json
+	is "$(jq -r '"\(.image.page_size)/\(.summary.verdict)"' "$TMP/out")/$(jq '[.rows[] | select(.verdict == "lost")] | length' "$TMP/out")" \
+		"65536/accepted/0" "real arm64 7.2.13 Image reads the real arm64 state: accepted, nothing lost"
+else
+	skip "no cached arm64 7.2.13 Image"
+fi
+RA64B=$(real64 "7.2.13-1 luo-bump")
+if [ -n "$RA64B" ]; then
+	expect_exit 1 "real arm64 luo-bump Image, arm64 64 KiB state" compat $IN64 --image "$RA64B" --json
+	is "$(row "$TMP/out" LUO subnode verdict)/$(row "$TMP/out" LUO subnode image_has)/$(jq -c '[.rows[] | select(.verdict == "lost") | .subnode // .kind] | unique' "$TMP/out")" \
+		'lost/luo-v99/["LUO"]' "real arm64 luo-bump: only LUO lost, the image reads luo-v99"
+else
+	skip "no cached arm64 luo-bump Image (ARCH=arm64 tests/vm/build-kernel.sh 7.2 luo-bump)"
+fi
+RA73=$(real64 "7.3.4-1~bpo13+1")
+if [ -n "$RA73" ]; then
+	expect_exit 0 "real arm64 7.3.4 Image, arm64 64 KiB state" compat $IN64 --image "$RA73" --json
+	is "$(jq -r '"\(.image.release)/\(.image.page_size)/\(.summary.verdict)"' "$TMP/out")" \
+		"7.3.4/65536/accepted" "real arm64 7.3.4 Image reads the 7.2.13 arm64 state: accepted"
+else
+	skip "no cached arm64 7.3.4 Image (ARCH=arm64 tests/vm/build-kernel.sh 7.3)"
+fi
 if [ -n "$R73" ]; then
 	expect_exit 0 "real 7.3.4 bzImage" compat $IN --image "$R73" --json
 	is "$(jq -r '"\(.image.format)/\(.image.compression)/\(.image.release)/\(.summary.verdict)"' "$TMP/out")" \
