@@ -43,6 +43,7 @@ static error_t analyze_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->in;
+		state->child_inputs[1] = &a->in.out;
 		return 0;
 	case 'r':
 		if (!input_parse_u64(arg, &v) || !v || v > 1000)
@@ -56,6 +57,7 @@ static error_t analyze_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child analyze_children[] = {
 	{ &input_argp, 0, "Input options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 

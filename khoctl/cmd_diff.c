@@ -26,6 +26,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <nettle/sha2.h>
+
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
@@ -268,10 +270,13 @@ static int diff_folios(struct side *s, bool list)
 
 static void hexdig(char *o, const void *b, size_t n)
 {
-	unsigned char d[32];
+	unsigned char d[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
 	int i;
 
-	khofmt_sha256(b, n, d);
+	sha256_init(&c);
+	sha256_update(&c, n, b);
+	sha256_digest(&c, sizeof(d), d);
 	for (i = 0; i < 32; i++)
 		sprintf(o + 2 * i, "%02x", d[i]);
 }
@@ -647,6 +652,7 @@ static error_t diff_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->in;
+		state->child_inputs[1] = &a->in.out;
 		return 0;
 	case 'l':
 		a->list = true;
@@ -670,6 +676,7 @@ static error_t diff_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child diff_children[] = {
 	{ &input_common_argp, 0, "Common options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 

@@ -127,6 +127,7 @@ static error_t dump_parse(int key, char *arg, struct argp_state *state)
 	}
 	if (key == ARGP_KEY_INIT) {
 		state->child_inputs[0] = &a->in;
+		state->child_inputs[1] = &a->in.out;
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -134,6 +135,7 @@ static error_t dump_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child dump_children[] = {
 	{ &input_argp, 0, "Input options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 

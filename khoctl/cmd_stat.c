@@ -121,6 +121,7 @@ static error_t stat_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->in;
+		state->child_inputs[1] = &a->in.out;
 		return 0;
 	case 't':
 		a->time = true;
@@ -132,6 +133,7 @@ static error_t stat_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child stat_children[] = {
 	{ &input_argp, 0, "Input options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 

@@ -100,6 +100,7 @@ struct input {
 	char root_how[200];           /* --mem alone: how the root was found */
 	bool page_shift_known;        /* an option or the input settled it */
 	const char *page_basis;       /* "option", "capture manifest", ... */
+	char *unpacked;               /* --capture ARCHIVE: its temporary copy */
 	char page_reason[384];        /* why this page size */
 };
 

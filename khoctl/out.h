@@ -21,6 +21,7 @@
 #ifndef KHOCTL_OUT_H
 #define KHOCTL_OUT_H
 
+#include <argp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,9 @@ struct out_opts {
 	bool json;       /* JSON instead of text */
 	bool bytes;      /* text: sizes as exact byte counts only */
 	bool noheadings; /* text: table rows only (no headers, no other fields) */
+	bool raw;        /* text: tables unaligned, one space apart, no other fields */
+	bool list_columns; /* text: each table's columns instead of the document */
+	const char *columns; /* text: -o/--output LIST (NULL = the defaults) */
 };
 
 enum out_style {
@@ -44,6 +48,7 @@ enum out_style {
 #define OUT_COL_ADDR 0x2u /* an address: out_addr */
 #define OUT_COL_SIZE 0x4u /* a size in bytes: out_size */
 			  /* neither: an integer, out_u64 */
+#define OUT_COL_HIDDEN 0x8u /* text: shown only when -o names it */
 
 struct out_col {
 	const char *key;    /* JSON key (also checks the field calls) */
@@ -58,6 +63,14 @@ struct out_col {
 #define OUT_TABLE_MAIN 0x1u /* text: the document's main list: no label, no indent */
 
 void out_init(const struct out_opts *opts);
+
+/*
+ * -o/--output, --raw, --noheadings, --list-columns (argp child of the
+ * commands that print tables; fills the struct out_opts it is given).
+ * Text tables other than the streaming ones are printed by libsmartcols
+ * (table.c).
+ */
+extern const struct argp out_table_argp;
 
 /* Start the document of command @cmd (schema "khoctl-@cmd"). */
 void out_doc_begin(const char *cmd, enum out_style style);

@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PKGS="build-essential autoconf automake libtool pkg-config libfdt-dev libelf-dev
+PKGS="build-essential autoconf automake libtool pkg-config libfdt-dev libelf-dev nettle-dev libjson-c-dev libarchive-dev libsmartcols-dev
       elfutils device-tree-compiler jq valgrind binutils bash-completion clang libclang-rt-14-dev strace libxml2-utils
       libkdumpfile-dev zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev"
 missing=""

@@ -19,7 +19,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${KHO_VM_CACHE:-/var/cache/kho-tools}
 SUITE=${KHO_VM_ARM64_SUITE:-bookworm}
-PKGS="libfdt-dev libelf-dev zlib1g-dev libzstd-dev busybox-static"
+PKGS="libfdt-dev libelf-dev zlib1g-dev libzstd-dev nettle-dev libjson-c-dev busybox-static"
 die() { echo "arm64-sysroot: ERROR: $*" >&2; exit 1; }
 
 key=$(echo "$SUITE $PKGS" | sha256sum | cut -c1-12)
