@@ -211,6 +211,8 @@ int cmd_capture(int argc, char **argv)
 		if (r < 0) {
 			if (pr.sys_errno == EEXIST)
 				r = out_err(a.tar, "already exists (--force replaces it)");
+			else if (r == -KHOFMT_ERR_UNSUPPORTED)
+				r = out_err(a.tar, "%s", pr.what);
 			else if (pr.sys_errno)
 				r = out_err(pr.path, "%s: %s", pr.what,
 					    strerror(pr.sys_errno));

@@ -1043,6 +1043,8 @@ static int unpack_capture(const char *archive, struct input *in)
 			return out_err(r == -KHOFMT_ERR_IO && !strcmp(res.what, "cannot open") ?
 				       archive : res.path, "%s: %s", res.what,
 				       strerror(res.sys_errno));
+		if (r == -KHOFMT_ERR_UNSUPPORTED)   /* a build without libarchive */
+			return out_err(archive, "%s", res.what);
 		return out_lib_err(archive, r, res.what);
 	}
 	in->unpacked = tmpl;

@@ -12,7 +12,8 @@
  *
  * Debian ships libsmartcols shared only: a static khoctl (the test
  * guest's, tests/vm) is built without KHOCTL_WITH_SMARTCOLS and prints
- * every table as --raw does (cells one space apart, unaligned); column
+ * every table unaligned, cells one space apart (blanks inside a cell are
+ * kept, so a serial console stays readable and grep-able); column
  * selection and --noheadings work the same.
  */
 #include <argp.h>
@@ -278,11 +279,11 @@ bool table_empty(const struct tbl *t)
 	return !t || !t->nrows;
 }
 
-/* One cell as --raw writes it: blanks and backslashes as \xHH. */
+/* One cell, control characters as \\xHH (a row stays one line). */
 static void raw_cell(const char *s, FILE *out)
 {
 	for (; s && *s; s++) {
-		if (isspace((unsigned char)*s) || *s == '\\')
+		if (iscntrl((unsigned char)*s))
 			fprintf(out, "\\x%02x", (unsigned char)*s);
 		else
 			fputc(*s, out);
