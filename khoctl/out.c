@@ -59,6 +59,8 @@ static struct {
 	 * always complete up to the last finished row.
 	 */
 	bool rowing;
+	int detail;  /* out_detail_begin() depth; muted text when brief */
+	bool mute;
 	size_t rl;
 	char rb[128 * 1024]; /* larger than stdio's buffer: written through */
 } S = { .depth = -1 };
@@ -76,6 +78,8 @@ static void row_flush(void)
 static inline void o_write(const char *p, size_t n)
 {
 	if (!S.rowing) {
+		if (S.mute)
+			return;
 		row_flush();	/* rows held back by out_row_vals first */
 		fwrite_unlocked(p, 1, n, OUT);
 		return;
@@ -592,6 +596,19 @@ int out_doc_end(void)
 	if (!r && !S.o.json && !S.o.list_columns)
 		r = table_check(&S.o);
 	return r;
+}
+
+void out_detail_begin(void)
+{
+	S.detail++;
+	S.mute = S.o.brief && !S.o.json;
+}
+
+void out_detail_end(void)
+{
+	if (S.detail > 0)
+		S.detail--;
+	S.mute = S.detail && S.o.brief && !S.o.json;
 }
 
 void out_obj_begin(const char *key)

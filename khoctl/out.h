@@ -35,6 +35,7 @@ struct out_opts {
 	bool raw;        /* text: tables unaligned, one space apart, no other fields */
 	bool list_columns; /* text: each table's columns instead of the document */
 	const char *columns; /* text: -o/--output LIST (NULL = the defaults) */
+	bool brief;      /* text: leave out what out_detail_begin() marks */
 };
 
 enum out_style {
@@ -87,6 +88,14 @@ int out_doc_end(void);
 int out_flush(void);
 /* True once stdout has failed: long loops stop early. */
 bool out_failed(void);
+
+/*
+ * Fields between these (nestable) are details: JSON has them, text leaves
+ * them out when the options say brief (dump without --details). Not the
+ * first field of an array element (it carries the "- "), not tables.
+ */
+void out_detail_begin(void);
+void out_detail_end(void);
 
 void out_obj_begin(const char *key);
 void out_obj_end(void);

@@ -126,4 +126,26 @@ for cmd in "$TMP"/ex*.cmd; do
 done
 [ "$nex" -ge 3 ]; ok $? "README shows $nex khoctl examples (dump, verify, analyze)"
 
+# The README's first command (after setup-debian.sh) is what a new admin
+# runs first: it must fit a screen (under 60 lines) and be the dump the
+# README shows in full under "What the output looks like" (checked above).
+first=$(awk '/^    sh scripts\/setup-debian.sh && / { sub(/^.*&& \.\/khoctl\/khoctl /, ""); print; exit }' "$README")
+case $first in
+dump\ --fdt\ tests/fixtures/linux-7.2.13-lean-luo/*) ok 0 "README's first command is a dump of the bundled capture" ;;
+*) ok 1 "README's first command is a dump of the bundled capture (got: $first)" ;;
+esac
+# shellcheck disable=SC2086
+set -- $first
+shift
+# the README gives paths from the top of the tree
+(cd "$TESTS_SRCDIR/.." && "$KHOCTL" dump "$@") >"$TMP/first.out" 2>"$TMP/first.err"
+ok $? "README's first command: exit 0"
+lines=$(wc -l <"$TMP/first.out")
+[ "$lines" -gt 20 ] && [ "$lines" -lt 60 ]; ok $? "README's first command prints $lines lines (a screen: 20 < n < 60)"
+ex=$(grep -l '^dump --fdt \$F/root.fdt --mem \$F/slim-kexec.elf$' "$TMP"/ex*.cmd | head -n 1)
+cmp -s "$TMP/first.out" "${ex%.cmd}.want"; ok $? "README's first command prints, line for line, the dump example the README shows"
+grep -Eq '^ +memfd: +3 MiB, 768 folios, 768 pages \(order 0: 768\), ' "$TMP/first.out"
+ok $? "memfd 0x1a summarised in one line: 3 MiB, 768 order-0 folios (what the capture's kernel preserved)"
+! grep -q 'INDEX' "$TMP/first.out"; ok $? "no per-folio table by default"
+
 done_testing
