@@ -23,13 +23,15 @@ static const struct out_col enc_cols[] = {
 	{ "match", "MATCH", 6, 0 },
 };
 
+enum { OPT_RUNS = 0x400 };
+
 struct analyze_args {
 	struct input_opts in;
 	unsigned runs;
 };
 
 static const struct argp_option analyze_options[] = {
-	{ "runs", 'r', "N", 0,
+	{ "runs", OPT_RUNS, "N", 0,
 	  "Time each encode and decode N times and keep the median "
 	  "(default 5)", 0 },
 	{ 0 }
@@ -45,7 +47,7 @@ static error_t analyze_parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &a->in;
 		state->child_inputs[1] = &a->in.out;
 		return 0;
-	case 'r':
+	case OPT_RUNS:
 		if (!input_parse_u64(arg, &v) || !v || v > 1000)
 			argp_error(state, "--runs: '%s' is not in 1..1000", arg);
 		a->runs = (unsigned)v;

@@ -637,10 +637,12 @@ static int diff_root(struct side *s)
 	return d;
 }
 
+enum { OPT_SYSROOT = 0x400 };
+
 static const struct argp_option diff_options[] = {
 	{ "list", 'l', NULL, 0,
 	  "List every lost or added run of entries (else counts per order)", 0 },
-	{ "sysroot", 's', "DIR", 0,
+	{ "sysroot", OPT_SYSROOT, "DIR", 0,
 	  "For the sides 'live' and 'incoming': read system files below DIR", 0 },
 	{ 0 }
 };
@@ -657,7 +659,7 @@ static error_t diff_parse(int key, char *arg, struct argp_state *state)
 	case 'l':
 		a->list = true;
 		return 0;
-	case 's':
+	case OPT_SYSROOT:
 		a->in.sysroot = arg;
 		return 0;
 	case ARGP_KEY_ARG:

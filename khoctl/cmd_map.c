@@ -42,6 +42,7 @@ enum {
 	OPT_TO,
 	OPT_COLOR,
 	OPT_SVG,
+	OPT_ROWS,
 };
 
 #define MAP_DEFAULT_WIDTH 64u
@@ -174,7 +175,7 @@ static const struct argp_option map_options[] = {
 	{ NULL, 0, NULL, 0, "Picture:", 3 },
 	{ "width", 'w', "N", 0,
 	  "Cells per row, 1..1024 (default 64, less on a narrow terminal)", 3 },
-	{ "rows", 'r', "N", 0,
+	{ "rows", OPT_ROWS, "N", 0,
 	  "At most N rows, 1..4096 (default 32): the cell size is the "
 	  "smallest power of two (at least a page) that fits", 3 },
 	{ "from", OPT_FROM, "ADDR", 0,
@@ -213,7 +214,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		a->width = parse_count(state, "--width", arg, MAP_MAX_WIDTH);
 		a->width_set = true;
 		return 0;
-	case 'r':
+	case OPT_ROWS:
 		a->rows = parse_count(state, "--rows", arg, MAP_MAX_ROWS);
 		return 0;
 	case OPT_FROM:

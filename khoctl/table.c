@@ -345,13 +345,13 @@ void table_list_columns(const struct out_col *cols, size_t ncols,
 
 /* ---- the options ---- */
 
-enum { OPT_RAW = 0x300, OPT_LIST_COLUMNS };
+enum { OPT_LIST_COLUMNS = 0x300 };
 
 static const struct argp_option table_options[] = {
 	{ "output", 'o', "LIST", 0,
 	  "Text tables: the columns to show, comma-separated, by name "
 	  "(+LIST adds to the defaults; --list-columns names them)", 0 },
-	{ "raw", OPT_RAW, NULL, 0,
+	{ "raw", 'r', NULL, 0,
 	  "Text tables unaligned, one space apart, and nothing else", 0 },
 	{ "noheadings", 'n', NULL, 0,
 	  "Text tables without their header line, and nothing else", 0 },
@@ -370,7 +370,7 @@ static error_t table_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--output: no column named");
 		o->columns = arg;
 		return 0;
-	case OPT_RAW:
+	case 'r':
 		o->raw = true;
 		return 0;
 	case 'n':
