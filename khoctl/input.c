@@ -304,14 +304,19 @@ int input_read_file(const char *path, size_t max, void **bufp, size_t *lenp)
 	case -KHOFMT_ERR_NOMEM:
 		return out_err(name, "out of memory");
 	}
-	switch (errno) {
+	return input_file_err(name, errno);
+}
+
+int input_file_err(const char *name, int e)
+{
+	switch (e) {
 	case EISDIR:
 		return out_err(name, "is a directory");
 	case ENOENT: case EACCES: case EPERM: case ENOTDIR: case ELOOP:
 	case ENAMETOOLONG: case ENXIO: case ENODEV:
-		return out_err(name, "cannot open: %s", strerror(errno));
+		return out_err(name, "cannot open: %s", strerror(e));
 	default:
-		return out_err(name, "read error: %s", strerror(errno));
+		return out_err(name, "read error: %s", strerror(e));
 	}
 }
 
@@ -542,6 +547,21 @@ int input_open_mem(const struct input_opts *o, struct input *in)
 	int r;
 
 	if (o->mem_path) {
+		struct stat st;
+		const char *at = strrchr(o->mem_path, '@');
+
+		/* the same words as for every file (input_file_err) */
+		if (stat(o->mem_path, &st)) {
+			int e = errno;
+
+			if (e == ENOENT && !o->mem_raw && at && at != o->mem_path)
+				return out_err(o->mem_path, "cannot open: %s (a raw "
+					       "image is FILE@BASE, and '%s' is no "
+					       "address)", strerror(e), at + 1);
+			return input_file_err(o->mem_path, e);
+		}
+		if (S_ISDIR(st.st_mode))
+			return input_file_err(o->mem_path, EISDIR);
 		errno = 0;
 		if (o->mem_raw)
 			r = khofmt_source_open_raw(o->mem_path, o->mem_base, &in->src);
