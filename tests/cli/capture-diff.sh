@@ -276,4 +276,16 @@ if [ -z "${KHO_TEST_SMALL:-}" ]; then
 	ok "$([ "$sz" -lt $((2 * 1048576)) ]; echo $?)" "16 GiB order-0 bundle under 2 MiB"
 fi
 
+# diff operands: a path with ':' in it is one path; FDT:MEM splits where
+# both parts exist; a bundle archive is a capture
+mkdir "$TMP/a:b"
+cp "$F/root.fdt" "$F/slim-kexec.elf" "$TMP/a:b/"
+expect_exit 0 "diff FDT:MEM with ':' in both paths" diff "$TMP/a:b/root.fdt:$TMP/a:b/slim-kexec.elf" "$F/root.fdt:$F/slim-kexec.elf"
+cp "$F/slim-kexec.elf" "$TMP/x:y.elf"
+expect_exit 0 "diff a dump whose name has a ':'" diff --json "$TMP/x:y.elf" "$F/slim-kexec.elf"
+is "$(jq -r '.root.differs' "$TMP/out")" "false" "the ':' dump read as one file: same root"
+expect_exit 0 "diff a .tar.zst bundle against its directory" diff "$TMP/rt.tar.zst" "$TMP/c1"
+expect_exit 2 "diff FDT:MEM, MEM missing" diff "$F/root.fdt:$TMP/nope.elf" "$TMP/c1"
+grep -q "nope.elf" "$TMP/err"; ok $? "the missing part is named"
+
 done_testing
