@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "display.h"
 #include "khoctl.h"
 #include "layout.h"
 #include "out.h"
@@ -126,7 +127,6 @@ static const char *const bars[9] = {
 	" ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588",
 };
 
-enum color_when { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct map_args {
 	struct input_opts in;
@@ -135,7 +135,6 @@ struct map_args {
 	bool width_set;
 	uint64_t from, to;
 	bool has_from, has_to;
-	enum color_when color;
 	const char *svg;
 };
 
@@ -182,9 +181,6 @@ static const struct argp_option map_options[] = {
 	  "Start of the view (0x..., decimal, K/M/G/T suffixes); default: "
 	  "the lowest of RAM, preserved memory, tracker, blobs and scratch", 3 },
 	{ "to", OPT_TO, "ADDR", 0, "End of the view (exclusive); default: the highest", 3 },
-	{ "color", OPT_COLOR, "WHEN", 0,
-	  "Colours: auto (when standard output is a terminal and NO_COLOR is "
-	  "unset), always or never", 3 },
 	{ "svg", OPT_SVG, "FILE", 0,
 	  "Write the picture as a standalone SVG to FILE (- = standard "
 	  "output) instead of the text picture", 3 },
@@ -226,16 +222,6 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		if (!input_parse_size(arg, &a->to))
 			argp_error(state, "--to: '%s' is not an address", arg);
 		a->has_to = true;
-		return 0;
-	case OPT_COLOR:
-		if (!strcmp(arg, "auto"))
-			a->color = COLOR_AUTO;
-		else if (!strcmp(arg, "always"))
-			a->color = COLOR_ALWAYS;
-		else if (!strcmp(arg, "never"))
-			a->color = COLOR_NEVER;
-		else
-			argp_error(state, "--color: '%s' is not auto, always or never", arg);
 		return 0;
 	case OPT_SVG:
 		a->svg = arg;
@@ -931,15 +917,6 @@ static unsigned default_width(void)
 	return w;
 }
 
-static bool use_color(enum color_when w)
-{
-	const char *t = getenv("TERM"), *nc = getenv("NO_COLOR");
-
-	if (w != COLOR_AUTO)
-		return w == COLOR_ALWAYS;
-	return isatty(STDOUT_FILENO) && !(nc && *nc) && !(t && !strcmp(t, "dumb"));
-}
-
 int cmd_map(int argc, char **argv)
 {
 	struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
@@ -1118,7 +1095,7 @@ int cmd_map(int argc, char **argv)
 		draw_json(&c);
 		r = out_doc_end();
 	} else {
-		draw_text(&c, use_color(a.color));
+		draw_text(&c, display_color());
 		r = out_flush();
 	}
 	if (!r)

@@ -270,6 +270,8 @@ static void emit_finding(const struct verify_args *a,
 			 const struct khofmt_finding *f)
 {
 	out_row_begin();
+	out_row_color(shown_sev(a, f) == KHOFMT_SEV_ERROR ? "red" :
+		      shown_sev(a, f) == KHOFMT_SEV_WARNING ? "yellow" : NULL);
 	out_str("rule", f->rule->id);
 	out_str("severity", khofmt_severity_name(shown_sev(a, f)));
 	out_str("spec", f->rule->spec);

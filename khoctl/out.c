@@ -782,6 +782,14 @@ void out_row_begin(void)
 	table_row(f->tbl);
 }
 
+void out_row_color(const char *color)
+{
+	struct frame *f = top();
+
+	if (!S.o.json && f->kind == F_ROW)
+		table_row_color(f->tbl, color);
+}
+
 void out_row_end(void)
 {
 	end_kind(F_ROW, F_ROW);

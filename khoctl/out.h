@@ -107,6 +107,8 @@ void out_table_end(void);
 /* Inside a table: one row; each field call fills the next column. */
 void out_row_begin(void);
 void out_row_end(void);
+/* Text tables: colour this row ("red", "yellow"), when --color allows. */
+void out_row_color(const char *color);
 /*
  * A whole row of integers in one call, for lists of millions of rows:
  * @v[i] is column i's value, rendered as the field call named by the

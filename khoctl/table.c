@@ -27,6 +27,7 @@
 #include <libsmartcols.h>
 #endif
 
+#include "display.h"
 #include "khoctl.h"
 #include "out.h"
 #include "table.h"
@@ -138,6 +139,7 @@ struct tbl *table_new(const struct out_opts *o, const struct out_col *cols,
 	t->ncols = ncols;
 	scols_table_enable_raw(t->t, o->raw);
 	scols_table_enable_noheadings(t->t, o->noheadings);
+	scols_table_enable_colors(t->t, display_color());
 	/* the terminal's width does not cut cells: output is for grep too */
 	scols_table_enable_nowrap(t->t, 1);
 	n = table_select(o, cols, ncols, sel);
@@ -168,6 +170,12 @@ void table_cell(struct tbl *t, size_t col, const char *val)
 {
 	if (t && t->line && col < t->ncols && t->col[col])
 		scols_line_set_column_data(t->line, t->col[col], val);
+}
+
+void table_row_color(struct tbl *t, const char *color)
+{
+	if (t && t->line && color)
+		scols_line_set_color(t->line, color);
 }
 
 bool table_empty(const struct tbl *t)
@@ -272,6 +280,12 @@ void table_cell(struct tbl *t, size_t col, const char *val)
 		free(*cell);
 		*cell = strdup(val);
 	}
+}
+
+void table_row_color(struct tbl *t, const char *color)
+{
+	(void)t;	/* a static khoctl prints plain rows */
+	(void)color;
 }
 
 bool table_empty(const struct tbl *t)

@@ -30,6 +30,8 @@ struct tbl *table_new(const struct out_opts *o, const struct out_col *cols,
 void table_row(struct tbl *t);
 /* Cell of declared column @col in the current row (hidden: ignored). */
 void table_cell(struct tbl *t, size_t col, const char *val);
+/* Colour of the current row ("red", "yellow"; --color decides). */
+void table_row_color(struct tbl *t, const char *color);
 bool table_empty(const struct tbl *t);
 /* Print with every line indented by @indent; 0 or -1. */
 int table_print(struct tbl *t, int indent, FILE *out);
