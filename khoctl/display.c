@@ -12,6 +12,11 @@
  * PAGER, else "less", with LESS=FRX unless LESS is set (quit when the
  * output fits a screen, keep colours, leave the screen as it was); an
  * empty value or "cat" means none.
+ *
+ * Progress: a command that has printed nothing after a second says on
+ * standard error (when it is a terminal) that it is working and for how
+ * long, once a second, until its document begins or it says something
+ * else (synth and verify of a 1 TiB state, captures, root scans, kcore).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,4 +159,67 @@ void display_pager(void)
 	/* quitting the pager early ends khoctl quietly, as git does */
 	signal(SIGPIPE, SIG_DFL);
 	atexit(pager_wait);
+}
+
+/* ---- progress ---- */
+
+static volatile sig_atomic_t ticks;
+static bool ticking;
+static char tick_msg[64];
+static size_t tick_len;
+
+static void on_tick(int sig)
+{
+	char b[96];
+	size_t n = tick_len;
+	unsigned t = (unsigned)++ticks, d = 1;
+	int e = errno;
+
+	(void)sig;
+	memcpy(b, tick_msg, n);
+	while (t / d >= 10)
+		d *= 10;
+	for (; d; d /= 10)
+		b[n++] = (char)('0' + t / d % 10);
+	memcpy(b + n, " s) ", 4);
+	n += 4;
+	if (write(STDERR_FILENO, b, n) < 0)
+		ticking = false;
+	errno = e;
+}
+
+void display_progress_start(const char *what)
+{
+	struct sigaction sa;
+	struct itimerval it = { { 1, 0 }, { 1, 0 } };
+
+	if (ticking || !isatty(STDERR_FILENO))
+		return;
+	tick_len = (size_t)snprintf(tick_msg, sizeof(tick_msg), "\r%s: working (",
+				    what);
+	if (tick_len >= sizeof(tick_msg) - 1)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL))
+		return;
+	ticks = 0;
+	ticking = true;
+	if (setitimer(ITIMER_REAL, &it, NULL))
+		ticking = false;
+}
+
+void display_progress_end(void)
+{
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+	if (!ticking)
+		return;
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_IGN);
+	ticking = false;
+	if (ticks && write(STDERR_FILENO, "\r\033[K", 4) < 0)
+		return;
 }

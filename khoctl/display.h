@@ -15,4 +15,12 @@ bool display_color(void);
 /* Start the pager when standard output is a terminal (and not --no-pager). */
 void display_pager(void);
 
+/*
+ * "WHAT: working (N s)" on standard error once a second from a second on,
+ * when it is a terminal; ended (the line cleared) by the first output
+ * (out_doc_begin, out_err) or at exit.
+ */
+void display_progress_start(const char *what);
+void display_progress_end(void);
+
 #endif

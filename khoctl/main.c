@@ -55,6 +55,14 @@ static const struct cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+static const char *prog_name(const char *cmd)
+{
+	static char b[64];
+
+	snprintf(b, sizeof(b), KHOCTL_NAME " %s", cmd);
+	return b;
+}
+
 static void print_version(FILE *f, struct argp_state *state)
 {
 	(void)state;
@@ -213,6 +221,10 @@ int main(int argc, char **argv)
 	if (strcmp(a.cmd->name, "capture") && strcmp(a.cmd->name, "synth") &&
 	    strcmp(a.cmd->name, "kexec"))
 		display_pager();
+	if (strcmp(a.cmd->name, "kexec") && strcmp(a.cmd->name, "help")) {
+		atexit(display_progress_end);
+		display_progress_start(prog_name(a.cmd->name));
+	}
 
 	/* the command sees argv[0] = "khoctl <command>" in its messages */
 	snprintf(prog, sizeof(prog), KHOCTL_NAME " %s", a.cmd->name);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "display.h"
 #include "khoctl.h"
 #include "out.h"
 #include "rows.h"
@@ -520,6 +521,7 @@ static int t_open(const char *key)
 
 void out_doc_begin(const char *cmd, enum out_style style)
 {
+	display_progress_end();
 	struct frame *f;
 
 	S.style = style;
@@ -999,6 +1001,7 @@ int out_err(const char *what, const char *fmt, ...)
 
 	row_flush();
 	fflush(OUT); /* keep stdout and stderr in order */
+	display_progress_end();
 	fprintf(stderr, KHOCTL_NAME ": %s: ", what);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -32,6 +32,22 @@ if command -v script >/dev/null 2>&1; then
 	ok $? "--color=auto on a terminal: the warning row coloured, through the pager"
 	tty_run "PAGER='sed s/^/P:/'" "$KHOCTL" capture $IN "$TMP/cap" >"$TMP/cap.out"
 	! grep -q '^P:' "$TMP/cap.out"; ok $? "capture writes files: not paged"
+	# progress: a command silent for over a second says so on the terminal's
+	# stderr, then clears the line before its output
+	t0=$(date +%s%N)
+	tty_run "" "$KHOCTL" synth --gen random0 --count 30000000 --ram 256G -o "$TMP/big" >"$TMP/prog"
+	t1=$(date +%s%N)
+	if [ $(((t1 - t0) / 1000000)) -ge 1500 ]; then
+		grep -q "khoctl synth: working (1 s)" "$TMP/prog"; ok $? "synth over a second: 'working (1 s)' on the terminal"
+		grep -q "$(printf '\033')\[K.*folios: 30000000" "$TMP/prog"; ok $? "the progress line cleared before the result"
+	else
+		skip "synth took under 1.5 s here: no progress to see"
+		skip "synth took under 1.5 s here: no progress to see"
+	fi
+	rm -f "$TMP/big.elf" "$TMP/big.fdt"
+	"$KHOCTL" synth --gen random0 --count 30000000 --ram 256G -o "$TMP/big" 2>"$TMP/prog.err" >/dev/null
+	! grep -q working "$TMP/prog.err"; ok $? "stderr not a terminal: no progress"
+	rm -f "$TMP/big.elf" "$TMP/big.fdt"
 else
 	skip "no script(1) for a pseudo-terminal"
 fi
