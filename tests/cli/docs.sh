@@ -148,4 +148,31 @@ grep -Eq '^ +memfd: +3 MiB, 768 folios, 768 pages \(order 0: 768\), ' "$TMP/firs
 ok $? "memfd 0x1a summarised in one line: 3 MiB, 768 order-0 folios (what the capture's kernel preserved)"
 ! grep -q 'INDEX' "$TMP/first.out"; ok $? "no per-folio table by default"
 
+# libkhofmt(3)'s EXAMPLE is a complete first program: it compiles warning
+# free against the built library and prints what the page says it prints
+# on the bundled capture (818 entries and 12701696 bytes, as stat counts;
+# one entry of order 9 or more: the order-10 one).
+awk '
+	/^\.SH / { on = ($0 ~ /^\.SH EXAMPLE/); next }
+	on && /^\.nf/ { blk = ""; inb = 1; next }
+	on && /^\.fi/ { if (blk ~ /#include/) { printf "%s", blk; exit } inb = 0; next }
+	on && inb { sub(/^\\&/, ""); gsub(/\\e/, "\\"); blk = blk $0 "\n" }
+' "$TESTS_SRCDIR/../man/libkhofmt.3" >"$TMP/first.c"
+grep -q '^int main' "$TMP/first.c"; ok $? "libkhofmt(3) EXAMPLE holds a whole program (main)"
+libdir=$(dirname "${LIBKHOFMT_SO:-/nonexistent/x}")
+if [ -f "$libdir/libkhofmt.so" ] && command -v "${CC:-cc}" >/dev/null 2>&1; then
+	"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -I"$TESTS_SRCDIR/../libkhofmt" \
+		-o "$TMP/first" "$TMP/first.c" -L"$libdir" -lkhofmt 2>"$TMP/first.cc"
+	ok $? "the EXAMPLE compiles with -Wall -Wextra -Werror against the built libkhofmt"
+	comment <"$TMP/first.cc"
+	got=$(LD_LIBRARY_PATH=$libdir "$TMP/first" "$F/root.fdt" "$F/slim-kexec.elf")
+	is "$got" "kho-v4: 818 entries, 12701696 bytes, 1 of order 9 or more" "the EXAMPLE prints what the page says"
+	is "$("$KHOCTL" stat --json --fdt "$F/root.fdt" --mem "$F/slim-kexec.elf" | jq -r '"\(.folios) \(.bytes)"')" "818 12701696" "khoctl stat counts the same"
+	grep -q '^\.B "cc first.c $(pkg\\-config' "$TESTS_SRCDIR/../man/libkhofmt.3"; ok $? "the page builds it through pkg-config"
+	LD_LIBRARY_PATH=$libdir "$TMP/first" "$F/root.fdt" >/dev/null 2>&1
+	is "$?" 64 "the EXAMPLE's usage error"
+else
+	skip "no built libkhofmt.so or no C compiler"
+fi
+
 done_testing
