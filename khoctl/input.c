@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "display.h"
 #include "input.h"
 #include "khoctl.h"
 #include "layout.h"
@@ -866,6 +867,7 @@ static int live_kcore(struct input *in, const char *root, bool needed)
 static int progress_cb(void *arg, uint64_t done, uint64_t total)
 {
 	(void)arg;
+	display_progress_end();	/* a measured progress replaces "working" */
 	fprintf(stderr, "\r" KHOCTL_NAME ": scanning memory: %3u%%",
 		total ? (unsigned)(done * 100 / total) : 100);
 	if (done == total)
