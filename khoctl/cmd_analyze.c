@@ -11,6 +11,7 @@
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "table.h"
 
 static const struct out_col enc_cols[] = {
 	{ "encoding", "ENCODING", -10, 0 },
@@ -109,6 +110,8 @@ int cmd_analyze(int argc, char **argv)
 
 	input_opts_init(&a.in, INPUT_NEED_MEM);
 	argp_parse(&analyze_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && a.in.kind == INPUT_NONE)
+		return TABLE_LIST("encodings", enc_cols);
 	out_init(&a.in.out);
 
 	r = input_open(&a.in, &in);

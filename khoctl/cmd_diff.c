@@ -33,6 +33,7 @@
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "table.h"
 
 struct diff_args {
 	struct input_opts in;   /* common options (+ --sysroot) */
@@ -733,6 +734,8 @@ static error_t diff_parse(int key, char *arg, struct argp_state *state)
 		a->spec[state->arg_num] = arg;
 		return 0;
 	case ARGP_KEY_END:
+		if (state->arg_num == 0 && a->in.out.list_columns)
+			return 0;
 		if (state->arg_num != 2)
 			argp_error(state, "give exactly two states: OLD NEW");
 		return 0;
@@ -774,6 +777,8 @@ int cmd_diff(int argc, char **argv)
 	memset(s, 0, sizeof(s));
 	input_opts_init(&a.in, 0);
 	argp_parse(&diff_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && !a.spec[0])
+		return TABLE_LIST("runs", run_cols) + TABLE_LIST("orders", order_cols);
 	out_init(&a.in.out);
 
 	r = side_open(&a, a.spec[0], "old", &s[0]);

@@ -168,6 +168,9 @@ int cmd_ranges(int argc, char **argv)
 
 	input_opts_init(&a.in, INPUT_NEED_MEM);
 	argp_parse(&ranges_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && a.in.kind == INPUT_NONE)
+		return a.folios ? TABLE_LIST("folios", folio_cols) :
+				  TABLE_LIST("ranges", range_cols);
 	r = a.folios ? select_cols(&a, &c, folio_cols, OUT_NCOLS(folio_cols))
 		     : select_cols(&a, &c, range_cols, OUT_NCOLS(range_cols));
 	if (r)

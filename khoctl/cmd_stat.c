@@ -10,6 +10,7 @@
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "table.h"
 
 static const struct out_col order_cols[] = {
 	{ "order", "ORDER", 5, 0 },
@@ -166,6 +167,9 @@ int cmd_stat(int argc, char **argv)
 
 	input_opts_init(&a.in, INPUT_NEED_MEM);
 	argp_parse(&stat_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && a.in.kind == INPUT_NONE)
+		return TABLE_LIST("orders", order_cols) +
+		       TABLE_LIST("levels", level_cols);
 	out_init(&a.in.out);
 
 	r = input_open(&a.in, &in);

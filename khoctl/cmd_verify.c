@@ -18,6 +18,7 @@
 #include "layout.h"
 #include "metrics.h"
 #include "out.h"
+#include "table.h"
 
 enum {
 	OPT_FDT_PA = 0x200,
@@ -401,6 +402,8 @@ int cmd_verify(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	input_opts_init(&a.in, 0);
 	argp_parse(&verify_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && a.in.kind == INPUT_NONE)
+		return TABLE_LIST("findings", finding_cols);
 	out_init(&a.in.out);
 
 	if (a.in.kind == INPUT_FILES && a.in.fdt_path) {

@@ -254,7 +254,8 @@ static error_t input_parse(int key, char *arg, struct argp_state *state)
 		o->root_pa_set = true;
 		return 0;
 	case ARGP_KEY_END:
-		if (o->kind == INPUT_NONE)
+		/* --list-columns: the columns are known without an input */
+		if (o->kind == INPUT_NONE && !o->out.list_columns)
 			argp_error(state, "no input: give --fdt FILE%s, --mem "
 				   "DUMP, --live, --incoming or --capture DIR",
 				   o->need & INPUT_NEED_MEM ? " --mem FILE" : "");

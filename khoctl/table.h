@@ -39,5 +39,8 @@ void table_free(struct tbl *t);
 /* --list-columns: "NAME:" and one line per column. */
 void table_list_columns(const struct out_col *cols, size_t ncols,
 			const char *name, FILE *out);
+/* --list-columns without an input: @name's columns on stdout; returns 0. */
+#define TABLE_LIST(name, cols) \
+	(table_list_columns((cols), OUT_NCOLS(cols), (name), stdout), 0)
 
 #endif /* KHOCTL_TABLE_H */

@@ -86,4 +86,15 @@ done | grep -v '^synth -o ' | awk '{ print $2, $3 }' | sort -u >"$TMP/shorts"
 is "$(awk '{ print $1 }' "$TMP/shorts" | uniq -d | tr '\n' ' ')" "" "no short option names two long options"
 grep -q '^-r --raw$' "$TMP/shorts"; ok $? "-r is --raw (as in lsblk)"
 
+# --list-columns needs no input (as lsblk's): the same list as with one
+for c in verify stat ranges; do
+	# shellcheck disable=SC2086
+	"$KHOCTL" $c --list-columns $IN >"$TMP/lc.in" 2>/dev/null
+	"$KHOCTL" $c --list-columns >"$TMP/lc.none" 2>"$TMP/lc.err"
+	is "$?" 0 "$c --list-columns without an input: exit 0"
+	cmp -s "$TMP/lc.in" "$TMP/lc.none"; ok $? "$c --list-columns: the same columns with and without an input"
+done
+is "$("$KHOCTL" verify --list-columns | sed -n 2p)" "  RULE" "verify's first column is RULE"
+expect_exit 64 "verify without an input (no --list-columns)" verify
+
 done_testing
