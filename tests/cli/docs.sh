@@ -161,7 +161,8 @@ awk '
 grep -q '^int main' "$TMP/first.c"; ok $? "libkhofmt(3) EXAMPLE holds a whole program (main)"
 libdir=$(dirname "${LIBKHOFMT_SO:-/nonexistent/x}")
 if [ -f "$libdir/libkhofmt.so" ] && command -v "${CC:-cc}" >/dev/null 2>&1; then
-	"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -I"$TESTS_SRCDIR/../libkhofmt" \
+	# shellcheck disable=SC2086
+	"${CC:-cc}" -std=c11 -Wall -Wextra -Werror ${SAN_CFLAGS:-} -I"$TESTS_SRCDIR/../libkhofmt" \
 		-o "$TMP/first" "$TMP/first.c" -L"$libdir" -lkhofmt 2>"$TMP/first.cc"
 	ok $? "the EXAMPLE compiles with -Wall -Wextra -Werror against the built libkhofmt"
 	comment <"$TMP/first.cc"
