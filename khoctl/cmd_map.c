@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "input.h"
@@ -907,12 +906,10 @@ static void draw_json(const struct mapctx *c)
 /* Default width: 64, or what a narrower terminal fits (a power of two). */
 static unsigned default_width(void)
 {
-	struct winsize ws;
-	unsigned w = MAP_DEFAULT_WIDTH;
+	unsigned w = MAP_DEFAULT_WIDTH, cols = display_columns();
 
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-	    ws.ws_col > 0)
-		while (w > 8 && w + 22 > ws.ws_col)
+	if (cols)
+		while (w > 8 && w + 22 > cols)
 			w /= 2;
 	return w;
 }

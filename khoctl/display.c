@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,13 +37,25 @@ static bool no_pager;
 static bool stdout_tty, stdout_tty_known;
 static pid_t pager_pid = -1;
 
+static unsigned tty_cols;
+
 static bool tty_out(void)
 {
+	struct winsize ws;
+
 	if (!stdout_tty_known) {
 		stdout_tty = isatty(STDOUT_FILENO);
 		stdout_tty_known = true;
+		if (stdout_tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+			tty_cols = ws.ws_col;
 	}
 	return stdout_tty;
+}
+
+unsigned display_columns(void)
+{
+	tty_out();
+	return tty_cols;
 }
 
 static int set_color(const char *when)

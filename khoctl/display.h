@@ -12,6 +12,8 @@
 int display_args(int *argc, char **argv);
 /* Colours on standard output? (decided on the terminal, not the pager) */
 bool display_color(void);
+/* The terminal's width on standard output (taken before paging), 0 if none. */
+unsigned display_columns(void);
 /* Start the pager when standard output is a terminal (and not --no-pager). */
 void display_pager(void);
 
