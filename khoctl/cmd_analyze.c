@@ -11,6 +11,7 @@
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "table.h"
 
 static const struct out_col enc_cols[] = {
 	{ "encoding", "ENCODING", -10, 0 },
@@ -23,13 +24,15 @@ static const struct out_col enc_cols[] = {
 	{ "match", "MATCH", 6, 0 },
 };
 
+enum { OPT_RUNS = 0x400 };
+
 struct analyze_args {
 	struct input_opts in;
 	unsigned runs;
 };
 
 static const struct argp_option analyze_options[] = {
-	{ "runs", 'r', "N", 0,
+	{ "runs", OPT_RUNS, "N", 0,
 	  "Time each encode and decode N times and keep the median "
 	  "(default 5)", 0 },
 	{ 0 }
@@ -43,8 +46,9 @@ static error_t analyze_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->in;
+		state->child_inputs[1] = &a->in.out;
 		return 0;
-	case 'r':
+	case OPT_RUNS:
 		if (!input_parse_u64(arg, &v) || !v || v > 1000)
 			argp_error(state, "--runs: '%s' is not in 1..1000", arg);
 		a->runs = (unsigned)v;
@@ -56,6 +60,7 @@ static error_t analyze_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child analyze_children[] = {
 	{ &input_argp, 0, "Input options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 
@@ -105,6 +110,8 @@ int cmd_analyze(int argc, char **argv)
 
 	input_opts_init(&a.in, INPUT_NEED_MEM);
 	argp_parse(&analyze_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && a.in.kind == INPUT_NONE)
+		return TABLE_LIST("encodings", enc_cols);
 	out_init(&a.in.out);
 
 	r = input_open(&a.in, &in);

@@ -14,8 +14,9 @@
  *
  * Time comes from SOURCE_DATE_EPOCH when set, so that two captures of the
  * same state are byte-identical. The bundle is written by libkhofmt's
- * khofmt_capture_write() (shared with kexec --kho-save); this file adds
- * the options, the messages and --tar.
+ * khofmt_capture_write() (shared with kexec --kho-save) and archived for
+ * --tar by khofmt_capture_pack() (libarchive); this file adds the options
+ * and the messages.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,8 +36,9 @@
 struct capture_args {
 	struct input_opts in;
 	const char *dir;
-	const char *tar;   /* --tar FILE: the bundle as one ustar archive */
+	const char *tar;   /* --tar FILE: the bundle as one archive */
 	bool with_data;
+	bool force;        /* --force: --tar replaces an existing FILE */
 };
 
 static const char *kind_name(enum input_kind k)
@@ -49,185 +51,18 @@ static const char *kind_name(enum input_kind k)
 	}
 }
 
-/* ---- ustar output (deterministic: fixed order, owner 0, mtime = time) ---- */
-
-/* @w - 1 octal digits and a NUL (values too large are refused earlier) */
-static void tar_octal(char *f, size_t w, uint64_t v)
-{
-	size_t i;
-
-	f[w - 1] = '\0';
-	for (i = w - 1; i-- > 0; v >>= 3)
-		f[i] = (char)('0' + (v & 7));
-}
-
-static int tar_member(FILE *t, const char *name, const char *path, bool dir,
-		      long long when)
-{
-	unsigned char h[512], buf[65536];
-	unsigned sum = 0;
-	uint64_t size = 0, left;
-	struct stat st;
-	FILE *f = NULL;
-	size_t i;
-
-	if (strlen(name) >= 100)
-		return out_err(name, "name too long for a tar member");
-	if (!dir) {
-		f = fopen(path, "rb");
-		if (!f || fstat(fileno(f), &st)) {
-			if (f)
-				fclose(f);
-			return out_err(path, "cannot read: %s", strerror(errno));
-		}
-		size = (uint64_t)st.st_size;
-		if (size >= UINT64_C(1) << 33) {
-			fclose(f);
-			return out_err(path, "too large for a ustar member");
-		}
-	}
-	memset(h, 0, sizeof(h));
-	memcpy(h, name, strlen(name));
-	tar_octal((char *)h + 100, 8, dir ? 0755 : 0644);
-	tar_octal((char *)h + 108, 8, 0);
-	tar_octal((char *)h + 116, 8, 0);
-	tar_octal((char *)h + 124, 12, size);
-	tar_octal((char *)h + 136, 12, when < 0 ? 0 : (uint64_t)when);
-	h[156] = dir ? '5' : '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	memset(h + 148, ' ', 8);
-	for (i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	fwrite(h, 1, 512, t);
-	for (left = size; left;) {
-		size_t n = fread(buf, 1, left < sizeof(buf) ? (size_t)left : sizeof(buf), f);
-
-		if (!n) {
-			fclose(f);
-			return out_err(path, "read error");
-		}
-		fwrite(buf, 1, n, t);
-		left -= n;
-	}
-	if (size % 512) {
-		memset(buf, 0, 512);
-		fwrite(buf, 1, 512 - size % 512, t);
-	}
-	if (f)
-		fclose(f);
-	return 0;
-}
-
-/* Archive the bundle in @dir as @tar with members under @top/. */
-static int write_tar(const char *dir, const char *tar, long long when)
-{
-	static const char *const files[] = { CAPTURE_MANIFEST, CAPTURE_FDT,
-					     CAPTURE_MEM, CAPTURE_IOMEM,
-					     CAPTURE_SCRATCH_PHYS,
-					     CAPTURE_SCRATCH_LEN };
-	char *bdir = input_path(dir, CAPTURE_BLOBS), *top, *dot, *p, *m;
-	const char *base = strrchr(tar, '/') ? strrchr(tar, '/') + 1 : tar;
-	struct dirent **ents = NULL;
-	int n, i, r = 0;
-	FILE *t;
-
-	top = strdup(base);
-	if (!top)
-		return out_err(tar, "out of memory");
-	dot = strstr(top, ".tar");
-	if (dot && dot != top)
-		*dot = '\0';
-	t = fopen(tar, "wb");
-	if (!t) {
-		free(top);
-		free(bdir);
-		return out_err(tar, "cannot create: %s", strerror(errno));
-	}
-	m = input_path(top, "");
-	r = tar_member(t, m, dir, true, when);
-	free(m);
-	for (i = 0; !r && i < (int)(sizeof(files) / sizeof(files[0])); i++) {
-		p = input_path(dir, files[i]);
-		m = input_path(top, files[i]);
-		if (access(p, F_OK) == 0)
-			r = tar_member(t, m, p, false, when);
-		free(p);
-		free(m);
-	}
-	n = scandir(bdir, &ents, NULL, alphasort);
-	if (!r) {
-		m = input_path(top, CAPTURE_BLOBS "/");
-		r = tar_member(t, m, bdir, true, when);
-		free(m);
-	}
-	for (i = 0; i < n; i++) {
-		if (!r && ents[i]->d_name[0] != '.') {
-			char *mb = input_path(top, CAPTURE_BLOBS);
-
-			p = input_path(bdir, ents[i]->d_name);
-			m = input_path(mb, ents[i]->d_name);
-			r = tar_member(t, m, p, false, when);
-			free(p);
-			free(m);
-			free(mb);
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	if (!r) {
-		unsigned char z[1024] = { 0 };
-
-		fwrite(z, 1, sizeof(z), t);
-	}
-	if (fclose(t) && !r)
-		r = out_err(tar, "write error: %s", strerror(errno));
-	if (r)
-		unlink(tar);
-	free(top);
-	free(bdir);
-	return r;
-}
-
-/* rm -r of the temporary bundle (only the names capture writes). */
-static void remove_bundle(const char *dir)
-{
-	static const char *const files[] = { CAPTURE_MANIFEST, CAPTURE_FDT,
-					     CAPTURE_MEM, CAPTURE_IOMEM,
-					     CAPTURE_SCRATCH_PHYS,
-					     CAPTURE_SCRATCH_LEN };
-	char *bdir = input_path(dir, CAPTURE_BLOBS), *p;
-	struct dirent **ents = NULL;
-	size_t i;
-	int n, k;
-
-	n = scandir(bdir, &ents, NULL, NULL);
-	for (k = 0; k < n; k++) {
-		if (ents[k]->d_name[0] != '.') {
-			p = input_path(bdir, ents[k]->d_name);
-			unlink(p);
-			free(p);
-		}
-		free(ents[k]);
-	}
-	free(ents);
-	rmdir(bdir);
-	free(bdir);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		p = input_path(dir, files[i]);
-		unlink(p);
-		free(p);
-	}
-	rmdir(dir);
-}
+enum { OPT_FORCE = 0x100 };
 
 static const struct argp_option capture_options[] = {
 	{ "with-data", 'D', NULL, 0,
 	  "Also copy the preserved memory itself into memory.elf", 0 },
 	{ "tar", 'T', "FILE", 0,
-	  "Write the bundle as one ustar archive FILE instead of a directory "
-	  "(its members are under NAME/, NAME = FILE's base name without .tar)", 0 },
+	  "Write the bundle as one archive FILE instead of a directory: "
+	  "FILE.tar, or compressed FILE.tar.zst, FILE.tar.xz, FILE.tar.gz "
+	  "(members under NAME/, NAME = FILE's base name without the suffix); "
+	  "an existing FILE is refused", 0 },
+	{ "force", OPT_FORCE, NULL, 0,
+	  "With --tar: replace an existing FILE (atomically)", 0 },
 	{ 0 }
 };
 
@@ -243,7 +78,13 @@ static error_t capture_parse(int key, char *arg, struct argp_state *state)
 		a->with_data = true;
 		return 0;
 	case 'T':
+		if (khofmt_capture_form(arg) == KHOFMT_CAPTURE_FORM_DIR)
+			argp_error(state, "--tar: '%s' does not end in .tar, "
+				   ".tar.zst, .tar.xz or .tar.gz", arg);
 		a->tar = arg;
+		return 0;
+	case OPT_FORCE:
+		a->force = true;
 		return 0;
 	case ARGP_KEY_ARG:
 		if (a->dir || a->tar)
@@ -253,6 +94,9 @@ static error_t capture_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!a->dir && !a->tar)
 			argp_error(state, "no DIR given (or --tar FILE)");
+		if (a->force && !a->tar)
+			argp_error(state, "--force goes with --tar FILE (a DIR "
+				   "must not exist)");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -301,6 +145,8 @@ int cmd_capture(int argc, char **argv)
 	input_opts_init(&a.in, 0);
 	argp_parse(&capture_argp, argc, argv, 0, NULL, &a);
 	out_init(&a.in.out);
+	if (a.tar && !a.force && access(a.tar, F_OK) == 0)
+		return out_err(a.tar, "already exists (--force replaces it)");
 	if (a.tar) {
 		tmpdir = malloc(strlen(a.tar) + 16);
 		if (!tmpdir)
@@ -358,9 +204,23 @@ int cmd_capture(int argc, char **argv)
 		goto out;
 	}
 	if (a.tar) {
-		r = write_tar(a.dir, a.tar, when);
-		if (r)
+		struct khofmt_capture_result pr;
+
+		r = khofmt_capture_pack(a.dir, a.tar, when,
+					a.force ? KHOFMT_CAPTURE_REPLACE : 0, &pr);
+		if (r < 0) {
+			if (pr.sys_errno == EEXIST)
+				r = out_err(a.tar, "already exists (--force replaces it)");
+			else if (r == -KHOFMT_ERR_UNSUPPORTED)
+				r = out_err(a.tar, "%s", pr.what);
+			else if (pr.sys_errno)
+				r = out_err(pr.path, "%s: %s", pr.what,
+					    strerror(pr.sys_errno));
+			else
+				r = out_lib_err(pr.path[0] ? pr.path : a.tar, r,
+						pr.what);
 			goto out;
+		}
 	}
 	out_doc_begin("capture-result", OUT_STYLE_RECORD);
 	if (a.tar)
@@ -373,7 +233,7 @@ int cmd_capture(int argc, char **argv)
 	r = out_doc_end();
 out:
 	if (tmpdir) {
-		remove_bundle(tmpdir);
+		khofmt_capture_remove(tmpdir);
 		free(tmpdir);
 	}
 	input_close(&in);

@@ -7,7 +7,9 @@
  *   DIR             a `khoctl capture` bundle (has manifest.json)
  *   live            the running kernel's outgoing state (--sysroot applies)
  *   incoming        the state the running kernel received (--sysroot)
- *   FDT:MEM         a root FDT file and an ELF core (MEM@BASE: raw image)
+ *   FDT:MEM         a root FDT file and an ELF core (MEM@BASE: raw image);
+ *                   a path with ':' in it stays one path (split_colon)
+ *   FILE.tar[.zst]  a capture bundle archive
  *   DUMP, :MEM      a dump alone: the root is found in memory
  *   FDT             a root FDT file alone (no folio comparison)
  *
@@ -26,9 +28,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <nettle/sha2.h>
+
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "table.h"
 
 struct diff_args {
 	struct input_opts in;   /* common options (+ --sysroot) */
@@ -80,6 +85,58 @@ static bool looks_like_dump(const char *path)
 			   !memcmp(h, "makedump", 8)));
 }
 
+static bool is_file(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* MEM of FDT:MEM exists (MEM@BASE: MEM does). */
+static bool mem_exists(const char *m)
+{
+	const char *at = strrchr(m, '@');
+	uint64_t base;
+	char *t;
+	bool r;
+
+	if (is_file(m) || !at || at == m || !input_parse_u64(at + 1, &base))
+		return is_file(m);
+	t = strndup(m, (size_t)(at - m));
+	r = t && is_file(t);
+	free(t);
+	return r;
+}
+
+/*
+ * Where FDT:MEM splits. A path with ':' in it is never split: a spec that
+ * names an existing file is that file; otherwise the ':' whose two sides
+ * are existing files (exactly one such: else ambiguous, -1), or, when none
+ * is, the first one (the error then names the missing file). NULL: no ':'.
+ */
+static const char *split_colon(const char *spec, int *ambiguous)
+{
+	const char *c, *found = NULL;
+	int n = 0;
+
+	*ambiguous = 0;
+	if (is_file(spec))
+		return NULL;
+	for (c = strchr(spec, ':'); c; c = strchr(c + 1, ':')) {
+		char *fdt = strndup(spec, (size_t)(c - spec));
+		bool ok = fdt && (c == spec || is_file(fdt)) && mem_exists(c + 1);
+
+		free(fdt);
+		if (ok) {
+			found = found ? found : c;
+			n++;
+		}
+	}
+	if (n > 1)
+		*ambiguous = 1;
+	return found ? found : strchr(spec, ':');
+}
+
 /* Turn a side's spec into input options. */
 static int side_parse(const struct diff_args *a, const char *spec,
 		      struct side *s)
@@ -87,6 +144,7 @@ static int side_parse(const struct diff_args *a, const char *spec,
 	const char *colon;
 	char *at;
 	uint64_t base;
+	int amb;
 
 	s->o = a->in;
 	s->o.need = 0;
@@ -100,8 +158,18 @@ static int side_parse(const struct diff_args *a, const char *spec,
 		s->o.capture_dir = spec;
 		return 0;
 	}
+	if (khofmt_capture_form(spec) != KHOFMT_CAPTURE_FORM_DIR &&
+	    is_file(spec)) {
+		/* a capture bundle archive */
+		s->o.kind = INPUT_CAPTURE;
+		s->o.capture_dir = spec;
+		return 0;
+	}
 	s->o.kind = INPUT_FILES;
-	colon = strchr(spec, ':');
+	colon = split_colon(spec, &amb);
+	if (amb)
+		return out_err(spec, "ambiguous: more than one ':' splits it into "
+			       "an existing FDT file and memory dump (rename one)");
 	if (!colon && looks_like_dump(spec)) {
 		/* a dump alone: the root is found in it */
 		s->mem = strdup(spec);
@@ -268,10 +336,13 @@ static int diff_folios(struct side *s, bool list)
 
 static void hexdig(char *o, const void *b, size_t n)
 {
-	unsigned char d[32];
+	unsigned char d[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
 	int i;
 
-	khofmt_sha256(b, n, d);
+	sha256_init(&c);
+	sha256_update(&c, n, b);
+	sha256_digest(&c, sizeof(d), d);
 	for (i = 0; i < 32; i++)
 		sprintf(o + 2 * i, "%02x", d[i]);
 }
@@ -653,10 +724,12 @@ static int diff_root(struct side *s)
 	return d;
 }
 
+enum { OPT_SYSROOT = 0x400 };
+
 static const struct argp_option diff_options[] = {
 	{ "list", 'l', NULL, 0,
 	  "List every lost or added run of entries (else counts per order)", 0 },
-	{ "sysroot", 's', "DIR", 0,
+	{ "sysroot", OPT_SYSROOT, "DIR", 0,
 	  "For the sides 'live' and 'incoming': read system files below DIR", 0 },
 	{ 0 }
 };
@@ -668,11 +741,12 @@ static error_t diff_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->in;
+		state->child_inputs[1] = &a->in.out;
 		return 0;
 	case 'l':
 		a->list = true;
 		return 0;
-	case 's':
+	case OPT_SYSROOT:
 		a->in.sysroot = arg;
 		return 0;
 	case ARGP_KEY_ARG:
@@ -681,6 +755,8 @@ static error_t diff_parse(int key, char *arg, struct argp_state *state)
 		a->spec[state->arg_num] = arg;
 		return 0;
 	case ARGP_KEY_END:
+		if (state->arg_num == 0 && a->in.out.list_columns)
+			return 0;
 		if (state->arg_num != 2)
 			argp_error(state, "give exactly two states: OLD NEW");
 		return 0;
@@ -691,6 +767,7 @@ static error_t diff_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child diff_children[] = {
 	{ &input_common_argp, 0, "Common options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 
@@ -701,10 +778,11 @@ static const struct argp diff_argp = {
 	.doc = "Compare two KHO states: root compatible and generation, "
 	       "preserved entries lost or added per order, blobs missing, added "
 	       "or changed (size, SHA-256). Each of OLD and NEW is a capture "
-	       "DIR, 'live', 'incoming', FDT:MEM (root FDT file and ELF core, "
+	       "DIR or archive (.tar, .tar.zst, ...), 'live', 'incoming', FDT:MEM (root FDT file and ELF core, "
 	       "MEM@BASE for a raw image), an FDT file alone, or a memory dump "
 	       "alone (ELF or kdump-compressed, or :MEM): its root is found in "
-	       "memory."
+	       "memory. A file whose name has a ':' is that file; FDT:MEM splits "
+	       "where both parts exist."
 	       "\vExit status: 0 same, 1 differences, 2 a state could not be "
 	       "read, 64 usage error.",
 	.children = diff_children,
@@ -720,6 +798,8 @@ int cmd_diff(int argc, char **argv)
 	memset(s, 0, sizeof(s));
 	input_opts_init(&a.in, 0);
 	argp_parse(&diff_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && !a.spec[0])
+		return TABLE_LIST("runs", run_cols) + TABLE_LIST("orders", order_cols);
 	out_init(&a.in.out);
 
 	r = side_open(&a, a.spec[0], "old", &s[0]);

@@ -17,14 +17,26 @@
 struct dump_args {
 	struct input_opts in;
 	bool data;  /* --data: memfd data-page summaries */
+	bool folios; /* --folios: per-folio tables in text */
+	bool details; /* --details: every field in text */
 };
 
 #define OPT_DATA 0x100
+#define OPT_FOLIOS 0x101
+#define OPT_DETAILS 0x102
 
 static const struct argp_option dump_options[] = {
 	{ "data", OPT_DATA, NULL, 0,
 	  "Also summarise the data pages of preserved memfds (pages, FNV-1a "
 	  "64 hash of the content)", 0 },
+	{ "folios", OPT_FOLIOS, NULL, 0,
+	  "Also list every folio of memfds and kho_test (text; JSON always "
+	  "lists them): by default each list is summarised (count, pages, "
+	  "orders, contiguous runs)", 0 },
+	{ "details", OPT_DETAILS, NULL, 0,
+	  "Text: every field, as JSON has them (record addresses, versions, "
+	  "flags, the tracker's levels and generation, empty lists); by "
+	  "default the summary an admin reads first", 0 },
 	{ 0 }
 };
 
@@ -36,16 +48,59 @@ static void dump_fdt(const struct khofmt_fdt *fdt)
 	khofmt_fdt_blob(fdt, &len);
 	out_obj_begin("fdt");
 	out_str("compatible", khofmt_fdt_compatible(fdt));
+	out_detail_begin();
 	out_str("abi", khofmt_abi_name(khofmt_fdt_abi(fdt)));
 	out_str("abi_reason", khofmt_fdt_abi_reason(fdt));
 	out_u64("totalsize", len);
+	out_detail_end();
+	/* flags that are set are no detail */
+	if (!(flags & KHOFMT_FDT_TRUNCATED))
+		out_detail_begin();
 	out_bool("truncated", flags & KHOFMT_FDT_TRUNCATED);
+	if (!(flags & KHOFMT_FDT_TRUNCATED))
+		out_detail_end();
+	if (!(flags & KHOFMT_FDT_TRAILING))
+		out_detail_begin();
 	out_bool("trailing", flags & KHOFMT_FDT_TRAILING);
+	if (!(flags & KHOFMT_FDT_TRAILING))
+		out_detail_end();
 	if (khofmt_fdt_has_map(fdt))
 		out_addr("preserved_memory_map", khofmt_fdt_map(fdt));
 	else
 		out_null("preserved_memory_map", "(absent)");
 	out_obj_end();
+}
+
+/*
+ * Text without --details: the tracker in a few lines (`khoctl stat` and
+ * dump --details give the tables of orders and levels, the generation).
+ */
+static void tracker_brief(const struct input *in, const struct khofmt_stats *st)
+{
+	const struct khofmt_geom *g = khofmt_handover_geom(in->h);
+	char buf[KHOFMT_MAX_ORDERS * 24], h1[32];
+	size_t n = 0;
+	unsigned o;
+
+	out_str("abi", khofmt_abi_name(khofmt_handover_abi(in->h)));
+	out_size("page_size", UINT64_C(1) << g->page_shift);
+	out_u64("folios", st->folios);
+	out_u64("pages", st->pages);
+	out_size("bytes", st->bytes);
+	buf[0] = '\0';
+	for (o = 0; o < KHOFMT_MAX_ORDERS && n < sizeof(buf); o++)
+		if (st->per_order[o])
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%u: %llu",
+					      n ? ", " : "", o,
+					      (unsigned long long)st->per_order[o]);
+	out_note("orders", "%s", n ? buf : "(none)");
+	out_human(h1, st->tracker_bytes);
+	out_note("tracker_pages", "%llu (%s)",
+		 (unsigned long long)st->tracker_total_pages, h1);
+	if (st->folios)
+		out_note("span", "0x%llx-0x%llx",
+			 (unsigned long long)st->lowest,
+			 (unsigned long long)st->highest_end);
 }
 
 /* The tracker summary; returns an exit status. */
@@ -81,9 +136,14 @@ static int dump_tracker(const struct input_opts *o, struct input *in)
 		return r;
 	}
 	out_obj_begin("tracker");
-	stat_emit(in, &st);
+	if (o->out.brief)
+		tracker_brief(in, &st);
+	else
+		stat_emit(in, &st);
 	out_obj_end();
+	out_detail_begin();
 	out_str("tracker_state", "read");
+	out_detail_end();
 	return 0;
 }
 
@@ -107,11 +167,19 @@ static bool dump_subnode(struct input *in,
 	else
 		out_null("blob_size", sn->bad_size ? "(wrong size)" : "(absent)");
 	/* blob-size (v3+) or, for kho-v1, the sub-FDT's own totalsize */
-	if (bl > 0)
+	if (bl > 0) {
+		out_detail_begin();
 		out_size("blob_len", blen);
-	else
+		out_detail_end();
+	} else {
 		out_null("blob_len", bl < 0 ? "(unreadable)" : "(unknown)");
-	fatal = dump_schema(in->src, sn, in->page_shift, a->data, in->incoming);
+	}
+	fatal = dump_schema(in->src, in->h, sn, in->page_shift,
+			    (a->data ? DUMP_DATA : 0) |
+			    (in->incoming ? DUMP_INCOMING : 0) |
+			    (a->folios || a->in.out.json ? DUMP_FOLIOS : 0) |
+			    (a->in.out.json ? 0 : DUMP_SUMMARY) |
+			    (a->in.out.brief ? DUMP_BRIEF : 0));
 	out_obj_end();
 	return fatal;
 }
@@ -125,8 +193,17 @@ static error_t dump_parse(int key, char *arg, struct argp_state *state)
 		a->data = true;
 		return 0;
 	}
+	if (key == OPT_FOLIOS) {
+		a->folios = true;
+		return 0;
+	}
+	if (key == OPT_DETAILS) {
+		a->details = true;
+		return 0;
+	}
 	if (key == ARGP_KEY_INIT) {
 		state->child_inputs[0] = &a->in;
+		state->child_inputs[1] = &a->in.out;
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -134,6 +211,7 @@ static error_t dump_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child dump_children[] = {
 	{ &input_argp, 0, "Input options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 
@@ -159,6 +237,7 @@ int cmd_dump(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	input_opts_init(&a.in, 0);
 	argp_parse(&dump_argp, argc, argv, 0, NULL, &a);
+	a.in.out.brief = !a.details && !a.in.out.json;
 	out_init(&a.in.out);
 
 	r = input_open(&a.in, &in);
@@ -172,6 +251,8 @@ int cmd_dump(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		dump_subnode(&in, khofmt_fdt_subnode(in.fdt, i), &a);
 	out_array_end();
+	if (a.in.out.brief)
+		out_note("more", "dump --details (every field), --folios (every folio)");
 	w = out_doc_end();
 	input_close(&in);
 	return r ? r : w;

@@ -29,10 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "input.h"
+#include "display.h"
 #include "khoctl.h"
 #include "layout.h"
 #include "out.h"
@@ -42,6 +42,7 @@ enum {
 	OPT_TO,
 	OPT_COLOR,
 	OPT_SVG,
+	OPT_ROWS,
 };
 
 #define MAP_DEFAULT_WIDTH 64u
@@ -125,7 +126,6 @@ static const char *const bars[9] = {
 	" ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588",
 };
 
-enum color_when { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct map_args {
 	struct input_opts in;
@@ -134,7 +134,6 @@ struct map_args {
 	bool width_set;
 	uint64_t from, to;
 	bool has_from, has_to;
-	enum color_when color;
 	const char *svg;
 };
 
@@ -174,16 +173,13 @@ static const struct argp_option map_options[] = {
 	{ NULL, 0, NULL, 0, "Picture:", 3 },
 	{ "width", 'w', "N", 0,
 	  "Cells per row, 1..1024 (default 64, less on a narrow terminal)", 3 },
-	{ "rows", 'r', "N", 0,
+	{ "rows", OPT_ROWS, "N", 0,
 	  "At most N rows, 1..4096 (default 32): the cell size is the "
 	  "smallest power of two (at least a page) that fits", 3 },
 	{ "from", OPT_FROM, "ADDR", 0,
 	  "Start of the view (0x..., decimal, K/M/G/T suffixes); default: "
 	  "the lowest of RAM, preserved memory, tracker, blobs and scratch", 3 },
 	{ "to", OPT_TO, "ADDR", 0, "End of the view (exclusive); default: the highest", 3 },
-	{ "color", OPT_COLOR, "WHEN", 0,
-	  "Colours: auto (when standard output is a terminal and NO_COLOR is "
-	  "unset), always or never", 3 },
 	{ "svg", OPT_SVG, "FILE", 0,
 	  "Write the picture as a standalone SVG to FILE (- = standard "
 	  "output) instead of the text picture", 3 },
@@ -213,7 +209,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		a->width = parse_count(state, "--width", arg, MAP_MAX_WIDTH);
 		a->width_set = true;
 		return 0;
-	case 'r':
+	case OPT_ROWS:
 		a->rows = parse_count(state, "--rows", arg, MAP_MAX_ROWS);
 		return 0;
 	case OPT_FROM:
@@ -225,16 +221,6 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		if (!input_parse_size(arg, &a->to))
 			argp_error(state, "--to: '%s' is not an address", arg);
 		a->has_to = true;
-		return 0;
-	case OPT_COLOR:
-		if (!strcmp(arg, "auto"))
-			a->color = COLOR_AUTO;
-		else if (!strcmp(arg, "always"))
-			a->color = COLOR_ALWAYS;
-		else if (!strcmp(arg, "never"))
-			a->color = COLOR_NEVER;
-		else
-			argp_error(state, "--color: '%s' is not auto, always or never", arg);
 		return 0;
 	case OPT_SVG:
 		a->svg = arg;
@@ -919,23 +905,12 @@ static void draw_json(const struct mapctx *c)
 /* Default width: 64, or what a narrower terminal fits (a power of two). */
 static unsigned default_width(void)
 {
-	struct winsize ws;
-	unsigned w = MAP_DEFAULT_WIDTH;
+	unsigned w = MAP_DEFAULT_WIDTH, cols = display_columns();
 
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-	    ws.ws_col > 0)
-		while (w > 8 && w + 22 > ws.ws_col)
+	if (cols)
+		while (w > 8 && w + 22 > cols)
 			w /= 2;
 	return w;
-}
-
-static bool use_color(enum color_when w)
-{
-	const char *t = getenv("TERM"), *nc = getenv("NO_COLOR");
-
-	if (w != COLOR_AUTO)
-		return w == COLOR_ALWAYS;
-	return isatty(STDOUT_FILENO) && !(nc && *nc) && !(t && !strcmp(t, "dumb"));
 }
 
 int cmd_map(int argc, char **argv)
@@ -1116,7 +1091,7 @@ int cmd_map(int argc, char **argv)
 		draw_json(&c);
 		r = out_doc_end();
 	} else {
-		draw_text(&c, use_color(a.color));
+		draw_text(&c, display_color());
 		r = out_flush();
 	}
 	if (!r)

@@ -4,6 +4,7 @@
  * doc/ABI.md cross-reference, title and explanation), text or JSON.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "input.h"
 #include "khoctl.h"
@@ -12,9 +13,20 @@
 struct rules_args {
 	struct input_opts in;
 	bool man;
+	const char *id;   /* rules ID: that rule only */
+};
+
+static const struct out_col rule_cols[] = {
+	{ "id", "ID", -8, 0 },
+	{ "severity", "SEVERITY", -8, 0 },
+	{ "spec", "SPEC", -7, 0 },
+	{ "title", "TITLE", -40, 0 },
+	{ "explanation", "EXPLANATION", -40, OUT_COL_HIDDEN },
 };
 
 static const struct argp_option rules_options[] = {
+	{ "json", 'j', NULL, 0,
+	  "JSON output (one document, schema \"khoctl-rules\", version 1)", 0 },
 	{ "man", 'M', NULL, 0,
 	  "Print the rules as the khoctl-rules(7) manual page (troff); the "
 	  "installed page is made this way, so it cannot drift", 0 },
@@ -96,7 +108,19 @@ static error_t rules_parse(int key, char *arg, struct argp_state *state)
 
 	(void)arg;
 	if (key == ARGP_KEY_INIT) {
-		state->child_inputs[0] = &a->in;
+		state->child_inputs[0] = &a->in.out;
+		return 0;
+	}
+	if (key == 'j') {
+		a->in.out.json = true;
+		return 0;
+	}
+	if (key == ARGP_KEY_ARG) {
+		if (a->id)
+			argp_error(state, "give one rule ID");
+		if (!khofmt_rule_by_id(arg))
+			argp_error(state, "unknown rule '%s' (khoctl rules lists them)", arg);
+		a->id = arg;
 		return 0;
 	}
 	if (key == 'M') {
@@ -109,16 +133,19 @@ static error_t rules_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child rules_children[] = {
-	{ &input_common_argp, 0, "Common options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 
 static const struct argp rules_argp = {
 	.options = rules_options,
 	.parser = rules_parse,
+	.args_doc = "[ID]",
 	.doc = "List every rule 'khoctl verify' checks: stable ID (KHO-E... "
 	       "error, KHO-W... warning, KHO-I... info), severity, the "
-	       "doc/ABI.md section 9 cross-reference, title and explanation."
+	       "doc/ABI.md section 9 cross-reference and title (the "
+	       "explanation with -o +explanation, or --json). With ID: that "
+	       "rule, explanation included (all of them: man 7 khoctl-rules)."
 	       "\v" KHOCTL_EXIT_DOC,
 	.children = rules_children,
 };
@@ -128,25 +155,46 @@ int cmd_rules(int argc, char **argv)
 	struct rules_args a;
 	size_t i, n = khofmt_rule_count();
 
+	memset(&a, 0, sizeof(a));
 	input_opts_init(&a.in, 0);
-	a.man = false;
 	argp_parse(&rules_argp, argc, argv, 0, NULL, &a);
 	if (a.man)
 		return rules_man();
+	if (a.id && a.in.out.json + !!a.in.out.columns + a.in.out.raw +
+	    a.in.out.noheadings + a.in.out.list_columns > (int)a.in.out.json) {
+		fprintf(stderr, KHOCTL_NAME ": rules ID: table options do not apply "
+			"to one rule\n");
+		return KHOCTL_EXIT_USAGE;
+	}
 	out_init(&a.in.out);
-	out_doc_begin("rules", OUT_STYLE_RECORD);
-	out_array_begin("rules");
-	for (i = 0; i < n; i++) {
-		const struct khofmt_rule *r = khofmt_rule_get(i);
+	if (a.id && !a.in.out.json) {
+		const struct khofmt_rule *r = khofmt_rule_by_id(a.id);
 
-		out_obj_begin(NULL);
+		out_doc_begin("rule", OUT_STYLE_RECORD);
 		out_str("id", r->id);
 		out_str("severity", khofmt_severity_name(r->severity));
 		out_str("spec", r->spec);
 		out_str("title", r->title);
 		out_str("explanation", r->explain);
-		out_obj_end();
+		out_note("see_also", "man 7 khoctl-rules");
+		return out_doc_end();
 	}
-	out_array_end();
+	out_doc_begin("rules", OUT_STYLE_RECORD);
+	out_table_begin("rules", rule_cols, OUT_NCOLS(rule_cols), OUT_TABLE_MAIN);
+	for (i = 0; i < n; i++) {
+		const struct khofmt_rule *r = khofmt_rule_get(i);
+
+		/* rules ID --json: the same document with that rule only */
+		if (a.id && strcmp(r->id, a.id))
+			continue;
+		out_row_begin();
+		out_str("id", r->id);
+		out_str("severity", khofmt_severity_name(r->severity));
+		out_str("spec", r->spec);
+		out_str("title", r->title);
+		out_str("explanation", r->explain);
+		out_row_end();
+	}
+	out_table_end();
 	return out_doc_end();
 }

@@ -10,6 +10,7 @@
 #include "input.h"
 #include "khoctl.h"
 #include "out.h"
+#include "table.h"
 
 static const struct out_col order_cols[] = {
 	{ "order", "ORDER", 5, 0 },
@@ -121,6 +122,7 @@ static error_t stat_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->in;
+		state->child_inputs[1] = &a->in.out;
 		return 0;
 	case 't':
 		a->time = true;
@@ -132,6 +134,7 @@ static error_t stat_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child stat_children[] = {
 	{ &input_argp, 0, "Input options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 
@@ -164,6 +167,9 @@ int cmd_stat(int argc, char **argv)
 
 	input_opts_init(&a.in, INPUT_NEED_MEM);
 	argp_parse(&stat_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && a.in.kind == INPUT_NONE)
+		return TABLE_LIST("orders", order_cols) +
+		       TABLE_LIST("levels", level_cols);
 	out_init(&a.in.out);
 
 	r = input_open(&a.in, &in);

@@ -16,13 +16,16 @@
 #include "input.h"
 #include "khoctl.h"
 #include "layout.h"
+#include "metrics.h"
 #include "out.h"
+#include "table.h"
 
 enum {
 	OPT_FDT_PA = 0x200,
 	OPT_STRICT,
 	OPT_RULE,
 	OPT_SKIP,
+	OPT_METRICS,
 };
 
 struct verify_args {
@@ -37,6 +40,7 @@ struct verify_args {
 #define MAX_CONSUMED 16
 	const char *consumed[MAX_CONSUMED];
 	size_t nconsumed;
+	const char *metrics;   /* --metrics FILE */
 };
 
 static const char **list_add(struct argp_state *state, const char **list,
@@ -63,6 +67,9 @@ static const struct argp_option verify_options[] = {
 	{ "rule", OPT_RULE, "ID", 0,
 	  "Run only this rule (repeatable)", 3 },
 	{ "skip", OPT_SKIP, "ID", 0, "Do not run this rule (repeatable)", 3 },
+	{ "metrics", OPT_METRICS, "FILE", 0,
+	  "Also write the verdict to FILE for node_exporter's textfile "
+	  "collector (gauges per severity and per rule; atomic rename)", 3 },
 	{ 0 }
 };
 
@@ -74,6 +81,7 @@ static error_t verify_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->in;
 		state->child_inputs[1] = &a->lay;
+		state->child_inputs[2] = &a->in.out;
 		return 0;
 	case OPT_FDT_PA:
 		if (!input_parse_u64(arg, &a->fdt_pa))
@@ -82,6 +90,9 @@ static error_t verify_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_STRICT:
 		a->strict = true;
+		return 0;
+	case OPT_METRICS:
+		a->metrics = arg;
 		return 0;
 	case OPT_RULE:
 		a->only = list_add(state, a->only, &a->nonly, arg);
@@ -97,6 +108,7 @@ static error_t verify_parse(int key, char *arg, struct argp_state *state)
 static const struct argp_child verify_children[] = {
 	{ &input_argp, 0, "Input options:", 0 },
 	{ &layout_argp, 0, NULL, 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
 	{ 0 }
 };
 
@@ -235,10 +247,28 @@ static size_t shown_errors(const struct khofmt_verify *v,
 	return e;
 }
 
-static void emit_finding_json(const struct verify_args *a,
-			      const struct khofmt_finding *f)
+/*
+ * Findings are one table: JSON gets every field of each (khoctl-json(7));
+ * text shows the default columns through libsmartcols (-o selects).
+ */
+static const struct out_col finding_cols[] = {
+	{ "rule", "RULE", -8, 0 },
+	{ "severity", "SEVERITY", -8, 0 },
+	{ "spec", "SPEC", -6, 0 },
+	{ "title", "TITLE", -20, OUT_COL_HIDDEN },
+	{ "address", "ADDRESS", 18, OUT_COL_ADDR },
+	{ "size", "SIZE", 8, OUT_COL_SIZE | OUT_COL_HIDDEN },
+	{ "order", "ORDER", 5, OUT_COL_HIDDEN },
+	{ "object", "OBJECT", -20, OUT_COL_HIDDEN },
+	{ "message", "MESSAGE", -40, 0 },
+};
+
+static void emit_finding(const struct verify_args *a,
+			 const struct khofmt_finding *f)
 {
-	out_obj_begin(NULL);
+	out_row_begin();
+	out_row_color(shown_sev(a, f) == KHOFMT_SEV_ERROR ? "red" :
+		      shown_sev(a, f) == KHOFMT_SEV_WARNING ? "yellow" : NULL);
 	out_str("rule", f->rule->id);
 	out_str("severity", khofmt_severity_name(shown_sev(a, f)));
 	out_str("spec", f->rule->spec);
@@ -264,32 +294,7 @@ static void emit_finding_json(const struct verify_args *a,
 	} else {
 		out_str("message", f->message);
 	}
-	out_obj_end();
-}
-
-static void emit_group_text(const struct verify_args *a,
-			    const struct khofmt_verify *v,
-			    enum khofmt_severity sev, const char *key)
-{
-	size_t i, n = khofmt_verify_nfindings(v);
-	bool any = false;
-
-	for (i = 0; i < n; i++) {
-		const struct khofmt_finding *f = khofmt_verify_finding(v, i);
-
-		if (shown_sev(a, f) != sev)
-			continue;
-		if (!any)
-			out_array_begin(key);
-		any = true;
-		out_note(NULL, "%s %s%s%s%s%s", f->rule->id,
-			 *f->rule->spec ? "[" : "", f->rule->spec,
-			 *f->rule->spec ? "] " : "",
-			 is_consumed(a, f) ? "consumed by its owner in this kernel: " : "",
-			 f->message);
-	}
-	if (any)
-		out_array_end();
+	out_row_end();
 }
 
 /* Rules that did not run for want of an input, with why. */
@@ -324,6 +329,7 @@ static int report(const struct verify_args *a, const struct khofmt_verify *v,
 		  const char *tracker)
 {
 	size_t counts[3] = { 0, 0, 0 }, i, n = khofmt_verify_nfindings(v);
+	int sev;
 	size_t nskip = khofmt_verify_nskipped(v);
 	bool fail;
 
@@ -339,15 +345,18 @@ static int report(const struct verify_args *a, const struct khofmt_verify *v,
 		out_str("page_size_reason", geom->page_reason);
 		out_str("tracker", tracker);
 		out_obj_end();
-		out_array_begin("findings");
-		for (i = 0; i < n; i++)
-			emit_finding_json(a, khofmt_verify_finding(v, i));
-		out_array_end();
-	} else {
-		emit_group_text(a, v, KHOFMT_SEV_ERROR, "errors");
-		emit_group_text(a, v, KHOFMT_SEV_WARNING, "warnings");
-		emit_group_text(a, v, KHOFMT_SEV_INFO, "info");
 	}
+	out_table_begin("findings", finding_cols, OUT_NCOLS(finding_cols), 0);
+	/* JSON in the library's order; text errors first, then warnings */
+	for (sev = 0; sev < 3; sev++) {
+		for (i = 0; i < n; i++) {
+			const struct khofmt_finding *f = khofmt_verify_finding(v, i);
+
+			if (a->in.out.json ? sev == 0 : (int)shown_sev(a, f) == 2 - sev)
+				emit_finding(a, f);
+		}
+	}
+	out_table_end();
 	emit_skipped(a, v);
 	/* --strict: clean only when every rule ran */
 	fail = counts[KHOFMT_SEV_ERROR] || (a->strict && nskip);
@@ -365,6 +374,8 @@ static int report(const struct verify_args *a, const struct khofmt_verify *v,
 	out_str("result", counts[KHOFMT_SEV_ERROR] ? "errors" :
 			  fail ? "incomplete" :
 			  !strcmp(tracker, "consumed") ? "partial" : "clean");
+	if (n)
+		out_note("details", "khoctl rules RULE, man 7 khoctl-rules");
 	out_obj_end();
 	return fail ? KHOCTL_EXIT_FINDINGS : KHOCTL_EXIT_OK;
 }
@@ -387,6 +398,8 @@ int cmd_verify(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	input_opts_init(&a.in, 0);
 	argp_parse(&verify_argp, argc, argv, 0, NULL, &a);
+	if (a.in.out.list_columns && a.in.kind == INPUT_NONE)
+		return TABLE_LIST("findings", finding_cols);
 	out_init(&a.in.out);
 
 	if (a.in.kind == INPUT_FILES && a.in.fdt_path) {
@@ -507,6 +520,12 @@ int cmd_verify(int argc, char **argv)
 		out_err("verify", "errors found%s (see the findings)",
 			a.strict ? " (--strict: warnings count)" : "");
 out:
+	if (a.metrics) {
+		/* also when the state could not be read: success 0 */
+		w = metrics_write(a.metrics, v, a.strict);
+		if (w && r != KHOCTL_EXIT_DECODE)
+			r = w;
+	}
 	khofmt_verify_free(v);
 	if (opened)
 		input_close(&in);	/* owns src */

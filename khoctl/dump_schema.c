@@ -60,6 +60,8 @@ static bool is_kind(enum khofmt_schema_where where, const char *key,
 
 struct ctx {
 	struct khofmt_source *src;
+	struct khofmt_handover *h;  /* the tracker, for folio orders; or NULL */
+	bool folios, summary, brief;
 	struct khofmt_schema_opts opts;
 	struct prob p[MAX_PROBLEMS];
 	size_t n, dropped;
@@ -114,7 +116,11 @@ static void emit_pa(const char *key, uint64_t v)
 static void emit_problems(struct ctx *c)
 {
 	size_t i;
+	bool none = !c->n && !c->dropped;
 
+	/* "(none)" is a detail of the text summary */
+	if (none)
+		out_detail_begin();
 	out_array_begin("problems");
 	for (i = 0; i < c->n; i++) {
 		out_obj_begin(NULL);
@@ -126,6 +132,8 @@ static void emit_problems(struct ctx *c)
 		out_obj_end();
 	}
 	out_array_end();
+	if (none)
+		out_detail_end();
 	if (c->dropped)
 		out_u64("problems_dropped", c->dropped);
 }
@@ -150,11 +158,14 @@ static void do_kexec_meta(struct ctx *c, const void *blob, size_t len)
 	struct khofmt_kexec_meta m;
 	int r = khofmt_kexec_meta_decode(blob, len, &c->opts, &m);
 
+	if (r >= 0)
+		out_detail_begin();
 	out_u64("version", m.version);
 	if (r < 0) {
 		emit_err("error", r);
 		return;
 	}
+	out_detail_end();
 	out_str("previous_release", m.release);
 	out_u64("kexec_count", m.kexec_count);
 }
@@ -215,37 +226,245 @@ static void memfd_data(struct ctx *c, struct khofmt_memfd *m, struct fol *f,
 	out_obj_end();
 }
 
+/*
+ * A folio list summarised (dump's default text): how many, how many
+ * contiguous runs (each folio following the last one in the file and in
+ * physical memory), flags, and the folios' orders as the tracker has them.
+ */
+#define MAX_SUMMARY_FOLIOS (1u << 24) /* phys kept for the order look-up */
+
+struct fsum {
+	uint64_t n, runs, run, longest;
+	uint64_t dirty, uptodate;
+	uint64_t last_idx, last_phys;
+	uint64_t *phys;             /* sorted for the tracker walk */
+	size_t nphys, cap;
+	bool too_many;
+	uint64_t order[KHOFMT_MAX_ORDERS], found;
+};
+
+static void fsum_add(struct fsum *s, uint64_t idx, uint64_t phys, unsigned ps)
+{
+	uint64_t d = idx - s->last_idx;
+
+	if (s->n && idx > s->last_idx && phys > s->last_phys &&
+	    d < (UINT64_C(1) << (64 - ps)) && phys - s->last_phys == d << ps) {
+		s->run++;
+	} else {
+		s->runs++;
+		s->run = 1;
+	}
+	if (s->run > s->longest)
+		s->longest = s->run;
+	s->n++;
+	s->last_idx = idx;
+	s->last_phys = phys;
+	if (s->too_many)
+		return;
+	if (s->nphys == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		uint64_t *p = cap <= MAX_SUMMARY_FOLIOS ?
+			      realloc(s->phys, cap * sizeof(*p)) : NULL;
+
+		if (!p) {
+			s->too_many = true;
+			return;
+		}
+		s->phys = p;
+		s->cap = cap;
+	}
+	s->phys[s->nphys++] = phys;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int fsum_entry(void *arg, uint64_t phys, unsigned order)
+{
+	struct fsum *s = arg;
+	size_t lo = 0, hi = s->nphys;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->phys[mid] < phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* each folio once, even when listed twice (a finding for verify) */
+	for (; lo < s->nphys && s->phys[lo] == phys; lo++) {
+		if (order < KHOFMT_MAX_ORDERS)
+			s->order[order]++;
+		s->found++;
+	}
+	return 0;
+}
+
+/* "0: 768, 9: 2" (order: count) into @buf; "(none)" when empty. */
+static void fmt_orders(char *buf, size_t size, const uint64_t *order)
+{
+	size_t o, n = 0;
+
+	buf[0] = '\0';
+	for (o = 0; o < KHOFMT_MAX_ORDERS; o++)
+		if (order[o] && n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s%zu: %llu",
+					      n ? ", " : "", o,
+					      (unsigned long long)order[o]);
+	if (!n)
+		snprintf(buf, size, "(none)");
+}
+
+/*
+ * The orders of the folios in @s, from the tracker (@have_orders: the list
+ * gave them). Returns false, with @why, when they are not known.
+ */
+static bool fsum_orders(struct ctx *c, struct fsum *s, bool have_orders,
+			uint64_t *pages, const char **why)
+{
+	struct khofmt_walk_opts wo = { .sz = sizeof(wo) };
+	unsigned o;
+
+	*pages = 0;
+	*why = NULL;
+	if (!have_orders) {
+		if (!c->h)
+			*why = "(no tracker: give --mem)";
+		else if (s->too_many)
+			*why = "(too many folios to look up)";
+		if (*why)
+			return false;
+		if (s->nphys) {
+			qsort(s->phys, s->nphys, sizeof(*s->phys), cmp_u64);
+			if (khofmt_walk_folios(c->h, &wo, fsum_entry, s) < 0) {
+				*why = "(tracker not walked)";
+				return false;
+			}
+		}
+	}
+	for (o = 0; o < KHOFMT_MAX_ORDERS; o++)
+		*pages += s->order[o] << o;
+	return true;
+}
+
+/*
+ * A folio list summarised: in --details text an object of its own; in the
+ * brief text one line, @key (the record's label), in the parent object.
+ */
+static void fsum_emit(struct ctx *c, struct fsum *s, bool have_orders,
+		      const char *key, uint64_t size, bool has_size)
+{
+	char ord[KHOFMT_MAX_ORDERS * 32], line[KHOFMT_MAX_ORDERS * 32 + 256];
+	const char *why;
+	uint64_t pages;
+	bool ok = fsum_orders(c, s, have_orders, &pages, &why);
+	size_t n = 0;
+
+	fmt_orders(ord, sizeof(ord), s->order);
+	if (c->brief) {
+		if (has_size) {
+			out_human(line, size);
+			n = strlen(line);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, ", ");
+		}
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%llu folios",
+				      (unsigned long long)s->n);
+		if (ok && s->n)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      ", %llu pages (order %s)",
+					      (unsigned long long)pages, ord);
+		else if (!ok)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      ", orders %s", why);
+		if (ok && !have_orders && s->found < s->n)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      ", %llu not in the tracker",
+					      (unsigned long long)(s->n - s->found));
+		if (s->n && !have_orders && n < sizeof(line))
+			snprintf(line + n, sizeof(line) - n,
+				 ", %llu contiguous runs (longest %llu folios)",
+				 (unsigned long long)s->runs,
+				 (unsigned long long)s->longest);
+		out_note(key, "%s", line);
+		return;
+	}
+	out_obj_begin("folio_summary");
+	out_u64("folios", s->n);
+	if (ok) {
+		out_u64("pages", pages);
+		out_str("orders", ord);
+		if (!have_orders && s->found < s->n)
+			out_u64("not_in_tracker", s->n - s->found);
+	} else {
+		out_null("orders", why);
+	}
+	if (s->n && !have_orders)
+		out_note("runs", "%llu contiguous in file and memory, longest %llu folios",
+			 (unsigned long long)s->runs,
+			 (unsigned long long)s->longest);
+	if (!have_orders)
+		out_note("flags", "%llu uptodate, %llu dirty",
+			 (unsigned long long)s->uptodate,
+			 (unsigned long long)s->dirty);
+	out_obj_end();
+}
+
 static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 {
 	struct khofmt_memfd m;
 	struct khofmt_memfd_folio f;
 	struct fol *v = NULL;
+	struct fsum sum = { .n = 0 };
 	size_t n = 0, cap = 0;
-	bool too_many = false;
+	bool too_many = false, brief;
 	int r;
 
-	out_obj_begin("memfd");
 	r = khofmt_memfd_open(c->src, lf->data, lf->compatible, &c->opts, &m);
 	if (r < 0) {
+		out_obj_begin("memfd");
 		emit_err("error", r);
 		out_obj_end();
 		return;
 	}
+	/* brief text: the record in one line (below), unless asked for more */
+	brief = c->brief && !c->data && !c->folios;
+	if (brief)
+		out_detail_begin();
+	out_obj_begin("memfd");
+	out_detail_begin();
 	out_u64("version", m.version);
 	out_u64("pos", m.pos);
+	out_detail_end();
 	out_size("size", m.size);
+	out_detail_begin();
 	out_u64("seals", m.seals);
 	out_u64("flags", m.flags);
+	out_detail_end();
 	out_u64("nr_folios", m.nr_folios);
+	out_detail_begin();
 	if (m.nr_folios)
 		emit_vmalloc("folios_area", &m.folios);
-	out_table_begin("folios", folio_cols, OUT_NCOLS(folio_cols), 0);
+	out_detail_end();
+	if (c->folios)
+		out_table_begin("folios", folio_cols, OUT_NCOLS(folio_cols), 0);
 	while ((r = khofmt_memfd_folio_next(&m, &f)) == 0 && !out_failed()) {
-		out_row_begin();
-		out_u64("index", f.index);
-		out_addr("phys", f.phys);
-		out_u64("flags", f.flags);
-		out_row_end();
+		if (c->folios) {
+			out_row_begin();
+			out_u64("index", f.index);
+			out_addr("phys", f.phys);
+			out_u64("flags", f.flags);
+			out_row_end();
+		}
+		if (c->summary) {
+			fsum_add(&sum, f.index, f.phys, c->ps);
+			sum.dirty += f.flags & 1;
+			sum.uptodate += (f.flags >> 1) & 1;
+		}
 		if (!c->data || too_many)
 			continue;
 		if (n == cap) {
@@ -261,16 +480,27 @@ static void do_memfd(struct ctx *c, const struct khofmt_luo_file *lf)
 		v[n].phys = f.phys;
 		v[n++].index = f.index;
 	}
-	out_table_end();
+	if (c->folios)
+		out_table_end();
+	if (c->summary && !brief)
+		fsum_emit(c, &sum, false, NULL, 0, false);
 	if (r < 0)
 		emit_err("folios_error", r);
 	else if (c->data && too_many)
 		out_null("data", "(too many folios to summarise)");
 	else if (c->data)
 		memfd_data(c, &m, v, n);
+	out_obj_end();
+	if (brief) {
+		out_detail_end();
+		if (r < 0)
+			out_note("memfd", "folio list: %s", khofmt_strerror(r));
+		else
+			fsum_emit(c, &sum, false, "memfd", m.size, true);
+	}
+	free(sum.phys);
 	khofmt_memfd_close(&m);
 	free(v);
-	out_obj_end();
 }
 
 /* One row of the FD store table. */
@@ -377,6 +607,7 @@ static void do_luo(struct ctx *c, const void *blob, size_t len)
 		return;
 	}
 	info = khofmt_luo_info(luo);
+	out_detail_begin();
 	out_str("compatible", info->compatible);
 	out_u64("liveupdate_num", info->liveupdate_num);
 	emit_pa("sessions_pa", info->sessions_pa);
@@ -384,12 +615,17 @@ static void do_luo(struct ctx *c, const void *blob, size_t len)
 	if (info->kind == KHOFMT_SCHEMA_LUO_V1)
 		out_str("session_compatible", info->session_compatible);
 	out_bool("inferred_layout", info->inferred);
+	out_detail_end();
 	/*
 	 * LUO (7.2) writes its session table only inside the reboot
 	 * (liveupdate_reboot() during kexec): before that the pointer is 0
 	 * while sessions may well be open in /dev/liveupdate.
 	 */
+	if (info->sessions_pa)
+		out_detail_begin();
 	out_bool("sessions_written", info->sessions_pa != 0);
+	if (info->sessions_pa)
+		out_detail_end();
 	if (!info->sessions_pa)
 		out_str("sessions_note", c->incoming ?
 			"the previous kernel wrote no session table: no LUO "
@@ -404,14 +640,18 @@ static void do_luo(struct ctx *c, const void *blob, size_t len)
 	while ((r = khofmt_luo_session_next(luo, &s)) == 0 && !out_failed()) {
 		out_obj_begin(NULL);
 		out_str("name", s.name);
+		out_detail_begin();
 		emit_pa("files_pa", s.files_pa);
+		out_detail_end();
 		out_u64("file_count", s.file_count);
 		out_array_begin("files");
 		while ((r = khofmt_luo_file_next(luo, &s, &f)) == 0) {
 			out_obj_begin(NULL);
 			out_str("compatible", f.compatible);
 			out_hex64("token", f.token);
+			out_detail_begin();
 			emit_pa("data", f.data);
+			out_detail_end();
 			if (is_kind(KHOFMT_SCHEMA_AT_LUO_FILE, f.compatible,
 				    KHOFMT_SCHEMA_MEMFD))
 				do_memfd(c, &f);
@@ -428,6 +668,7 @@ static void do_luo(struct ctx *c, const void *blob, size_t len)
 	out_array_end();
 	if (r < 0)
 		emit_err("sessions_error", r);
+	out_detail_begin();
 	out_array_begin("flbs");
 	while ((r = khofmt_luo_flb_next(luo, &fl)) == 0 && !out_failed()) {
 		out_obj_begin(NULL);
@@ -437,6 +678,7 @@ static void do_luo(struct ctx *c, const void *blob, size_t len)
 		out_obj_end();
 	}
 	out_array_end();
+	out_detail_end();
 	if (r < 0)
 		emit_err("flbs_error", r);
 	khofmt_luo_free(luo);
@@ -474,6 +716,7 @@ static void do_memblock(struct ctx *c, const void *blob, size_t len)
 static void do_kho_test(struct ctx *c, const void *blob, size_t len)
 {
 	struct khofmt_kho_test t;
+	struct fsum sum = { .n = 0 };
 	uint64_t phys;
 	unsigned order;
 	int r = khofmt_kho_test_open(c->src, blob, len, &c->opts, &t);
@@ -482,20 +725,37 @@ static void do_kho_test(struct ctx *c, const void *blob, size_t len)
 		emit_err("error", r);
 		return;
 	}
+	out_detail_begin();
 	out_hex64("magic", t.magic);
-	out_u64("nr_folios", t.nr_folios);
+	if (c->brief)	/* the summary line counts them */
+		out_u64("nr_folios", t.nr_folios);
+	out_detail_end();
+	if (!c->brief)
+		out_u64("nr_folios", t.nr_folios);
+	out_detail_begin();
 	out_hex64("csum", t.csum);
 	if (t.has_vmalloc)
 		emit_vmalloc("folios_info", &t.folios_info);
-	out_table_begin("folios", test_cols, OUT_NCOLS(test_cols), 0);
+	out_detail_end();
+	if (c->folios)
+		out_table_begin("folios", test_cols, OUT_NCOLS(test_cols), 0);
 	while ((r = khofmt_kho_test_folio_next(&t, &phys, &order)) == 0 &&
 	       !out_failed()) {
-		out_row_begin();
-		out_addr("phys", phys);
-		out_u64("order", order);
-		out_row_end();
+		if (c->folios) {
+			out_row_begin();
+			out_addr("phys", phys);
+			out_u64("order", order);
+			out_row_end();
+		}
+		/* kho_test lists its own orders */
+		sum.n++;
+		if (order < KHOFMT_MAX_ORDERS)
+			sum.order[order]++;
 	}
-	out_table_end();
+	if (c->folios)
+		out_table_end();
+	if (c->summary)
+		fsum_emit(c, &sum, true, "folios", 0, false);
 	if (r < 0)
 		emit_err("folios_error", r);
 }
@@ -516,8 +776,9 @@ static const struct {
 	{ KHOFMT_SCHEMA_KHO_TEST_V1, do_kho_test },
 };
 
-bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
-		 unsigned page_shift, bool data, bool incoming)
+bool dump_schema(struct khofmt_source *src, struct khofmt_handover *h,
+		 const struct khofmt_subnode *sn, unsigned page_shift,
+		 unsigned flags)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 	enum khofmt_schema_kind kind = KHOFMT_SCHEMA_UNKNOWN;
@@ -532,15 +793,23 @@ bool dump_schema(struct khofmt_source *src, const struct khofmt_subnode *sn,
 	}
 	c->src = src;
 	c->ps = page_shift ? page_shift : 12;
-	c->data = data;
-	c->incoming = incoming;
+	c->h = h;
+	c->data = flags & DUMP_DATA;
+	c->incoming = flags & DUMP_INCOMING;
+	c->folios = flags & DUMP_FOLIOS;
+	c->summary = flags & DUMP_SUMMARY;
+	c->brief = flags & DUMP_BRIEF;
 	c->opts.sz = sizeof(c->opts);
 	c->opts.page_shift = c->ps;
 	c->opts.problem = on_problem;
 	c->opts.problem_arg = c;
 	if (src && sn->has_pa)
 		r = khofmt_subnode_blob_read(src, sn, &blob, &len);
+	if (r == 0)
+		out_detail_begin();
 	out_bool("readable", r == 0);
+	if (r == 0)
+		out_detail_end();
 	if (r == 0)
 		kind = khofmt_subnode_schema(sn, blob, len);
 	out_str("schema", khofmt_schema_name(kind));

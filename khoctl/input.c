@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "display.h"
 #include "input.h"
 #include "khoctl.h"
 #include "layout.h"
@@ -179,8 +180,9 @@ static const struct argp_option input_options[] = {
 	  "System RAM from /proc/iomem", 0 },
 	{ "incoming", OPT_INCOMING, NULL, 0,
 	  "The state this kernel received: debugfs kho/in and /proc/kcore", 0 },
-	{ "capture", OPT_CAPTURE, "DIR", 0,
-	  "A bundle written by `khoctl capture`", 0 },
+	{ "capture", OPT_CAPTURE, "DIR|FILE", 0,
+	  "A bundle written by `khoctl capture`: its directory, or an archive "
+	  "(.tar, .tar.zst, .tar.xz, .tar.gz)", 0 },
 	{ "root-pa", OPT_ROOT_PA, "ADDR", 0,
 	  "With --mem and no --fdt: use the KHO root FDT found at physical "
 	  "ADDR (the dump may hold several: an outgoing and an incoming one)", 0 },
@@ -252,7 +254,8 @@ static error_t input_parse(int key, char *arg, struct argp_state *state)
 		o->root_pa_set = true;
 		return 0;
 	case ARGP_KEY_END:
-		if (o->kind == INPUT_NONE)
+		/* --list-columns: the columns are known without an input */
+		if (o->kind == INPUT_NONE && !o->out.list_columns)
 			argp_error(state, "no input: give --fdt FILE%s, --mem "
 				   "DUMP, --live, --incoming or --capture DIR",
 				   o->need & INPUT_NEED_MEM ? " --mem FILE" : "");
@@ -303,14 +306,19 @@ int input_read_file(const char *path, size_t max, void **bufp, size_t *lenp)
 	case -KHOFMT_ERR_NOMEM:
 		return out_err(name, "out of memory");
 	}
-	switch (errno) {
+	return input_file_err(name, errno);
+}
+
+int input_file_err(const char *name, int e)
+{
+	switch (e) {
 	case EISDIR:
 		return out_err(name, "is a directory");
 	case ENOENT: case EACCES: case EPERM: case ENOTDIR: case ELOOP:
 	case ENAMETOOLONG: case ENXIO: case ENODEV:
-		return out_err(name, "cannot open: %s", strerror(errno));
+		return out_err(name, "cannot open: %s", strerror(e));
 	default:
-		return out_err(name, "read error: %s", strerror(errno));
+		return out_err(name, "read error: %s", strerror(e));
 	}
 }
 
@@ -545,6 +553,21 @@ int input_open_mem(const struct input_opts *o, struct input *in)
 	int r;
 
 	if (o->mem_path) {
+		struct stat st;
+		const char *at = strrchr(o->mem_path, '@');
+
+		/* the same words as for every file (input_file_err) */
+		if (stat(o->mem_path, &st)) {
+			int e = errno;
+
+			if (e == ENOENT && !o->mem_raw && at && at != o->mem_path)
+				return out_err(o->mem_path, "cannot open: %s (a raw "
+					       "image is FILE@BASE, and '%s' is no "
+					       "address)", strerror(e), at + 1);
+			return input_file_err(o->mem_path, e);
+		}
+		if (S_ISDIR(st.st_mode))
+			return input_file_err(o->mem_path, EISDIR);
 		errno = 0;
 		if (o->mem_raw)
 			r = khofmt_source_open_raw(o->mem_path, o->mem_base, &in->src);
@@ -849,6 +872,7 @@ static int live_kcore(struct input *in, const char *root, bool needed)
 static int progress_cb(void *arg, uint64_t done, uint64_t total)
 {
 	(void)arg;
+	display_progress_end();	/* a measured progress replaces "working" */
 	fprintf(stderr, "\r" KHOCTL_NAME ": scanning memory: %3u%%",
 		total ? (unsigned)(done * 100 / total) : 100);
 	if (done == total)
@@ -1021,70 +1045,79 @@ out:
 }
 
 /*
- * The value after "KEY": in a manifest (the first occurrence: top-level
- * keys come before nested ones in what capture writes), or NULL.
+ * --capture ARCHIVE: extracted (by libkhofmt, with libarchive) into a
+ * temporary directory that input_close() removes; the bundle is then read
+ * like a directory.
  */
-static const char *manifest_val(const char *text, const char *key)
+static int unpack_capture(const char *archive, struct input *in)
 {
-	char pat[64];
-	const char *p;
+	struct khofmt_capture_result res;
+	const char *t = getenv("TMPDIR");
+	char *tmpl = input_path(t && *t ? t : "/tmp", KHOCTL_NAME "-capture.XXXXXX");
+	int r;
 
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(text, pat);
-	if (!p)
-		return NULL;
-	p += strlen(pat);
-	p += strspn(p, " \t\n");
-	if (*p != ':')
-		return NULL;
-	p++;
-	return p + strspn(p, " \t\n");
-}
-
-static bool manifest_u64(const char *text, const char *key, uint64_t *v)
-{
-	const char *p = manifest_val(text, key);
-
-	if (!p || *p < '0' || *p > '9')
-		return false;
-	*v = strtoull(p, NULL, 10);
-	return true;
+	if (!mkdtemp(tmpl)) {
+		r = out_err(tmpl, "cannot create a temporary directory: %s",
+			    strerror(errno));
+		free(tmpl);
+		return r;
+	}
+	rmdir(tmpl);	/* khofmt_capture_unpack() creates it */
+	r = khofmt_capture_unpack(archive, tmpl, &res);
+	if (r < 0) {
+		free(tmpl);
+		if (res.sys_errno)
+			return out_err(r == -KHOFMT_ERR_IO && !strcmp(res.what, "cannot open") ?
+				       archive : res.path, "%s: %s", res.what,
+				       strerror(res.sys_errno));
+		if (r == -KHOFMT_ERR_UNSUPPORTED)   /* a build without libarchive */
+			return out_err(archive, "%s", res.what);
+		return out_lib_err(archive, r, res.what);
+	}
+	in->unpacked = tmpl;
+	return 0;
 }
 
 static int open_capture(const struct input_opts *o, struct input *in)
 {
+	struct khofmt_capture_manifest mf = { .sz = sizeof(mf) };
 	const char *dir = o->capture_dir;
-	char *man = input_path(dir, CAPTURE_MANIFEST);
-	char *fdtp = input_path(dir, CAPTURE_FDT);
-	char *memp = input_path(dir, CAPTURE_MEM);
+	char *man, *fdtp, *memp, *shown_man;
 	char errbuf[256] = "", *text = NULL;
-	const char *sv;
 	void *blob = NULL;
-	uint64_t v;
 	size_t len;
 	int r;
 
-	in->name = in->name_buf = fdtp;
+	if (exists(dir) && !is_dir(dir)) {
+		r = unpack_capture(dir, in);
+		if (r)
+			return r;
+		dir = in->unpacked;
+	}
+	man = input_path(dir, CAPTURE_MANIFEST);
+	fdtp = input_path(dir, CAPTURE_FDT);
+	memp = input_path(dir, CAPTURE_MEM);
+	/* messages name the archive's members, not the temporary copy */
+	shown_man = input_path(o->capture_dir, CAPTURE_MANIFEST);
+	in->name = in->name_buf = input_path(o->capture_dir, CAPTURE_FDT);
 	if (read_quiet(man, 1 << 24, &text, &len)) {
-		r = out_err(man, "cannot read: %s (not a khoctl capture bundle?)",
-			    strerror(errno));
+		r = out_err(shown_man, "cannot read: %s (not a khoctl capture "
+			    "bundle?)", strerror(errno));
 		goto out;
 	}
-	sv = manifest_val(text, "schema");
-	if (!sv || strncmp(sv, "\"" CAPTURE_SCHEMA "\"", strlen(CAPTURE_SCHEMA) + 2) ||
-	    !manifest_u64(text, "version", &v) || v != 1) {
-		r = out_err(man, "not a %s version 1 manifest", CAPTURE_SCHEMA);
+	r = khofmt_capture_manifest_parse(text, len, &mf, errbuf, sizeof(errbuf));
+	if (r < 0) {
+		r = out_err(shown_man, "not a %s version 1 manifest: %s",
+			    CAPTURE_SCHEMA, errbuf);
 		goto out;
 	}
-	sv = manifest_val(text, "source");
-	in->incoming = sv && !strncmp(sv, "\"incoming\"", 10);
-	if (!o->page_shift_set && manifest_u64(text, "page_shift", &v) &&
-	    (v == 12 || v == 14 || v == 16)) {
-		in->page_shift = (unsigned)v;
+	in->incoming = !strcmp(mf.source, "incoming");
+	if (!o->page_shift_set && mf.page_shift) {
+		in->page_shift = mf.page_shift;
 		in->page_shift_known = true;
 		in->page_basis = "capture manifest";
 		snprintf(in->page_reason, sizeof(in->page_reason),
-			 "page_shift %u in %s", in->page_shift, man);
+			 "page_shift %u in %s", in->page_shift, shown_man);
 	}
 	r = input_read_file(fdtp, INPUT_MAX_FILE, &blob, &len);
 	if (r)
@@ -1093,13 +1126,11 @@ static int open_capture(const struct input_opts *o, struct input *in)
 	if (r < 0) {
 		khofmt_fdt_free(in->fdt);
 		in->fdt = NULL;
-		r = out_lib_err(fdtp, r, errbuf);
+		r = out_lib_err(in->name, r, errbuf);
 		goto out;
 	}
-	if (manifest_u64(text, "fdt_pa", &v)) {
-		in->fdt_pa = v;
-		in->has_fdt_pa = true;
-	}
+	in->fdt_pa = mf.fdt_pa;
+	in->has_fdt_pa = mf.has_fdt_pa;
 	in->blob_dir = input_path(dir, CAPTURE_BLOBS);
 	/* What the system said: RAM (iomem copy) and scratch (debugfs form). */
 	r = live_scratch(in, dir);
@@ -1116,8 +1147,11 @@ static int open_capture(const struct input_opts *o, struct input *in)
 		errno = 0;
 		r = khofmt_source_open_elf(memp, &in->src);
 		if (r < 0) {
+			char *shown = input_path(o->capture_dir, CAPTURE_MEM);
+
 			in->src = NULL;
-			r = out_lib_err(memp, r, NULL);
+			r = out_lib_err(shown, r, NULL);
+			free(shown);
 			goto out;
 		}
 	}
@@ -1126,6 +1160,8 @@ out:
 	free(text);
 	free(blob);
 	free(man);
+	free(fdtp);
+	free(shown_man);
 	free(memp);
 	return r;
 }
@@ -1329,5 +1365,8 @@ void input_close(struct input *in)
 	free(in->scratch);
 	free(in->ram);
 	free(in->iomem);
+	if (in->unpacked)
+		khofmt_capture_remove(in->unpacked);
+	free(in->unpacked);
 	memset(in, 0, sizeof(*in));
 }

@@ -100,6 +100,7 @@ struct input {
 	char root_how[200];           /* --mem alone: how the root was found */
 	bool page_shift_known;        /* an option or the input settled it */
 	const char *page_basis;       /* "option", "capture manifest", ... */
+	char *unpacked;               /* --capture ARCHIVE: its temporary copy */
 	char page_reason[384];        /* why this page size */
 };
 
@@ -152,6 +153,11 @@ int input_blob(struct input *in, const struct khofmt_subnode *sn,
 char *input_path(const char *dir, const char *name);
 
 /* Read a whole file ("-" = stdin) of at most @max bytes; prints errors. */
+/*
+ * Why a file could not be opened or read, worded the same for every file
+ * (is a directory, cannot open: ..., read error: ...); returns exit 2.
+ */
+int input_file_err(const char *name, int errno_value);
 int input_read_file(const char *path, size_t max, void **buf, size_t *len);
 
 /* "0x..." hexadecimal or decimal, the whole string; false if invalid. */

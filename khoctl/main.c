@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "display.h"
 #include "khoctl.h"
 #include "out.h"
 
@@ -52,6 +53,14 @@ static const struct cmd *find_cmd(const char *name)
 		if (!strcmp(cmds[i].name, name))
 			return &cmds[i];
 	return NULL;
+}
+
+static const char *prog_name(const char *cmd)
+{
+	static char b[64];
+
+	snprintf(b, sizeof(b), KHOCTL_NAME " %s", cmd);
+	return b;
 }
 
 static void print_version(FILE *f, struct argp_state *state)
@@ -118,7 +127,19 @@ static char *root_help_filter(int key, const char *text, void *input)
 	return buf;
 }
 
+/* Taken out of argv by display_args() before parsing: listed for --help. */
+static const struct argp_option root_options[] = {
+	{ "color", 0x500, "WHEN", 0,
+	  "Every command: colours auto (standard output is a terminal and "
+	  "NO_COLOR is unset), always or never", 0 },
+	{ "no-pager", 0x501, NULL, 0,
+	  "Every command: do not page (the pager, when standard output is a "
+	  "terminal: KHOCTL_PAGER, PAGER or less, with LESS=FRX)", 0 },
+	{ 0 }
+};
+
 static const struct argp root_argp = {
+	.options = root_options,
 	.parser = root_parse,
 	.args_doc = "COMMAND [OPTION...]",
 	.doc = "Read, check and write Linux Kexec HandOver (KHO) state: the "
@@ -190,9 +211,20 @@ int main(int argc, char **argv)
 
 	argp_err_exit_status = KHOCTL_EXIT_USAGE;
 	atexit(check_stdout_at_exit);
+	r = display_args(&argc, argv);
+	if (r)
+		return r;
 	argp_parse(&root_argp, argc, argv, ARGP_IN_ORDER, NULL, &a);
 	if (!a.cmd)
 		return KHOCTL_EXIT_USAGE;
+	/* documents are paged; what writes files or runs kexec is not */
+	if (strcmp(a.cmd->name, "capture") && strcmp(a.cmd->name, "synth") &&
+	    strcmp(a.cmd->name, "kexec"))
+		display_pager();
+	if (strcmp(a.cmd->name, "kexec") && strcmp(a.cmd->name, "help")) {
+		atexit(display_progress_end);
+		display_progress_start(prog_name(a.cmd->name));
+	}
 
 	/* the command sees argv[0] = "khoctl <command>" in its messages */
 	snprintf(prog, sizeof(prog), KHOCTL_NAME " %s", a.cmd->name);

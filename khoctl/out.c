@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "display.h"
 #include "khoctl.h"
 #include "out.h"
 #include "rows.h"
+#include "table.h"
 
 #define OUT_MAX_DEPTH 16
 #define VALUE_COLUMN 26 /* text: values of "label: value" lines start here */
@@ -37,6 +39,8 @@ struct frame {
 	size_t ncols;
 	bool rows;      /* tables: out_row_vals writes through rows.c */
 	struct rows_layout rl; /* ... with this layout */
+	struct tbl *tbl;  /* text tables: libsmartcols, from the first row */
+	bool head;        /* text tables: header not printed or handed on yet */
 	/* JSON objects: hashes of the keys written, to refuse one twice */
 	uint64_t keyh[48];
 	unsigned nkeys;
@@ -56,6 +60,8 @@ static struct {
 	 * always complete up to the last finished row.
 	 */
 	bool rowing;
+	int detail;  /* out_detail_begin() depth; muted text when brief */
+	bool mute;
 	size_t rl;
 	char rb[128 * 1024]; /* larger than stdio's buffer: written through */
 } S = { .depth = -1 };
@@ -73,6 +79,8 @@ static void row_flush(void)
 static inline void o_write(const char *p, size_t n)
 {
 	if (!S.rowing) {
+		if (S.mute)
+			return;
 		row_flush();	/* rows held back by out_row_vals first */
 		fwrite_unlocked(p, 1, n, OUT);
 		return;
@@ -404,6 +412,17 @@ static void t_cell(struct frame *f, const char *val, size_t vlen,
 	int len = (int)vlen;
 	int w = c ? c->width : 0;
 
+	if (S.o.list_columns) {
+		f->n++;
+		return;
+	}
+	if (f->tbl) {
+		char *v = strndup(val, vlen);
+
+		table_cell(f->tbl, f->n++, v ? v : "?");
+		free(v);
+		return;
+	}
 	if (f->n == 0)
 		pad(f->indent);
 	else
@@ -422,7 +441,7 @@ static void t_line(struct frame *f, const char *key, const char *val)
 {
 	int w;
 
-	if (S.o.noheadings)
+	if (S.o.noheadings || S.o.raw || S.o.list_columns)
 		return;
 	t_indent(f);
 	w = f->indent + t_label(key);
@@ -459,7 +478,7 @@ static void t_field_n(const char *key, const char *val, size_t vlen)
 		return;
 	case F_ARRAY:
 	case F_TABLE:
-		if (S.o.noheadings)
+		if (S.o.noheadings || S.o.raw || S.o.list_columns)
 			return;
 		pad(f->indent);
 		PUTS("- ");
@@ -468,6 +487,8 @@ static void t_field_n(const char *key, const char *val, size_t vlen)
 		return;
 	case F_DOC:
 		if (S.style == OUT_STYLE_LINE) {
+			if (S.o.raw || S.o.list_columns)
+				return;
 			if (f->n++)
 				PUTS(", ");
 			t_label(key);
@@ -500,6 +521,7 @@ static int t_open(const char *key)
 
 void out_doc_begin(const char *cmd, enum out_style style)
 {
+	display_progress_end();
 	struct frame *f;
 
 	S.style = style;
@@ -533,7 +555,8 @@ static void close_top(void)
 	if (S.o.json) {
 		PUTC(f->kind == F_ARRAY || f->kind == F_TABLE ? ']' : '}');
 	} else if (f->kind == F_ROW) {
-		PUTC('\n');
+		if (!f->tbl && !S.o.list_columns)
+			PUTC('\n');
 	} else if (f->kind == F_DOC && S.style == OUT_STYLE_LINE && f->n) {
 		PUTC('\n');
 	}
@@ -562,6 +585,8 @@ int out_flush(void)
 
 int out_doc_end(void)
 {
+	int r;
+
 	while (S.depth >= 0)
 		close_top();
 	if (S.o.json)
@@ -569,7 +594,23 @@ int out_doc_end(void)
 	free(S.tbuf);
 	S.tbuf = NULL;
 	S.tcap = 0;
-	return out_flush();
+	r = out_flush();
+	if (!r && !S.o.json && !S.o.list_columns)
+		r = table_check(&S.o);
+	return r;
+}
+
+void out_detail_begin(void)
+{
+	S.detail++;
+	S.mute = S.o.brief && !S.o.json;
+}
+
+void out_detail_end(void)
+{
+	if (S.detail > 0)
+		S.detail--;
+	S.mute = S.detail && S.o.brief && !S.o.json;
 }
 
 void out_obj_begin(const char *key)
@@ -661,12 +702,31 @@ void out_table_begin(const char *key, const struct out_col *cols,
 					   widths, keys) &&
 			  f->rl.rowmax <= sizeof(S.rb) / 4;
 	}
-	if (S.o.json || S.o.noheadings)
+	if (S.o.json)
 		return;
-	/* the header line, laid out like a row */
+	if (S.o.list_columns) {
+		row_flush();
+		table_list_columns(cols, ncols, key ? key : "table", OUT);
+		return;
+	}
+	/*
+	 * The header waits: rows through out_row_begin() go to libsmartcols,
+	 * which prints it; streamed rows (out_row_vals) get it from t_head().
+	 */
+	f->head = true;
+}
+
+/* The streaming writer's header line, laid out like a row. */
+static void t_head(struct frame *f)
+{
+	size_t i;
+
+	f->head = false;
+	if (S.o.noheadings)
+		return;
 	f->kind = F_ROW;
-	for (i = 0; i < ncols; i++)
-		t_cell(f, cols[i].header, strlen(cols[i].header), &cols[i]);
+	for (i = 0; i < f->ncols; i++)
+		t_cell(f, f->cols[i].header, strlen(f->cols[i].header), &f->cols[i]);
 	PUTC('\n');
 	f->kind = F_TABLE;
 	f->n = 0;
@@ -675,6 +735,25 @@ void out_table_begin(const char *key, const struct out_col *cols,
 
 void out_table_end(void)
 {
+	struct frame *f = top();
+
+	if (f->kind == F_TABLE && f->tbl) {
+		row_flush();
+		if (table_print(f->tbl, S.o.raw ? 0 : f->indent, OUT))
+			fputs(KHOCTL_NAME ": out of memory printing a table\n", stderr);
+		table_free(f->tbl);
+		f->tbl = NULL;
+	} else if (f->kind == F_TABLE && f->head) {
+		/* no rows: the header alone, as the table was declared */
+		if (S.o.columns || S.o.raw) {
+			f->tbl = table_new(&S.o, f->cols, f->ncols);
+			table_print(f->tbl, S.o.raw ? 0 : f->indent, OUT);
+			table_free(f->tbl);
+			f->tbl = NULL;
+		} else {
+			t_head(f);
+		}
+	}
 	end_kind(F_TABLE, F_TABLE);
 }
 
@@ -690,10 +769,27 @@ void out_row_begin(void)
 	if (S.o.json) {
 		j_member(NULL);
 		PUTC('{');
+	} else if (t->head && !S.o.list_columns) {
+		t->head = false;
+		t->tbl = table_new(&S.o, t->cols, t->ncols);
+		if (!t->tbl) {
+			fputs(KHOCTL_NAME ": out of memory\n", stderr);
+			exit(KHOCTL_EXIT_DECODE);
+		}
 	}
 	f = push(F_ROW, t->indent);
 	f->cols = t->cols;
 	f->ncols = t->ncols;
+	f->tbl = t->tbl;
+	table_row(f->tbl);
+}
+
+void out_row_color(const char *color)
+{
+	struct frame *f = top();
+
+	if (!S.o.json && f->kind == F_ROW)
+		table_row_color(f->tbl, color);
 }
 
 void out_row_end(void)
@@ -718,7 +814,9 @@ void out_row_vals(const uint64_t *v)
 		fputs(KHOCTL_NAME ": internal error: row outside a table\n", stderr);
 		abort();
 	}
-	if (!t->rows) {
+	if (!S.o.json && S.o.list_columns)
+		return;
+	if (!t->rows || t->tbl) {
 		/* not a hot-path table: the general calls */
 		out_row_begin();
 		for (i = 0; i < t->ncols; i++) {
@@ -732,6 +830,8 @@ void out_row_vals(const uint64_t *v)
 		out_row_end();
 		return;
 	}
+	if (t->head)
+		t_head(t);
 	if (sizeof(S.rb) - S.rl < t->rl.rowmax)
 		row_flush();
 	if (S.o.json)
@@ -960,6 +1060,7 @@ int out_err(const char *what, const char *fmt, ...)
 
 	row_flush();
 	fflush(OUT); /* keep stdout and stderr in order */
+	display_progress_end();
 	fprintf(stderr, KHOCTL_NAME ": %s: ", what);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -21,6 +21,7 @@
 #ifndef KHOCTL_OUT_H
 #define KHOCTL_OUT_H
 
+#include <argp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,10 @@ struct out_opts {
 	bool json;       /* JSON instead of text */
 	bool bytes;      /* text: sizes as exact byte counts only */
 	bool noheadings; /* text: table rows only (no headers, no other fields) */
+	bool raw;        /* text: tables unaligned, one space apart, no other fields */
+	bool list_columns; /* text: each table's columns instead of the document */
+	const char *columns; /* text: -o/--output LIST (NULL = the defaults) */
+	bool brief;      /* text: leave out what out_detail_begin() marks */
 };
 
 enum out_style {
@@ -44,6 +49,7 @@ enum out_style {
 #define OUT_COL_ADDR 0x2u /* an address: out_addr */
 #define OUT_COL_SIZE 0x4u /* a size in bytes: out_size */
 			  /* neither: an integer, out_u64 */
+#define OUT_COL_HIDDEN 0x8u /* text: shown only when -o names it */
 
 struct out_col {
 	const char *key;    /* JSON key (also checks the field calls) */
@@ -58,6 +64,14 @@ struct out_col {
 #define OUT_TABLE_MAIN 0x1u /* text: the document's main list: no label, no indent */
 
 void out_init(const struct out_opts *opts);
+
+/*
+ * -o/--output, --raw, --noheadings, --list-columns (argp child of the
+ * commands that print tables; fills the struct out_opts it is given).
+ * Text tables other than the streaming ones are printed by libsmartcols
+ * (table.c).
+ */
+extern const struct argp out_table_argp;
 
 /* Start the document of command @cmd (schema "khoctl-@cmd"). */
 void out_doc_begin(const char *cmd, enum out_style style);
@@ -75,6 +89,14 @@ int out_flush(void);
 /* True once stdout has failed: long loops stop early. */
 bool out_failed(void);
 
+/*
+ * Fields between these (nestable) are details: JSON has them, text leaves
+ * them out when the options say brief (dump without --details). Not the
+ * first field of an array element (it carries the "- "), not tables.
+ */
+void out_detail_begin(void);
+void out_detail_end(void);
+
 void out_obj_begin(const char *key);
 void out_obj_end(void);
 void out_array_begin(const char *key);
@@ -85,6 +107,8 @@ void out_table_end(void);
 /* Inside a table: one row; each field call fills the next column. */
 void out_row_begin(void);
 void out_row_end(void);
+/* Text tables: colour this row ("red", "yellow"), when --color allows. */
+void out_row_color(const char *color);
 /*
  * A whole row of integers in one call, for lists of millions of rows:
  * @v[i] is column i's value, rendered as the field call named by the

@@ -5,12 +5,17 @@
  * Deterministic: the same state and time give byte-identical files.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
+#include <nettle/sha2.h>
 
 #include "khofmt.h"
 
@@ -180,173 +185,162 @@ int khofmt_capture_blob(const struct khofmt_capture_input *in,
 }
 
 
-static void j_str(FILE *o, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
+/*
+ * The manifest is built as a json-c object and printed by json-c: the
+ * library has no JSON writer of its own (khoctl's output layer is the
+ * only one in the tree, and the library does not print).
+ */
 
-	fputc('"', o);
+/* @s as a json-c string; invalid UTF-8 bytes become U+FFFD (json-c
+ * escapes quotes and control characters itself, but passes other bytes). */
+static struct json_object *j_string(const char *s)
+{
+	size_t n = strlen(s), o = 0, k;
+	struct json_object *j;
+	char *t = malloc(3 * n + 1);
+
+	if (!t)
+		return NULL;
 	while (*s) {
-		switch (*s) {
-		case '"':  fputs("\\\"", o); break;
-		case '\\': fputs("\\\\", o); break;
-		case '\b': fputs("\\b", o); break;
-		case '\f': fputs("\\f", o); break;
-		case '\n': fputs("\\n", o); break;
-		case '\r': fputs("\\r", o); break;
-		case '\t': fputs("\\t", o); break;
-		default:
-			if (*s < 0x20) {
-				fprintf(o, "\\u%04x", *s);
-			} else if (*s < 0x80) {
-				fputc(*s, o);
-			} else if ((n = khofmt_utf8_len((const char *)s))) {
-				fwrite(s, 1, n, o);
-				s += n;
-				continue;
-			} else {
-				fputs("\\ufffd", o);
-			}
+		k = (unsigned char)*s < 0x80 ? 1 : khofmt_utf8_len(s);
+		if (k) {
+			memcpy(t + o, s, k);
+			o += k;
+			s += k;
+		} else {
+			memcpy(t + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			s++;
 		}
-		s++;
 	}
-	fputc('"', o);
+	t[o] = '\0';
+	j = json_object_new_string_len(t, (int)o);
+	free(t);
+	return j;
 }
 
-/* ,"key": (no comma when @first) */
-static void j_key(FILE *o, const char *key, bool first)
+/* Members are added in a fixed order: json-c keeps insertion order. */
+static void j_add(struct json_object *o, const char *key, struct json_object *v)
 {
-	if (!first)
-		fputc(',', o);
-	j_str(o, key);
-	fputc(':', o);
+	json_object_object_add(o, key, v);
 }
 
-static void j_u64(FILE *o, const char *key, uint64_t v, bool first)
+static struct json_object *j_sha256(const void *data, size_t len)
 {
-	j_key(o, key, first);
-	fprintf(o, "%llu", (unsigned long long)v);
-}
-
-static void j_kstr(FILE *o, const char *key, const char *v, bool first)
-{
-	j_key(o, key, first);
-	j_str(o, v);
-}
-
-static void j_hex(FILE *o, const char *key, const void *data, size_t len)
-{
-	unsigned char d[32];
+	unsigned char d[SHA256_DIGEST_SIZE];
+	char h[2 * SHA256_DIGEST_SIZE + 1];
+	struct sha256_ctx c;
 	int i;
 
-	khofmt_sha256(data, len, d);
-	j_key(o, key, false);
-	fputc('"', o);
-	for (i = 0; i < 32; i++)
-		fprintf(o, "%02x", d[i]);
-	fputc('"', o);
+	sha256_init(&c);
+	sha256_update(&c, len, data);
+	sha256_digest(&c, sizeof(d), d);
+	for (i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(h + 2 * i, 3, "%02x", d[i]);
+	return json_object_new_string(h);
 }
 
-static void j_ranges(FILE *o, const char *key, const struct khofmt_range *r,
-		     size_t n, bool has)
+static struct json_object *j_ranges(const struct khofmt_range *r, size_t n,
+				    bool has)
 {
+	struct json_object *a;
 	size_t i;
 
-	j_key(o, key, false);
-	if (!has) {
-		fputs("null", o);
-		return;
+	if (!has)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; a && i < n; i++) {
+		struct json_object *e = json_object_new_object();
+
+		j_add(e, "start", json_object_new_uint64(r[i].start));
+		j_add(e, "size", json_object_new_uint64(r[i].size));
+		json_object_array_add(a, e);
 	}
-	fputc('[', o);
-	for (i = 0; i < n; i++) {
-		fputs(i ? ",{" : "{", o);
-		j_u64(o, "start", r[i].start, true);
-		j_u64(o, "size", r[i].size, false);
-		fputc('}', o);
-	}
-	fputc(']', o);
+	return a;
 }
 
 static int write_manifest(const char *dir, const struct khofmt_capture_input *in,
 			  const struct slim *s, struct khofmt_capture_result *res)
 {
+	struct json_object *m, *f, *bl, *mem;
 	char *path = path2(dir, KHOFMT_CAPTURE_MANIFEST);
+	const char *text;
 	const void *blob;
 	size_t flen, i, n;
-	FILE *o;
-	int r = 0, e;
+	int r;
 
-	if (!path)
-		return -KHOFMT_ERR_NOMEM;
-	o = fopen(path, "we");
-	if (!o) {
-		r = fail(res, path, "cannot create", errno);
+	m = json_object_new_object();
+	if (!path || !m) {
 		free(path);
-		return r;
+		json_object_put(m);
+		return -KHOFMT_ERR_NOMEM;
 	}
-	fputs("{\"schema\":\"" KHOFMT_CAPTURE_SCHEMA "\",\"version\":1", o);
-	j_kstr(o, "source", in->source ? in->source : "files", false);
-	j_kstr(o, "kernel_release", in->release ? in->release : "", false);
-	j_u64(o, "time", (uint64_t)in->time, false);
-	j_u64(o, "page_shift", in->page_shift ? in->page_shift : 12, false);
+	j_add(m, "schema", json_object_new_string(KHOFMT_CAPTURE_SCHEMA));
+	j_add(m, "version", json_object_new_int(1));
+	j_add(m, "source", j_string(in->source ? in->source : "files"));
+	j_add(m, "kernel_release", j_string(in->release ? in->release : ""));
+	j_add(m, "time", json_object_new_int64(in->time));
+	j_add(m, "page_shift", json_object_new_int((int)(in->page_shift ? in->page_shift : 12)));
 	blob = khofmt_fdt_blob(in->fdt, &flen);
-	j_key(o, "fdt", false);
-	fputc('{', o);
-	j_kstr(o, "file", KHOFMT_CAPTURE_FDT, true);
-	j_u64(o, "size", flen, false);
-	j_hex(o, "sha256", blob, flen);
-	j_kstr(o, "compatible", khofmt_fdt_compatible(in->fdt), false);
-	if (res->has_fdt_pa)
-		j_u64(o, "fdt_pa", res->fdt_pa, false);
-	else
-		fputs(",\"fdt_pa\":null", o);
-	fprintf(o, ",\"recovered\":%s}", in->recovered ? "true" : "false");
+	f = json_object_new_object();
+	j_add(f, "file", json_object_new_string(KHOFMT_CAPTURE_FDT));
+	j_add(f, "size", json_object_new_uint64(flen));
+	j_add(f, "sha256", j_sha256(blob, flen));
+	j_add(f, "compatible", j_string(khofmt_fdt_compatible(in->fdt)));
+	j_add(f, "fdt_pa", res->has_fdt_pa ? json_object_new_uint64(res->fdt_pa) : NULL);
+	j_add(f, "recovered", json_object_new_boolean(in->recovered));
+	j_add(m, "fdt", f);
 
-	j_key(o, "blobs", false);
-	fputc('[', o);
+	bl = json_object_new_array();
 	n = khofmt_fdt_nsubnodes(in->fdt);
 	for (i = 0; i < n; i++) {
 		const struct khofmt_subnode *sn = khofmt_fdt_subnode(in->fdt, i);
+		struct json_object *e = json_object_new_object();
 		const char *why;
 		void *b;
-		size_t bl;
+		size_t bn;
 
-		fputs(i ? ",{" : "{", o);
-		j_kstr(o, "name", sn->name, true);
-		if (sn->has_pa)
-			j_u64(o, "preserved_data", sn->pa, false);
-		else
-			fputs(",\"preserved_data\":null", o);
-		if (khofmt_capture_blob(in, sn, &b, &bl, &why) == 0) {
-			j_u64(o, "size", bl, false);
-			j_hex(o, "sha256", b, bl);
+		j_add(e, "name", j_string(sn->name));
+		j_add(e, "preserved_data", sn->has_pa ? json_object_new_uint64(sn->pa) : NULL);
+		if (khofmt_capture_blob(in, sn, &b, &bn, &why) == 0) {
+			j_add(e, "size", json_object_new_uint64(bn));
+			j_add(e, "sha256", j_sha256(b, bn));
 			free(b);
 		} else {
-			fputs(",\"size\":null,\"sha256\":null", o);
+			j_add(e, "size", NULL);
+			j_add(e, "sha256", NULL);
 		}
-		fputc('}', o);
+		json_object_array_add(bl, e);
 	}
-	fputc(']', o);
+	j_add(m, "blobs", bl);
 
-	j_key(o, "memory", false);
-	fputc('{', o);
-	if (res->have_mem)
-		j_kstr(o, "file", KHOFMT_CAPTURE_MEM, true);
-	else
-		fputs("\"file\":null", o);
-	fprintf(o, ",\"tracker\":%s,\"with_data\":%s", res->tracker ? "true" : "false",
-		in->with_data ? "true" : "false");
-	j_u64(o, "pages", s->pages, false);
-	j_u64(o, "missing_pages", s->missing, false);
-	fputc('}', o);
-	j_ranges(o, "scratch", in->scratch, in->nscratch, in->has_scratch);
-	j_ranges(o, "ram", in->ram, in->nram, in->has_ram);
-	fputs("}\n", o);
-	e = ferror(o) ? EIO : 0;
-	if (fclose(o) && !e)
-		e = errno;
-	if (e)
-		r = fail(res, path, "write error", e);
+	mem = json_object_new_object();
+	j_add(mem, "file", res->have_mem ? json_object_new_string(KHOFMT_CAPTURE_MEM) : NULL);
+	j_add(mem, "tracker", json_object_new_boolean(res->tracker));
+	j_add(mem, "with_data", json_object_new_boolean(in->with_data));
+	j_add(mem, "pages", json_object_new_uint64(s->pages));
+	j_add(mem, "missing_pages", json_object_new_uint64(s->missing));
+	j_add(m, "memory", mem);
+	j_add(m, "scratch", j_ranges(in->scratch, in->nscratch, in->has_scratch));
+	j_add(m, "ram", j_ranges(in->ram, in->nram, in->has_ram));
+
+	text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text) {
+		r = -KHOFMT_ERR_NOMEM;
+	} else {
+		size_t tl = strlen(text);
+		char *t = malloc(tl + 2);
+
+		r = -KHOFMT_ERR_NOMEM;
+		if (t) {
+			memcpy(t, text, tl);
+			t[tl] = '\n';
+			r = write_file(res, path, t, tl + 1);
+			free(t);
+		}
+	}
+	json_object_put(m);
 	free(path);
 	return r;
 }
@@ -506,5 +500,141 @@ out:
 	khofmt_source_free(s.mem);
 	free(p);
 	free(bdir);
+	return r;
+}
+
+/* ---- reading the manifest ---- */
+
+static int __attribute__((format(printf, 4, 5)))
+m_err(char *errbuf, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(errbuf, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+/* A member that must be a non-negative integer when present. */
+static int m_u64(struct json_object *o, const char *key, uint64_t *v,
+		 bool *has, char *errbuf, size_t errlen)
+{
+	struct json_object *j;
+
+	*has = false;
+	if (!json_object_object_get_ex(o, key, &j) || !j)
+		return 0;
+	if (!json_object_is_type(j, json_type_int) || json_object_get_int64(j) < 0)
+		return m_err(errbuf, errlen, -KHOFMT_ERR_STRUCT,
+			     "\"%s\" is not a non-negative integer", key);
+	*v = json_object_get_uint64(j);
+	*has = true;
+	return 0;
+}
+
+static int m_str(struct json_object *o, const char *key, char *buf,
+		 size_t size, char *errbuf, size_t errlen)
+{
+	struct json_object *j;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(o, key, &j) || !j)
+		return 0;
+	if (!json_object_is_type(j, json_type_string))
+		return m_err(errbuf, errlen, -KHOFMT_ERR_STRUCT,
+			     "\"%s\" is not a string", key);
+	snprintf(buf, size, "%s", json_object_get_string(j));
+	return 0;
+}
+
+int khofmt_capture_manifest_parse(const char *text, size_t len,
+				  struct khofmt_capture_manifest *m,
+				  char *errbuf, size_t errlen)
+{
+	struct json_tokener *tok;
+	struct json_object *doc, *j, *fdt;
+	uint64_t v;
+	bool has;
+	int r;
+
+	if (!text || !m || m->sz < sizeof(*m) || len > INT_MAX)
+		return -KHOFMT_ERR_INVAL;
+	memset((char *)m + sizeof(m->sz), 0, sizeof(*m) - sizeof(m->sz));
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	tok = json_tokener_new();	/* default depth limit: 32 */
+	if (!tok)
+		return -KHOFMT_ERR_NOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	doc = json_tokener_parse_ex(tok, text, (int)len);
+	if (!doc || json_tokener_get_error(tok) != json_tokener_success) {
+		r = m_err(errbuf, errlen, -KHOFMT_ERR_STRUCT, "not JSON: %s",
+			  json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_object_put(doc);
+		json_tokener_free(tok);
+		return r;
+	}
+	/* nothing but white space after the document */
+	{
+		size_t e = json_tokener_get_parse_end(tok);
+
+		while (e < len && strchr(" \t\r\n", text[e]) && text[e])
+			e++;
+		json_tokener_free(tok);
+		if (e < len) {
+			json_object_put(doc);
+			return m_err(errbuf, errlen, -KHOFMT_ERR_STRUCT,
+				     "%s", "data after the JSON document");
+		}
+	}
+	if (!json_object_is_type(doc, json_type_object)) {
+		r = m_err(errbuf, errlen, -KHOFMT_ERR_STRUCT, "%s",
+			  "not a JSON object");
+		goto out;
+	}
+	if (!json_object_object_get_ex(doc, "schema", &j) ||
+	    !json_object_is_type(j, json_type_string) ||
+	    strcmp(json_object_get_string(j), KHOFMT_CAPTURE_SCHEMA)) {
+		r = m_err(errbuf, errlen, -KHOFMT_ERR_COMPAT, "%s",
+			  "schema is not \"" KHOFMT_CAPTURE_SCHEMA "\"");
+		goto out;
+	}
+	r = m_u64(doc, "version", &v, &has, errbuf, errlen);
+	if (r)
+		goto out;
+	if (!has || v != 1) {
+		r = m_err(errbuf, errlen, -KHOFMT_ERR_UNSUPPORTED, "%s",
+			  "version is not 1");
+		goto out;
+	}
+	r = m_u64(doc, "page_shift", &v, &has, errbuf, errlen);
+	if (r)
+		goto out;
+	if (has && (v == 12 || v == 14 || v == 16))
+		m->page_shift = (unsigned)v;
+	r = m_u64(doc, "time", &v, &has, errbuf, errlen);
+	if (r)
+		goto out;
+	m->time = has && v <= INT64_MAX ? (long long)v : 0;
+	r = m_str(doc, "source", m->source, sizeof(m->source), errbuf, errlen);
+	if (!r)
+		r = m_str(doc, "kernel_release", m->kernel_release,
+			  sizeof(m->kernel_release), errbuf, errlen);
+	if (r)
+		goto out;
+	if (json_object_object_get_ex(doc, "fdt", &fdt) && fdt) {
+		if (!json_object_is_type(fdt, json_type_object)) {
+			r = m_err(errbuf, errlen, -KHOFMT_ERR_STRUCT, "%s",
+				  "\"fdt\" is not an object");
+			goto out;
+		}
+		r = m_u64(fdt, "fdt_pa", &m->fdt_pa, &m->has_fdt_pa, errbuf,
+			  errlen);
+	}
+out:
+	json_object_put(doc);
 	return r;
 }

@@ -23,6 +23,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <nettle/sha2.h>
+
 #include "internal.h"
 
 #define IMG_WINDOW (1u << 20)  /* scan window */
@@ -856,7 +858,13 @@ static int image_open(const void *buf, size_t len,
 	r = image_new(o, &img);
 	if (r)
 		return r;
-	khofmt_sha256(buf, len, img->info.file_sha256);
+	{
+		struct sha256_ctx c;
+
+		sha256_init(&c);
+		sha256_update(&c, len, buf);
+		sha256_digest(&c, SHA256_DIGEST_SIZE, img->info.file_sha256);
+	}
 	r = image_scan(img, buf, len, max, err, errlen);
 	if (!r && sysroot)
 		r = modules_lookup(img, *sysroot ? sysroot : "", max, err, errlen);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "internal.h"
 
 #define SYS_MAX_FILE (64u << 20)
@@ -479,7 +481,11 @@ unsigned khofmt_kexec_state_page_shift(const struct khofmt_kexec_state *st)
 void khofmt_kexec_state_sha256(const struct khofmt_kexec_state *st,
 			       unsigned char digest[32])
 {
-	khofmt_sha256(st->fdt, st->len, digest);
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, st->len, st->fdt);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, digest);
 }
 
 int khofmt_kexec_state_verify(struct khofmt_kexec_state *st,

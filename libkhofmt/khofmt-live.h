@@ -133,26 +133,6 @@ KHOFMT_API int khofmt_handover_fdt_pa(struct khofmt_handover *h,
 				      uint64_t *pa);
 
 /* ------------------------------------------------------------------ */
-/* SHA-256 (FIPS 180-4)                                                */
-/* ------------------------------------------------------------------ */
-
-struct khofmt_sha256 {
-	uint32_t h[8];
-	uint64_t nbytes;
-	unsigned char buf[64];
-	size_t fill;
-};
-
-KHOFMT_API void khofmt_sha256_init(struct khofmt_sha256 *c);
-KHOFMT_API void khofmt_sha256_update(struct khofmt_sha256 *c,
-				     const void *data, size_t len);
-KHOFMT_API void khofmt_sha256_final(struct khofmt_sha256 *c,
-				    unsigned char digest[32]);
-/* One call: digest of @len bytes. */
-KHOFMT_API void khofmt_sha256(const void *data, size_t len,
-			      unsigned char digest[32]);
-
-/* ------------------------------------------------------------------ */
 /* Difference of two handovers' preserved entries                      */
 /* ------------------------------------------------------------------ */
 

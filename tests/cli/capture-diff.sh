@@ -95,6 +95,71 @@ diff -r "$TMP/c1" "$TMP/x/bundle" >/dev/null; ok $? "extracted tar = directory b
 left=$(ls -d "$TMP"/bundle.tar.tmp* 2>/dev/null)
 is "$left" "" "no temporary directory left"
 
+# archives round-trip (libarchive): every form reads back as the directory
+# does; the oracle for the compressed forms is GNU tar + zstd/xz/gzip
+mkdir "$TMP/t"
+for x in tar tar.zst tar.xz tar.gz; do
+	# shellcheck disable=SC2086
+	expect_exit 0 "capture --tar bundle.$x" capture $FM --tar "$TMP/rt.$x"
+	for cmd in dump stat "ranges --folios" verify; do
+		# shellcheck disable=SC2086
+		"$KHOCTL" $cmd --json --capture "$TMP/c1" >"$TMP/want" 2>&1
+		# shellcheck disable=SC2086
+		TMPDIR=$TMP/t "$KHOCTL" $cmd --json --capture "$TMP/rt.$x" 2>&1 |
+			sed "s|$TMP/rt\.$x/|$TMP/c1/|g" >"$TMP/got"
+		cmp -s "$TMP/want" "$TMP/got"; ok $? "$cmd --capture bundle.$x = --capture DIR"
+	done
+	rm -rf "$TMP/x" && mkdir "$TMP/x" && (cd "$TMP/x" && tar -xaf "$TMP/rt.$x")
+	diff -r "$TMP/c1" "$TMP/x/rt" >/dev/null; ok $? "GNU tar extracts bundle.$x = directory bundle"
+done
+is "$(ls -A "$TMP/t")" "" "reading archives leaves no temporary directory"
+# shellcheck disable=SC2086
+mkdir "$TMP/again" && "$KHOCTL" capture $FM --tar "$TMP/again/rt.tar.zst" >/dev/null
+cmp -s "$TMP/rt.tar.zst" "$TMP/again/rt.tar.zst"; ok $? "two .tar.zst captures are byte-identical"
+# written by GNU tar, without a top directory: read the same
+(cd "$TMP/c1" && tar -cf "$TMP/gnu.tar" --zstd manifest.json fdt.dtb memory.elf blobs)
+"$KHOCTL" ranges --folios --json --capture "$TMP/gnu.tar" 2>&1 | sed "s|$TMP/gnu\.tar/|$TMP/c1/|g" >"$TMP/got"
+"$KHOCTL" ranges --folios --json --capture "$TMP/c1" >"$TMP/want" 2>&1
+cmp -s "$TMP/want" "$TMP/got"; ok $? "a GNU tar (zstd, no top directory) reads back"
+# an existing archive is refused unless --force; --force replaces it
+echo keep >"$TMP/exists.tar"
+# shellcheck disable=SC2086
+expect_exit 2 "capture --tar onto an existing file" capture $FM --tar "$TMP/exists.tar"
+is "$(cat "$TMP/exists.tar")" "keep" "the existing file is left alone"
+grep -q "already exists (--force replaces it)" "$TMP/err"; ok $? "the message says --force replaces it"
+# shellcheck disable=SC2086
+expect_exit 0 "capture --tar --force" capture $FM --force --tar "$TMP/exists.tar"
+"$KHOCTL" capture $FM --tar "$TMP/again/exists.tar" >/dev/null
+cmp -s "$TMP/exists.tar" "$TMP/again/exists.tar"; ok $? "--force replaced it with the bundle"
+# shellcheck disable=SC2086
+expect_exit 64 "--force without --tar" capture $FM --force "$TMP/nodir"
+# shellcheck disable=SC2086
+expect_exit 64 "--tar FILE without an archive suffix" capture $FM --tar "$TMP/x.zip"
+# hostile archives: names outside the bundle, links, a member twice
+mkdir -p "$TMP/h/b/blobs" && cp -r "$TMP/c1/." "$TMP/h/b/"
+ln -s /etc/passwd "$TMP/h/b/blobs/LUO.link"
+echo evil >"$TMP/h/b/evil"
+(cd "$TMP/h" && tar -P -cf "$TMP/h1.tar" b --transform 's,^b/evil$,../escape,')
+TMPDIR=$TMP/t "$KHOCTL" stat --json --capture "$TMP/h1.tar" >/dev/null 2>&1; ok $? "archive with ../ names and a link: read, the extra members skipped"
+ok "$([ ! -e "$TMP/escape" ] && [ -z "$(ls -A "$TMP/t")" ]; echo $?)" "nothing written outside the temporary directory, which is gone"
+(cd "$TMP/h" && tar -cf "$TMP/h2.tar" b/manifest.json b/fdt.dtb && tar -rf "$TMP/h2.tar" b/fdt.dtb)
+expect_exit 2 "archive with a member twice" stat --capture "$TMP/h2.tar"
+grep -q "given twice" "$TMP/err"; ok $? "the message says a member is given twice"
+head -c 3000 "$TMP/rt.tar.zst" >"$TMP/cut.tar.zst"
+expect_exit 2 "truncated .tar.zst" stat --capture "$TMP/cut.tar.zst"
+is "$(ls -A "$TMP/t")" "" "failed reads leave no temporary directory either"
+# manifests are read by a JSON parser (json-c)
+mkdir "$TMP/m1" && cp -r "$TMP/c1/." "$TMP/m1/"
+printf '{"schema":"khoctl-capture","version":1,"page_shift":"12"}' >"$TMP/m1/manifest.json"
+expect_exit 2 "manifest member of the wrong type" stat --capture "$TMP/m1"
+grep -q '"page_shift" is not a non-negative integer' "$TMP/err"; ok $? "the message names the member"
+printf '{"version":1,"schema":"khoctl-capture" ,\n "fdt":{"fdt_pa":2912256}}' >"$TMP/m1/manifest.json"
+expect_exit 0 "manifest with other member order and spacing" stat --capture "$TMP/m1"
+printf '{"schema":"khoctl-capture","version":1} {}' >"$TMP/m1/manifest.json"
+expect_exit 2 "manifest with data after the document" stat --capture "$TMP/m1"
+printf '{"schema":"khoctl-capture","version":2}' >"$TMP/m1/manifest.json"
+expect_exit 2 "manifest version 2" stat --capture "$TMP/m1"
+
 # errors
 # shellcheck disable=SC2086
 expect_exit 2 "capture into an existing directory" capture $FM "$TMP/c1"
@@ -210,5 +275,17 @@ if [ -z "${KHO_TEST_SMALL:-}" ]; then
 	is "$(jq '.memory.pages' "$TMP/c16/manifest.json")" "$((tp + 1))" "slim core = the tracker pages + the FDT page"
 	ok "$([ "$sz" -lt $((2 * 1048576)) ]; echo $?)" "16 GiB order-0 bundle under 2 MiB"
 fi
+
+# diff operands: a path with ':' in it is one path; FDT:MEM splits where
+# both parts exist; a bundle archive is a capture
+mkdir "$TMP/a:b"
+cp "$F/root.fdt" "$F/slim-kexec.elf" "$TMP/a:b/"
+expect_exit 0 "diff FDT:MEM with ':' in both paths" diff "$TMP/a:b/root.fdt:$TMP/a:b/slim-kexec.elf" "$F/root.fdt:$F/slim-kexec.elf"
+cp "$F/slim-kexec.elf" "$TMP/x:y.elf"
+expect_exit 0 "diff a dump whose name has a ':'" diff --json "$TMP/x:y.elf" "$F/slim-kexec.elf"
+is "$(jq -r '.root.differs' "$TMP/out")" "false" "the ':' dump read as one file: same root"
+expect_exit 0 "diff a .tar.zst bundle against its directory" diff "$TMP/rt.tar.zst" "$TMP/c1"
+expect_exit 2 "diff FDT:MEM, MEM missing" diff "$F/root.fdt:$TMP/nope.elf" "$TMP/c1"
+grep -q "nope.elf" "$TMP/err"; ok $? "the missing part is named"
 
 done_testing

@@ -22,7 +22,7 @@ complete_words() {
 	' sh "$BC" "$COMP" "$@" 2>&1
 }
 
-echo "1..9"
+echo "1..14"
 
 got=$(complete_words "$KHOCTL" st | sort | tr '\n' ' ')
 is "$got" "stat " "'khoctl st<TAB>' completes to stat"
@@ -42,6 +42,19 @@ is "$got" "--json " "'khoctl stat --j<TAB>' completes to --json"
 
 got=$(complete_words "$KHOCTL" stat --page-shift "" | sort | tr '\n' ' ')
 is "$got" "12 14 16 " "--page-shift values"
+
+got=$(complete_words "$KHOCTL" stat --page-shift=1 | sort | tr '\n' ' ')
+is "$got" "12 14 16 " "--page-shift=1<TAB>: the values after the '='"
+got=$(complete_words "$KHOCTL" verify --rule=KHO-E00 | sort | tr '\n' ' ')
+want=$("$KHOCTL" rules --json | jq -r '.rules[].id | select(startswith("KHO-E00"))' | sort | tr '\n' ' ')
+is "$got" "$want" "--rule=KHO-E00<TAB>: rule IDs after the '='"
+
+got=$(complete_words "$KHOCTL" dump --col 2>/dev/null | tr '\n' ' ')
+is "$got" "--color= " "every command offers --color (dump --col<TAB>)"
+got=$(complete_words "$KHOCTL" verify --color=a | sort | tr '\n' ' ')
+is "$got" "always auto " "--color=a<TAB>: the values after the '='"
+got=$(complete_words "$KHOCTL" stat --no-p | tr '\n' ' ')
+is "$got" "--no-pager " "every command offers --no-pager"
 
 got=$(complete_words "$KHOCTL" synth --gen r | tr '\n' ' ')
 is "$got" "random0 " "--gen values"

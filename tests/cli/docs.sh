@@ -70,7 +70,7 @@ fi
 # The examples of README.md's "What the output looks like" are real: each
 # "    $ khoctl ARGS" block is run ($F = the bundled capture) and its lines
 # must be khoctl's, in order; "..." stands for lines left out; the
-# encode/decode times of analyze are not compared.
+# encode/decode times of analyze and runs of spaces are not compared.
 README=$TESTS_SRCDIR/../README.md
 F=$FIXTURES
 awk -v dir="$TMP" '
@@ -90,6 +90,8 @@ for cmd in "$TMP"/ex*.cmd; do
 	"$KHOCTL" "$@" >"$TMP/ex.got" 2>&1
 	awk '
 		function norm(l,  f, n, i, o) {
+			# column widths follow the widest cell (libsmartcols)
+			gsub(/  +/, " ", l)
 			if (l !~ /^ *(pairs|packed|chunk-e1a|chunk-e1b|radix|slices) /)
 				return l
 			n = split(l, f, " "); o = ""
@@ -138,5 +140,55 @@ for c in $cited; do
 	echo "$heads" | grep -qx "$c" || bad="$bad $c"
 done
 is "$bad" "" "every doc/ABI.md section cited in the sources exists ($(echo "$cited" | wc -w) cited)"
+
+# The README's first command (after setup-debian.sh) is what a new admin
+# runs first: it must fit a screen (under 60 lines) and be the dump the
+# README shows in full under "What the output looks like" (checked above).
+first=$(awk '/^    sh scripts\/setup-debian.sh && / { sub(/^.*&& \.\/khoctl\/khoctl /, ""); print; exit }' "$README")
+case $first in
+dump\ --fdt\ tests/fixtures/linux-7.2.13-lean-luo/*) ok 0 "README's first command is a dump of the bundled capture" ;;
+*) ok 1 "README's first command is a dump of the bundled capture (got: $first)" ;;
+esac
+# shellcheck disable=SC2086
+set -- $first
+shift
+# the README gives paths from the top of the tree
+(cd "$TESTS_SRCDIR/.." && "$KHOCTL" dump "$@") >"$TMP/first.out" 2>"$TMP/first.err"
+ok $? "README's first command: exit 0"
+lines=$(wc -l <"$TMP/first.out")
+[ "$lines" -gt 20 ] && [ "$lines" -lt 60 ]; ok $? "README's first command prints $lines lines (a screen: 20 < n < 60)"
+ex=$(grep -l '^dump --fdt \$F/root.fdt --mem \$F/slim-kexec.elf$' "$TMP"/ex*.cmd | head -n 1)
+cmp -s "$TMP/first.out" "${ex%.cmd}.want"; ok $? "README's first command prints, line for line, the dump example the README shows"
+grep -Eq '^ +memfd: +3 MiB, 768 folios, 768 pages \(order 0: 768\), ' "$TMP/first.out"
+ok $? "memfd 0x1a summarised in one line: 3 MiB, 768 order-0 folios (what the capture's kernel preserved)"
+! grep -q 'INDEX' "$TMP/first.out"; ok $? "no per-folio table by default"
+
+# libkhofmt(3)'s EXAMPLE is a complete first program: it compiles warning
+# free against the built library and prints what the page says it prints
+# on the bundled capture (818 entries and 12701696 bytes, as stat counts;
+# one entry of order 9 or more: the order-10 one).
+awk '
+	/^\.SH / { on = ($0 ~ /^\.SH EXAMPLE/); next }
+	on && /^\.nf/ { blk = ""; inb = 1; next }
+	on && /^\.fi/ { if (blk ~ /#include/) { printf "%s", blk; exit } inb = 0; next }
+	on && inb { sub(/^\\&/, ""); gsub(/\\e/, "\\"); blk = blk $0 "\n" }
+' "$TESTS_SRCDIR/../man/libkhofmt.3" >"$TMP/first.c"
+grep -q '^int main' "$TMP/first.c"; ok $? "libkhofmt(3) EXAMPLE holds a whole program (main)"
+libdir=$(dirname "${LIBKHOFMT_SO:-/nonexistent/x}")
+if [ -f "$libdir/libkhofmt.so" ] && command -v "${CC:-cc}" >/dev/null 2>&1; then
+	# shellcheck disable=SC2086
+	"${CC:-cc}" -std=c11 -Wall -Wextra -Werror ${SAN_CFLAGS:-} -I"$TESTS_SRCDIR/../libkhofmt" \
+		-o "$TMP/first" "$TMP/first.c" -L"$libdir" -lkhofmt 2>"$TMP/first.cc"
+	ok $? "the EXAMPLE compiles with -Wall -Wextra -Werror against the built libkhofmt"
+	comment <"$TMP/first.cc"
+	got=$(LD_LIBRARY_PATH=$libdir "$TMP/first" "$F/root.fdt" "$F/slim-kexec.elf")
+	is "$got" "kho-v4: 818 entries, 12701696 bytes, 1 of order 9 or more" "the EXAMPLE prints what the page says"
+	is "$("$KHOCTL" stat --json --fdt "$F/root.fdt" --mem "$F/slim-kexec.elf" | jq -r '"\(.folios) \(.bytes)"')" "818 12701696" "khoctl stat counts the same"
+	grep -q '^\.B "cc first.c $(pkg\\-config' "$TESTS_SRCDIR/../man/libkhofmt.3"; ok $? "the page builds it through pkg-config"
+	LD_LIBRARY_PATH=$libdir "$TMP/first" "$F/root.fdt" >/dev/null 2>&1
+	is "$?" 64 "the EXAMPLE's usage error"
+else
+	skip "no built libkhofmt.so or no C compiler"
+fi
 
 done_testing

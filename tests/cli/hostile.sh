@@ -50,6 +50,19 @@ expect_exit 2 "ELF of random bytes" stat --fdt "$S.fdt" --mem "$TMP/random.elf"
 expect_exit 2 "--mem is the FDT file" stat --fdt "$S.fdt" --mem "$S.fdt"
 expect_exit 2 "raw image that misses the tree" stat --fdt "$S.fdt" --mem "$TMP/random.elf@0x40000000"
 
+# ---- one wording per condition, whichever option names the file
+expect_exit 2 "--mem is a directory" stat --fdt "$S.fdt" --mem "$TMP"
+is "$(cat "$TMP/err")" "khoctl: $TMP: is a directory" "--mem DIR: 'is a directory'"
+expect_exit 2 "--fdt is a directory" stat --fdt "$TMP" --mem "$S.elf"
+is "$(cat "$TMP/err")" "khoctl: $TMP: is a directory" "--fdt DIR: the same words"
+expect_exit 2 "--mem missing" stat --fdt "$S.fdt" --mem "$TMP/nope"
+is "$(cat "$TMP/err")" "khoctl: $TMP/nope: cannot open: No such file or directory" "--mem missing: 'cannot open: ...'"
+expect_exit 2 "--fdt missing" stat --fdt "$TMP/nope" --mem "$S.elf"
+is "$(cat "$TMP/err")" "khoctl: $TMP/nope: cannot open: No such file or directory" "--fdt missing: the same words"
+expect_exit 2 "--mem FILE@zz" stat --fdt "$S.fdt" --mem "$S.elf@zz"
+grep -q "cannot open: No such file or directory (a raw image is FILE@BASE, and 'zz' is no address)" "$TMP/err"
+ok $? "--mem FILE@zz: says the @ part is no address"
+
 # ---- FDTs written with dtc: wrong map, wrong compatible
 if [ -n "${DTC:-}" ] && [ -x "$DTC" ]; then
 	mk() { # NAME COMPATIBLE MAP-PROPERTY-LINE

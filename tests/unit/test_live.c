@@ -31,68 +31,6 @@ static char *fx(const char *name)
 	return p;
 }
 
-static void hex(char *o, const unsigned char *d)
-{
-	int i;
-
-	for (i = 0; i < 32; i++)
-		sprintf(o + 2 * i, "%02x", d[i]);
-}
-
-static void test_sha256(void)
-{
-	static const struct {
-		const char *msg;
-		const char *want;
-	} v[] = {
-		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
-		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
-		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
-	};
-	struct khofmt_sha256 c;
-	unsigned char d[32], d2[32];
-	char h[65];
-	char *mil;
-	size_t i;
-
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		khofmt_sha256(v[i].msg, strlen(v[i].msg), d);
-		hex(h, d);
-		is_str(h, v[i].want, "sha256 FIPS vector");
-	}
-	/* one million 'a' (FIPS 180-2 appendix B.3), fed in odd pieces */
-	mil = xmalloc(1000000);
-	memset(mil, 'a', 1000000);
-	khofmt_sha256_init(&c);
-	for (i = 0; i < 1000000;) {
-		size_t n = 1 + (i * 7) % 131;
-
-		if (n > 1000000 - i)
-			n = 1000000 - i;
-		khofmt_sha256_update(&c, mil + i, n);
-		i += n;
-	}
-	khofmt_sha256_final(&c, d);
-	hex(h, d);
-	is_str(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
-	       "sha256 of a million 'a' in pieces");
-	/* every length around the block and padding boundaries: pieces == one shot */
-	for (i = 0; i < 200; i++) {
-		size_t k;
-
-		khofmt_sha256(mil, i, d);
-		khofmt_sha256_init(&c);
-		for (k = 0; k < i; k++)
-			khofmt_sha256_update(&c, mil + k, 1);
-		khofmt_sha256_final(&c, d2);
-		if (memcmp(d, d2, 32))
-			break;
-	}
-	is_int((int)i, 200, "byte-wise updates equal one-shot for 0..199 bytes");
-	free(mil);
-}
-
 /* A kcore-like file: the layout of x86_64 /proc/kcore, built by hand. */
 static void test_kcore(const char *dir)
 {
@@ -460,7 +398,6 @@ int main(void)
 {
 	char *dir = tmpdir_new("live");
 
-	test_sha256();
 	test_kcore(dir);
 	test_iomem();
 	test_recover();

@@ -19,7 +19,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${KHO_VM_CACHE:-/var/cache/kho-tools}
 SUITE=${KHO_VM_ARM64_SUITE:-bookworm}
-PKGS="libfdt-dev libelf-dev zlib1g-dev libzstd-dev liblzma-dev liblz4-dev libbz2-dev busybox-static"
+PKGS="libfdt-dev libelf-dev zlib1g-dev libzstd-dev liblzma-dev liblz4-dev libbz2-dev nettle-dev libjson-c-dev busybox-static"
 die() { echo "arm64-sysroot: ERROR: $*" >&2; exit 1; }
 
 key=$(echo "$SUITE $PKGS" | sha256sum | cut -c1-12)
@@ -52,6 +52,7 @@ rm -rf "$dl"
 for f in usr/lib/aarch64-linux-gnu/libfdt.a usr/lib/aarch64-linux-gnu/libelf.a \
 	usr/lib/aarch64-linux-gnu/libz.a usr/lib/aarch64-linux-gnu/libzstd.a \
 	usr/lib/aarch64-linux-gnu/liblzma.a usr/lib/aarch64-linux-gnu/liblz4.a usr/lib/aarch64-linux-gnu/libbz2.a \
+	usr/lib/aarch64-linux-gnu/libnettle.a usr/lib/aarch64-linux-gnu/libjson-c.a \
 	usr/include/libfdt.h usr/include/gelf.h usr/include/zlib.h bin/busybox; do
 	[ -e "$SR.tmp/$f" ] || die "no $f in the arm64 packages"
 done
