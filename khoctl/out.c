@@ -849,11 +849,14 @@ void out_rows_vals(const uint64_t *v, size_t n)
 	struct frame *t = top();
 	size_t done;
 
-	if (t->kind != F_TABLE || !t->rows || S.o.json) {
+	if (t->kind != F_TABLE || !t->rows || t->tbl || S.o.json ||
+	    S.o.list_columns) {
 		for (; n; n--, v += t->ncols)
 			out_row_vals(v);
 		return;
 	}
+	if (t->head)
+		t_head(t);
 	while (n) {
 		char *o = rows_text_n(S.rb + S.rl, S.rb + sizeof(S.rb), &t->rl,
 				      v, n, &done);
@@ -876,8 +879,8 @@ void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n)
 	uint64_t v[ROWS_MAX_COLS];
 	size_t done, c;
 
-	if (t->kind != F_TABLE || !t->rows || S.o.json ||
-	    t->ncols > ROWS_MAX_COLS) {
+	if (t->kind != F_TABLE || !t->rows || t->tbl || S.o.json ||
+	    S.o.list_columns || t->ncols > ROWS_MAX_COLS) {
 		for (; n; n--, pr += 2) {
 			for (c = 0; c < t->ncols && c < ROWS_MAX_COLS; c++)
 				v[c] = src[c] == ROWS_SRC_START ? pr[0] :
@@ -887,6 +890,8 @@ void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n)
 		}
 		return;
 	}
+	if (t->head)
+		t_head(t);
 	while (n) {
 		char *o = rows_text_ranges(S.rb + S.rl, S.rb + sizeof(S.rb),
 					   &t->rl, src, pr, n, &done);
