@@ -11,10 +11,11 @@
  * pager runs when standard output is a terminal: KHOCTL_PAGER, else
  * PAGER, else "less", with LESS=FRX unless LESS is set (quit when the
  * output fits a screen, keep colours, leave the screen as it was); an
- * empty value or "cat" means none.
+ * empty value or "cat" means none, and so does a terminal that cannot
+ * page (TERM unset or "dumb": a serial console, an init script).
  *
  * Progress: a command that has printed nothing after a second says on
- * standard error (when it is a terminal) that it is working and for how
+ * standard error (when it is a terminal, TERM set and not "dumb") that it is working and for how
  * long, once a second, until its document begins or it says something
  * else (synth and verify of a 1 TiB state, captures, root scans, kcore).
  */
@@ -38,6 +39,14 @@ static bool stdout_tty, stdout_tty_known;
 static pid_t pager_pid = -1;
 
 static unsigned tty_cols;
+
+/* A terminal that can page and redraw: TERM set and not "dumb". */
+static bool term_capable(void)
+{
+	const char *t = getenv("TERM");
+
+	return t && *t && strcmp(t, "dumb");
+}
 
 static bool tty_out(void)
 {
@@ -137,7 +146,7 @@ void display_pager(void)
 	int fd[2];
 	pid_t pid;
 
-	if (no_pager || !tty_out())
+	if (no_pager || !tty_out() || !term_capable())
 		return;
 	if (!p)
 		p = getenv("PAGER");
@@ -206,7 +215,7 @@ void display_progress_start(const char *what)
 	struct sigaction sa;
 	struct itimerval it = { { 1, 0 }, { 1, 0 } };
 
-	if (ticking || !isatty(STDERR_FILENO))
+	if (ticking || !isatty(STDERR_FILENO) || !term_capable())
 		return;
 	tick_len = (size_t)snprintf(tick_msg, sizeof(tick_msg), "\r%s: working (",
 				    what);

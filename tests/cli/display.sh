@@ -12,7 +12,8 @@ ESC=$(printf '\033')
 
 if command -v script >/dev/null 2>&1; then
 	tty_run() { # ENV-ASSIGNMENTS... -- khoctl ARGS (run on a pseudo-terminal)
-		script -qec "$*" /dev/null </dev/null | tr -d '\r'
+		# a terminal that can page: TERM=xterm whatever the caller's is
+		script -qec "TERM=xterm $*" /dev/null </dev/null | tr -d '\r'
 	}
 	tty_run "PAGER='sed s/^/P:/'" "$KHOCTL" rules >"$TMP/paged"
 	is "$(grep -c '^P:KHO-' "$TMP/paged")" "$("$KHOCTL" rules --json | jq '.rules | length')" \
@@ -25,6 +26,9 @@ if command -v script >/dev/null 2>&1; then
 	ok $? "--no-pager (after the command): not paged"
 	tty_run "PAGER='sed s/^/P:/'" "$KHOCTL" --no-pager rules >"$TMP/plain"
 	! grep -q '^P:' "$TMP/plain"; ok $? "--no-pager (before the command): not paged"
+	tty_run "TERM=dumb PAGER='sed s/^/P:/'" "$KHOCTL" rules >"$TMP/plain"
+	grep -q '^KHO-E001 ' "$TMP/plain" && ! grep -q '^P:' "$TMP/plain"
+	ok $? "TERM=dumb (a serial console, an init script): not paged"
 	tty_run "PAGER=cat LESS=" "$KHOCTL" rules >"$TMP/plain"
 	grep -q '^KHO-E001 ' "$TMP/plain"; ok $? "PAGER=cat: written directly"
 	tty_run "PAGER='sed s/^/P:/'" "$KHOCTL" verify $IN >"$TMP/paged"
