@@ -478,6 +478,20 @@ if [ -s "$D/k1s.elf" ]; then
 	is "$(sessions "$D/k1s-dump.json" | grep "^$sname ")" "$want_files" \
 		"k1s.elf: LUO session $sname with the memfds luo-memfd printed (as serialized at kexec)"
 	diag "k1s.elf LUO: $(jq -c '.subnodes[] | select(.name == "LUO") | {schema, liveupdate_num, sessions: (.sessions | length), problems: (.problems | length)}' "$D/k1s-dump.json")"
+	# the same moment, kdump-compressed (qemu -z; flattened: makedumpfile -R)
+	if [ -s "$D/k1s.kdump" ]; then
+		if [ "$(head -c 12 "$D/k1s.kdump")" = makedumpfile ]; then
+			makedumpfile -R "$D/k1s.kdump.r" <"$D/k1s.kdump" >/dev/null 2>&1 &&
+				mv "$D/k1s.kdump.r" "$D/k1s.kdump"
+		fi
+		expect_exit 0 "dump --mem k1s.kdump (kdump-compressed, at machine_kexec, no --fdt)" dump --mem "$D/k1s.kdump" --json
+		is "$(jq -c '[.subnodes[] | select(.name == "LUO") | .sessions[] | [.name, (.files | length)]] | sort' "$TMP/out" | sha256sum)" \
+			"$(jq -c '[.subnodes[] | select(.name == "LUO") | .sessions[] | [.name, (.files | length)]] | sort' "$D/k1s-dump.json" | sha256sum)" \
+			"k1s.kdump: the same $(jq '[.subnodes[] | select(.name == "LUO") | .sessions[]] | length' "$D/k1s-dump.json") LUO sessions and memfds as the ELF dump of that moment"
+		rm -f "$D/k1s.kdump"
+	else
+		skip "no kdump-compressed dump at machine_kexec"
+	fi
 	kho "$D/k1s-verify.txt" "$D/k1s-verify.err" verify --mem "$D/k1s.elf"
 	sed -n '/^summary/,$p' "$D/k1s-verify.txt" | comment
 	if [ "$rm_lost" = 0 ]; then

@@ -44,7 +44,7 @@ if [ -n "${KHO_VM_SYSMAP:-}" ]; then
 		GDB_ADDR=
 	fi
 fi
-rm -f "$D/k1s.elf" "$D/gdb.log" "$D/gdb.armed" "$D/gdb.hit" "$D/gdb.go"
+rm -f "$D/k1s.elf" "$D/k1s.kdump" "$D/gdb.log" "$D/gdb.armed" "$D/gdb.hit" "$D/gdb.go"
 start=$(date +%s)
 timeout -k 5 "$TIMEOUT" "$QEMU" -accel "$ACCEL" $MACHINE -display none -nodefaults -no-reboot \
 	-chardev pipe,id=ser0,path="$D/ser" -serial chardev:ser0 \
@@ -150,6 +150,9 @@ if wait_for '^=== WAIT dump1'; then
 		if [ -e "$D/gdb.hit" ]; then
 			say "stopped at machine_kexec after $(($(date +%s) - start)) s: dumping the serialized state"
 			mon_dump "$D/k1s.elf" || status=1
+			# the same moment kdump-compressed (issue 18: a kdump of the
+			# first kernel after LUO has serialized)
+			mon_dump -z "$D/k1s.kdump" || status=1
 		fi
 		touch "$D/gdb.go"
 		wait $gdb_pid 2>/dev/null
