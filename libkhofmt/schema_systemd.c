@@ -324,7 +324,7 @@ static int twalk(struct jtext *t, json_object *jo, unsigned depth)
 			goto done;
 		}
 done:
-		if (r == 0 && json_object_is_type(jo, json_type_object)) {
+		if (obj && r == 0 && json_object_is_type(jo, json_type_object)) {
 			/* every key kept only where one is duplicated */
 			if (json_object_array_length(keys) > (size_t)json_object_object_length(jo)) {
 				json_object_set_userdata(jo, keys, keys_free);

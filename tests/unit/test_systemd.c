@@ -261,6 +261,22 @@ static void test_parse_hostile(void)
 		  "fdstore an object" },
 		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[7]}}}", "SYSD-4",
 		  "entry a number" },
+		/* json-c 0.16 accepts these (probed): refused by the text check */
+		{ "{\"version\":NaN}", "SYSD-2", "version NaN" },
+		{ "{\"version\":1,\"s\":Infinity}", "SYSD-2", "Infinity" },
+		{ "{\"version\":-0}", "SYSD-2", "version -0" },
+		{ "{\"version\":null}", "SYSD-2", "version null" },
+		{ "{\"version\":1,\"s\":\"\\udc00\"}", "SYSD-2", "lone low surrogate" },
+		{ "{\"version\":1,\"s\":\"\\u0000\"}", "SYSD-2", "\\u0000 in a key's value" },
+		{ "{\"version\":1,\"k\\u0000\":1}", "SYSD-2", "\\u0000 in a key" },
+		/* json-c keeps the last of a duplicated key and clamps at 2^64-1 */
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":18446744073709551616}]}}}",
+		  "SYSD-4", "token 2^64 (json-c: 2^64-1)" },
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":null}]}}}",
+		  "SYSD-4", "token null" },
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":1,\"\\u0074oken\":2}]}}}",
+		  "SYSD-4", "token twice, once escaped" },
+		{ "{\"version\":\"x\",\"ver\\u0073ion\":1}", "SYSD-2", "version twice, the last valid" },
 	};
 	size_t i;
 
@@ -277,6 +293,39 @@ static void test_parse_hostile(void)
 			i == 0 ? "only the first" : "nothing"))
 			for (k = 0; k < s.n; k++)
 				diag("  got %s", s.rules[k]);
+		khofmt_systemd_free(sd);
+	}
+}
+
+/*
+ * Texts json-c parses differently from RFC 8259 that must still decode
+ * as written: the largest token, trailing whitespace, a key the reader
+ * does not dispatch given twice, and a unit id given twice whose earlier
+ * entry has a token above 2^64-1 (json-c keeps the later value; the mark
+ * of the earlier must not stick to it).
+ */
+static void test_parse_kept(void)
+{
+	static const struct { const char *text, *what; uint64_t token; } c[] = {
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":18446744073709551615}]}}}\n\t ",
+		  "token 2^64-1, trailing whitespace", UINT64_MAX },
+		{ "{\"x\":[1],\"version\":1,\"x\":{},\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":7}]}}}",
+		  "an undispatched key twice", 7 },
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":18446744073709551616}]},\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":3}]}}}",
+		  "a unit id twice, the earlier token above 2^64-1", 3 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct seen s;
+		struct khofmt_systemd *sd = parse(c[i].text, strlen(c[i].text), &s);
+		const struct khofmt_systemd_fd *f = khofmt_systemd_nfds(sd) == 1 ?
+						    khofmt_systemd_fd(sd, 0) : NULL;
+
+		ok(s.n == 0 && f && f->restorable && f->has_token && f->token == c[i].token &&
+		   !strcmp(f->unit, "a.service") && !strcmp(f->name, "x"),
+		   "%s: no finding, a.service fd x token %llu restorable", c[i].what,
+		   (unsigned long long)c[i].token);
 		khofmt_systemd_free(sd);
 	}
 }
@@ -596,6 +645,7 @@ int main(void)
 	test_parse_roundtrip();
 	test_real_262();
 	test_parse_hostile();
+	test_parse_kept();
 	test_depth();
 	for (i = 0; i < 3; i++) {
 		test_clean(pss[i], 0);
