@@ -41,12 +41,14 @@
  * json-c 0.16 lets through what systemd's sd-json refuses and keeps only
  * the last of duplicated keys, so one pass over the text json-c accepted
  * (twalk) holds the rest against RFC 8259 and marks json-c's nodes
- * (userdata): raw control characters, \u0000 and lone surrogates in
- * strings, NaN/Infinity and non-RFC numbers refuse the text; a number
- * that is negative or above 2^64-1 as written (json-c clamps it) is marked
- * not unsigned; an object with a duplicated key keeps every key in text
- * order, since systemd's reader treats duplicates differently per level
- * (fatal in the top object, the entry dropped in an entry).
+ * (userdata). Refused: raw control characters, \u0000 and lone surrogates
+ * in strings, UTF-8 that is overlong or encodes a surrogate, NaN and
+ * Infinity, numbers outside RFC 8259's grammar. Marked: a number that is
+ * negative or above 2^64-1 as written (json-c clamps it) is not unsigned;
+ * an object with a duplicated key keeps every key in text order, since
+ * systemd's reader treats duplicates differently per level (fatal in the
+ * top object, the entry dropped in an entry, allowed among unit ids --
+ * where json-c keeps the last unit only).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -118,7 +120,7 @@ static bool hex4(const unsigned char *s, uint32_t *v)
 	return true;
 }
 
-/* A string at t->pos (the opening quote). UTF-8 is json-c's check. */
+/* A string at t->pos (the opening quote). */
 static int tstring(struct jtext *t)
 {
 	t->pos++;
@@ -132,6 +134,18 @@ static int tstring(struct jtext *t)
 		}
 		if (c < 0x20)
 			return terr(t, "control character in a string");
+		if (c >= 0x80) {
+			/* json-c lets overlong forms and surrogates through */
+			char seq[5] = { 0 };
+			size_t n = t->len - t->pos < 4 ? t->len - t->pos : 4, k;
+
+			memcpy(seq, t->p + t->pos, n);
+			k = khofmt_utf8_len(seq);
+			if (!k)
+				return terr(t, "invalid UTF-8 in a string");
+			t->pos += k;
+			continue;
+		}
 		if (c != '\\') {
 			t->pos++;
 			continue;

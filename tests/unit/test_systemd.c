@@ -263,6 +263,8 @@ static void test_parse_hostile(void)
 		  "entry a number" },
 		/* json-c 0.16 accepts these (probed): refused by the text check */
 		{ "{\"version\":NaN}", "SYSD-2", "version NaN" },
+		{ "{\"version\":1,\"s\":\"\xc0\x86\"}", "SYSD-2", "overlong UTF-8 (fuzz_systemd)" },
+		{ "{\"version\":1,\"s\":\"\xed\xa0\x80\"}", "SYSD-2", "a surrogate in UTF-8" },
 		{ "{\"version\":1,\"s\":Infinity}", "SYSD-2", "Infinity" },
 		{ "{\"version\":-0}", "SYSD-2", "version -0" },
 		{ "{\"version\":null}", "SYSD-2", "version null" },
