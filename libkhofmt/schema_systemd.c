@@ -47,8 +47,8 @@
  * negative or above 2^64-1 as written (json-c clamps it) is not unsigned;
  * an object with a duplicated key keeps every key in text order, since
  * systemd's reader treats duplicates differently per level (fatal in the
- * top object, the entry dropped in an entry, allowed among unit ids --
- * where json-c keeps the last unit only).
+ * top object, the entry dropped in an entry, allowed among unit ids:
+ * the earlier values of a unit id are parsed again from their text).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -261,13 +261,119 @@ static int tkey(struct jtext *t, size_t s, json_object *keys, const char **key)
 	return 0;
 }
 
+struct tspan {
+	size_t s, e;
+};
+
+static int twalk(struct jtext *t, json_object *jo, unsigned depth, bool units);
+
+/* An earlier duplicate's value @s (checked text) parsed again on its own. */
+static json_object *reparse(struct jtext *t, struct tspan s, unsigned depth)
+{
+	struct jtext sub = { .p = t->p + s.s, .len = s.e - s.s, .keytok = t->keytok };
+	json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
+	char *buf = malloc(sub.len + 1);
+	json_object *v = NULL;
+
+	if (!tok || !buf) {
+		t->nomem = true;
+		terr(t, "out of memory");
+		goto out;
+	}
+	/* the NUL ends a number at the end of the span */
+	memcpy(buf, sub.p, sub.len);
+	buf[sub.len] = 0;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	v = json_tokener_parse_ex(tok, buf, (int)sub.len + 1);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		terr(t, "unexpected end");
+	} else if (twalk(&sub, v, depth, false)) {
+		if (sub.nomem)
+			t->nomem = true;
+		if (!t->err) {
+			t->err = sub.err;
+			t->err_at = s.s + sub.err_at;
+		}
+	}
+out:
+	json_tokener_free(tok);
+	free(buf);
+	if (t->err) {
+		json_object_put(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/*
+ * The top-level "units" with a unit id given twice: systemd reads every
+ * member, json-c kept the last of each id, so the earlier ones are parsed
+ * again from their text. @jo's userdata becomes [[id, value], ...] in text
+ * order (@keys: the ids, @sp: the values' text).
+ */
+static int units_pairs(struct jtext *t, json_object *jo, json_object *keys,
+		       const struct tspan *sp, size_t n, unsigned depth)
+{
+	json_object *pairs = json_object_new_array(), *seen = json_object_new_object();
+	json_object **val = calloc(n ? n : 1, sizeof(*val));
+	size_t i;
+	int r = -1;
+
+	if (!pairs || !seen || !val)
+		goto nomem;
+	/* from the end: the first time an id is met, its value is json-c's */
+	for (i = n; i-- > 0;) {
+		const char *k = json_object_get_string(json_object_array_get_idx(keys, i));
+
+		if (!json_object_object_get_ex(seen, k, NULL)) {
+			if (json_object_object_add(seen, k, NULL))
+				goto nomem;
+			val[i] = json_object_get(json_object_object_get(jo, k));
+			continue;
+		}
+		val[i] = reparse(t, sp[i], depth + 1);
+		if (t->err)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_new_array(), *k;
+
+		if (!p || json_object_array_add(pairs, p)) {
+			json_object_put(p);
+			goto nomem;
+		}
+		k = json_object_get(json_object_array_get_idx(keys, i));
+		if (json_object_array_add(p, k)) {
+			json_object_put(k);
+			goto nomem;
+		}
+		if (json_object_array_add(p, val[i]))
+			goto nomem;
+		val[i] = NULL;
+	}
+	json_object_set_userdata(jo, pairs, keys_free);
+	pairs = NULL;
+	r = 0;
+	goto out;
+nomem:
+	t->nomem = true;
+	terr(t, "out of memory");
+out:
+	for (i = 0; i < n; i++)
+		json_object_put(val ? val[i] : NULL);
+	free(val);
+	json_object_put(seen);
+	json_object_put(pairs);
+	return r;
+}
+
 /*
  * The value at t->pos, whose node json-c made is @jo (NULL: none, e.g. an
  * earlier duplicate). Each walk sets the marks of the nodes it reaches
  * afresh, so the last of duplicated members, which json-c kept and which
  * is walked last, leaves its marks.
  */
-static int twalk(struct jtext *t, json_object *jo, unsigned depth)
+static int twalk(struct jtext *t, json_object *jo, unsigned depth, bool units)
 {
 	unsigned char c;
 	bool uint;
@@ -281,7 +387,8 @@ static int twalk(struct jtext *t, json_object *jo, unsigned depth)
 	if (c == '{' || c == '[') {
 		bool obj = c == '{';
 		json_object *keys = NULL;
-		size_t i = 0;
+		struct tspan *sp = NULL;
+		size_t i = 0, capsp = 0;
 		int r = -1;
 
 		if (obj && !(keys = json_object_new_array())) {
@@ -297,6 +404,8 @@ static int twalk(struct jtext *t, json_object *jo, unsigned depth)
 		}
 		for (;; i++) {
 			json_object *child = NULL;
+			bool child_units = false;
+			struct tspan v;
 
 			if (obj) {
 				const char *key;
@@ -318,12 +427,26 @@ static int twalk(struct jtext *t, json_object *jo, unsigned depth)
 				t->pos++;
 				if (json_object_is_type(jo, json_type_object))
 					child = json_object_object_get(jo, key);
+				child_units = depth == 0 && !strcmp(key, "units");
 			} else if (json_object_is_type(jo, json_type_array) &&
 				   i < json_object_array_length(jo)) {
 				child = json_object_array_get_idx(jo, i);
 			}
-			if (twalk(t, child, depth + 1))
+			v.s = t->pos;
+			if (twalk(t, child, depth + 1, child_units))
 				goto done;
+			v.e = t->pos;
+			if (units) {
+				void *p = khofmt_grow(sp, &capsp, i + 1, sizeof(*sp));
+
+				if (!p) {
+					t->nomem = true;
+					terr(t, "out of memory");
+					goto done;
+				}
+				sp = p;
+				sp[i] = v;
+			}
 			tws(t);
 			if (t->pos < t->len && t->p[t->pos] == ',') {
 				t->pos++;
@@ -341,13 +464,18 @@ done:
 		if (obj && r == 0 && json_object_is_type(jo, json_type_object)) {
 			/* every key kept only where one is duplicated */
 			if (json_object_array_length(keys) > (size_t)json_object_object_length(jo)) {
-				json_object_set_userdata(jo, keys, keys_free);
-				keys = NULL;
+				if (units) {
+					r = units_pairs(t, jo, keys, sp, i + 1, depth);
+				} else {
+					json_object_set_userdata(jo, keys, keys_free);
+					keys = NULL;
+				}
 			} else {
 				json_object_set_userdata(jo, NULL, NULL);
 			}
 		}
 		json_object_put(keys);
+		free(sp);
 		return r;
 	}
 	switch (c) {
@@ -615,13 +743,44 @@ static int check_dup_tokens(struct khofmt_systemd *sd,
 	return 0;
 }
 
+/* One member of "units". */
+static int decode_unit(struct khofmt_systemd *sd, const char *unit, json_object *u,
+		       uint64_t version, const struct khofmt_schema_opts *o, uint64_t pa)
+{
+	bool ok = version <= KHOFMT_SYSTEMD_VERSION;
+	char b1[SHOW_LEN + 4];
+	unsigned n;
+	json_object *fs = jget(u, "fdstore", &n);
+	size_t k, nent;
+	int r;
+
+	sd->info.units++;
+	if (ok && !unit_name_valid(unit)) {
+		SKIP(sd, o, pa, "unit id \"%s\" is not a valid unit name: its fds are skipped",
+		     show(unit, b1));
+		ok = false;
+	}
+	if (!json_object_is_type(fs, json_type_array)) {
+		if (ok)
+			SKIP(sd, o, pa, "unit %s: \"fdstore\" is %s: skipped",
+			     show(unit, b1), n ? "not an array" : "missing");
+		return 0;
+	}
+	nent = json_object_array_length(fs);
+	for (k = 0; k < nent; k++) {
+		r = decode_entry(sd, json_object_array_get_idx(fs, k), unit, ok, k, o, pa);
+		if (r == -KHOFMT_ERR_NOMEM)
+			return r;
+	}
+	return 0;
+}
+
 static int decode(struct khofmt_systemd *sd, json_object *root,
 		  const struct khofmt_schema_opts *o, uint64_t pa)
 {
-	json_object *ver, *state, *units;
+	json_object *ver, *state, *units, *pairs;
 	uint64_t version;
-	char b1[SHOW_LEN + 4];
-	unsigned n, nv, ns, nu;
+	unsigned nv, ns, nu;
 	int r;
 
 	if (!json_object_is_type(root, json_type_object))
@@ -651,33 +810,24 @@ static int decode(struct khofmt_systemd *sd, json_object *root,
 		WARN(o, "SYSD-3", KHOFMT_ERR_COMPAT, pa,
 		     "systemd mapping version %llu: a systemd reading version %u restores nothing",
 		     (unsigned long long)version, KHOFMT_SYSTEMD_VERSION);
-	/*
-	 * A unit id given twice: json-c keeps the last; the fds of the
-	 * earlier ones are then preserved tokens the mapping does not name.
-	 */
 	if (!units)
 		return check_dup_tokens(sd, o, pa);
-	json_object_object_foreach(units, unit, u) {
-		bool ok = version <= KHOFMT_SYSTEMD_VERSION;
-		json_object *fs = jget(u, "fdstore", &n);
-		size_t idx = 0, k, nent;
+	pairs = json_object_get_userdata(units);
+	if (pairs) {
+		/* a unit id given more than once: every one, in text order */
+		size_t i, np = json_object_array_length(pairs);
 
-		sd->info.units++;
-		if (ok && !unit_name_valid(unit)) {
-			SKIP(sd, o, pa, "unit id \"%s\" is not a valid unit name: its fds are skipped",
-			     show(unit, b1));
-			ok = false;
+		for (i = 0; i < np; i++) {
+			json_object *p = json_object_array_get_idx(pairs, i);
+
+			r = decode_unit(sd, json_object_get_string(json_object_array_get_idx(p, 0)),
+					json_object_array_get_idx(p, 1), version, o, pa);
+			if (r == -KHOFMT_ERR_NOMEM)
+				return r;
 		}
-		if (!json_object_is_type(fs, json_type_array)) {
-			if (ok)
-				SKIP(sd, o, pa, "unit %s: \"fdstore\" is %s: skipped",
-				     show(unit, b1), n ? "not an array" : "missing");
-			continue;
-		}
-		nent = json_object_array_length(fs);
-		for (k = 0; k < nent; k++) {
-			r = decode_entry(sd, json_object_array_get_idx(fs, k), unit,
-					 ok, idx++, o, pa);
+	} else {
+		json_object_object_foreach(units, unit, u) {
+			r = decode_unit(sd, unit, u, version, o, pa);
 			if (r == -KHOFMT_ERR_NOMEM)
 				return r;
 		}
@@ -715,7 +865,7 @@ static int jparse(const void *text, size_t len, json_object **root,
 			 e == json_tokener_continue ? len : json_tokener_get_parse_end(tok));
 		goto out;
 	}
-	if (!twalk(&t, *root, 0)) {
+	if (!twalk(&t, *root, 0, false)) {
 		tws(&t);
 		if (t.pos != t.len)
 			terr(&t, "data after the JSON value");
