@@ -25,8 +25,9 @@ static const struct out_col rule_cols[] = {
 };
 
 static const struct argp_option rules_options[] = {
-	{ "json", 'j', NULL, 0,
-	  "JSON output (one document, schema \"khoctl-rules\", version 1)", 0 },
+	{ "json", 'j', "pretty", OPTION_ARG_OPTIONAL,
+	  "JSON output (one document, schema \"khoctl-rules\", version 1); "
+	  "compact, or indented with =pretty", 0 },
 	{ "man", 'M', NULL, 0,
 	  "Print the rules as the khoctl-rules(7) manual page (troff); the "
 	  "installed page is made this way, so it cannot drift", 0 },
@@ -112,7 +113,10 @@ static error_t rules_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	}
 	if (key == 'j') {
+		if (arg && strcmp(arg, "pretty"))
+			argp_error(state, "--json=%s: the format is pretty (or none: compact)", arg);
 		a->in.out.json = true;
+		a->in.out.pretty = arg != NULL;
 		return 0;
 	}
 	if (key == ARGP_KEY_ARG) {

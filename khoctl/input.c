@@ -112,8 +112,9 @@ static const struct argp_option common_options[] = {
 	{ "radix-depth", OPT_RADIX_DEPTH, "N", 0,
 	  "Radix tree levels (16 KiB pages: 5 as in 7.2, 4 as in the first "
 	  "kho-v2 commit); default by generation", 0 },
-	{ "json", 'j', NULL, 0,
-	  "JSON output (one document, schema \"khoctl-<command>\", version 1)", 0 },
+	{ "json", 'j', "pretty", OPTION_ARG_OPTIONAL,
+	  "JSON output (one document, schema \"khoctl-<command>\", version 1); "
+	  "compact, or indented with =pretty", 0 },
 	{ "bytes", 'b', NULL, 0,
 	  "Text output: print sizes as exact byte counts", 0 },
 	{ 0 }
@@ -151,7 +152,10 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		o->radix_depth = (unsigned)v;
 		return 0;
 	case 'j':
+		if (arg && strcmp(arg, "pretty"))
+			argp_error(state, "--json=%s: the format is pretty (or none: compact)", arg);
 		o->out.json = true;
+		o->out.pretty = arg != NULL;
 		return 0;
 	case 'b':
 		o->out.bytes = true;

@@ -68,11 +68,110 @@ static struct {
 
 #define OUT stdout
 
+/*
+ * --json=pretty: the compact document re-indented as it leaves, so that
+ * every path above (the hot row loops included) writes one form only and
+ * --json stays byte for byte what it was. Two spaces a level, "key": value,
+ * empty objects and arrays kept as {} and [].
+ */
+static struct pretty {
+	int depth;
+	bool str, esc;
+	char open;       /* a '{' or '[' written, its line break not yet */
+} P;
+
+static void pretty_write(const char *p, size_t n)
+{
+	char b[4096];
+	size_t o = 0, i;
+
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+		int k;
+
+		/* the most one character adds: "\n", the indent, the character */
+		if (o + 8 + 2 * (size_t)(P.depth > 0 ? P.depth : 0) > sizeof(b)) {
+			fwrite_unlocked(b, 1, o, OUT);
+			o = 0;
+		}
+		if (P.str) {
+			b[o++] = c;
+			if (P.esc)
+				P.esc = false;
+			else if (c == '\\')
+				P.esc = true;
+			else if (c == '"')
+				P.str = false;
+			continue;
+		}
+		if (P.open) {
+			bool empty = c == (P.open == '{' ? '}' : ']');
+
+			P.open = 0;
+			if (empty) {
+				P.depth--;
+				b[o++] = c;
+				continue;
+			}
+			b[o++] = '\n';
+			for (k = 0; k < P.depth && o + 2 < sizeof(b); k++) {
+				b[o++] = ' ';
+				b[o++] = ' ';
+			}
+		}
+		switch (c) {
+		case '"':
+			P.str = true;
+			b[o++] = c;
+			break;
+		case '{':
+		case '[':
+			P.depth++;
+			P.open = c;
+			b[o++] = c;
+			break;
+		case '}':
+		case ']':
+			P.depth--;
+			b[o++] = '\n';
+			for (k = 0; k < P.depth && o + 3 < sizeof(b); k++) {
+				b[o++] = ' ';
+				b[o++] = ' ';
+			}
+			b[o++] = c;
+			break;
+		case ',':
+			b[o++] = c;
+			b[o++] = '\n';
+			for (k = 0; k < P.depth && o + 2 < sizeof(b); k++) {
+				b[o++] = ' ';
+				b[o++] = ' ';
+			}
+			break;
+		case ':':
+			b[o++] = c;
+			b[o++] = ' ';
+			break;
+		default:
+			b[o++] = c;
+		}
+	}
+	fwrite_unlocked(b, 1, o, OUT);
+}
+
 /* single-threaded: skip stdio locking on the hot path */
+static inline void o_emit(const char *p, size_t n)
+{
+	if (S.o.json && S.o.pretty)
+		pretty_write(p, n);
+	else
+		fwrite_unlocked(p, 1, n, OUT);
+}
+
 static void row_flush(void)
 {
 	if (S.rl)
-		fwrite_unlocked(S.rb, 1, S.rl, OUT);
+		o_emit(S.rb, S.rl);
 	S.rl = 0;
 }
 
@@ -82,13 +181,13 @@ static inline void o_write(const char *p, size_t n)
 		if (S.mute)
 			return;
 		row_flush();	/* rows held back by out_row_vals first */
-		fwrite_unlocked(p, 1, n, OUT);
+		o_emit(p, n);
 		return;
 	}
 	if (S.rl + n > sizeof(S.rb)) {
 		row_flush();
 		if (n > sizeof(S.rb)) {
-			fwrite_unlocked(p, 1, n, OUT);
+			o_emit(p, n);
 			return;
 		}
 	}
@@ -111,6 +210,7 @@ static inline void o_putc(char c)
 void out_init(const struct out_opts *opts)
 {
 	S.o = *opts;
+	memset(&P, 0, sizeof(P));
 	S.depth = -1;
 	S.rowing = false;
 	S.rl = 0;

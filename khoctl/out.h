@@ -30,6 +30,7 @@
 
 struct out_opts {
 	bool json;       /* JSON instead of text */
+	bool pretty;     /* JSON: --json=pretty, indented (else compact) */
 	bool bytes;      /* text: sizes as exact byte counts only */
 	bool noheadings; /* text: table rows only (no headers, no other fields) */
 	bool raw;        /* text: tables unaligned, one space apart, no other fields */

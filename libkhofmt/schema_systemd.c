@@ -36,17 +36,25 @@
  *    Then it finishes the session: a preserved token that no entry names
  *    is dropped with it.
  *
- * The JSON is parsed by a small strict RFC 8259 parser below, not by a
- * library: tokens are unsigned 64-bit (json-c and jansson stop at
- * INT64_MAX), systemd's reader treats duplicate keys differently per level
- * (fatal in the top object, the entry dropped in an entry, allowed among
- * unit ids) which needs every member, and libkhofmt stays without a JSON
- * dependency (it is linked statically into kexec). Limits: depth 2048 (a mapping needs 5),
- * KHOFMT_SYSTEMD_MAPPING_MAX bytes; every node and string lives in arrays
- * bounded by the text length.
+ * The JSON is parsed by json-c (Debian's libjson-c; strict mode, UTF-8
+ * validated, depth MAX_DEPTH, at most KHOFMT_SYSTEMD_MAPPING_MAX bytes).
+ * json-c 0.16 lets through what systemd's sd-json refuses and keeps only
+ * the last of duplicated keys, so one pass over the text json-c accepted
+ * (twalk) holds the rest against RFC 8259 and marks json-c's nodes
+ * (userdata). Refused: raw control characters, \u0000 and lone surrogates
+ * in strings, UTF-8 that is overlong or encodes a surrogate, NaN and
+ * Infinity, numbers outside RFC 8259's grammar. Marked: a number that is
+ * negative or above 2^64-1 as written (json-c clamps it) is not unsigned;
+ * an object with a duplicated key keeps every key in text order, since
+ * systemd's reader treats duplicates differently per level (fatal in the
+ * top object, the entry dropped in an entry, allowed among unit ids:
+ * the earlier values of a unit id are parsed again from their text).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <json-c/json.h>
 
 #include "schema_int.h"
 
@@ -54,107 +62,50 @@
 /* shown in messages: names are cut and made printable */
 #define SHOW_LEN 64
 
-enum jt { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jn {
-	unsigned char t;
-	bool uint_ok;      /* J_NUM: an integer in [0, 2^64) */
-	uint32_t next;     /* next sibling + 1, 0 = none */
-	uint32_t child;    /* first child + 1 (arrays, objects) */
-	uint32_t key;      /* object member: key offset in the pool */
-	uint32_t str;      /* J_STR: value offset in the pool */
-	uint64_t u;        /* J_NUM with uint_ok */
-};
-
-struct jp {
-	const unsigned char *p;
-	size_t len, pos;
-	struct jn *n;
-	size_t nn, cap;
-	char *pool;        /* NUL-terminated strings; offset 0 is "" */
-	size_t pl, pcap;
-	char err[96];
-	size_t err_at;
-	bool nomem;
-};
-
 struct khofmt_systemd {
 	struct khofmt_systemd_info info;
 	struct khofmt_systemd_fd *fd;
 	size_t nfd, capfd;
-	char *strings;     /* the parser's pool, kept for the fds' names */
+	json_object *root; /* json-c's tree: the fds' strings point into it */
 };
 
-/* ---- the JSON parser ---- */
+/* ---- the text json-c accepted, held against RFC 8259 ---- */
 
-static int jerr(struct jp *j, const char *what)
+/* userdata of a json_type_int node: not in [0, 2^64) as written */
+static char not_uint_mark;
+
+struct jtext {
+	const unsigned char *p;
+	size_t len, pos;
+	json_tokener *keytok;  /* decodes one key */
+	const char *err;
+	size_t err_at;
+	bool nomem;
+};
+
+static int terr(struct jtext *t, const char *what)
 {
-	if (!j->err[0]) {
-		snprintf(j->err, sizeof(j->err), "%s", what);
-		j->err_at = j->pos;
+	if (!t->err) {
+		t->err = what;
+		t->err_at = t->pos;
 	}
 	return -1;
 }
 
-static void ws(struct jp *j)
+static void tws(struct jtext *t)
 {
-	while (j->pos < j->len && (j->p[j->pos] == ' ' || j->p[j->pos] == '\t' ||
-				   j->p[j->pos] == '\n' || j->p[j->pos] == '\r'))
-		j->pos++;
+	while (t->pos < t->len && (t->p[t->pos] == ' ' || t->p[t->pos] == '\t' ||
+				   t->p[t->pos] == '\n' || t->p[t->pos] == '\r'))
+		t->pos++;
 }
 
-static long node_new(struct jp *j, enum jt t)
-{
-	if (j->nn == j->cap) {
-		void *p = j->nn >= UINT32_MAX - 1 ? NULL :
-			  khofmt_grow(j->n, &j->cap, (size_t)j->nn + 1, sizeof(*j->n));
-
-		if (!p) {
-			j->nomem = true;
-			return jerr(j, "out of memory");
-		}
-		j->n = p;
-	}
-	memset(&j->n[j->nn], 0, sizeof(j->n[0]));
-	j->n[j->nn].t = (unsigned char)t;
-	return (long)j->nn++;
-}
-
-static void pool_put(struct jp *j, unsigned char c)
-{
-	/* the pool is sized for the whole text up front: cannot overflow */
-	if (j->pl < j->pcap)
-		j->pool[j->pl++] = (char)c;
-}
-
-static void put_utf8(struct jp *j, uint32_t cp)
-{
-	if (cp < 0x80) {
-		pool_put(j, (unsigned char)cp);
-	} else if (cp < 0x800) {
-		pool_put(j, (unsigned char)(0xc0 | cp >> 6));
-		pool_put(j, (unsigned char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		pool_put(j, (unsigned char)(0xe0 | cp >> 12));
-		pool_put(j, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
-		pool_put(j, (unsigned char)(0x80 | (cp & 0x3f)));
-	} else {
-		pool_put(j, (unsigned char)(0xf0 | cp >> 18));
-		pool_put(j, (unsigned char)(0x80 | ((cp >> 12) & 0x3f)));
-		pool_put(j, (unsigned char)(0x80 | ((cp >> 6) & 0x3f)));
-		pool_put(j, (unsigned char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-static int hex4(struct jp *j, uint32_t *v)
+static bool hex4(const unsigned char *s, uint32_t *v)
 {
 	unsigned i;
 
 	*v = 0;
-	if (j->len - j->pos < 4)
-		return jerr(j, "truncated \\u escape");
 	for (i = 0; i < 4; i++) {
-		unsigned char c = j->p[j->pos++];
+		unsigned char c = s[i];
 
 		*v <<= 4;
 		if (c >= '0' && c <= '9')
@@ -164,291 +115,427 @@ static int hex4(struct jp *j, uint32_t *v)
 		else if (c >= 'A' && c <= 'F')
 			*v |= c - 'A' + 10;
 		else
-			return jerr(j, "bad \\u escape");
+			return false;
 	}
-	return 0;
+	return true;
 }
 
-/* A string at j->pos (the opening quote); its pool offset in *off. */
-static int jstring(struct jp *j, uint32_t *off)
+/* A string at t->pos (the opening quote). */
+static int tstring(struct jtext *t)
 {
-	*off = (uint32_t)j->pl;
-	j->pos++;
-	for (;;) {
-		unsigned char c;
+	t->pos++;
+	while (t->pos < t->len) {
+		unsigned char c = t->p[t->pos];
+		uint32_t cp, lo;
 
-		if (j->pos >= j->len)
-			return jerr(j, "unterminated string");
-		c = j->p[j->pos];
 		if (c == '"') {
-			j->pos++;
-			pool_put(j, 0);
+			t->pos++;
 			return 0;
 		}
 		if (c < 0x20)
-			return jerr(j, "control character in a string");
-		if (c == '\\') {
-			uint32_t cp, lo;
-
-			if (++j->pos >= j->len)
-				return jerr(j, "unterminated string");
-			c = j->p[j->pos++];
-			switch (c) {
-			case '"': case '\\': case '/': pool_put(j, c); break;
-			case 'b': pool_put(j, '\b'); break;
-			case 'f': pool_put(j, '\f'); break;
-			case 'n': pool_put(j, '\n'); break;
-			case 'r': pool_put(j, '\r'); break;
-			case 't': pool_put(j, '\t'); break;
-			case 'u':
-				if (hex4(j, &cp))
-					return -1;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					return jerr(j, "lone low surrogate");
-				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (j->len - j->pos < 6 || j->p[j->pos] != '\\' ||
-					    j->p[j->pos + 1] != 'u')
-						return jerr(j, "lone high surrogate");
-					j->pos += 2;
-					if (hex4(j, &lo))
-						return -1;
-					if (lo < 0xdc00 || lo > 0xdfff)
-						return jerr(j, "bad surrogate pair");
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				}
-				if (cp == 0)
-					return jerr(j, "\\u0000 in a string");
-				put_utf8(j, cp);
-				break;
-			default:
-				return jerr(j, "bad escape");
-			}
-			continue;
-		}
-		if (c < 0x80) {
-			pool_put(j, c);
-			j->pos++;
-		} else {
-			/* khofmt_utf8_len() stops at a NUL: copy the sequence */
+			return terr(t, "control character in a string");
+		if (c >= 0x80) {
+			/* json-c lets overlong forms and surrogates through */
 			char seq[5] = { 0 };
-			size_t n = j->len - j->pos < 4 ? j->len - j->pos : 4, k;
+			size_t n = t->len - t->pos < 4 ? t->len - t->pos : 4, k;
 
-			memcpy(seq, j->p + j->pos, n);
+			memcpy(seq, t->p + t->pos, n);
 			k = khofmt_utf8_len(seq);
 			if (!k)
-				return jerr(j, "invalid UTF-8 in a string");
-			for (n = 0; n < k; n++)
-				pool_put(j, j->p[j->pos++]);
+				return terr(t, "invalid UTF-8 in a string");
+			t->pos += k;
+			continue;
+		}
+		if (c != '\\') {
+			t->pos++;
+			continue;
+		}
+		if (t->len - t->pos < 2)
+			break;
+		if (t->p[t->pos + 1] != 'u') {
+			if (!strchr("\"\\/bfnrt", t->p[t->pos + 1]) || !t->p[t->pos + 1])
+				return terr(t, "bad escape");
+			t->pos += 2;
+			continue;
+		}
+		if (t->len - t->pos < 6 || !hex4(t->p + t->pos + 2, &cp))
+			return terr(t, "bad \\u escape");
+		if (cp == 0)
+			return terr(t, "\\u0000 in a string");
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return terr(t, "lone low surrogate");
+		t->pos += 6;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (t->len - t->pos < 6 || t->p[t->pos] != '\\' ||
+			    t->p[t->pos + 1] != 'u' || !hex4(t->p + t->pos + 2, &lo) ||
+			    lo < 0xdc00 || lo > 0xdfff)
+				return terr(t, "lone high surrogate");
+			t->pos += 6;
 		}
 	}
+	return terr(t, "unterminated string");
 }
 
-static int jnumber(struct jp *j, struct jn *n)
+static bool digit(const struct jtext *t)
 {
-	size_t s = j->pos;
+	return t->pos < t->len && t->p[t->pos] >= '0' && t->p[t->pos] <= '9';
+}
+
+/* A number at t->pos (RFC 8259's grammar); *uint: in [0, 2^64) as written. */
+static int tnumber(struct jtext *t, bool *uint)
+{
 	bool neg = false, frac = false, over = false;
 	uint64_t u = 0;
 
-	if (j->p[j->pos] == '-') {
+	if (t->p[t->pos] == '-') {
 		neg = true;
-		j->pos++;
+		t->pos++;
 	}
-	if (j->pos >= j->len || j->p[j->pos] < '0' || j->p[j->pos] > '9')
-		return jerr(j, "bad number");
-	if (j->p[j->pos] == '0' && j->pos + 1 < j->len &&
-	    j->p[j->pos + 1] >= '0' && j->p[j->pos + 1] <= '9')
-		return jerr(j, "number with a leading zero");
-	while (j->pos < j->len && j->p[j->pos] >= '0' && j->p[j->pos] <= '9') {
-		unsigned d = j->p[j->pos++] - '0';
+	if (!digit(t))
+		return terr(t, "bad number");
+	if (t->p[t->pos] == '0' && t->pos + 1 < t->len &&
+	    t->p[t->pos + 1] >= '0' && t->p[t->pos + 1] <= '9')
+		return terr(t, "number with a leading zero");
+	while (digit(t)) {
+		unsigned d = t->p[t->pos++] - '0';
 
 		if (u > (UINT64_MAX - d) / 10)
 			over = true;
 		u = u * 10 + d;
 	}
-	if (j->pos < j->len && j->p[j->pos] == '.') {
+	if (t->pos < t->len && t->p[t->pos] == '.') {
 		frac = true;
-		if (++j->pos >= j->len || j->p[j->pos] < '0' || j->p[j->pos] > '9')
-			return jerr(j, "bad fraction");
-		while (j->pos < j->len && j->p[j->pos] >= '0' && j->p[j->pos] <= '9')
-			j->pos++;
+		t->pos++;
+		if (!digit(t))
+			return terr(t, "bad fraction");
+		while (digit(t))
+			t->pos++;
 	}
-	if (j->pos < j->len && (j->p[j->pos] == 'e' || j->p[j->pos] == 'E')) {
+	if (t->pos < t->len && (t->p[t->pos] == 'e' || t->p[t->pos] == 'E')) {
 		frac = true;
-		j->pos++;
-		if (j->pos < j->len && (j->p[j->pos] == '+' || j->p[j->pos] == '-'))
-			j->pos++;
-		if (j->pos >= j->len || j->p[j->pos] < '0' || j->p[j->pos] > '9')
-			return jerr(j, "bad exponent");
-		while (j->pos < j->len && j->p[j->pos] >= '0' && j->p[j->pos] <= '9')
-			j->pos++;
+		t->pos++;
+		if (t->pos < t->len && (t->p[t->pos] == '+' || t->p[t->pos] == '-'))
+			t->pos++;
+		if (!digit(t))
+			return terr(t, "bad exponent");
+		while (digit(t))
+			t->pos++;
 	}
-	(void)s;
-	n->uint_ok = !neg && !frac && !over;
-	n->u = n->uint_ok ? u : 0;
+	*uint = !neg && !frac && !over;
 	return 0;
 }
 
-static int jlit(struct jp *j, const char *w)
+static int tlit(struct jtext *t, const char *w)
 {
 	size_t l = strlen(w);
 
-	if (j->len - j->pos < l || memcmp(j->p + j->pos, w, l))
-		return jerr(j, "unexpected character");
-	j->pos += l;
+	if (t->len - t->pos < l || memcmp(t->p + t->pos, w, l))
+		return terr(t, "unexpected character");
+	t->pos += l;
 	return 0;
 }
 
-/* A value at j->pos; its node index in *out. */
-static int jvalue(struct jp *j, unsigned depth, long *out)
+static void keys_free(json_object *o, void *keys)
 {
-	long me, prev = -1;
-	unsigned char c;
+	(void)o;
+	json_object_put(keys);
+}
 
-	ws(j);
-	if (j->pos >= j->len)
-		return jerr(j, "unexpected end");
-	if (depth > MAX_DEPTH)
-		return jerr(j, "nested deeper than 2048");
-	c = j->p[j->pos];
-	switch (c) {
-	case '{':
-	case '[':
-		me = node_new(j, c == '{' ? J_OBJ : J_ARR);
-		if (me < 0)
-			return -1;
-		j->pos++;
-		ws(j);
-		if (j->pos < j->len && j->p[j->pos] == (c == '{' ? '}' : ']')) {
-			j->pos++;
-			*out = me;
-			return 0;
+/* The key string at [s, t->pos) decoded by json-c, added to @keys. */
+static int tkey(struct jtext *t, size_t s, json_object *keys, const char **key)
+{
+	json_object *k;
+
+	json_tokener_reset(t->keytok);
+	k = json_tokener_parse_ex(t->keytok, (const char *)t->p + s, (int)(t->pos - s));
+	if (!json_object_is_type(k, json_type_string)) {
+		json_object_put(k);
+		return terr(t, "bad key");
+	}
+	if (json_object_array_add(keys, k)) {
+		json_object_put(k);
+		t->nomem = true;
+		return terr(t, "out of memory");
+	}
+	*key = json_object_get_string(k);
+	return 0;
+}
+
+struct tspan {
+	size_t s, e;
+};
+
+static int twalk(struct jtext *t, json_object *jo, unsigned depth, bool units);
+
+/* An earlier duplicate's value @s (checked text) parsed again on its own. */
+static json_object *reparse(struct jtext *t, struct tspan s, unsigned depth)
+{
+	struct jtext sub = { .p = t->p + s.s, .len = s.e - s.s, .keytok = t->keytok };
+	json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
+	char *buf = malloc(sub.len + 1);
+	json_object *v = NULL;
+
+	if (!tok || !buf) {
+		t->nomem = true;
+		terr(t, "out of memory");
+		goto out;
+	}
+	/* the NUL ends a number at the end of the span */
+	memcpy(buf, sub.p, sub.len);
+	buf[sub.len] = 0;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	v = json_tokener_parse_ex(tok, buf, (int)sub.len + 1);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		terr(t, "unexpected end");
+	} else if (twalk(&sub, v, depth, false)) {
+		if (sub.nomem)
+			t->nomem = true;
+		if (!t->err) {
+			t->err = sub.err;
+			t->err_at = s.s + sub.err_at;
 		}
-		for (;;) {
-			uint32_t key = 0;
-			long v;
+	}
+out:
+	json_tokener_free(tok);
+	free(buf);
+	if (t->err) {
+		json_object_put(v);
+		v = NULL;
+	}
+	return v;
+}
 
-			if (c == '{') {
-				ws(j);
-				if (j->pos >= j->len)
-					return jerr(j, "unexpected end");
-				if (j->p[j->pos] != '"')
-					return jerr(j, "expected a key");
-				if (jstring(j, &key))
-					return -1;
-				ws(j);
-				if (j->pos >= j->len || j->p[j->pos] != ':')
-					return jerr(j, "expected ':'");
-				j->pos++;
+/*
+ * The top-level "units" with a unit id given twice: systemd reads every
+ * member, json-c kept the last of each id, so the earlier ones are parsed
+ * again from their text. @jo's userdata becomes [[id, value], ...] in text
+ * order (@keys: the ids, @sp: the values' text).
+ */
+static int units_pairs(struct jtext *t, json_object *jo, json_object *keys,
+		       const struct tspan *sp, size_t n, unsigned depth)
+{
+	json_object *pairs = json_object_new_array(), *seen = json_object_new_object();
+	json_object **val = calloc(n ? n : 1, sizeof(*val));
+	size_t i;
+	int r = -1;
+
+	if (!pairs || !seen || !val)
+		goto nomem;
+	/* from the end: the first time an id is met, its value is json-c's */
+	for (i = n; i-- > 0;) {
+		const char *k = json_object_get_string(json_object_array_get_idx(keys, i));
+
+		if (!json_object_object_get_ex(seen, k, NULL)) {
+			if (json_object_object_add(seen, k, NULL))
+				goto nomem;
+			val[i] = json_object_get(json_object_object_get(jo, k));
+			continue;
+		}
+		val[i] = reparse(t, sp[i], depth + 1);
+		if (t->err)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_new_array(), *k;
+
+		if (!p || json_object_array_add(pairs, p)) {
+			json_object_put(p);
+			goto nomem;
+		}
+		k = json_object_get(json_object_array_get_idx(keys, i));
+		if (json_object_array_add(p, k)) {
+			json_object_put(k);
+			goto nomem;
+		}
+		if (json_object_array_add(p, val[i]))
+			goto nomem;
+		val[i] = NULL;
+	}
+	json_object_set_userdata(jo, pairs, keys_free);
+	pairs = NULL;
+	r = 0;
+	goto out;
+nomem:
+	t->nomem = true;
+	terr(t, "out of memory");
+out:
+	for (i = 0; i < n; i++)
+		json_object_put(val ? val[i] : NULL);
+	free(val);
+	json_object_put(seen);
+	json_object_put(pairs);
+	return r;
+}
+
+/*
+ * The value at t->pos, whose node json-c made is @jo (NULL: none, e.g. an
+ * earlier duplicate). Each walk sets the marks of the nodes it reaches
+ * afresh, so the last of duplicated members, which json-c kept and which
+ * is walked last, leaves its marks.
+ */
+static int twalk(struct jtext *t, json_object *jo, unsigned depth, bool units)
+{
+	unsigned char c;
+	bool uint;
+
+	tws(t);
+	if (t->pos >= t->len)
+		return terr(t, "unexpected end");
+	if (depth > MAX_DEPTH)
+		return terr(t, "nested deeper than 2048");
+	c = t->p[t->pos];
+	if (c == '{' || c == '[') {
+		bool obj = c == '{';
+		json_object *keys = NULL;
+		struct tspan *sp = NULL;
+		size_t i = 0, capsp = 0;
+		int r = -1;
+
+		if (obj && !(keys = json_object_new_array())) {
+			t->nomem = true;
+			return terr(t, "out of memory");
+		}
+		t->pos++;
+		tws(t);
+		if (t->pos < t->len && t->p[t->pos] == (obj ? '}' : ']')) {
+			t->pos++;
+			r = 0;
+			goto done;
+		}
+		for (;; i++) {
+			json_object *child = NULL;
+			bool child_units = false;
+			struct tspan v;
+
+			if (obj) {
+				const char *key;
+				size_t s;
+
+				tws(t);
+				if (t->pos >= t->len || t->p[t->pos] != '"') {
+					terr(t, "expected a key");
+					goto done;
+				}
+				s = t->pos;
+				if (tstring(t) || tkey(t, s, keys, &key))
+					goto done;
+				tws(t);
+				if (t->pos >= t->len || t->p[t->pos] != ':') {
+					terr(t, "expected ':'");
+					goto done;
+				}
+				t->pos++;
+				if (json_object_is_type(jo, json_type_object))
+					child = json_object_object_get(jo, key);
+				child_units = depth == 0 && !strcmp(key, "units");
+			} else if (json_object_is_type(jo, json_type_array) &&
+				   i < json_object_array_length(jo)) {
+				child = json_object_array_get_idx(jo, i);
 			}
-			if (jvalue(j, depth + 1, &v))
-				return -1;
-			j->n[v].key = key;
-			if (prev < 0)
-				j->n[me].child = (uint32_t)v + 1;
-			else
-				j->n[prev].next = (uint32_t)v + 1;
-			prev = v;
-			ws(j);
-			if (j->pos >= j->len)
-				return jerr(j, "unexpected end");
-			if (j->p[j->pos] == ',') {
-				j->pos++;
+			v.s = t->pos;
+			if (twalk(t, child, depth + 1, child_units))
+				goto done;
+			v.e = t->pos;
+			if (units) {
+				void *p = khofmt_grow(sp, &capsp, i + 1, sizeof(*sp));
+
+				if (!p) {
+					t->nomem = true;
+					terr(t, "out of memory");
+					goto done;
+				}
+				sp = p;
+				sp[i] = v;
+			}
+			tws(t);
+			if (t->pos < t->len && t->p[t->pos] == ',') {
+				t->pos++;
 				continue;
 			}
-			if (j->p[j->pos] == (c == '{' ? '}' : ']')) {
-				j->pos++;
-				*out = me;
-				return 0;
+			if (t->pos < t->len && t->p[t->pos] == (obj ? '}' : ']')) {
+				t->pos++;
+				r = 0;
+				break;
 			}
-			return jerr(j, c == '{' ? "expected ',' or '}'" :
-					      "expected ',' or ']'");
+			terr(t, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+			goto done;
 		}
+done:
+		if (obj && r == 0 && json_object_is_type(jo, json_type_object)) {
+			/* every key kept only where one is duplicated */
+			if (json_object_array_length(keys) > (size_t)json_object_object_length(jo)) {
+				if (units) {
+					r = units_pairs(t, jo, keys, sp, i + 1, depth);
+				} else {
+					json_object_set_userdata(jo, keys, keys_free);
+					keys = NULL;
+				}
+			} else {
+				json_object_set_userdata(jo, NULL, NULL);
+			}
+		}
+		json_object_put(keys);
+		free(sp);
+		return r;
+	}
+	switch (c) {
 	case '"':
-		me = node_new(j, J_STR);
-		if (me < 0)
-			return -1;
-		if (jstring(j, &j->n[me].str))
-			return -1;
-		*out = me;
-		return 0;
+		return tstring(t);
 	case 't':
-		me = node_new(j, J_TRUE);
-		*out = me;
-		return me < 0 ? -1 : jlit(j, "true");
+		return tlit(t, "true");
 	case 'f':
-		me = node_new(j, J_FALSE);
-		*out = me;
-		return me < 0 ? -1 : jlit(j, "false");
+		return tlit(t, "false");
 	case 'n':
-		me = node_new(j, J_NULL);
-		*out = me;
-		return me < 0 ? -1 : jlit(j, "null");
+		return tlit(t, "null");
 	default:
 		if (c != '-' && (c < '0' || c > '9'))
-			return jerr(j, "unexpected character");
-		me = node_new(j, J_NUM);
-		if (me < 0)
+			return terr(t, "unexpected character");
+		if (tnumber(t, &uint))
 			return -1;
-		*out = me;
-		return jnumber(j, &j->n[me]);
+		if (json_object_is_type(jo, json_type_int))
+			json_object_set_userdata(jo, uint ? NULL : &not_uint_mark, NULL);
+		return 0;
 	}
 }
 
-/* Parse the whole text; 0 with the root node at index 0, or -1 (j->err). */
-static int jparse(struct jp *j, const void *text, size_t len)
+/*
+ * Member @key of object @o (NULL also for a JSON null) and how many times
+ * the text gives it (0: absent).
+ */
+static json_object *jget(json_object *o, const char *key, unsigned *count)
 {
-	long root;
-
-	memset(j, 0, sizeof(*j));
-	j->p = text;
-	j->len = len;
-	j->pcap = len + 1;
-	j->pool = malloc(j->pcap);
-	if (!j->pool) {
-		j->nomem = true;
-		return jerr(j, "out of memory");
-	}
-	pool_put(j, 0);	/* offset 0: "" (array elements have no key) */
-	if (jvalue(j, 0, &root))
-		return -1;
-	ws(j);
-	if (j->pos != j->len)
-		return jerr(j, "data after the JSON value");
-	return 0;
-}
-
-static void jfree(struct jp *j)
-{
-	free(j->n);
-	free(j->pool);
-}
-
-static const struct jn *jchild(const struct jp *j, const struct jn *n)
-{
-	return n->child ? &j->n[n->child - 1] : NULL;
-}
-
-static const struct jn *jnext(const struct jp *j, const struct jn *n)
-{
-	return n->next ? &j->n[n->next - 1] : NULL;
-}
-
-/* First member @key of object @o and how many there are. */
-static const struct jn *jget(const struct jp *j, const struct jn *o,
-			     const char *key, unsigned *count)
-{
-	const struct jn *m, *first = NULL;
+	json_object *v = NULL, *keys;
+	size_t i, n;
 
 	*count = 0;
-	if (!o || o->t != J_OBJ)
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v))
 		return NULL;
-	for (m = jchild(j, o); m; m = jnext(j, m))
-		if (!strcmp(j->pool + m->key, key)) {
-			if (!first)
-				first = m;
+	keys = json_object_get_userdata(o);
+	n = keys ? json_object_array_length(keys) : 0;
+	for (i = 0; i < n; i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(keys, i)), key))
 			++*count;
-		}
-	return first;
+	if (!*count)
+		*count = 1;
+	return v;
+}
+
+/* @v as an unsigned 64-bit integer, as written in the text. */
+static bool juint(json_object *v, uint64_t *u)
+{
+	if (!json_object_is_type(v, json_type_int) ||
+	    json_object_get_userdata(v) == &not_uint_mark ||
+	    json_object_get_int64(v) < 0)
+		return false;
+	errno = 0;
+	*u = json_object_get_uint64(v);
+	return errno == 0;
+}
+
+static const char *jstr(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
 /* ---- the decoded object ---- */
@@ -528,14 +615,15 @@ static bool unit_name_valid(const char *s)
 	WARN(o, "SYSD-4", KHOFMT_ERR_STRUCT, pa, __VA_ARGS__)
 
 /* One entry of a unit's "fdstore". */
-static int decode_entry(struct khofmt_systemd *sd, const struct jp *j,
-			const struct jn *e, const char *unit, bool unit_ok,
+static int decode_entry(struct khofmt_systemd *sd,
+			json_object *e, const char *unit, bool unit_ok,
 			size_t idx, const struct khofmt_schema_opts *o,
 			uint64_t pa)
 {
 	static const char *const fields[] = { "type", "name", "token",
 					      "sessionName" };
-	const struct jn *type, *name, *tok, *sess;
+	json_object *type, *name, *tok, *sess;
+	unsigned ntype, nname, ntok, nsess;
 	struct khofmt_systemd_fd *f = fd_add(sd);
 	char b1[SHOW_LEN + 4], b2[SHOW_LEN + 4], b3[SHOW_LEN + 4];
 	unsigned n, i;
@@ -545,27 +633,24 @@ static int decode_entry(struct khofmt_systemd *sd, const struct jp *j,
 	f->unit = unit;
 	f->index = idx;
 	f->restorable = unit_ok;
-	if (e->t != J_OBJ) {
+	if (!json_object_is_type(e, json_type_object)) {
 		f->restorable = false;
 		if (unit_ok)
 			SKIP(sd, o, pa, "unit %s: fdstore entry %zu is not an object: skipped",
 			     show(unit, b1), idx);
 		return 0;
 	}
-	type = jget(j, e, "type", &n);
-	if (type && type->t == J_STR)
-		f->type_name = j->pool + type->str;
-	name = jget(j, e, "name", &n);
-	if (name && name->t == J_STR)
-		f->name = j->pool + name->str;
-	tok = jget(j, e, "token", &n);
-	if (tok && tok->t == J_NUM && tok->uint_ok) {
+	type = jget(e, "type", &ntype);
+	if (jstr(type))
+		f->type_name = jstr(type);
+	name = jget(e, "name", &nname);
+	if (jstr(name))
+		f->name = jstr(name);
+	tok = jget(e, "token", &ntok);
+	if (juint(tok, &f->token))
 		f->has_token = true;
-		f->token = tok->u;
-	}
-	sess = jget(j, e, "sessionName", &n);
-	if (sess && sess->t == J_STR)
-		f->session_name = j->pool + sess->str;
+	sess = jget(e, "sessionName", &nsess);
+	f->session_name = jstr(sess);
 	if (!strcmp(f->type_name, "fd"))
 		f->type = KHOFMT_SYSTEMD_TYPE_FD;
 	else if (!strcmp(f->type_name, "luo_session"))
@@ -573,24 +658,24 @@ static int decode_entry(struct khofmt_systemd *sd, const struct jp *j,
 	if (!unit_ok)
 		return 0;	/* the unit was reported once */
 	for (i = 0; i < 4; i++) {
-		jget(j, e, fields[i], &n);
+		jget(e, fields[i], &n);
 		if (n > 1) {
 			f->restorable = false;
 			return SKIP(sd, o, pa, "unit %s fd %s: field \"%s\" given %u times: skipped",
 				    show(unit, b1), show(f->name, b2), fields[i], n);
 		}
 	}
-	if (!type || type->t != J_STR || !name || name->t != J_STR) {
+	if (!jstr(type) || !jstr(name)) {
 		f->restorable = false;
 		return SKIP(sd, o, pa, "unit %s: fdstore entry %zu lacks a string \"type\" or \"name\": skipped",
 			    show(unit, b1), idx);
 	}
-	if ((tok && !f->has_token) || (sess && sess->t != J_STR)) {
+	if ((ntok && !f->has_token) || (nsess && !jstr(sess))) {
 		f->restorable = false;
 		return SKIP(sd, o, pa, "unit %s fd %s: %s is not %s: skipped",
 			    show(unit, b1), show(f->name, b2),
-			    tok && !f->has_token ? "token" : "sessionName",
-			    tok && !f->has_token ? "an unsigned 64-bit integer" :
+			    ntok && !f->has_token ? "token" : "sessionName",
+			    ntok && !f->has_token ? "an unsigned 64-bit integer" :
 						   "a string");
 	}
 	switch (f->type) {
@@ -658,59 +743,91 @@ static int check_dup_tokens(struct khofmt_systemd *sd,
 	return 0;
 }
 
-static int decode(struct khofmt_systemd *sd, const struct jp *j,
-		  const struct khofmt_schema_opts *o, uint64_t pa)
+/* One member of "units". */
+static int decode_unit(struct khofmt_systemd *sd, const char *unit, json_object *u,
+		       uint64_t version, const struct khofmt_schema_opts *o, uint64_t pa)
 {
-	const struct jn *root = &j->n[0], *ver, *state, *units, *u;
+	bool ok = version <= KHOFMT_SYSTEMD_VERSION;
 	char b1[SHOW_LEN + 4];
-	unsigned n, nv, ns, nu;
+	unsigned n;
+	json_object *fs = jget(u, "fdstore", &n);
+	size_t k, nent;
 	int r;
 
-	if (root->t != J_OBJ)
+	sd->info.units++;
+	if (ok && !unit_name_valid(unit)) {
+		SKIP(sd, o, pa, "unit id \"%s\" is not a valid unit name: its fds are skipped",
+		     show(unit, b1));
+		ok = false;
+	}
+	if (!json_object_is_type(fs, json_type_array)) {
+		if (ok)
+			SKIP(sd, o, pa, "unit %s: \"fdstore\" is %s: skipped",
+			     show(unit, b1), n ? "not an array" : "missing");
+		return 0;
+	}
+	nent = json_object_array_length(fs);
+	for (k = 0; k < nent; k++) {
+		r = decode_entry(sd, json_object_array_get_idx(fs, k), unit, ok, k, o, pa);
+		if (r == -KHOFMT_ERR_NOMEM)
+			return r;
+	}
+	return 0;
+}
+
+static int decode(struct khofmt_systemd *sd, json_object *root,
+		  const struct khofmt_schema_opts *o, uint64_t pa)
+{
+	json_object *ver, *state, *units, *pairs;
+	uint64_t version;
+	unsigned nv, ns, nu;
+	int r;
+
+	if (!json_object_is_type(root, json_type_object))
 		return WARN(o, "SYSD-2", KHOFMT_ERR_STRUCT, pa,
 			    "systemd mapping: the JSON value is not an object");
-	ver = jget(j, root, "version", &nv);
-	state = jget(j, root, "state", &ns);
-	units = jget(j, root, "units", &nu);
+	ver = jget(root, "version", &nv);
+	state = jget(root, "state", &ns);
+	units = jget(root, "units", &nu);
 	if (nv > 1 || ns > 1 || nu > 1)
 		return WARN(o, "SYSD-2", KHOFMT_ERR_STRUCT, pa,
 			    "systemd mapping: \"%s\" given more than once (the reader refuses duplicate fields)",
 			    nv > 1 ? "version" : ns > 1 ? "state" : "units");
-	if (!ver || ver->t != J_NUM || !ver->uint_ok)
+	if (!juint(ver, &version))
 		return WARN(o, "SYSD-2", KHOFMT_ERR_STRUCT, pa,
 			    "systemd mapping: \"version\" is %s",
-			    ver ? "not an unsigned integer" : "missing");
-	if ((state && state->t != J_OBJ) || (units && units->t != J_OBJ))
+			    nv ? "not an unsigned integer" : "missing");
+	if ((ns && !json_object_is_type(state, json_type_object)) ||
+	    (nu && !json_object_is_type(units, json_type_object)))
 		return WARN(o, "SYSD-2", KHOFMT_ERR_STRUCT, pa,
 			    "systemd mapping: \"%s\" is not an object",
-			    state && state->t != J_OBJ ? "state" : "units");
-	sd->info.version = ver->u;
-	sd->info.has_state = state != NULL;
+			    ns && !json_object_is_type(state, json_type_object) ?
+			    "state" : "units");
+	sd->info.version = version;
+	sd->info.has_state = ns != 0;
 	sd->info.parsed = true;
-	if (ver->u > KHOFMT_SYSTEMD_VERSION)
+	if (version > KHOFMT_SYSTEMD_VERSION)
 		WARN(o, "SYSD-3", KHOFMT_ERR_COMPAT, pa,
 		     "systemd mapping version %llu: a systemd reading version %u restores nothing",
-		     (unsigned long long)ver->u, KHOFMT_SYSTEMD_VERSION);
-	for (u = units ? jchild(j, units) : NULL; u; u = jnext(j, u)) {
-		const char *unit = j->pool + u->key;
-		bool ok = ver->u <= KHOFMT_SYSTEMD_VERSION;
-		const struct jn *fs = jget(j, u, "fdstore", &n), *e;
-		size_t idx = 0;
+		     (unsigned long long)version, KHOFMT_SYSTEMD_VERSION);
+	if (!units)
+		return check_dup_tokens(sd, o, pa);
+	pairs = json_object_get_userdata(units);
+	if (pairs) {
+		/* a unit id given more than once: every one, in text order */
+		size_t i, np = json_object_array_length(pairs);
 
-		sd->info.units++;
-		if (ok && !unit_name_valid(unit)) {
-			SKIP(sd, o, pa, "unit id \"%s\" is not a valid unit name: its fds are skipped",
-			     show(unit, b1));
-			ok = false;
+		for (i = 0; i < np; i++) {
+			json_object *p = json_object_array_get_idx(pairs, i);
+
+			r = decode_unit(sd, json_object_get_string(json_object_array_get_idx(p, 0)),
+					json_object_array_get_idx(p, 1), version, o, pa);
+			if (r == -KHOFMT_ERR_NOMEM)
+				return r;
 		}
-		if (!fs || fs->t != J_ARR) {
-			if (ok)
-				SKIP(sd, o, pa, "unit %s: \"fdstore\" is %s: skipped",
-				     show(unit, b1), fs ? "not an array" : "missing");
-			continue;
-		}
-		for (e = jchild(j, fs); e; e = jnext(j, e)) {
-			r = decode_entry(sd, j, e, unit, ok, idx++, o, pa);
+	} else {
+		json_object_object_foreach(units, unit, u) {
+			r = decode_unit(sd, unit, u, version, o, pa);
 			if (r == -KHOFMT_ERR_NOMEM)
 				return r;
 		}
@@ -718,12 +835,61 @@ static int decode(struct khofmt_systemd *sd, const struct jp *j,
 	return check_dup_tokens(sd, o, pa);
 }
 
+/*
+ * @text by json-c, then held against RFC 8259 (twalk): the root, or
+ * NULL with *err set (a JSON null is a root of NULL and no *err).
+ */
+static int jparse(const void *text, size_t len, json_object **root,
+		  char *err, size_t errsz)
+{
+	struct jtext t = { .p = text, .len = len };
+	json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
+	enum json_tokener_error e;
+	int r = 0;
+
+	*root = NULL;
+	err[0] = 0;
+	t.keytok = json_tokener_new_ex(1);
+	if (!tok || !t.keytok) {
+		r = -KHOFMT_ERR_NOMEM;
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(t.keytok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	*root = json_tokener_parse_ex(tok, text, (int)len);
+	e = json_tokener_get_error(tok);
+	if (e != json_tokener_success) {
+		snprintf(err, errsz, "%s at byte %zu",
+			 e == json_tokener_continue ? "unexpected end" :
+			 json_tokener_error_desc(e),
+			 e == json_tokener_continue ? len : json_tokener_get_parse_end(tok));
+		goto out;
+	}
+	if (!twalk(&t, *root, 0, false)) {
+		tws(&t);
+		if (t.pos != t.len)
+			terr(&t, "data after the JSON value");
+	}
+	if (t.nomem)
+		r = -KHOFMT_ERR_NOMEM;
+	else if (t.err)
+		snprintf(err, errsz, "%s at byte %zu", t.err, t.err_at);
+out:
+	if (r || err[0]) {
+		json_object_put(*root);
+		*root = NULL;
+	}
+	json_tokener_free(t.keytok);
+	json_tokener_free(tok);
+	return r;
+}
+
 static int parse_at(const void *text, size_t len,
 		    const struct khofmt_schema_opts *opts, uint64_t pa,
 		    struct khofmt_systemd **out)
 {
 	struct khofmt_systemd *sd;
-	struct jp j;
+	char err[96];
 	int r;
 
 	if ((!text && len) || !out)
@@ -740,22 +906,18 @@ static int parse_at(const void *text, size_t len,
 		*out = sd;
 		return 0;
 	}
-	if (jparse(&j, text ? text : "", len)) {
-		if (j.nomem) {
-			jfree(&j);
-			free(sd);
-			return -KHOFMT_ERR_NOMEM;
-		}
+	r = jparse(text ? text : "", len, &sd->root, err, sizeof(err));
+	if (r) {
+		free(sd);
+		return r;
+	}
+	if (err[0]) {
 		WARN(opts, "SYSD-2", KHOFMT_ERR_STRUCT, pa,
-		     "systemd mapping does not parse as JSON: %s at byte %zu",
-		     j.err, j.err_at);
-		jfree(&j);
+		     "systemd mapping does not parse as JSON: %s", err);
 		*out = sd;
 		return 0;
 	}
-	r = decode(sd, &j, opts, pa);
-	free(j.n);
-	sd->strings = j.pool;	/* the fds point into it */
+	r = decode(sd, sd->root, opts, pa);
 	if (r == -KHOFMT_ERR_NOMEM) {
 		khofmt_systemd_free(sd);
 		return r;
@@ -1167,7 +1329,7 @@ void khofmt_systemd_free(struct khofmt_systemd *sd)
 	if (!sd)
 		return;
 	free(sd->fd);
-	free(sd->strings);
+	json_object_put(sd->root);
 	free(sd);
 }
 

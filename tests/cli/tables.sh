@@ -97,4 +97,20 @@ done
 is "$("$KHOCTL" verify --list-columns | sed -n 2p)" "  RULE" "verify's first column is RULE"
 expect_exit 64 "verify without an input (no --list-columns)" verify
 
+# --json=pretty: the document of --json indented; the oracle is jq's
+# --indent 2 of the compact document; --json itself stays one line
+is "$(wc -l <"$TMP/v.json")" 1 "--json: compact, one line"
+for c in verify stat ranges; do
+	# shellcheck disable=SC2086
+	expect_exit 0 "$c --json=pretty" $c $IN --json=pretty
+	# shellcheck disable=SC2086
+	"$KHOCTL" $c $IN --json | jq --indent 2 . | cmp -s - "$TMP/out"
+	ok $? "$c --json=pretty = jq --indent 2 of $c --json"
+done
+expect_exit 0 "rules KHO-E020 -jpretty" rules KHO-E020 -jpretty
+"$KHOCTL" rules KHO-E020 --json | jq --indent 2 . | cmp -s - "$TMP/out"
+ok $? "rules -jpretty = jq --indent 2 of rules --json"
+# shellcheck disable=SC2086
+expect_exit 64 "--json=yaml" verify $IN --json=yaml
+grep -q "json=yaml: the format is pretty" "$TMP/err"; ok $? "--json=yaml: the message names the one format"
 done_testing

@@ -261,6 +261,24 @@ static void test_parse_hostile(void)
 		  "fdstore an object" },
 		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[7]}}}", "SYSD-4",
 		  "entry a number" },
+		/* json-c 0.16 accepts these (probed): refused by the text check */
+		{ "{\"version\":NaN}", "SYSD-2", "version NaN" },
+		{ "{\"version\":1,\"s\":\"\xc0\x86\"}", "SYSD-2", "overlong UTF-8 (fuzz_systemd)" },
+		{ "{\"version\":1,\"s\":\"\xed\xa0\x80\"}", "SYSD-2", "a surrogate in UTF-8" },
+		{ "{\"version\":1,\"s\":Infinity}", "SYSD-2", "Infinity" },
+		{ "{\"version\":-0}", "SYSD-2", "version -0" },
+		{ "{\"version\":null}", "SYSD-2", "version null" },
+		{ "{\"version\":1,\"s\":\"\\udc00\"}", "SYSD-2", "lone low surrogate" },
+		{ "{\"version\":1,\"s\":\"\\u0000\"}", "SYSD-2", "\\u0000 in a key's value" },
+		{ "{\"version\":1,\"k\\u0000\":1}", "SYSD-2", "\\u0000 in a key" },
+		/* json-c keeps the last of a duplicated key and clamps at 2^64-1 */
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":18446744073709551616}]}}}",
+		  "SYSD-4", "token 2^64 (json-c: 2^64-1)" },
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":null}]}}}",
+		  "SYSD-4", "token null" },
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":1,\"\\u0074oken\":2}]}}}",
+		  "SYSD-4", "token twice, once escaped" },
+		{ "{\"version\":\"x\",\"ver\\u0073ion\":1}", "SYSD-2", "version twice, the last valid" },
 	};
 	size_t i;
 
@@ -277,6 +295,74 @@ static void test_parse_hostile(void)
 			i == 0 ? "only the first" : "nothing"))
 			for (k = 0; k < s.n; k++)
 				diag("  got %s", s.rules[k]);
+		khofmt_systemd_free(sd);
+	}
+}
+
+/*
+ * Texts json-c parses differently from RFC 8259 that must still decode
+ * as written: the largest token, trailing whitespace, a key the reader
+ * does not dispatch given twice.
+ */
+static void test_parse_kept(void)
+{
+	static const struct { const char *text, *what; uint64_t token; } c[] = {
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":18446744073709551615}]}}}\n\t ",
+		  "token 2^64-1, trailing whitespace", UINT64_MAX },
+		{ "{\"x\":[1],\"version\":1,\"x\":{},\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":7}]}}}",
+		  "an undispatched key twice", 7 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct seen s;
+		struct khofmt_systemd *sd = parse(c[i].text, strlen(c[i].text), &s);
+		const struct khofmt_systemd_fd *f = khofmt_systemd_nfds(sd) == 1 ?
+						    khofmt_systemd_fd(sd, 0) : NULL;
+
+		ok(s.n == 0 && f && f->restorable && f->has_token && f->token == c[i].token &&
+		   !strcmp(f->unit, "a.service") && !strcmp(f->name, "x"),
+		   "%s: no finding, a.service fd x token %llu restorable", c[i].what,
+		   (unsigned long long)c[i].token);
+		khofmt_systemd_free(sd);
+	}
+}
+
+/*
+ * A unit id given twice: systemd's reader takes every member of "units"
+ * (json-c keeps only the last value; the earlier ones are parsed again).
+ * Each text: a.service twice, its fds x then y in text order; @rules:
+ * the SYSD-4 findings expected (all about x), @xok: x restorable.
+ */
+static void test_unit_twice(void)
+{
+	static const struct { const char *text, *what; size_t rules; bool xok; } c[] = {
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":1}]},\"b.service\":{\"fdstore\":[]},\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"y\",\"token\":2}]}}}",
+		  "both restorable", 0, true },
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":18446744073709551616}]},\"b.service\":{\"fdstore\":[]},\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"y\",\"token\":2}]}}}",
+		  "the earlier token above 2^64-1 (its mark not on the later)", 1, false },
+		{ "{\"version\":1,\"units\":{\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"x\",\"token\":1,\"token\":1}]},\"b.service\":{\"fdstore\":[]},\"a.service\":{\"fdstore\":[{\"type\":\"fd\",\"name\":\"y\",\"token\":2}]}}}",
+		  "the earlier entry with a field twice", 1, false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct seen s;
+		struct khofmt_systemd *sd = parse(c[i].text, strlen(c[i].text), &s);
+		const struct khofmt_systemd_fd *x = NULL, *y = NULL;
+
+		if (khofmt_systemd_nfds(sd) == 2) {
+			x = khofmt_systemd_fd(sd, 0);
+			y = khofmt_systemd_fd(sd, 1);
+		}
+		ok(khofmt_systemd_info(sd)->units == 3 && x && y &&
+		   s.n == c[i].rules && (!s.n || saw(&s, "SYSD-4")) &&
+		   !strcmp(x->unit, "a.service") && !strcmp(x->name, "x") &&
+		   x->restorable == c[i].xok && (!c[i].xok || x->token == 1) &&
+		   !strcmp(y->unit, "a.service") && !strcmp(y->name, "y") &&
+		   y->restorable && y->has_token && y->token == 2,
+		   "a.service twice, %s: 3 units, x %s, y token 2 restorable, %zu SYSD-4",
+		   c[i].what, c[i].xok ? "token 1 restorable" : "skipped", c[i].rules);
 		khofmt_systemd_free(sd);
 	}
 }
@@ -596,6 +682,8 @@ int main(void)
 	test_parse_roundtrip();
 	test_real_262();
 	test_parse_hostile();
+	test_parse_kept();
+	test_unit_twice();
 	test_depth();
 	for (i = 0; i < 3; i++) {
 		test_clean(pss[i], 0);
