@@ -90,7 +90,8 @@ check() {
 		ok 0 "$what: dump --capture: the LUO sub-FDT was freed and reused by the second kernel: khoctl says consumed"
 	else
 		got=$(jq -r '.subnodes[] | select(.name == "LUO") | .sessions[] |
-			[.name, (.files[] | .token, .memfd.size, .memfd.pos)] | map(tostring) | join(" ")' "$TMP/out")
+			[.name, (.files[] | .token, .memfd.size, .memfd.pos)] | map(tostring) | join(" ")' "$TMP/out" |
+			grep "^$sname ")
 		is "$got" "$sname $t1 $z1 $p1 $t2 $z2 $z2" "$what: dump --capture: LUO session $sname, memfds as printed"
 	fi
 }

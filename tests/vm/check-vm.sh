@@ -399,7 +399,8 @@ kho "$D/cap-in-dump.json" "$D/cap-in-dump.err" dump --capture "$CI" --json
 # (the blob fails LUO's own compatible check) -- never a wrong session.
 luo_in() { # DUMP.json WHAT
 	local got
-	got=$(sessions "$1")
+	# our session (the selftests' sessions may be there too)
+	got=$(sessions "$1" | grep "^$sname ")
 	if jq -e '.subnodes[] | select(.name == "LUO") | .consumed == true' "$1" >/dev/null 2>&1; then
 		ok 0 "$2: LUO blob reused, khoctl says consumed"
 	else
