@@ -79,7 +79,7 @@ check() {
 	# the one real finding: reserve_mem's tail (KHO-E101); no other error
 	kho "$TMP/v.json" "$TMP/v.err" verify $MEM "$@" --json
 	is "$rc $(jq -c '[.findings[] | select(.severity == "error") | .rule]' "$TMP/v.json")" \
-		'1 ["KHO-E101"]' "$what: verify: exactly one error, KHO-E101 (reserve_mem loses 4 KiB)"
+		'1 ["KHO-E101"]' "$what: verify: exactly one error, KHO-E101 (reserve_mem loses its tail)"
 	jq -r '.findings[] | "\(.rule) \(.message)"' "$TMP/v.json" | comment
 	# the second kernel's capture bundle: the LUO session as luo-memfd printed
 	expect_exit 0 "$what: dump --capture (incoming bundle)" dump --capture "$F/cap-in" "$@" --json
