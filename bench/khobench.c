@@ -755,7 +755,7 @@ int main(int argc, char **argv)
 					   mem[W1], NULL };
 			char *f_argv[] = { real, "ranges", "--folios", "--fdt", fdt[W1], "--mem",
 					   mem[W1], NULL };
-			char *y_argv[] = { real, "synth", "-o", synth_out, "--gen", "random0",
+			char *y_argv[] = { real, "synth", "--output", synth_out, "--gen", "random0",
 					   "--ram", "32G", "--count", "4194304", NULL };
 
 			bench_process(&pr_stat, s_argv, runs);

@@ -483,10 +483,12 @@ enum {
 	OPT_BLOB,
 	OPT_SCHEMAS,
 	OPT_LUO,
+	OPT_OUTPUT,
 };
 
 static const struct argp_option synth_options[] = {
-	{ "output", 'o', "PREFIX", 0,
+	/* long only: -o means the columns of a table in every other command */
+	{ "output", OPT_OUTPUT, "PREFIX", 0,
 	  "Write PREFIX.fdt (root FDT) and PREFIX.elf (ELF core of the "
 	  "tracker pages and blobs); required", 0 },
 	{ "folios", OPT_FOLIOS, "FILE", 0,
@@ -565,7 +567,7 @@ static error_t synth_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->in;
 		return 0;
-	case 'o':
+	case OPT_OUTPUT:
 		a->prefix = arg;
 		return 0;
 	case OPT_FOLIOS:

@@ -12,7 +12,7 @@ while [ $i -lt 64 ]; do
 	printf '0x%x 0\n' $((0x200000000 + i * 64 * 4096)) >>"$TMP/folios"
 	i=$((i + 1))
 done
-expect_exit 0 "synth 64 isolated pages" synth -o "$TMP/s" --folios "$TMP/folios"
+expect_exit 0 "synth 64 isolated pages" synth --output "$TMP/s" --folios "$TMP/folios"
 expect_exit 0 "analyze --json" analyze --fdt "$TMP/s.fdt" --mem "$TMP/s.elf" --json --runs 2
 J=$TMP/out
 is "$(jq -r .schema "$J")" "khoctl-analyze" "schema"

@@ -94,7 +94,7 @@ fi
 for e in "0x2000000000000 37" "0x8000000000000 39"; do
 	o=${e#* }
 	printf '%s\n0x100000000 0\n' "$e" >"$TMP/huge$o.txt"
-	"$KHOCTL" synth --folios "$TMP/huge$o.txt" -o "$TMP/huge$o" >/dev/null ||
+	"$KHOCTL" synth --folios "$TMP/huge$o.txt" --output "$TMP/huge$o" >/dev/null ||
 		bail_out "synth order $o"
 	bounded 0 "analyze, one order-$o entry" analyze --fdt "$TMP/huge$o.fdt" --mem "$TMP/huge$o.elf" --json
 	is "$(jq -r '[.encodings[] | select(.match == true)] | length' "$TMP/out")" \

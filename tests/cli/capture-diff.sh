@@ -217,9 +217,9 @@ awk 'BEGIN { P = 4096; G = 1073741824
 	for (i = 0; i < 3; i++) printf "%.0f 10\n", 8 * G + i * 1024 * P }' >>"$TMP/B"
 awk 'NR % 2' "$TMP/A" >"$TMP/Aodd"; awk 'NR % 2 == 0' "$TMP/A" >"$TMP/Aeven"
 cat "$TMP/Aeven" "$TMP/Aodd" >"$TMP/Ar"    # A reordered
-"$KHOCTL" synth --json --folios "$TMP/A" -o "$TMP/sA" >"$TMP/sA.json" &&
-"$KHOCTL" synth --json --folios "$TMP/B" -o "$TMP/sB" >"$TMP/sB.json" &&
-"$KHOCTL" synth --folios "$TMP/Ar" -o "$TMP/sAr" >/dev/null || bail_out "synth"
+"$KHOCTL" synth --json --folios "$TMP/A" --output "$TMP/sA" >"$TMP/sA.json" &&
+"$KHOCTL" synth --json --folios "$TMP/B" --output "$TMP/sB" >"$TMP/sB.json" &&
+"$KHOCTL" synth --folios "$TMP/Ar" --output "$TMP/sAr" >/dev/null || bail_out "synth"
 # the encoder preserves its root FDT page as an order-0 entry, like the
 # kernel: it belongs to each state (and may sit elsewhere in B)
 { cat "$TMP/A"; echo "$(jq .fdt_pa "$TMP/sA.json") 0"; } >"$TMP/A+"
@@ -244,8 +244,8 @@ cmp -s "$TMP/gotlost" "$TMP/wantlost"; ok $? "listed lost entries = A minus B"
 
 # blobs: changed, missing, added
 printf 'one' >"$TMP/b1"; printf 'two' >"$TMP/b2"; printf 'onf' >"$TMP/b1x"
-"$KHOCTL" synth --folios "$TMP/A" --blob "x=$TMP/b1" --blob "y=$TMP/b2" --blob "s=$TMP/b2" -o "$TMP/bA" >/dev/null &&
-"$KHOCTL" synth --folios "$TMP/A" --blob "x=$TMP/b1x" --blob "z=$TMP/b1" --blob "s=$TMP/b2" -o "$TMP/bB" >/dev/null || bail_out "synth"
+"$KHOCTL" synth --folios "$TMP/A" --blob "x=$TMP/b1" --blob "y=$TMP/b2" --blob "s=$TMP/b2" --output "$TMP/bA" >/dev/null &&
+"$KHOCTL" synth --folios "$TMP/A" --blob "x=$TMP/b1x" --blob "z=$TMP/b1" --blob "s=$TMP/b2" --output "$TMP/bB" >/dev/null || bail_out "synth"
 expect_diff 1 "diff of blobs" --json "$TMP/bA.fdt:$TMP/bA.elf" "$TMP/bB.fdt:$TMP/bB.elf"
 is "$(jq -r '[.blobs[] | .name + "=" + .status] | sort | join(" ")' "$TMP/out")" \
 	"s=same x=changed y=missing z=added" "blob statuses"
@@ -266,7 +266,7 @@ fi
 # ---- the size note: the README's "16 GiB case" (4,194,304 random order-0
 # pages in 32 GiB, seed 1): random bitmaps, so about 256 leaves of 4 KiB
 if [ -z "${KHO_TEST_SMALL:-}" ]; then
-	"$KHOCTL" synth --gen random0 --count 4194304 --ram 32G --seed 1 -o "$TMP/g16" >/dev/null ||
+	"$KHOCTL" synth --gen random0 --count 4194304 --ram 32G --seed 1 --output "$TMP/g16" >/dev/null ||
 		bail_out "synth 16G"
 	expect_exit 0 "capture of the 16 GiB order-0 case" capture --fdt "$TMP/g16.fdt" --mem "$TMP/g16.elf" "$TMP/c16"
 	sz=$(du -sb "$TMP/c16" | cut -f1)

@@ -27,8 +27,8 @@ is "$(jq -r '.blobs[] | select(.name == "LUO") | .changes[] | select(.field == "
 is "$(jq -r '.blobs[] | select(.name == "memblock") | .status' "$TMP/out")" same "memblock unchanged"
 
 # 2. synthetic: one memfd grows, one file is added, one session is dropped
-"$KHOCTL" synth -o "$TMP/a" --luo 's1:0x10=8192,0x11=4096;s2:0x20=4096' >/dev/null || bail_out "synth a"
-"$KHOCTL" synth -o "$TMP/b" --luo 's1:0x10=12288,0x11=4096,0x12=4096' >/dev/null || bail_out "synth b"
+"$KHOCTL" synth --output "$TMP/a" --luo 's1:0x10=8192,0x11=4096;s2:0x20=4096' >/dev/null || bail_out "synth a"
+"$KHOCTL" synth --output "$TMP/b" --luo 's1:0x10=12288,0x11=4096,0x12=4096' >/dev/null || bail_out "synth b"
 expect_diff 1 "diff synthetic LUO" --json "$TMP/a.fdt:$TMP/a.elf" "$TMP/b.fdt:$TMP/b.elf"
 is "$(jq -c '[.blobs[] | select(.name == "LUO") | .changes[] | select(.field == "session s1 file 0x10 size") | .old, .new]' "$TMP/out")" \
 	'["8192","12288"]' "memfd 0x10 size 8192 -> 12288"

@@ -39,7 +39,7 @@ if command -v script >/dev/null 2>&1; then
 	# progress: a command silent for over a second says so on the terminal's
 	# stderr, then clears the line before its output
 	t0=$(date +%s%N)
-	tty_run "" "$KHOCTL" synth --gen random0 --count 30000000 --ram 256G -o "$TMP/big" >"$TMP/prog"
+	tty_run "" "$KHOCTL" synth --gen random0 --count 30000000 --ram 256G --output "$TMP/big" >"$TMP/prog"
 	t1=$(date +%s%N)
 	if [ $(((t1 - t0) / 1000000)) -ge 1500 ]; then
 		grep -q "khoctl synth: working (1 s)" "$TMP/prog"; ok $? "synth over a second: 'working (1 s)' on the terminal"
@@ -49,7 +49,7 @@ if command -v script >/dev/null 2>&1; then
 		skip "synth took under 1.5 s here: no progress to see"
 	fi
 	rm -f "$TMP/big.elf" "$TMP/big.fdt"
-	"$KHOCTL" synth --gen random0 --count 30000000 --ram 256G -o "$TMP/big" 2>"$TMP/prog.err" >/dev/null
+	"$KHOCTL" synth --gen random0 --count 30000000 --ram 256G --output "$TMP/big" 2>"$TMP/prog.err" >/dev/null
 	! grep -q working "$TMP/prog.err"; ok $? "stderr not a terminal: no progress"
 	rm -f "$TMP/big.elf" "$TMP/big.fdt"
 else

@@ -22,7 +22,7 @@ diag "$N folios"
 awk '{ print $1, $2 }' "$TMP/list" | sort >"$TMP/want"
 
 for abi in kho-v1 kho-v2 kho-v3 kho-v4 rfc; do
-	expect_exit 0 "synth --abi $abi" synth -o "$TMP/$abi" --folios "$TMP/list" --abi "$abi"
+	expect_exit 0 "synth --abi $abi" synth --output "$TMP/$abi" --folios "$TMP/list" --abi "$abi"
 	expect_exit 0 "$abi: ranges --folios --json" ranges --folios --json \
 		--fdt "$TMP/$abi.fdt" --mem "$TMP/$abi.elf"
 	jq -r --argjson lo $META_LO --argjson hi $META_HI \
@@ -45,7 +45,7 @@ done
 is "$(jq -r '.tracker.generation.name' "$TMP/out")" "E0" "rfc: dump's tracker generation is E0"
 
 # ---- kho-v1: 512-byte bitmaps (6.16) versus one page (6.18)
-expect_exit 0 "synth kho-v1 --producer 6.16" synth -o "$TMP/e1a" --folios "$TMP/list" \
+expect_exit 0 "synth kho-v1 --producer 6.16" synth --output "$TMP/e1a" --folios "$TMP/list" \
 	--abi kho-v1 --producer 6.16 --json
 is "$(jq -r .variant "$TMP/out")" "E1a" "synth --producer 6.16 writes E1a"
 expect_exit 0 "E1a, no producer: stat --json" stat --json --fdt "$TMP/e1a.fdt" --mem "$TMP/e1a.elf"

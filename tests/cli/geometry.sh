@@ -34,7 +34,7 @@ fdt_entry() { # synth's summary line -> "PA 0" in decimal
 # writing a tree that decodes to something else. 5 levels (--radix-depth 5)
 # hold every key, and the reader finds the depth from the top table.
 expect_exit 2 "kho-v2 16 KiB, first-commit depth: synth refuses order-0 entries" \
-	synth -o "$TMP/v2early" --abi kho-v2 --page-shift 14 --folios "$TMP/folios"
+	synth --output "$TMP/v2early" --abi kho-v2 --page-shift 14 --folios "$TMP/folios"
 grep -q "does not fit the 4-level tree.*--radix-depth 5" "$TMP/err"
 ok $? "kho-v2 16 KiB: the refusal names the tree and --radix-depth 5"
 [ ! -e "$TMP/v2early.fdt" ]; ok $? "kho-v2 16 KiB: no state written"
@@ -46,7 +46,7 @@ for abi in kho-v4 kho-v3 kho-v2 kho-v1; do
 		depth=
 		[ "$abi$ps" = kho-v214 ] && depth="--radix-depth 5"
 		# shellcheck disable=SC2086
-		expect_exit 0 "$abi ${k} KiB: synth" synth -o "$p" --abi "$abi" --page-shift "$ps" \
+		expect_exit 0 "$abi ${k} KiB: synth" synth --output "$p" --abi "$abi" --page-shift "$ps" \
 			$depth --folios "$TMP/folios"
 		{ cat "$TMP/folios"; fdt_entry; } | sort -n >"$TMP/want-folios"
 		expect_exit 0 "$abi ${k} KiB: stat without --page-shift" stat --json \
@@ -70,7 +70,7 @@ done
 # and blobs decode too (dump exit 0, no fatal problem)
 for ps in 14 16; do
 	p=$TMP/luo-$ps
-	expect_exit 0 "synth LUO $ps" synth -o "$p" --page-shift "$ps" --folios "$TMP/folios" \
+	expect_exit 0 "synth LUO $ps" synth --output "$p" --page-shift "$ps" --folios "$TMP/folios" \
 		--luo 's1:0x1a=300K'
 	expect_exit 0 "dump LUO $ps without --page-shift" dump --json --fdt "$p.fdt" --mem "$p.elf"
 	is "$(jq -c '[.tracker.page_size, (.subnodes[] | select(.name == "LUO") | .sessions[0].files[0].memfd.size)]' "$TMP/out")" \
@@ -88,7 +88,7 @@ expect_exit 2 "stat --page-shift 12 on a 64 KiB state" stat --page-shift 12 \
 # with different entries, and has too few pages for alignment to decide:
 # exit 2 naming --page-shift; with it, exact
 echo "4294967296 0" >"$TMP/one"
-expect_exit 0 "synth two kho-v1 entries, 64 KiB" synth -o "$TMP/one" --abi kho-v1 \
+expect_exit 0 "synth two kho-v1 entries, 64 KiB" synth --output "$TMP/one" --abi kho-v1 \
 	--page-shift 16 --folios "$TMP/one"
 expect_exit 2 "kho-v1 64 KiB, two entries: ambiguous" stat --fdt "$TMP/one.fdt" --mem "$TMP/one.elf"
 grep -q -- 'give --page-shift' "$TMP/err"; ok $? "the message names --page-shift"

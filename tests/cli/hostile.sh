@@ -7,7 +7,7 @@
 F=$FIXTURES
 S=$TMP/s
 printf '0x200000000 9\n0x200200000 0\n0x100000000 3\n' >"$TMP/folios"
-"$KHOCTL" synth -o "$S" --folios "$TMP/folios" >/dev/null 2>&1 ||
+"$KHOCTL" synth --output "$S" --folios "$TMP/folios" >/dev/null 2>&1 ||
 	bail_out "khoctl synth failed"
 
 # every reading command, text and JSON, must refuse the input with 2
@@ -104,7 +104,7 @@ for c in dump stat ranges; do
 done
 "$KHOCTL" ranges --folios --fdt "$F/root.fdt" --mem "$F/slim-kexec.elf" >/dev/full 2>"$TMP/err"
 is "$?" 2 "ranges --folios > /dev/full: exit 2"
-"$KHOCTL" synth -o "$TMP/nodir/x" --folios "$TMP/folios" >"$TMP/out" 2>"$TMP/err"
-is "$?" 2 "synth -o into a missing directory: exit 2"
+"$KHOCTL" synth --output "$TMP/nodir/x" --folios "$TMP/folios" >"$TMP/out" 2>"$TMP/err"
+is "$?" 2 "synth --output into a missing directory: exit 2"
 
 done_testing

@@ -191,7 +191,7 @@ run 0 diff-incoming diff --json --sysroot "$k2" "$TMP/capl" incoming
 # ---- synthetic states of every generation, with the demo sub-schemas
 for g in kho-v1 kho-v2 kho-v3 kho-v4 rfc; do
 	run 0 "synth-$g" synth --json --abi "$g" --gen mixed --ram 1G --density 0.05 \
-		--seed 7 --schemas -o "$TMP/s-$g"
+		--seed 7 --schemas --output "$TMP/s-$g"
 	S="--fdt $TMP/s-$g.fdt --mem $TMP/s-$g.elf"
 	run 0 "dump-$g" dump --json --data $S
 	run 0 "stat-$g" stat --json $S
@@ -201,7 +201,7 @@ for g in kho-v1 kho-v2 kho-v3 kho-v4 rfc; do
 	run 0 "analyze-$g" analyze --json --runs 1 $S
 done
 run 0 synth-v1-e1a synth --json --abi kho-v1 --producer 6.16 --gen random0 --ram 64M \
-	--count 100 -o "$TMP/s-e1a"
+	--count 100 --output "$TMP/s-e1a"
 run 0 stat-v1-e1a stat --json --fdt "$TMP/s-e1a.fdt" --mem "$TMP/s-e1a.elf"
 run 1 diff-generations diff --json --list "$TMP/s-kho-v2.fdt:$TMP/s-kho-v2.elf" \
 	"$TMP/s-kho-v4.fdt:$TMP/s-kho-v4.elf"
@@ -209,7 +209,7 @@ run 1 diff-generations diff --json --list "$TMP/s-kho-v2.fdt:$TMP/s-kho-v2.elf" 
 # systemd's FD store: a mapping at token 0 of session "systemd" naming a
 # preserved fd, a missing token and a luo_session; token 3 unnamed
 printf '%s' '{"version":1,"state":{},"units":{"a.service":{"fdstore":[{"type":"fd","name":"x","token":1},{"type":"fd","name":"gone","token":2},{"type":"luo_session","name":"s","sessionName":"own"}]}}}' >"$TMP/sdmap.json"
-run 0 synth-systemd synth --json --gen random0 --count 10 --ram 64M -o "$TMP/sd" \
+run 0 synth-systemd synth --json --gen random0 --count 10 --ram 64M --output "$TMP/sd" \
 	--luo "systemd:0=@$TMP/sdmap.json,1=100,3=5;own:9=1"
 run 0 dump-systemd dump --json --fdt "$TMP/sd.fdt" --mem "$TMP/sd.elf"
 run 1 verify-systemd verify --json --fdt "$TMP/sd.fdt" --mem "$TMP/sd.elf"
@@ -218,7 +218,7 @@ run 1 verify-systemd verify --json --fdt "$TMP/sd.fdt" --mem "$TMP/sd.elf"
 # (doc/ABI.md 6.1: 73), and LUO and an unknown node holding 'x' bytes
 printf '\001\000\000\000abc' >"$TMP/km.bin"
 awk 'BEGIN { for (i = 0; i < 100; i++) printf "x" }' >"$TMP/junk.bin"
-run 0 synth-badblobs synth --json --gen random0 --count 10 --ram 64M -o "$TMP/bad" \
+run 0 synth-badblobs synth --json --gen random0 --count 10 --ram 64M --output "$TMP/bad" \
 	--blob kexec-metadata="$TMP/km.bin" --blob LUO="$TMP/junk.bin" --blob other="$TMP/junk.bin"
 run 0 dump-badblobs dump --json --fdt "$TMP/bad.fdt" --mem "$TMP/bad.elf"
 

@@ -10,7 +10,7 @@
 [ -n "${MKKDUMP:-}" ] || bail_out "MKKDUMP is not set"
 
 # ---- a 4 KiB state with the 7.2.13-shaped schemas
-kho "$TMP/o" "$TMP/e" synth -o "$TMP/s" --schemas --gen random0 --count 300 --ram 64M --seed 7
+kho "$TMP/o" "$TMP/e" synth --output "$TMP/s" --schemas --gen random0 --count 300 --ram 64M --seed 7
 is "$rc" 0 "synth a kho-v4 state" || head -c 1000 "$TMP/e" | comment
 is "$("$MKKDUMP" "$TMP/s.elf" "$TMP/s.kdump")" "absent 0" "mkkdump: every page in the dump"
 # the same with synth's RAM window (0x100000000 + 64 MiB: the folios) as RAM
@@ -83,7 +83,7 @@ fi
 # ---- page size from VMCOREINFO: 16 KiB and 64 KiB producers
 for ps in 16384 65536; do
 	shift_=$([ "$ps" = 16384 ] && echo 14 || echo 16)
-	kho "$TMP/o" "$TMP/e" synth -o "$TMP/p$ps" --page-shift "$shift_" --gen random0 --count 50 --ram 256M --seed 3
+	kho "$TMP/o" "$TMP/e" synth --output "$TMP/p$ps" --page-shift "$shift_" --gen random0 --count 50 --ram 256M --seed 3
 	is "$rc" 0 "synth a $ps-byte-page state"
 	"$MKKDUMP" --page-size "$ps" "$TMP/p$ps.elf" "$TMP/p$ps.kdump" >/dev/null
 	"$MKKDUMP" --elf --page-size "$ps" "$TMP/p$ps.elf" "$TMP/p$ps.vi.elf" >/dev/null

@@ -43,7 +43,7 @@ head -c 4096 /dev/zero >"$TMP/page"
 dd if="$F/root.fdt" of="$TMP/page" conv=notrunc 2>/dev/null
 k1s=$TMP/k1s
 cp -r "$k1" "$k1s"
-"$KHOCTL" synth --folios /dev/null --blob "x=$TMP/page" -o "$TMP/onepage" >/dev/null 2>&1 &&
+"$KHOCTL" synth --folios /dev/null --blob "x=$TMP/page" --output "$TMP/onepage" >/dev/null 2>&1 &&
 	"$MKKCORE" "$TMP/onepage.elf" "$k1s/proc/kcore" || bail_out "synth"
 # the tracker pages are not in that kcore: dump shows the FDT, exits 2
 expect_exit 2 "dump --live: recovery by scan" dump --json --live --sysroot "$k1s"

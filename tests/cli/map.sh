@@ -46,7 +46,7 @@ if command -v xmllint >/dev/null 2>&1; then XMLLINT=xmllint; else XMLLINT=; fi
 # orders 9-17 = 2 + 4 MiB = 6291456, 2 folios; all = 6299648, 4 folios.
 # RAM in view 27 MiB, hole 1 + 4 = 5 MiB, scratch 2 MiB.
 printf '0x200000 9\n0x600000 0\n0xc00000 10\n' >"$TMP/g.folios"
-expect_exit 0 "synth the golden state" synth -o "$TMP/g" --folios "$TMP/g.folios"
+expect_exit 0 "synth the golden state" synth --output "$TMP/g" --folios "$TMP/g.folios"
 G="--fdt $TMP/g.fdt --mem $TMP/g.elf"
 is "$("$KHOCTL" stat $G --json | jq '.tracker.pages')" 15 \
 	"stat agrees: 15 tracker pages"
@@ -294,7 +294,7 @@ ok "$(grep -q 'B' "$TMP/out" && grep -q '^tracker: not decoded' "$TMP/out"; echo
 # ---------------------------------------------------------------------
 # Scale: W1 (4,194,304 order-0 folios in 32 GiB, tests/cli/w1.sh) and 1000
 # 1 GiB folios in 4 TiB: both finish fast; totals = stat.
-expect_exit 0 "synth W1" synth -o "$TMP/w1" --gen random0 --count 4194304 --ram 32G --seed 7
+expect_exit 0 "synth W1" synth --output "$TMP/w1" --gen random0 --count 4194304 --ram 32G --seed 7
 W="--fdt $TMP/w1.fdt --mem $TMP/w1.elf"
 t0=$(date +%s)
 # shellcheck disable=SC2086
@@ -308,7 +308,7 @@ is "$(jq '.totals.preserved_0' "$TMP/out")" "$(jq '.bytes' "$TMP/ws.json")" "W1:
 is "$(jq '.folios.preserved_0' "$TMP/out")" "$(jq '.folios' "$TMP/ws.json")" "W1: folios = stat"
 is "$(jq '.totals.ram' "$TMP/out")" $((32 << 30)) "W1: RAM 32 GiB"
 
-expect_exit 0 "synth 4 TiB" synth -o "$TMP/tb" --gen huge --count 1000 --ram 4T --seed 3
+expect_exit 0 "synth 4 TiB" synth --output "$TMP/tb" --gen huge --count 1000 --ram 4T --seed 3
 T="--fdt $TMP/tb.fdt --mem $TMP/tb.elf"
 t0=$(date +%s)
 # shellcheck disable=SC2086
@@ -337,7 +337,7 @@ ok "$([ "$n" -le $((64 * 32 + 64 * 33 + 40)) ]; echo $?)" "4 TiB SVG: at most a 
 # has no tracker pages: its ranges live in the FDT).
 for g in "kho-v1 --producer 6.16" kho-v1 kho-v2 kho-v3 rfc; do
 	# shellcheck disable=SC2086
-	expect_exit 0 "synth mixed, $g" synth -o "$TMP/gen" --gen mixed --ram 8G --density 0.3 --seed 5 --abi $g
+	expect_exit 0 "synth mixed, $g" synth --output "$TMP/gen" --gen mixed --ram 8G --density 0.3 --seed 5 --abi $g
 	case $g in *--producer*) p="--producer ${g##* }" ;; *) p= ;; esac
 	# shellcheck disable=SC2086
 	"$KHOCTL" stat --fdt "$TMP/gen.fdt" --mem "$TMP/gen.elf" --json $p >"$TMP/gs.json"

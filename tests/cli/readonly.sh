@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Read-only: khoctl opens nothing for writing except the output paths it
-# was given (synth -o PREFIX), and never writes below /proc, /sys or /dev.
+# was given (synth --output PREFIX), and never writes below /proc, /sys or /dev.
 # Every command runs under strace -f -e trace=open,openat,openat2,creat;
 # the real binary is traced (libtool --mode=execute), not the wrapper.
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
@@ -56,7 +56,7 @@ traced - "dump of a raw image" dump --fdt "$F/root.fdt" --mem "$F/slim-kexec.elf
 traced - "stat that fails (mismatched pair)" stat --fdt "$F/root.fdt" --mem "$F/slim-post.elf"
 traced - "--help" --help
 printf '0x200000000 9\n0x100000000 0\n' >"$TMP/folios"
-traced "$TMP/syn" "synth -o" synth -o "$TMP/syn" --folios "$TMP/folios"
+traced "$TMP/syn" "synth -o" synth --output "$TMP/syn" --folios "$TMP/folios"
 [ -s "$TMP/syn.fdt" ] && [ -s "$TMP/syn.elf" ]
 ok $? "synth wrote its two outputs under strace"
 

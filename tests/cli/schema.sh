@@ -67,7 +67,7 @@ is "$(jq -r '[.subnodes[] | .schema] | unique | join(" ")' "$TMP/out")" "unknown
 
 # synth --schemas writes the README's memfd contents from their
 # definitions: the data hashes must equal those of the real kernel's pages.
-expect_exit 0 "synth --schemas" synth -o "$TMP/demo" --schemas
+expect_exit 0 "synth --schemas" synth --output "$TMP/demo" --schemas
 expect_exit 0 "dump of the synthetic schemas" dump --fdt "$TMP/demo.fdt" --mem "$TMP/demo.elf" --json --data
 cp "$TMP/out" "$TMP/demo.json"
 hashes() {
@@ -85,16 +85,16 @@ is "$(jq -r '.subnodes[] | select(.name == "LUO") | [.sessions[].files[] | "\(.t
 	"0x1a=3145728/12345/1 0x2b=10000/0/6 0x4d=0/0/1 0x3e7=4096/0/1" "synthetic: memfds as requested"
 
 # synth --luo SPEC
-expect_exit 0 "synth --luo" synth -o "$TMP/luo" --luo 'a:1=10K+5/6,2=0;b:0xffffffffffffffff=1M;c:'
+expect_exit 0 "synth --luo" synth --output "$TMP/luo" --luo 'a:1=10K+5/6,2=0;b:0xffffffffffffffff=1M;c:'
 expect_exit 0 "dump of --luo" dump --fdt "$TMP/luo.fdt" --mem "$TMP/luo.elf" --json --data
 is "$(jq -c '.subnodes[] | select(.name == "LUO") | [.sessions[] | [.name, [.files[] |
 	[.token, .memfd.size, .memfd.pos, .memfd.seals, .memfd.nr_folios, .memfd.data.pages]]]]' "$TMP/out")" \
 	'[["a",[["0x1",10240,5,6,3,3],["0x2",0,0,0,0,0]]],["b",[["0xffffffffffffffff",1048576,0,0,256,256]]],["c",[]]]' \
 	"--luo: sessions, tokens, sizes, positions, seals, folios as specified"
-expect_exit 64 "--luo without a session name" synth -o "$TMP/x" --luo ':1=1'
-expect_exit 64 "--luo with a bad file" synth -o "$TMP/x" --luo 'a:1=zz'
+expect_exit 64 "--luo without a session name" synth --output "$TMP/x" --luo ':1=1'
+expect_exit 64 "--luo with a bad file" synth --output "$TMP/x" --luo 'a:1=zz'
 ok "$(grep -q "bad file '1=zz'" "$TMP/err"; echo $?)" "--luo: the bad file is named"
-expect_exit 0 "--luo with duplicate session names" synth -o "$TMP/dup" --luo 'x:1=1;x:1=1,1=2'
+expect_exit 0 "--luo with duplicate session names" synth --output "$TMP/dup" --luo 'x:1=1;x:1=1,1=2'
 expect_exit 0 "dump of duplicates" dump --fdt "$TMP/dup.fdt" --mem "$TMP/dup.elf" --json
 is "$(jq -r '[.subnodes[] | select(.name == "LUO") | .problems[].rule] | join(" ")' "$TMP/out")" \
 	"LUO-3 LUO-4" "duplicate session name (LUO-3) and token (LUO-4) reported"

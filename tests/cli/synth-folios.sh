@@ -61,11 +61,11 @@ is "$(jq length "$TMP/entries.json")" "$N" "reference list parsed"
 
 # ---- synth
 S=$TMP/s
-expect_exit 0 "synth --folios" synth -o "$S" --folios "$TMP/folios.txt"
+expect_exit 0 "synth --folios" synth --output "$S" --folios "$TMP/folios.txt"
 ok "$([ -s "$S.fdt" ] && [ -s "$S.elf" ]; echo $?)" "synth wrote PREFIX.fdt and PREFIX.elf"
 diag "$(cat "$TMP/out")"
 
-expect_exit 0 "synth --folios - (stdin)" synth -o "$TMP/s2" --folios - <"$TMP/folios.txt"
+expect_exit 0 "synth --folios - (stdin)" synth --output "$TMP/s2" --folios - <"$TMP/folios.txt"
 cmp -s "$S.fdt" "$TMP/s2.fdt" && cmp -s "$S.elf" "$TMP/s2.elf"
 ok $? "same list from stdin gives byte-identical files"
 
@@ -150,14 +150,14 @@ cmp -s "$TMP/text.rows" "$TMP/json.rows"
 ok $? "ranges --folios text rows = JSON rows ($(wc -l <"$TMP/text.rows" | tr -d ' '))"
 
 # ---- edge lists
-expect_exit 0 "synth from an empty list" synth -o "$TMP/e" --folios /dev/null
+expect_exit 0 "synth from an empty list" synth --output "$TMP/e" --folios /dev/null
 expect_exit 0 "stat of the empty list" stat --fdt "$TMP/e.fdt" --mem "$TMP/e.elf" --json
 is "$(jq -c '[.folios, .orders]' "$TMP/out")" '[1,[{"order":0,"count":1,"bytes":4096}]]' \
 	"empty list: only the root FDT page is preserved"
 
 # ---- 64 KiB pages: the producer's page size is not in the FDT
 printf '0x200000000 0\n0x200010000 0\n0x300000000 4\n0x10000000000 20\n' >"$TMP/f64"
-expect_exit 0 "synth --page-shift 16" synth -o "$TMP/p16" --page-shift 16 --folios "$TMP/f64"
+expect_exit 0 "synth --page-shift 16" synth --output "$TMP/p16" --page-shift 16 --folios "$TMP/f64"
 expect_exit 0 "stat --page-shift 16" stat --page-shift 16 --fdt "$TMP/p16.fdt" \
 	--mem "$TMP/p16.elf" --json
 is "$(jq -c '[.page_size, .folios, .pages, .bytes]' "$TMP/out")" \

@@ -11,7 +11,7 @@ S=$TMP/s
 printf '0x200000000 9\n0x200200000 0\n0x100000000 3\n0x7ffff000 0\n' >"$TMP/folios"
 # a blob with known bytes (the fixture's kexec-metadata, 73 bytes)
 cp "$FIXTURES/blobs/kexec-metadata.bin" "$TMP/meta.bin"
-expect_exit 0 "synth with a blob" synth -o "$S" --folios "$TMP/folios" \
+expect_exit 0 "synth with a blob" synth --output "$S" --folios "$TMP/folios" \
 	--blob "kexec-metadata=$TMP/meta.bin"
 
 # ---- dtc view of the root FDT
@@ -110,7 +110,7 @@ else
 fi
 
 # ---- a bigger synthetic state: many PT_LOADs? still covered
-expect_exit 0 "synth --gen mixed" synth -o "$TMP/m" --gen mixed --ram 4G --density 0.3 --seed 5
+expect_exit 0 "synth --gen mixed" synth --output "$TMP/m" --gen mixed --ram 4G --density 0.3 --seed 5
 set -- $(dts_prop "$TMP/m.fdt" preserved-memory-map | tr -d '<>')
 [ $# -eq 2 ] || set -- 0 0
 "$READELF" -lW "$TMP/m.elf" | awk '$1 == "LOAD" { print $2, $3, $4, $5, $6 }' >"$TMP/loads"
@@ -122,10 +122,10 @@ is "$(jq '(.orders | map(.count) | add) == .folios' "$TMP/out")" \
 is "$(jq '(.orders | map(.bytes) | add) == .bytes and .bytes == .pages * 4096' "$TMP/out")" \
 	true "mixed: per-order bytes add up; bytes = pages * 4096"
 # same seed, same files; another seed, another state
-expect_exit 0 "synth mixed again" synth -o "$TMP/m2" --gen mixed --ram 4G --density 0.3 --seed 5
+expect_exit 0 "synth mixed again" synth --output "$TMP/m2" --gen mixed --ram 4G --density 0.3 --seed 5
 cmp -s "$TMP/m.elf" "$TMP/m2.elf" && cmp -s "$TMP/m.fdt" "$TMP/m2.fdt"
 ok $? "same seed: byte-identical output"
-expect_exit 0 "synth mixed seed 6" synth -o "$TMP/m3" --gen mixed --ram 4G --density 0.3 --seed 6
+expect_exit 0 "synth mixed seed 6" synth --output "$TMP/m3" --gen mixed --ram 4G --density 0.3 --seed 6
 cmp -s "$TMP/m.elf" "$TMP/m3.elf"
 ok "$([ $? -ne 0 ]; echo $?)" "another seed: different output"
 

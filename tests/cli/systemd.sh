@@ -9,7 +9,7 @@
 
 map() { printf '%s' "$2" >"$TMP/$1.json"; }
 state() {
-	"$KHOCTL" synth -o "$TMP/$1" --luo "$2" >/dev/null 2>"$TMP/synth.err" ||
+	"$KHOCTL" synth --output "$TMP/$1" --luo "$2" >/dev/null 2>"$TMP/synth.err" ||
 		bail_out "synth $1: $(cat "$TMP/synth.err")"
 }
 S() { echo "--fdt $TMP/$1.fdt --mem $TMP/$1.elf"; }

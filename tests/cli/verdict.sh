@@ -74,7 +74,7 @@ expect_diff 2 "diff, new side no FDT" "$F/root.fdt:$F/slim-kexec.elf" "$TMP/junk
 grep -q 'the new state' "$TMP/err"; ok $? "names the new side"
 # the tracker read from memory that does not hold it (a synthetic core):
 # exit 2, not "same"
-expect_exit 0 "synth an unrelated core" synth -o "$TMP/other" --count 4 --gen random0 --ram 64M
+expect_exit 0 "synth an unrelated core" synth --output "$TMP/other" --count 4 --gen random0 --ram 64M
 expect_diff 2 "diff, new side's tracker does not decode" \
 	"$F/root.fdt:$F/slim-kexec.elf" "$F/root.fdt:$TMP/other.elf"
 grep -q 'the new state.*tracker cannot be decoded' "$TMP/err"; ok $? "says the new side's tracker"
@@ -128,7 +128,7 @@ printf 'luo-v5\000\000\001\000\000\000\000\000\000\000\000\120\064\022\200\210\3
 	>"$TMP/luo.bin"
 is "$(wc -c <"$TMP/luo.bin" | tr -d ' ')" 32 "a 32-byte luo-v5 root"
 expect_exit 0 "synth with a LUO whose sessions pointer is a kernel pointer" synth \
-	-o "$TMP/kva" --count 4 --gen random0 --ram 64M --blob "LUO=$TMP/luo.bin"
+	--output "$TMP/kva" --count 4 --gen random0 --ram 64M --blob "LUO=$TMP/luo.bin"
 kho "$TMP/out" "$TMP/err" dump --json --fdt "$TMP/kva.fdt" --mem "$TMP/kva.elf"
 is "$(jq -c '.subnodes[] | select(.name == "LUO") | [.sessions_pa, .sessions_pa_kva]' "$TMP/out")" \
 	'[null,"0xffff888012345000"]' "sessions_pa null, sessions_pa_kva a hex string"

@@ -151,7 +151,7 @@ is "$(grep -c '^KHO-[EWI][0-9]* ' "$TMP/out")" "$(jq '.rules | length' "$TMP/rul
 
 # ---- a 16 GiB order-0 state (4,194,304 folios): clean, and how long it takes
 S=$TMP/s16
-expect_exit 0 "synth 16 GiB of order-0 folios" synth -o "$S" --gen random0 --density 1 --ram 16G
+expect_exit 0 "synth 16 GiB of order-0 folios" synth --output "$S" --gen random0 --density 1 --ram 16G
 T0=$(date +%s.%N)
 expect_exit 0 "verify 16 GiB order-0" verify --fdt "$S.fdt" --mem "$S.elf" \
 	--ram 0x1000000-0x4ffffffff --scratch 0x20000000+0x4000000 --json
@@ -163,7 +163,7 @@ diag "verify of 4194304 order-0 folios: $(echo "$T1 $T0" | awk '{ printf "%.2f",
 # ranges): verifies cleanly; the time is reported, not asserted (timings
 # belong to bench/, not to tests)
 S=$TMP/w1
-expect_exit 0 "synth W1" synth -o "$S" --gen random0 --count 4194304 --ram 32G --seed 7
+expect_exit 0 "synth W1" synth --output "$S" --gen random0 --count 4194304 --ram 32G --seed 7
 T0=$(date +%s.%N)
 expect_exit 0 "verify W1" verify --fdt "$S.fdt" --mem "$S.elf" \
 	--ram 0x1000000-0x8ffffffff --scratch 0x20000000+0x4000000 --json

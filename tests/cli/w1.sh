@@ -27,7 +27,7 @@ is "$(wc -l <"$TMP/list" | tr -d ' ')" $N "genfolios: $N folios"
 is "$(wc -l <"$TMP/want" | tr -d ' ')" $N "genfolios --sorted: $N folios"
 
 S=$TMP/w1
-expect_exit 0 "synth --folios ($N folios)" synth -o "$S" --folios "$TMP/list"
+expect_exit 0 "synth --folios ($N folios)" synth --output "$S" --folios "$TMP/list"
 diag "$(cat "$TMP/out")"
 IN="--fdt $S.fdt --mem $S.elf"
 
@@ -69,7 +69,7 @@ ok $? "ranges with KHOFMT_CPU=generic: the same rows"
 # ---- the built-in generator, same shape
 G=$TMP/gen
 expect_exit 0 "synth --gen random0 --count $N --ram 32G --seed 7" \
-	synth -o "$G" --gen random0 --count $N --ram 32G --seed 7
+	synth --output "$G" --gen random0 --count $N --ram 32G --seed 7
 expect_exit 0 "stat --json (generator)" stat --fdt "$G.fdt" --mem "$G.elf" --json
 is "$(jq -c '[.folios, .orders[0].order, (.orders | length)]' "$TMP/out")" "[$((N + 1)),0,1]" \
 	"generator: $N order-0 folios + the root FDT page"
@@ -90,7 +90,7 @@ is "$1 $2 $3" "$((N + 1)) $((N + 1)) $N" \
 ok "$([ $(($4)) -ge $META_LO ] && [ $(($4)) -lt $META_HI ]; echo $?)" \
 	"generator: the other row ($4) is the root FDT page in the meta area"
 expect_exit 0 "synth --gen random0 again (seed 7)" \
-	synth -o "$TMP/gen2" --gen random0 --count $N --ram 32G --seed 7
+	synth --output "$TMP/gen2" --gen random0 --count $N --ram 32G --seed 7
 cmp -s "$G.elf" "$TMP/gen2.elf"
 ok $? "generator: same seed, byte-identical ELF"
 
