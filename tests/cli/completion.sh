@@ -22,7 +22,7 @@ complete_words() {
 	' sh "$BC" "$COMP" "$@" 2>&1
 }
 
-echo "1..14"
+echo "1..15"
 
 got=$(complete_words "$KHOCTL" st | sort | tr '\n' ' ')
 is "$got" "stat " "'khoctl st<TAB>' completes to stat"
@@ -53,6 +53,8 @@ got=$(complete_words "$KHOCTL" dump --col 2>/dev/null | tr '\n' ' ')
 is "$got" "--color= " "every command offers --color (dump --col<TAB>)"
 got=$(complete_words "$KHOCTL" verify --color=a | sort | tr '\n' ' ')
 is "$got" "always auto " "--color=a<TAB>: the values after the '='"
+got=$(complete_words "$KHOCTL" verify --json=p | tr '\n' ' ')
+is "$got" "pretty " "--json=p<TAB>: pretty"
 got=$(complete_words "$KHOCTL" stat --no-p | tr '\n' ' ')
 is "$got" "--no-pager " "every command offers --no-pager"
 
