@@ -1,6 +1,35 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Sourced by tests/vm/check-vm.sh and tests/cli/vm-fixture.sh (after
-# tests/cli/lib.sh): readers that do not use libkhofmt.
+# tests/cli/lib.sh): readers that do not use libkhofmt; and by the qemu
+# runners (run-vm.sh, run-vm-systemd.sh) for the monitor helpers below.
+
+# The qemu helpers expect: $D (the run directory, with monitor.log written by
+# the HMP monitor), fd 8 open on the monitor's input, $qpid (qemu) and say().
+
+# mon_dump ARGS...: dump-guest-memory ARGS, bounded wait for it to finish
+# (HMP runs commands in order: the next "info status" answers after it).
+mon_dump() {
+	local n=0 before
+	before=$(grep -c 'VM status' "$D/monitor.log")
+	echo "dump-guest-memory $*" >&8
+	echo "info status" >&8
+	until [ "$(grep -c 'VM status' "$D/monitor.log")" -gt "$before" ]; do
+		n=$((n + 1))
+		[ $n -gt $((${KHO_VM_DUMP_WAIT:-120} * 5)) ] && { say "monitor: dump $* did not finish"; return 1; }
+		sleep 0.2
+	done
+}
+
+# vm_wait_gone TENTHS: wait up to TENTHS/5 s for qemu to end by itself
+# (the guests power off with -no-reboot); 1 if it is still running.
+vm_wait_gone() {
+	local n=0
+	while kill -0 "$qpid" 2>/dev/null && [ $n -lt "$1" ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	! kill -0 "$qpid" 2>/dev/null
+}
 
 le64() { # FILE OFFSET -> u64 little-endian, decimal
 	od -An -v -t u8 --endian=little -j "$2" -N 8 "$1" | tr -d ' '

@@ -27,6 +27,7 @@ cat "$D/mon.out" >>"$D/monitor.log" &
 cat_mon=$!
 exec 8<>"$D/mon.in"
 say() { echo "run-vm-systemd: $*" >&2; }
+. "$(dirname "$0")/lib-vm.sh"
 start=$(date +%s)
 timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -m 768 -smp 2 -display none -nodefaults -no-reboot \
 	-chardev file,id=ser0,path="$D/serial.txt" -serial chardev:ser0 \
@@ -49,26 +50,14 @@ status=0
 if wait_for 'kexec_core: Starting new kernel'; then
 	echo stop >&8
 	say "kexec after $(($(date +%s) - start)) s: VM stopped, dumping guest memory"
-	echo "dump-guest-memory $D/kexec.elf" >&8
-	echo "info status" >&8
-	n=0
-	until grep -q 'VM status' "$D/monitor.log"; do
-		n=$((n + 1))
-		[ $n -gt 600 ] && { say "monitor: dump did not finish"; status=1; break; }
-		sleep 0.2
-	done
+	mon_dump "$D/kexec.elf" || status=1
 	echo cont >&8
 	wait_for 'KHOTEST boot 2: done' || status=1
 else
 	status=1
 fi
 # the guest powers off by itself (-no-reboot); bounded wait
-n=0
-while kill -0 "$qpid" 2>/dev/null && [ $n -lt 300 ]; do
-	sleep 0.2
-	n=$((n + 1))
-done
-kill -0 "$qpid" 2>/dev/null && { say "guest did not power off"; status=1; }
+vm_wait_gone 300 || { say "guest did not power off"; status=1; }
 kill "$qpid" 2>/dev/null
 wait "$qpid" 2>/dev/null
 kill "$cat_mon" 2>/dev/null

@@ -27,6 +27,7 @@ cat_mon=$!
 exec 7<>"$D/ser.in" 8<>"$D/mon.in"
 
 say() { echo "run-vm: $*" >&2; }
+. "$(dirname "$0")/lib-vm.sh"
 # KHO_VM_SYSMAP=System.map of the kernel (and gdb): a third dump of the first
 # kernel, stopped by qemu's gdbstub at machine_kexec, i.e. after LUO has
 # serialized its sessions into the handover (liveupdate_reboot runs before it
@@ -82,31 +83,10 @@ wait_for() {
 	done
 }
 
-# mon_dump ARGS...: dump-guest-memory ARGS, bounded wait for it to finish
-# (HMP runs commands in order: the next "info status" answers after it).
-mon_dump() {
-	local n=0 before
-	before=$(grep -c 'VM status' "$D/monitor.log")
-	echo "dump-guest-memory $*" >&8
-	echo "info status" >&8
-	until [ "$(grep -c 'VM status' "$D/monitor.log")" -gt "$before" ]; do
-		n=$((n + 1))
-		[ $n -gt $((${KHO_VM_DUMP_WAIT:-120} * 5)) ] && { say "monitor: dump $* did not finish"; return 1; }
-		sleep 0.2
-	done
-}
-
 status=0
 if wait_for '^=== WAIT dump1'; then
 	say "first kernel ready after $(($(date +%s) - start)) s: dumping guest memory"
-	echo "dump-guest-memory $D/k1.elf" >&8
-	echo "info status" >&8
-	n=0
-	until grep -q 'VM status' "$D/monitor.log"; do
-		n=$((n + 1))
-		[ $n -gt $((${KHO_VM_DUMP_WAIT:-120} * 5)) ] && { say "monitor: dump did not finish"; status=1; break; }
-		sleep 0.2
-	done
+	mon_dump "$D/k1.elf" || status=1
 	# issue 18: the same state kdump-compressed (zlib, VMCOREINFO from -device vmcoreinfo)
 	mon_dump -z "$D/k1.kdump" || status=1
 	gdb_pid=
@@ -173,11 +153,7 @@ else
 	status=1
 fi
 # the guest powers off by itself; bounded wait
-n=0
-while kill -0 "$qpid" 2>/dev/null && [ $n -lt 50 ]; do
-	sleep 0.2
-	n=$((n + 1))
-done
+vm_wait_gone 50
 cleanup
 say "total $(($(date +%s) - start)) s"
 exit $status
