@@ -146,7 +146,10 @@ static void abi_list(char *buf, size_t len)
 		snprintf(buf + o, o < len ? len - o : 0, " or %s", rfc);
 }
 
-/* --abi help: the generations one a line (bash completion asks this). */
+/*
+ * --abi help: the generations one a line, "NAME<TAB>TRACKER<TAB>WHAT"
+ * (bash completion and the tests iterate it).
+ */
 static void abi_help(void)
 {
 	size_t i, n = khofmt_gen_count();
@@ -154,8 +157,8 @@ static void abi_help(void)
 	for (i = 1; i <= n; i++) {
 		const struct khofmt_gen_info *g = khofmt_gen_info((enum khofmt_abi)i);
 
-		printf("%s\t%s\n", !strcmp(g->tracker, "rfc-mem") ? g->short_name
-				   : g->name, g->what);
+		printf("%s\t%s\t%s\n", !strcmp(g->tracker, "rfc-mem") ?
+		       g->short_name : g->name, g->tracker, g->what);
 	}
 	exit(fflush(stdout) || ferror(stdout) ? 2 : 0);
 }
