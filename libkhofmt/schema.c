@@ -117,12 +117,12 @@ static int decode_kho_test(struct khofmt_source *src, const void *b,
  * a new row takes the next number, the registry names it, no constant is
  * needed); test_schema checks that kinds are unique. A new schema defines
  * its row in its own file (const struct schema_row
- * khofmt_schema_row_<name>, hooks static there) and adds its name to
- * SCHEMA_ROWS (doc/ARCHITECTURE.md, "Adding a sub-schema").
+ * khofmt_schema_row_<name>, hooks static there) and adds its file and its
+ * name to libkhofmt/Makemodule.am, whose KHOFMT_SCHEMA_ROWS line is the
+ * list of rows: schema_rows.h, SCHEMA_ROWS(X) (doc/ARCHITECTURE.md,
+ * "Adding a sub-schema").
  */
-#define SCHEMA_ROWS(X) \
-	X(kexec_meta) X(luo_v5) X(luo_v1) X(memblock) X(kho_test) X(memfd) \
-	X(systemd)
+#include "schema_rows.h"
 
 #define SCHEMA_ROW_DECLARE(n) extern const struct schema_row khofmt_schema_row_##n;
 SCHEMA_ROWS(SCHEMA_ROW_DECLARE)
