@@ -132,18 +132,18 @@ static void abi_list(char *buf, size_t len)
 	const char *rfc = NULL;
 
 	buf[0] = 0;
-	for (i = 1; i <= n; i++) {
+	for (i = 1; i <= n && o < len; i++) {
 		const struct khofmt_gen_info *g = khofmt_gen_info((enum khofmt_abi)i);
 
 		if (!strcmp(g->tracker, "rfc-mem")) {
 			rfc = g->short_name;
 			continue;
 		}
-		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
-				      o ? ", " : "", g->name);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+				      g->name);
 	}
-	if (rfc)
-		snprintf(buf + o, o < len ? len - o : 0, " or %s", rfc);
+	if (rfc && o < len)
+		snprintf(buf + o, len - o, " or %s", rfc);
 }
 
 /*
