@@ -679,8 +679,8 @@ int cmd_synth(int argc, char **argv)
 	eo.page_shift = a.in.page_shift;
 	eo.abi = a.in.abi ? a.in.abi : KHOFMT_ABI_V4;
 	eo.radix_depth = a.in.radix_depth;
-	if (eo.abi == KHOFMT_ABI_V1)
-		eo.variant = khofmt_producer_variant(eo.abi, a.in.producer);
+	/* KHOFMT_VARIANT_NONE for a generation of one form */
+	eo.variant = khofmt_producer_variant(eo.abi, a.in.producer);
 	eo.meta_base = META_BASE;
 	eo.meta_size = META_SIZE;
 	khofmt_geom_init(&s.geom, a.in.page_shift);
@@ -739,7 +739,8 @@ int cmd_synth(int argc, char **argv)
 	out_addr("fdt_pa", fdt_pa);
 	out_str("fdt", fdt_path);
 	out_str("elf", elf_path);
-	out_str("variant", eo.abi == KHOFMT_ABI_V1 ?
+	out_str("variant", khofmt_gen_info(eo.abi) &&
+		!strcmp(khofmt_gen_info(eo.abi)->tracker, "chunk") ?
 		khofmt_variant_name(eo.variant ? eo.variant : KHOFMT_VARIANT_E1B) :
 		"none");
 	r = out_doc_end();

@@ -98,13 +98,15 @@ bool input_parse_size(const char *s, uint64_t *v)
 /* Options                                                             */
 /* ------------------------------------------------------------------ */
 
+#define ABI_DOC "KHO generation: %s (reading: overrides the root " \
+	"compatible; synth: what to write, default kho-v4; `--abi help` lists them)"
+
 static const struct argp_option common_options[] = {
 	{ "page-shift", OPT_PAGE_SHIFT, "N", 0,
 	  "Producer kernel PAGE_SHIFT: 12 (4 KiB pages), 14 or 16; default: "
 	  "from the input or the tracker (synth: 12)", 0 },
-	{ "abi", OPT_ABI, "GEN", 0,
-	  "KHO generation: kho-v1, kho-v2, kho-v3, kho-v4 or rfc (reading: "
-	  "overrides the root compatible; synth: what to write, default kho-v4)", 0 },
+	/* the list of generations comes from the registry (common_help) */
+	{ "abi", OPT_ABI, "GEN", 0, ABI_DOC, 0 },
 	{ "producer", OPT_PRODUCER, "RELEASE", 0,
 	  "Release of the producing kernel (6.16, 6.17.9, 7.2.13, ...): "
 	  "settles the kho-v1 bitmap size (512 bytes up to early 6.17.y, one "
@@ -120,6 +122,60 @@ static const struct argp_option common_options[] = {
 	{ 0 }
 };
 
+/*
+ * "kho-v1, kho-v2, ... or rfc": every generation of the registry, by the
+ * name --abi takes (the short one for the RFC form, as users write it).
+ */
+static void abi_list(char *buf, size_t len)
+{
+	size_t i, n = khofmt_gen_count(), o = 0;
+	const char *rfc = NULL;
+
+	buf[0] = 0;
+	for (i = 1; i <= n && o < len; i++) {
+		const struct khofmt_gen_info *g = khofmt_gen_info((enum khofmt_abi)i);
+
+		if (!strcmp(g->tracker, "rfc-mem")) {
+			rfc = g->short_name;
+			continue;
+		}
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+				      g->name);
+	}
+	if (rfc && o < len)
+		snprintf(buf + o, len - o, " or %s", rfc);
+}
+
+/*
+ * --abi help: the generations one a line, "NAME<TAB>TRACKER<TAB>WHAT"
+ * (bash completion and the tests iterate it).
+ */
+static void abi_help(void)
+{
+	size_t i, n = khofmt_gen_count();
+
+	for (i = 1; i <= n; i++) {
+		const struct khofmt_gen_info *g = khofmt_gen_info((enum khofmt_abi)i);
+
+		printf("%s\t%s\t%s\n", !strcmp(g->tracker, "rfc-mem") ?
+		       g->short_name : g->name, g->tracker, g->what);
+	}
+	exit(fflush(stdout) || ferror(stdout) ? 2 : 0);
+}
+
+static char *common_help(int key, const char *text, void *input)
+{
+	char list[256], *s;
+
+	(void)input;
+	if (key != OPT_ABI || !text)
+		return (char *)text;
+	abi_list(list, sizeof(list));
+	if (asprintf(&s, ABI_DOC, list) < 0)
+		return (char *)text;
+	return s;
+}
+
 static error_t common_parse(int key, char *arg, struct argp_state *state)
 {
 	struct input_opts *o = state->input;
@@ -134,10 +190,15 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		o->page_shift_set = true;
 		return 0;
 	case OPT_ABI:
+		if (!strcmp(arg, "help"))
+			abi_help();
 		o->abi = khofmt_abi_parse(arg);
-		if (!o->abi)
-			argp_error(state, "--abi: '%s' is not kho-v1, kho-v2, "
-				   "kho-v3, kho-v4 or rfc", arg);
+		if (!o->abi) {
+			char list[256];
+
+			abi_list(list, sizeof(list));
+			argp_error(state, "--abi: '%s' is not %s", arg, list);
+		}
 		return 0;
 	case OPT_PRODUCER:
 		if (khofmt_producer_parse(arg, NULL, NULL, NULL))
@@ -168,6 +229,7 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 const struct argp input_common_argp = {
 	.options = common_options,
 	.parser = common_parse,
+	.help_filter = common_help,
 };
 
 static const struct argp_option input_options[] = {

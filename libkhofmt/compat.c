@@ -13,27 +13,13 @@
 
 #include <libfdt.h>
 
-#include "internal.h"
+#include "schema_int.h"
 
-struct compat_subnode_desc {
-	const char *name;      /* subnode name the kernel retrieves */
-	const char *module;    /* a module that may carry the reader, or NULL */
-	const char *what;      /* for people */
-	const char *lost;      /* what the next kernel drops */
-	bool numeric;          /* version compared as a number (not a string) */
-};
-
-/* Where each subnode is read in 7.2/7.3 (the literals the image carries). */
-static const struct compat_subnode_desc compat_subnodes[] = {
-	{ "kexec-metadata", NULL, "kexec metadata",
-	  "the previous release and the kexec count (informational)", true },
-	{ "LUO", NULL, "LUO sessions",
-	  "every LUO session and the files and FLBs in them: /dev/liveupdate has nothing to retrieve", false },
-	{ "memblock", NULL, "reserve_mem regions",
-	  "every reserve_mem region: not revived, its contents are lost", false },
-	{ "kho_test", "test_kho", "KHO self test",
-	  "the kho_test folios (the test reports a failure)", false },
-};
+/*
+ * Where each subnode is read (the literals the image carries), what the
+ * next kernel drops without it, and the rows inside its blob: the
+ * sub-schema registry's `compat` part of the subnode's row (schema.c).
+ */
 
 struct khofmt_compat {
 	struct khofmt_compat_row *rows;
@@ -62,14 +48,12 @@ KHOFMT_API const char *khofmt_compat_kind_name(enum khofmt_compat_kind k)
 	return "unknown";
 }
 
-static const struct compat_subnode_desc *desc_of(const char *name)
+/* The registry row of a subnode compat knows, or NULL. */
+static const struct schema_row *desc_of(const char *name)
 {
-	size_t i;
+	const struct schema_row *r = khofmt_schema_row_subnode(name);
 
-	for (i = 0; i < sizeof(compat_subnodes) / sizeof(compat_subnodes[0]); i++)
-		if (!strcmp(compat_subnodes[i].name, name))
-			return &compat_subnodes[i];
-	return NULL;
+	return r && r->compat.what ? r : NULL;
 }
 
 static void cpy(char *dst, size_t n, const char *s)
@@ -160,7 +144,7 @@ struct luo_handler {
 	bool bytes_known;
 };
 
-static int luo_rows(struct khofmt_compat *c, struct khofmt_source *src,
+int khofmt_compat_luo_rows(struct khofmt_compat *c, struct khofmt_source *src,
 		    const void *blob, size_t len, unsigned ps, int parent)
 {
 	struct khofmt_schema_opts so = { .sz = sizeof(so), .page_shift = ps };
@@ -258,8 +242,9 @@ static int luo_rows(struct khofmt_compat *c, struct khofmt_source *src,
 
 /* ---- memblock: one row per reserve_mem region ---- */
 
-static int memblock_rows(struct khofmt_compat *c, const void *blob, size_t len,
-			 int parent)
+int khofmt_compat_memblock_rows(struct khofmt_compat *c,
+				struct khofmt_source *src, const void *blob,
+				size_t len, unsigned ps, int parent)
 {
 	struct khofmt_schema_opts so = { .sz = sizeof(so) };
 	struct khofmt_memblock mb;
@@ -267,6 +252,8 @@ static int memblock_rows(struct khofmt_compat *c, const void *blob, size_t len,
 	uint64_t n = 0, bytes = 0;
 	int r, off;
 
+	(void)src;	/* the regions are in the sub-FDT itself */
+	(void)ps;
 	r = khofmt_memblock_open(blob, len, &so, &mb);
 	if (r)
 		return r;
@@ -300,7 +287,7 @@ static int memblock_rows(struct khofmt_compat *c, const void *blob, size_t len,
 
 /* What a subnode's blob says it is: "luo-v5", "memblock-v1", "version 1". */
 static void blob_writes(struct khofmt_compat_row *row,
-			const struct compat_subnode_desc *d, const void *blob,
+			const struct schema_row *d, const void *blob,
 			size_t len)
 {
 	if (len >= 40 && fdt_magic(blob) == FDT_MAGIC && !fdt_check_header(blob) &&
@@ -312,7 +299,7 @@ static void blob_writes(struct khofmt_compat_row *row,
 			wire_str(row->writes, sizeof(row->writes), cs, (size_t)cl);
 		return;
 	}
-	if (d && d->numeric) {
+	if (d && d->compat.numeric) {
 		if (len >= 4)
 			snprintf(row->writes, sizeof(row->writes), "version %u",
 				 ld_le32(blob));
@@ -326,7 +313,7 @@ static int subnode_rows(struct khofmt_compat *c, struct khofmt_source *src,
 			const struct khofmt_subnode *sn,
 			khofmt_compat_blob_cb cb, void *arg, unsigned ps)
 {
-	const struct compat_subnode_desc *d = desc_of(sn->name);
+	const struct schema_row *d = desc_of(sn->name);
 	struct khofmt_compat_row *row = row_add(c, KHOFMT_COMPAT_SUBNODE, sn->name, 0);
 	int idx = (int)c->nrows - 1, r;
 	void *blob = NULL;
@@ -334,9 +321,9 @@ static int subnode_rows(struct khofmt_compat *c, struct khofmt_source *src,
 
 	if (!row)
 		return -KHOFMT_ERR_NOMEM;
-	cpy(row->what, sizeof(row->what), d ? d->what : "unknown subnode");
+	cpy(row->what, sizeof(row->what), d ? d->compat.what : "unknown subnode");
 	cpy(row->name_needed, sizeof(row->name_needed), sn->name);
-	if (want_add(c, sn->name, d ? d->module : NULL))
+	if (want_add(c, sn->name, d ? d->compat.module : NULL))
 		return -KHOFMT_ERR_NOMEM;
 	r = cb ? cb(arg, sn, &blob, &len) :
 		 src ? khofmt_subnode_blob_read(src, sn, &blob, &len) : -KHOFMT_ERR_NOTCOVERED;
@@ -351,22 +338,23 @@ static int subnode_rows(struct khofmt_compat *c, struct khofmt_source *src,
 	else if (!d)
 		cpy(row->detail, sizeof(row->detail),
 		    "format unknown to kho-tools: only its name is checked");
-	else if (!d->numeric && want_add(c, row->writes, d->module))
+	else if (!d->compat.numeric && want_add(c, row->writes, d->compat.module))
 		r = -KHOFMT_ERR_NOMEM;
-	if (!r && d && !strcmp(d->name, "LUO")) {
-		if (!src) {
-			row_unknown(&c->rows[idx], "the LUO files need the memory (--mem)", "");
+	if (!r && d && d->compat.rows) {
+		char msg[96];
+
+		if (d->compat.needs_mem && !src) {
+			snprintf(msg, sizeof(msg), "the %s contents need the memory (--mem)",
+				 sn->name);
+			row_unknown(&c->rows[idx], msg, "");
 		} else {
-			r = luo_rows(c, src, blob, len, ps, idx);
-			if (r && r != -KHOFMT_ERR_NOMEM)
-				r = row_unknown(&c->rows[idx], "LUO state does not decode: ",
-						khofmt_strerror(r));
+			r = d->compat.rows(c, src, blob, len, ps, idx);
+			if (r && r != -KHOFMT_ERR_NOMEM) {
+				snprintf(msg, sizeof(msg), "%s state does not decode: ",
+					 sn->name);
+				r = row_unknown(&c->rows[idx], msg, khofmt_strerror(r));
+			}
 		}
-	} else if (!r && d && !strcmp(d->name, "memblock")) {
-		r = memblock_rows(c, blob, len, idx);
-		if (r && r != -KHOFMT_ERR_NOMEM)
-			r = row_unknown(&c->rows[idx], "memblock state does not decode: ",
-					khofmt_strerror(r));
 	}
 	free(blob);
 	return r;
@@ -435,7 +423,7 @@ khofmt_compat_wants(const struct khofmt_compat *c, size_t *n)
 
 static void lost_text(struct khofmt_compat_row *r, const char *why)
 {
-	const struct compat_subnode_desc *d = desc_of(r->subnode);
+	const struct schema_row *d = desc_of(r->subnode);
 	char what[160];
 
 	switch (r->kind) {
@@ -445,7 +433,7 @@ static void lost_text(struct khofmt_compat_row *r, const char *why)
 			 r->count);
 		break;
 	case KHOFMT_COMPAT_SUBNODE:
-		snprintf(what, sizeof(what), "%s", d ? d->lost : "whatever its owner stored in it");
+		snprintf(what, sizeof(what), "%s", d ? d->compat.lost : "whatever its owner stored in it");
 		break;
 	case KHOFMT_COMPAT_REGION:
 		snprintf(what, sizeof(what), "%s is not revived (%" PRIu64 " bytes)",
@@ -477,11 +465,11 @@ KHOFMT_API int khofmt_compat_judge(struct khofmt_compat *c,
 	ips = khofmt_image_info(img)->page_shift;
 	for (i = 0; i < c->nrows; i++) {
 		struct khofmt_compat_row *r = &c->rows[i];
-		const struct compat_subnode_desc *d =
+		const struct schema_row *d =
 			r->kind == KHOFMT_COMPAT_SUBNODE ? desc_of(r->subnode) : NULL;
 		enum khofmt_image_where wn = KHOFMT_IMAGE_IN_KERNEL, ww;
 		const char *mn = NULL, *mw = NULL;
-		bool numeric = d && d->numeric;
+		bool numeric = d && d->compat.numeric;
 
 		r->lost[0] = '\0';
 		if (r->writes[0] && !numeric)

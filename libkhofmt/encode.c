@@ -209,7 +209,7 @@ int khofmt_enc_add_folio(struct khofmt_enc *e, uint64_t phys, unsigned order)
 			     "use --radix-depth %u or a later generation",
 			     (unsigned long long)phys, order,
 			     64 - __builtin_clzll(key), g->depth, radix_width(g),
-			     khofmt_gen(e->abi)->compatible, 1u << (g->page_shift - 10),
+			     khofmt_gen(e->abi)->info.compatible, 1u << (g->page_shift - 10),
 			     g->depth + 1);
 	if (TRK(e) != GEN_TRACKER_RADIX) {
 		/* written at finish time, in the generation's own layout */
@@ -267,7 +267,7 @@ int khofmt_enc_add_bitmap(struct khofmt_enc *e, uint64_t phys, unsigned order,
 			     (unsigned long long)nbits, order,
 			     (unsigned long long)phys, g->phys_bits);
 	key0 = khofmt_radix_key(g, phys, order);
-	if (e->abi < KHOFMT_ABI_V2 || !key0 || (!e->lossy_ok && !radix_holds(g, key0)) ||
+	if (TRK(e) != GEN_TRACKER_RADIX || !key0 || (!e->lossy_ok && !radix_holds(g, key0)) ||
 	    !khofmt_radix_key(g, phys + ((nbits - 1) << shift), order)) {
 		/* other layouts, or a span add_folio refuses: folio by folio */
 		for (i = 0; i < nbits; i++) {
@@ -445,7 +445,7 @@ static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 	r = fdt_create(buf, P);
 	r = r ? r : fdt_finish_reservemap(buf);
 	r = r ? r : fdt_begin_node(buf, "");
-	r = r ? r : fdt_property_string(buf, "compatible", g->compatible);
+	r = r ? r : fdt_property_string(buf, "compatible", g->info.compatible);
 	st_le64(&v, map);
 	r = r ? r : fdt_property(buf, "preserved-memory-map", &v, sizeof(v));
 	r = r ? r : fdt_end_node(buf);
@@ -461,8 +461,8 @@ static int build_fdt(struct khofmt_enc *e, void *buf, size_t P, uint64_t map)
 		}
 		st_le64(&v, e->nodes[i].pa);
 		/* kho-v1 points at a sub-FDT; v2+ at any blob */
-		r = fdt_setprop(buf, node, g->ptr_prop, &v, sizeof(v));
-		if (!r && g->has_size) {
+		r = fdt_setprop(buf, node, g->info.blob_ptr, &v, sizeof(v));
+		if (!r && g->info.has_size) {
 			st_le64(&v, e->nodes[i].size);
 			r = fdt_setprop(buf, node, "blob-size", &v, sizeof(v));
 		}

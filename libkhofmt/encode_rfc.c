@@ -52,7 +52,7 @@ int khofmt_enc_rfc_build(struct khofmt_enc *e, uint64_t *fdt_pa)
 	r = r ? r : fdt_finish_reservemap(buf);
 	r = r ? r : fdt_begin_node(buf, "");
 	r = r ? r : fdt_property_string(buf, "compatible",
-						 khofmt_gen(KHOFMT_ABI_RFC)->compatible);
+						 khofmt_gen(KHOFMT_ABI_RFC)->info.compatible);
 	r = r ? r : fdt_begin_node(buf, "kho-tools");
 	r = r ? r : fdt_property_string(buf, "compatible", "kho-tools-synth-v1");
 	r = r ? r : fdt_begin_node(buf, "folios");

@@ -85,7 +85,7 @@ static int parse_subnodes(struct khofmt_fdt *f, char *errbuf, size_t errlen)
 	int node;
 
 	/* The RFC kept blobs inside this one DT: no pointer property. */
-	ptrprop = khofmt_gen(f->abi) ? khofmt_gen(f->abi)->ptr_prop : NULL;
+	ptrprop = khofmt_gen(f->abi) ? khofmt_gen(f->abi)->info.blob_ptr : NULL;
 	fdt_for_each_subnode(node, blob, 0) {
 		struct khofmt_subnode *s;
 		int r, prop;
@@ -224,8 +224,8 @@ int khofmt_fdt_open(const void *blob, size_t len, struct khofmt_fdt **out,
 	for (i = khofmt_gen_count(); i-- > 0;) {
 		const struct gen_desc *g = khofmt_gen_at(i);
 
-		if (!fdt_node_check_compatible(f->blob, 0, g->compatible)) {
-			f->abi = g->abi;
+		if (!fdt_node_check_compatible(f->blob, 0, g->info.compatible)) {
+			f->abi = khofmt_gen_abi(g);
 			break;
 		}
 	}

@@ -82,7 +82,7 @@ enum khofmt_variant khofmt_producer_variant(enum khofmt_abi abi,
 	unsigned ma, mi;
 	int pa;
 
-	if (abi != KHOFMT_ABI_V1 ||
+	if (!khofmt_gen(abi) || khofmt_gen(abi)->tracker != GEN_TRACKER_CHUNK ||
 	    khofmt_producer_parse(producer, &ma, &mi, &pa))
 		return KHOFMT_VARIANT_NONE;
 	if (ma * 1000 + mi < 6016)
@@ -237,7 +237,7 @@ int khofmt_handover_blob_size(struct khofmt_handover *h,
 	if (!h || !sn || !len)
 		return -KHOFMT_ERR_INVAL;
 	gd = khofmt_gen(h->abi);
-	if (gd && gd->has_size) {
+	if (gd && gd->info.has_size) {
 		if (!sn->has_size)
 			return 0;
 		*len = sn->size;

@@ -9,45 +9,49 @@
  */
 #include "internal.h"
 
+/*
+ * The rows, oldest first: a row's enum khofmt_abi value is its position + 1
+ * (append only; khofmt.h names the first five).
+ */
 static const struct gen_desc gen_table[] = {
-	{
-		.abi = KHOFMT_ABI_RFC, .name = "kho-rfc", .short_name = "rfc",
+	{	/* KHOFMT_ABI_RFC */
 		/* shares "kho-v1" with the merged form: fdt.c decides by `mem` */
-		.compatible = "kho-v1", .ptr_prop = NULL, .has_size = false,
+		.info = { "kho-rfc", "rfc", "kho-v1", "rfc-mem", NULL, false,
+			  "the 2023-24 RFC: byte ranges in `mem` properties" },
 		.has_map = false, .map_zero_ok = false,
 		.root_one_page = false, .range_entries = true,
 		.tracker = GEN_TRACKER_RFC, .ops = &khofmt_rfc_ops,
 	},
-	{
-		.abi = KHOFMT_ABI_V1, .name = "kho-v1", .short_name = "v1",
-		.compatible = "kho-v1", .ptr_prop = "fdt", .has_size = false,
+	{	/* KHOFMT_ABI_V1 */
+		.info = { "kho-v1", "v1", "kho-v1", "chunk", "fdt", false,
+			  "6.16 to 7.0, chunk list" },
 		.has_map = true, .map_zero_ok = true, .root_one_page = true,
 		.blobs_are_fdts = true,
 		.tracker = GEN_TRACKER_CHUNK, .ops = &khofmt_chunk_ops,
 	},
-	{
-		.abi = KHOFMT_ABI_V2, .name = "kho-v2", .short_name = "v2",
-		.compatible = "kho-v2", .ptr_prop = "preserved-data",
-		.has_size = false, .has_map = true, .root_one_page = true,
+	{	/* KHOFMT_ABI_V2 */
+		.info = { "kho-v2", "v2", "kho-v2", "radix", "preserved-data",
+			  false, "7.1 merge window, radix tree" },
+		.has_map = true, .root_one_page = true,
 		.tracker = GEN_TRACKER_RADIX, .radix_early_depth = true,
 		.variant_name = "E2", .ops = &khofmt_radix_ops,
 	},
-	{
-		.abi = KHOFMT_ABI_V3, .name = "kho-v3", .short_name = "v3",
-		.compatible = "kho-v3", .ptr_prop = "preserved-data",
-		.has_size = true, .has_map = true, .root_one_page = true,
+	{	/* KHOFMT_ABI_V3 */
+		.info = { "kho-v3", "v3", "kho-v3", "radix", "preserved-data",
+			  true, "7.1" },
+		.has_map = true, .root_one_page = true,
 		.tracker = GEN_TRACKER_RADIX, .variant_name = "E3",
 		.radix_depth_unverified = true,
 		.ops = &khofmt_radix_ops,
 	},
-	{
-		.abi = KHOFMT_ABI_V4, .name = "kho-v4", .short_name = "v4",
-		.compatible = "kho-v4", .ptr_prop = "preserved-data",
-		.has_size = true, .has_map = true, .root_one_page = true,
+	{	/* KHOFMT_ABI_V4 */
+		.info = { "kho-v4", "v4", "kho-v4", "radix", "preserved-data",
+			  true, "7.2, 7.3" },
+		.has_map = true, .root_one_page = true,
 		.tracker = GEN_TRACKER_RADIX, .variant_name = "E4",
 		.ops = &khofmt_radix_ops,
 	},
-	/* kho-v5: a row here (and its tracker file when the tracker changes) */
+	/* a new generation: a row here (doc/ARCHITECTURE.md) */
 };
 
 #define NGEN (sizeof(gen_table) / sizeof(gen_table[0]))
@@ -62,14 +66,22 @@ const struct gen_desc *khofmt_gen_at(size_t i)
 	return i < NGEN ? &gen_table[i] : NULL;
 }
 
+enum khofmt_abi khofmt_gen_abi(const struct gen_desc *g)
+{
+	return g ? (enum khofmt_abi)(g - gen_table + 1) : KHOFMT_ABI_UNKNOWN;
+}
+
 const struct gen_desc *khofmt_gen(enum khofmt_abi abi)
 {
-	size_t i;
+	return (size_t)abi >= 1 && (size_t)abi <= NGEN ? &gen_table[abi - 1]
+						       : NULL;
+}
 
-	for (i = 0; i < NGEN; i++)
-		if (gen_table[i].abi == abi)
-			return &gen_table[i];
-	return NULL;
+const struct khofmt_gen_info *khofmt_gen_info(enum khofmt_abi abi)
+{
+	const struct gen_desc *g = khofmt_gen(abi);
+
+	return g ? &g->info : NULL;
 }
 
 /* The newest generation first: "kho-v1" names the merged form, not RFC. */
@@ -78,7 +90,7 @@ const struct gen_desc *khofmt_gen_by_compatible(const char *compat)
 	size_t i;
 
 	for (i = NGEN; compat && i-- > 0;)
-		if (!strcmp(gen_table[i].compatible, compat))
+		if (!strcmp(gen_table[i].info.compatible, compat))
 			return &gen_table[i];
 	return NULL;
 }
@@ -87,7 +99,7 @@ const char *khofmt_abi_name(enum khofmt_abi abi)
 {
 	const struct gen_desc *g = khofmt_gen(abi);
 
-	return g ? g->name : "unknown";
+	return g ? g->info.name : "unknown";
 }
 
 enum khofmt_abi khofmt_abi_parse(const char *s)
@@ -95,8 +107,8 @@ enum khofmt_abi khofmt_abi_parse(const char *s)
 	size_t i;
 
 	for (i = 0; s && i < NGEN; i++)
-		if (!strcmp(s, gen_table[i].name) ||
-		    !strcmp(s, gen_table[i].short_name))
-			return gen_table[i].abi;
+		if (!strcmp(s, gen_table[i].info.name) ||
+		    !strcmp(s, gen_table[i].info.short_name))
+			return khofmt_gen_abi(&gen_table[i]);
 	return KHOFMT_ABI_UNKNOWN;
 }

@@ -226,12 +226,8 @@ extern const struct tracker_ops khofmt_rfc_ops;	/* tracker_rfc.c */
 enum gen_tracker { GEN_TRACKER_RFC, GEN_TRACKER_CHUNK, GEN_TRACKER_RADIX };
 
 struct gen_desc {
-	enum khofmt_abi abi;
-	const char *name;		/* "kho-v4": output, --abi */
-	const char *short_name;		/* "v4": --abi */
-	const char *compatible;		/* root compatible */
-	const char *ptr_prop;		/* subnode blob pointer; NULL inline */
-	bool has_size;			/* subnodes carry blob-size */
+	/* name, compatible, tracker, blob pointer, blob-size (public part) */
+	struct khofmt_gen_info info;
 	bool has_map;			/* root preserved-memory-map */
 	bool map_zero_ok;		/* map 0 = nothing preserved */
 	bool root_one_page;		/* producer writes the root in a page */
@@ -245,8 +241,9 @@ struct gen_desc {
 	const struct tracker_ops *ops;
 };
 
-size_t khofmt_gen_count(void);
 const struct gen_desc *khofmt_gen_at(size_t i);
+/* The enum khofmt_abi value of a row: its position + 1. */
+enum khofmt_abi khofmt_gen_abi(const struct gen_desc *g);
 /* The row of @abi, NULL for KHOFMT_ABI_UNKNOWN (or a future value). */
 const struct gen_desc *khofmt_gen(enum khofmt_abi abi);
 const struct gen_desc *khofmt_gen_by_compatible(const char *compat);

@@ -82,8 +82,31 @@ KHOFMT_API const char *khofmt_variant_name(enum khofmt_variant v);
 KHOFMT_API const char *khofmt_basis_name(enum khofmt_basis b);
 
 /*
- * Parse a generation name as khoctl takes it: "kho-v1".."kho-v4", "v1".."v4",
- * "rfc" / "kho-rfc". KHOFMT_ABI_UNKNOWN if none.
+ * The generation registry (since 0.4): one entry per generation this build
+ * reads and writes, oldest first. Entry @i is the generation whose enum
+ * khofmt_abi value is @i + 1: KHOFMT_ABI_RFC .. KHOFMT_ABI_V4 keep their
+ * values, and a newer generation needs no constant of its own (it is the
+ * value khofmt_abi_parse() returns for its name, or its position + 1).
+ */
+struct khofmt_gen_info {
+	const char *name;        /* "kho-v4": output, --abi */
+	const char *short_name;  /* "v4": --abi */
+	const char *compatible;  /* root compatible ("kho-v1" for RFC too) */
+	const char *tracker;     /* "radix", "chunk" or "rfc-mem" */
+	const char *blob_ptr;    /* subnode property with the blob's address
+				  * ("preserved-data", "fdt"); NULL: none (RFC) */
+	bool has_size;           /* subnodes carry `blob-size` */
+	const char *what;        /* one line for people: "7.2, 7.3" */
+};
+
+/* Number of generations (the largest enum khofmt_abi value). */
+KHOFMT_API size_t khofmt_gen_count(void);
+/* The entry of @abi; NULL for KHOFMT_ABI_UNKNOWN or past the end. */
+KHOFMT_API const struct khofmt_gen_info *khofmt_gen_info(enum khofmt_abi abi);
+
+/*
+ * Parse a generation name as khoctl takes it: an entry's name or short
+ * name ("kho-v4", "v4", "kho-rfc", "rfc"). KHOFMT_ABI_UNKNOWN if none.
  */
 KHOFMT_API enum khofmt_abi khofmt_abi_parse(const char *s);
 

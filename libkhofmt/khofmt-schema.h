@@ -59,6 +59,11 @@ struct khofmt_schema_opts {
 
 /* ---- dispatch ---- */
 
+/*
+ * A registry entry's kind. The constants name the schemas of 0.3; a schema
+ * added later is a value of its own with no constant (the registry names
+ * it: khofmt_schema_name(), khofmt_schema_find()).
+ */
 enum khofmt_schema_kind {
 	KHOFMT_SCHEMA_UNKNOWN = 0,
 	KHOFMT_SCHEMA_KEXEC_META_V1, /* "kexec-metadata-v1" */

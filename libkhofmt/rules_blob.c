@@ -122,6 +122,17 @@ static void check_subfdt(struct vctx *c, const struct khofmt_subnode *sn,
 	free(buf);
 }
 
+/* LUO's blob rules (registry hook, schema.c): the root struct's size */
+void khofmt_rules_blob_luo(struct vctx *c, const struct khofmt_subnode *sn,
+			   const void *fdt)
+{
+	(void)fdt;
+	if (sn->has_size && sn->size < LUO_MIN)
+		khofmt_vfind(c, R_BLOB_LUOMIN, true, sn->pa, sn->size, -1, sn->name,
+		      "LUO blob-size %llu < %u: the next kernel panics",
+		      (unsigned long long)sn->size, LUO_MIN);
+}
+
 /* kexec-metadata's blob rules (registry hook, schema.c) */
 void khofmt_rules_blob_kexec_meta(struct vctx *c, const struct khofmt_subnode *sn,
 			   const void *fdt)
@@ -175,10 +186,6 @@ static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 		      (unsigned long long)rlen, khofmt_src_missing(c->src, sn->pa));
 		return;
 	}
-	if (!strcmp(sn->name, "LUO") && sn->has_size && sn->size < LUO_MIN)
-		khofmt_vfind(c, R_BLOB_LUOMIN, true, sn->pa, sn->size, -1, sn->name,
-		      "LUO blob-size %llu < %u: the next kernel panics",
-		      (unsigned long long)sn->size, LUO_MIN);
 	row = khofmt_schema_row_subnode(sn->name);
 	if (row && !row->info.sub_fdt && row->blob_rules && sn->has_size)
 		row->blob_rules(c, sn, NULL);

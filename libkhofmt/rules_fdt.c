@@ -14,14 +14,14 @@ static void check_subnode(struct vctx *c, const struct khofmt_subnode *sn)
 	const void *blob = khofmt_fdt_blob(c->fdt, NULL);
 	enum khofmt_abi abi = khofmt_fdt_abi(c->fdt);
 	const struct gen_desc *g = khofmt_gen(abi);
-	const char *ptr = g->ptr_prop, *other = NULL;
-	bool wants_size = g->has_size;
+	const char *ptr = g->info.blob_ptr, *other = NULL;
+	bool wants_size = g->info.has_size;
 	int child;
 	size_t i;
 
 	/* another generation's pointer property */
 	for (i = 0; i < khofmt_gen_count() && !other; i++) {
-		const char *p = khofmt_gen_at(i)->ptr_prop;
+		const char *p = khofmt_gen_at(i)->info.blob_ptr;
 
 		if (p && strcmp(p, ptr) && fdt_getprop(blob, sn->offset, p, NULL))
 			other = p;

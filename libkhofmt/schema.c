@@ -113,58 +113,80 @@ static int decode_kho_test(struct khofmt_source *src, const void *b,
 
 /*
  * The registry: one row per sub-schema (doc/ABI.md 6), in the order they
- * are tried. A new schema defines its row in its own file
- * (const struct schema_row khofmt_schema_row_<name>, hooks static there)
- * and adds one line below (doc/ARCHITECTURE.md, "Adding a sub-schema").
+ * are tried. A row's kind is its own (KHOFMT_SCHEMA_* for the first seven;
+ * a new row takes the next number, the registry names it, no constant is
+ * needed); test_schema checks that kinds are unique. A new schema defines
+ * its row in its own file (const struct schema_row
+ * khofmt_schema_row_<name>, hooks static there) and adds its file and its
+ * name to libkhofmt/Makemodule.am, whose KHOFMT_SCHEMA_ROWS line is the
+ * list of rows: schema_rows.h, SCHEMA_ROWS(X) (doc/ARCHITECTURE.md,
+ * "Adding a sub-schema").
  */
-static const struct schema_row row_kexec_meta = {
+#include "schema_rows.h"
+
+#define SCHEMA_ROW_DECLARE(n) extern const struct schema_row khofmt_schema_row_##n;
+SCHEMA_ROWS(SCHEMA_ROW_DECLARE)
+
+#define LUO_COMPAT { "LUO sessions", NULL, \
+	"every LUO session and the files and FLBs in them: /dev/liveupdate has nothing to retrieve", \
+	false, true, khofmt_compat_luo_rows }
+
+const struct schema_row khofmt_schema_row_kexec_meta = {
 	.info = { KHOFMT_SCHEMA_KEXEC_META_V1, "kexec-metadata-v1",
 		  KHOFMT_SCHEMA_AT_SUBNODE, "kexec-metadata", NULL, NULL, 0,
 		  "the previous release and the kexec count (6.1)" },
 	.match_raw = match_kexec_meta, .decode = decode_kexec_meta,
 	.blob_rules = khofmt_rules_blob_kexec_meta,
+	.compat = { "kexec metadata", NULL,
+		    "the previous release and the kexec count (informational)",
+		    true, false, NULL },
 };
-static const struct schema_row row_luo_v5 = {
+const struct schema_row khofmt_schema_row_luo_v5 = {
 	.info = { KHOFMT_SCHEMA_LUO_V5, "luo-v5", KHOFMT_SCHEMA_AT_SUBNODE,
 		  "LUO", NULL, NULL, 32,
 		  "LUO sessions, files and FLBs in block chains (6.2.1, 6.3)" },
 	.match_raw = match_luo_v5, .decode = decode_luo,
 	.pages = khofmt_schema_luo_pages, .rules = khofmt_rules_schema_luo,
+	.blob_rules = khofmt_rules_blob_luo, .compat = LUO_COMPAT,
 };
-static const struct schema_row row_luo_v1 = {
+const struct schema_row khofmt_schema_row_luo_v1 = {
 	.info = { KHOFMT_SCHEMA_LUO_V1, "luo-v1", KHOFMT_SCHEMA_AT_SUBNODE,
 		  "LUO", NULL, "luo-v1", 0, "LUO of 6.19-7.1, a sub-FDT (6.2.2)" },
 	.decode = decode_luo, .pages = khofmt_schema_luo_pages,
-	.rules = khofmt_rules_schema_luo,
+	.rules = khofmt_rules_schema_luo, .compat = LUO_COMPAT,
 };
-static const struct schema_row row_memblock = {
+const struct schema_row khofmt_schema_row_memblock = {
 	.info = { KHOFMT_SCHEMA_MEMBLOCK_V1, "memblock-v1",
 		  KHOFMT_SCHEMA_AT_SUBNODE, "memblock", NULL, "memblock-v1", 0,
 		  "reserve_mem regions (6.6)" },
 	.decode = decode_memblock, .blob_rules = khofmt_rules_blob_memblock,
+	.compat = { "reserve_mem regions", NULL,
+		    "every reserve_mem region: not revived, its contents are lost",
+		    false, false, khofmt_compat_memblock_rows },
 };
-static const struct schema_row row_kho_test = {
+const struct schema_row khofmt_schema_row_kho_test = {
 	.info = { KHOFMT_SCHEMA_KHO_TEST_V1, "kho-test-v1",
 		  KHOFMT_SCHEMA_AT_SUBNODE, "kho_test", NULL, "kho-test-v1", 0,
 		  "the KHO test module's folios (6.7)" },
 	.decode = decode_kho_test, .pages = khofmt_schema_test_pages,
 	.rules = khofmt_rules_schema_kho_test,
+	.compat = { "KHO self test", "test_kho",
+		    "the kho_test folios (the test reports a failure)", false,
+		    false, NULL },
 };
-static const struct schema_row row_memfd = {
+const struct schema_row khofmt_schema_row_memfd = {
 	.info = { KHOFMT_SCHEMA_MEMFD, "memfd", KHOFMT_SCHEMA_AT_LUO_FILE,
 		  "memfd-v2", "memfd-v1", NULL, 0,
 		  "a memfd preserved through LUO, its folio array (6.4, 6.5)" },
 };
-static const struct schema_row row_systemd = {
+const struct schema_row khofmt_schema_row_systemd = {
 	.info = { KHOFMT_SCHEMA_SYSTEMD_FDSTORE, "systemd-fdstore",
 		  KHOFMT_SCHEMA_AT_LUO_SESSION, KHOFMT_SYSTEMD_SESSION, NULL,
 		  NULL, 0, "systemd's file descriptor store" },
 };
 
-static const struct schema_row *const rows[] = {
-	&row_kexec_meta, &row_luo_v5, &row_luo_v1, &row_memblock,
-	&row_kho_test, &row_memfd, &row_systemd,
-};
+#define SCHEMA_ROW_ADDR(n) &khofmt_schema_row_##n,
+static const struct schema_row *const rows[] = { SCHEMA_ROWS(SCHEMA_ROW_ADDR) };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
 size_t khofmt_schema_count(void)

@@ -82,6 +82,22 @@ struct schema_row {
 			   const void *fdt);
 	/* rules that need the tracker (rules_schema.c) */
 	void (*rules)(struct vctx *c, const struct khofmt_subnode *sn);
+	/*
+	 * `khoctl compat` (compat.c), for a root subnode's schema: what the
+	 * next kernel's reader is and what is lost without it (what == NULL:
+	 * the subnode is unknown to compat), and the rows inside the blob
+	 * (LUO files and FLBs, reserve_mem regions), which may read @src.
+	 */
+	struct {
+		const char *what;	/* "LUO sessions" */
+		const char *module;	/* a module that may carry the reader */
+		const char *lost;	/* what the next kernel drops */
+		bool numeric;		/* a version word, compared as a number */
+		bool needs_mem;		/* rows() reads the memory source */
+		int (*rows)(struct khofmt_compat *c, struct khofmt_source *src,
+			    const void *blob, size_t len, unsigned ps,
+			    int parent);
+	} compat;
 };
 
 /* A LUO file whose handler the registry knows as memfd. */
@@ -107,6 +123,13 @@ void khofmt_rules_blob_memblock(struct vctx *c, const struct khofmt_subnode *sn,
 			 const void *fdt);
 void khofmt_rules_blob_kexec_meta(struct vctx *c, const struct khofmt_subnode *sn,
 			   const void *fdt);
+void khofmt_rules_blob_luo(struct vctx *c, const struct khofmt_subnode *sn,
+			   const void *fdt);
+int khofmt_compat_luo_rows(struct khofmt_compat *c, struct khofmt_source *src,
+			   const void *blob, size_t len, unsigned ps, int parent);
+int khofmt_compat_memblock_rows(struct khofmt_compat *c,
+				struct khofmt_source *src, const void *blob,
+				size_t len, unsigned ps, int parent);
 void khofmt_rules_schema_luo(struct vctx *c, const struct khofmt_subnode *sn);
 void khofmt_rules_schema_kho_test(struct vctx *c, const struct khofmt_subnode *sn);
 

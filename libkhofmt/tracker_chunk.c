@@ -1030,7 +1030,7 @@ static int from_producer(struct khofmt_handover *h, const char *producer,
 		return H_ERR(h, KHOFMT_ERR_INVAL,
 			     "producer %s: the kho-v1 chunk list first shipped in 6.16 (earlier kho-v1 is the RFC form)",
 			     producer);
-	*v = khofmt_producer_variant(KHOFMT_ABI_V1, producer);
+	*v = khofmt_producer_variant(h->abi, producer);
 	if (*v == KHOFMT_VARIANT_NONE)
 		khofmt_setmsg(why, whylen,
 			      "producer %s: 6.17.y switched to page-sized bitmaps in a stable update (about 6.17.9); give the patch level",

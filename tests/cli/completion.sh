@@ -22,7 +22,7 @@ complete_words() {
 	' sh "$BC" "$COMP" "$@" 2>&1
 }
 
-echo "1..15"
+echo "1..17"
 
 got=$(complete_words "$KHOCTL" st | sort | tr '\n' ' ')
 is "$got" "stat " "'khoctl st<TAB>' completes to stat"
@@ -57,6 +57,17 @@ got=$(complete_words "$KHOCTL" verify --json=p | tr '\n' ' ')
 is "$got" "pretty " "--json=p<TAB>: pretty"
 got=$(complete_words "$KHOCTL" stat --no-p | tr '\n' ' ')
 is "$got" "--no-pager " "every command offers --no-pager"
+
+# --abi: the generations of the registry (khoctl stat --abi help), which
+# hold at least the five this test knows
+got=$(complete_words "$KHOCTL" stat --abi "" | sort | tr '\n' ' ')
+want=$("$KHOCTL" stat --abi help | cut -f1 | sort | tr '\n' ' ')
+is "$got" "$want" "--abi values: the generations 'khoctl stat --abi help' lists"
+r=0
+for g in kho-v1 kho-v2 kho-v3 kho-v4 rfc; do
+	case " $got" in *" $g "*) ;; *) r=1 ;; esac
+done
+ok $r "--abi values include kho-v1 .. kho-v4 and rfc (got: $got)"
 
 got=$(complete_words "$KHOCTL" synth --gen r | tr '\n' ' ')
 is "$got" "random0 " "--gen values"

@@ -39,7 +39,16 @@ grep -q "does not fit the 4-level tree.*--radix-depth 5" "$TMP/err"
 ok $? "kho-v2 16 KiB: the refusal names the tree and --radix-depth 5"
 [ ! -e "$TMP/v2early.fdt" ]; ok $? "kho-v2 16 KiB: no state written"
 
+# every generation with page geometry (not the RFC's byte ranges), from the
+# registry (khoctl stat --abi help), so a new one is checked here unchanged
+gens=$("$KHOCTL" stat --abi help | awk -F '\t' '$2 != "rfc-mem" { print $1 }' | sort -r)
+r=0
 for abi in kho-v4 kho-v3 kho-v2 kho-v1; do
+	case " $(echo $gens) " in *" $abi "*) ;; *) r=1 ;; esac
+done
+ok $r "the generations with page geometry include kho-v1 .. kho-v4 (got: $(echo $gens))"
+
+for abi in $gens; do
 	for ps in 12 14 16; do
 		k=$(( (1 << ps) / 1024 ))
 		p=$TMP/$abi-$ps

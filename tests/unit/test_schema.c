@@ -1411,6 +1411,22 @@ static void test_registry(struct capture *c)
 		for (j = i + 1; j < n; j++)
 			if (!strcmp(khofmt_schema_at(i)->name, khofmt_schema_at(j)->name))
 				fail("registry: name %s twice", khofmt_schema_at(i)->name);
+	/* every entry, the ones this test does not know too: its own kind */
+	for (i = 0; i < n; i++) {
+		const struct khofmt_schema_info *in = khofmt_schema_at(i);
+		bool uniq = true;
+
+		for (j = 0; j < n; j++)
+			if (j != i && khofmt_schema_at(j)->kind == in->kind)
+				uniq = false;
+		ok(in->kind != KHOFMT_SCHEMA_UNKNOWN && uniq &&
+		   khofmt_schema_info(in->kind) == in &&
+		   !strcmp(khofmt_schema_name(in->kind), in->name) &&
+		   in->key && in->what &&
+		   khofmt_schema_find(in->where, in->key) != NULL,
+		   "registry: %s has its own kind %d, a key (%s) and a description",
+		   in->name, (int)in->kind, in->key ? in->key : "-");
+	}
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const struct khofmt_schema_info *in =
 			khofmt_schema_find(want[i].where, want[i].key);

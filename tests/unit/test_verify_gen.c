@@ -2,8 +2,9 @@
 /*
  * verify on every generation: the same synthetic state (a 2 MiB range, an
  * order-3 folio, a kho_test list of two folios, one sub-FDT blob) is
- * encoded as kho-v1 E1a, kho-v1 E1b, RFC, kho-v2, kho-v3 and kho-v4, must
- * verify without errors or warnings, and then each fault class is put into
+ * encoded as every generation of the registry (RFC, kho-v1 E1a and E1b,
+ * kho-v2, kho-v3, kho-v4 and whatever follows), must verify without errors
+ * or warnings, and then each fault class is put into
  * it on every generation where it applies; verify must report the fault's
  * rule (at the fault's address when it has one) and no unexpected error.
  *
@@ -23,20 +24,97 @@
 #define UNPRESERVED U64(0x170000000)	/* RAM, never preserved */
 #define NOADDR UINT64_MAX
 
-enum gen { G_E1A, G_E1B, G_RFC, G_V2, G_V3, G_V4, G_COUNT };
+/*
+ * The generations: every entry of the registry (khofmt_gen_count()), so a
+ * generation added there is checked here without a change; a chunk-list
+ * one twice (E1a, E1b). What the faults edit (the subnode's blob pointer
+ * property, blob-size) is this file's own knowledge for the generations it
+ * knows (doc/ABI.md 3), checked against the registry; a newer generation
+ * takes the registry's.
+ */
+#define G_MAX 32
+#define CK(cond, ...) do { if (!(cond)) bail_out(__VA_ARGS__); } while (0)
 
-static const struct {
-	const char *name;
+static struct {
+	char name[48];
 	enum khofmt_abi abi;
 	unsigned variant;
-} gens[G_COUNT] = {
-	[G_E1A] = { "kho-v1 E1a", KHOFMT_ABI_V1, KHOFMT_VARIANT_E1A },
-	[G_E1B] = { "kho-v1 E1b", KHOFMT_ABI_V1, KHOFMT_VARIANT_E1B },
-	[G_RFC] = { "RFC", KHOFMT_ABI_RFC, 0 },
-	[G_V2] = { "kho-v2", KHOFMT_ABI_V2, 0 },
-	[G_V3] = { "kho-v3", KHOFMT_ABI_V3, 0 },
-	[G_V4] = { "kho-v4", KHOFMT_ABI_V4, 0 },
+	const char *ptr;	/* subnode blob pointer property */
+	bool size;		/* subnodes carry blob-size */
+	bool rfc, chunk;	/* the RFC ranges form; a chunk list */
+} gens[G_MAX];
+static unsigned ngens;
+
+static const struct {
+	enum khofmt_abi abi;
+	const char *name, *ptr, *tracker;
+	bool size;
+} known[] = {
+	{ KHOFMT_ABI_RFC, "kho-rfc", NULL, "rfc-mem", false },
+	{ KHOFMT_ABI_V1, "kho-v1", "fdt", "chunk", false },
+	{ KHOFMT_ABI_V2, "kho-v2", "preserved-data", "radix", false },
+	{ KHOFMT_ABI_V3, "kho-v3", "preserved-data", "radix", true },
+	{ KHOFMT_ABI_V4, "kho-v4", "preserved-data", "radix", true },
 };
+
+static void add_gen(enum khofmt_abi abi, const struct khofmt_gen_info *in,
+		    unsigned variant, const char *vname)
+{
+	size_t k;
+
+	CK(ngens < G_MAX, "too many generations");
+	gens[ngens].abi = abi;
+	gens[ngens].variant = variant;
+	gens[ngens].rfc = !strcmp(in->tracker, "rfc-mem");
+	gens[ngens].chunk = !strcmp(in->tracker, "chunk");
+	/* the RFC subnodes of this state carry the radix property (unused) */
+	gens[ngens].ptr = in->blob_ptr ? in->blob_ptr : "preserved-data";
+	gens[ngens].size = in->has_size;
+	for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		if (known[k].abi == abi) {
+			gens[ngens].ptr = known[k].ptr ? known[k].ptr : "preserved-data";
+			gens[ngens].size = known[k].size;
+		}
+	snprintf(gens[ngens].name, sizeof(gens[ngens].name), "%s%s%s",
+		 in->name, vname ? " " : "", vname ? vname : "");
+	ngens++;
+}
+
+/* The registry's generations; its first five are the ones khofmt.h names. */
+static void load_gens(void)
+{
+	size_t i, k, n = khofmt_gen_count();
+
+	ok(n >= 5 && !khofmt_gen_info(KHOFMT_ABI_UNKNOWN) &&
+	   !khofmt_gen_info((enum khofmt_abi)(n + 1)),
+	   "registry: %zu generations, none at 0 or past the end", n);
+	for (k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+		const struct khofmt_gen_info *in = khofmt_gen_info(known[k].abi);
+
+		ok(in && !strcmp(in->name, known[k].name) &&
+		   !strcmp(in->tracker, known[k].tracker) &&
+		   (known[k].ptr ? in->blob_ptr && !strcmp(in->blob_ptr, known[k].ptr)
+				 : !in->blob_ptr) &&
+		   in->has_size == known[k].size &&
+		   khofmt_abi_parse(known[k].name) == known[k].abi,
+		   "registry: %s at its constant %d (%s, %s%s)", known[k].name,
+		   (int)known[k].abi, known[k].tracker,
+		   known[k].ptr ? known[k].ptr : "no pointer",
+		   known[k].size ? ", blob-size" : "");
+	}
+	for (i = 1; i <= n; i++) {
+		enum khofmt_abi abi = (enum khofmt_abi)i;
+		const struct khofmt_gen_info *in = khofmt_gen_info(abi);
+
+		CK(in, "no generation %zu", i);
+		if (!strcmp(in->tracker, "chunk")) {
+			add_gen(abi, in, KHOFMT_VARIANT_E1A, "E1a");
+			add_gen(abi, in, KHOFMT_VARIANT_E1B, "E1b");
+		} else {
+			add_gen(abi, in, 0, NULL);
+		}
+	}
+}
 
 enum fault {
 	F_NONE,
@@ -85,10 +163,8 @@ struct world {
 	void *fdt;
 	size_t len;
 	uint64_t fdt_pa, blob_pa, fault;
-	enum gen g;
+	unsigned g;
 };
-
-#define CK(cond, ...) do { if (!(cond)) bail_out(__VA_ARGS__); } while (0)
 
 static unsigned char *mem_w(struct world *w, uint64_t pa, size_t n)
 {
@@ -112,9 +188,9 @@ static void put64(void *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
-static const char *ptr_prop(enum gen g)
+static const char *ptr_prop(unsigned g)
 {
-	return gens[g].abi == KHOFMT_ABI_V1 ? "fdt" : "preserved-data";
+	return gens[g].ptr;
 }
 
 /* A root FDT copy with room for edits. */
@@ -143,7 +219,7 @@ static void add_subnode(struct world *w, const char *name, uint64_t pa,
 	node = fdt_add_subnode(w->fdt, 0, name);
 	CK(node >= 0, "add_subnode");
 	CK(!fdt_setprop(w->fdt, node, ptr_prop(w->g), &v, 8), "setprop");
-	if (gens[w->g].abi >= KHOFMT_ABI_V3)
+	if (gens[w->g].size)
 		CK(!fdt_setprop(w->fdt, node, "blob-size", &z, 8), "setprop");
 	fdt_done(w);
 }
@@ -183,7 +259,7 @@ static uint64_t root_map(struct world *w)
 	return get64(p);
 }
 
-static void build(struct world *w, enum gen g, enum fault f)
+static void build(struct world *w, unsigned g, enum fault f)
 {
 	static const uint64_t kt_phys[2] = { KT_BASE, KT_BASE + 0x80000 };
 	static const unsigned kt_order[2] = { 0, 3 };
@@ -277,7 +353,7 @@ static struct khofmt_verify *run(struct world *w, bool no_ram)
 		o.ram_origin = "test";
 	}
 	o.fdt_pa = w->fdt_pa;
-	o.has_fdt_pa = gens[w->g].abi != KHOFMT_ABI_RFC;
+	o.has_fdt_pa = !gens[w->g].rfc;
 	CK(!khofmt_verify_run(w->fdt, w->len, w->src, &o, &v), "verify_run");
 	return v;
 }
@@ -293,7 +369,7 @@ static void show(const struct khofmt_verify *v)
 	}
 }
 
-static void check(enum gen g, enum fault f)
+static void check(unsigned g, enum fault f)
 {
 	struct world w;
 	struct khofmt_verify *v;
@@ -336,11 +412,12 @@ int main(void)
 {
 	unsigned g, f;
 
+	load_gens();
 	for (f = 0; f < F_COUNT; f++)
-		for (g = 0; g < G_COUNT; g++) {
-			if (faults[f].v1_only && gens[g].abi != KHOFMT_ABI_V1)
+		for (g = 0; g < ngens; g++) {
+			if (faults[f].v1_only && !gens[g].chunk)
 				continue;
-			if (faults[f].radix_or_v1 && g == G_RFC)
+			if (faults[f].radix_or_v1 && gens[g].rfc)
 				continue;
 			check(g, f);
 		}
