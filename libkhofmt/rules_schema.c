@@ -200,8 +200,8 @@ static void check_vmalloc(struct vctx *c, const struct khofmt_vmalloc_desc *d,
 	if (khofmt_vmalloc_iter_init(&it, c->src, d, &o))
 		return;
 	while (!c->err && khofmt_vmalloc_run_next(&it, &pa, &len) == 0) {
-		if (it.chunk != chunk) {
-			chunk = it.chunk;
+		if (it.c.cur != chunk) {
+			chunk = it.c.cur;
 			if (entry(c, chunk, 0) == 0)
 				khofmt_vfind(c, R_VM_UNPRESERVED, true, chunk, c->P, 0,
 				      obj, "%s: vmalloc chunk page 0x%llx is not a preserved order-0 entry",
