@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The chain walker (issue 16 item 3) through its public adapters, on
+ * chains built by hand in an in-memory image, with 4 KiB and 64 KiB pages:
+ * kho_block chains (khofmt_block_*) and kho_vmalloc chunk lists
+ * (khofmt_vmalloc_*). Each fault — a loop closing at any position, a wild
+ * or misaligned next pointer, a block count of 0 or beyond its page, more
+ * runs than total_pages — must end the walk with its own error, be told
+ * to the problem callback once, as fatal, under the layout's rule
+ * ("LUO-2", "VM-1") at the node that holds the bad pointer or count, and
+ * every entry before it must have been returned exactly once (a loop is
+ * found before the node closing it is entered again).
+ *
+ * Layouts from doc/ABI.md, written here independently of abi_layout.h:
+ * 6.3 block = {u64 next, u64 count} then count entries, (P - 16) / esize
+ * per block; 6.5 chunk = {u64 next} then u64 run starts up to a 0 or the
+ * page end, (P - 8) / 8 per chunk.
+ */
+#include "testutil.h"
+
+#define NODES 6			/* nodes of the chain */
+#define PER 3			/* entries per node */
+#define ESIZE 64		/* block entry size */
+#define NODE_BASE U64(0x100000000)
+#define DATA_BASE U64(0x200000000)
+#define WILD U64(0x7f0000000000)
+
+struct probs {
+	unsigned n;
+	const char *rule;
+	bool fatal;
+	uint64_t pa;
+	char msg[256];
+};
+
+static int on_problem(void *arg, const struct khofmt_schema_problem *p)
+{
+	struct probs *pr = arg;
+
+	if (!p->fatal)
+		return 0;
+	pr->n++;
+	pr->rule = p->rule;
+	pr->fatal = p->fatal;
+	pr->pa = p->pa;
+	snprintf(pr->msg, sizeof(pr->msg), "%s", p->msg ? p->msg : "");
+	return 0;
+}
+
+struct img {
+	unsigned ps;
+	uint64_t P;
+	struct khofmt_source *src;
+	unsigned char *nodes, *data;
+};
+
+static void img_new(struct img *m, unsigned ps)
+{
+	memset(m, 0, sizeof(*m));
+	m->ps = ps;
+	m->P = U64(1) << ps;
+	if (khofmt_source_new_mem(&m->src) ||
+	    khofmt_source_mem_add(m->src, NODE_BASE, NODES * m->P,
+				  (void **)&m->nodes) ||
+	    khofmt_source_mem_add(m->src, DATA_BASE, NODES * PER * m->P,
+				  (void **)&m->data))
+		bail_out("mem source");
+}
+
+static uint64_t node_pa(const struct img *m, unsigned i)
+{
+	return NODE_BASE + i * m->P;
+}
+
+static unsigned char *node_p(struct img *m, unsigned i)
+{
+	return m->nodes + i * m->P;
+}
+
+/* kho_block: PER entries per block, entry (i, j) starts with i*100+j */
+static void build_blocks(struct img *m)
+{
+	unsigned i, j;
+
+	memset(m->nodes, 0, NODES * m->P);
+	for (i = 0; i < NODES; i++) {
+		unsigned char *b = node_p(m, i);
+
+		le64_store(b, i + 1 < NODES ? node_pa(m, i + 1) : 0);
+		le64_store(b + 8, PER);
+		for (j = 0; j < PER; j++)
+			le64_store(b + 16 + j * ESIZE, i * 100 + j);
+	}
+}
+
+/* kho_vmalloc: PER runs of one page per chunk, run (i, j) = data page i*PER+j */
+static void build_chunks(struct img *m)
+{
+	unsigned i, j;
+
+	memset(m->nodes, 0, NODES * m->P);
+	for (i = 0; i < NODES; i++) {
+		unsigned char *c = node_p(m, i);
+
+		le64_store(c, i + 1 < NODES ? node_pa(m, i + 1) : 0);
+		for (j = 0; j < PER; j++)
+			le64_store(c + 8 + 8 * j, DATA_BASE + (i * PER + j) * m->P);
+	}
+}
+
+/* Walk a block chain; *@seen_twice if an entry came again. */
+static int walk_blocks(struct img *m, struct probs *pr, unsigned *items,
+		       bool *seen_twice)
+{
+	struct khofmt_schema_opts o = {
+		.sz = sizeof(o), .page_shift = m->ps, .problem = on_problem,
+		.problem_arg = pr,
+	};
+	struct khofmt_block_iter it;
+	unsigned char e[ESIZE];
+	bool seen[NODES * 100] = { false };
+	int r;
+
+	memset(pr, 0, sizeof(*pr));
+	*items = 0;
+	*seen_twice = false;
+	r = khofmt_block_iter_init(&it, m->src, node_pa(m, 0), ESIZE, &o);
+	if (r)
+		return r;
+	while ((r = khofmt_block_next(&it, e, NULL)) == 0) {
+		uint64_t v = le64_load(e);
+
+		if (v >= NODES * 100 || seen[v])
+			*seen_twice = true;
+		else
+			seen[v] = true;
+		++*items;
+	}
+	return r;
+}
+
+static int walk_chunks(struct img *m, struct probs *pr, uint32_t total,
+		       unsigned *items, bool *seen_twice)
+{
+	struct khofmt_schema_opts o = {
+		.sz = sizeof(o), .page_shift = m->ps, .problem = on_problem,
+		.problem_arg = pr,
+	};
+	struct khofmt_vmalloc_desc d = { .first = node_pa(m, 0), .total_pages = total };
+	struct khofmt_vmalloc_iter it;
+	bool seen[NODES * PER] = { false };
+	uint64_t pa, len;
+	int r;
+
+	memset(pr, 0, sizeof(*pr));
+	*items = 0;
+	*seen_twice = false;
+	r = khofmt_vmalloc_iter_init(&it, m->src, &d, &o);
+	if (r)
+		return r;
+	while ((r = khofmt_vmalloc_run_next(&it, &pa, &len)) == 0) {
+		uint64_t k = (pa - DATA_BASE) >> m->ps;
+
+		if (pa < DATA_BASE || k >= NODES * PER || seen[k] || len != m->P)
+			*seen_twice = true;
+		else
+			seen[k] = true;
+		++*items;
+	}
+	return r;
+}
+
+/* One fault: the error, one fatal report of @rule at @at, entries before. */
+static void expect(const struct img *m, const char *what, int r, int err,
+		   const struct probs *pr, const char *rule, uint64_t at,
+		   unsigned items, unsigned want_items, bool twice)
+{
+	if (!ok(r == err && pr->n == 1 && pr->fatal && pr->rule &&
+		!strcmp(pr->rule, rule) && pr->pa == at && items == want_items &&
+		!twice,
+		"P=%u KiB, %s: %s, %s at 0x%" PRIx64 ", %u entries, each once",
+		(unsigned)(m->P >> 10), what, khofmt_strerror(err), rule, at,
+		want_items))
+		diag("  got %s, %u reports (%s at 0x%" PRIx64 ": %s), %u entries%s",
+		     khofmt_strerror(r), pr->n, pr->rule ? pr->rule : "-", pr->pa,
+		     pr->msg, items, twice ? ", one twice" : "");
+}
+
+/* Loops closing at every position: node k -> node j (j <= k). */
+static const struct { unsigned k, j; } loops[] = {
+	{ 0, 0 }, { 1, 0 }, { 5, 0 }, { 5, 4 }, { 5, 5 }, { 3, 1 }, { 4, 2 },
+};
+
+static void test_blocks(unsigned ps)
+{
+	struct img m;
+	struct probs pr;
+	unsigned items, cap, i;
+	bool twice;
+	int r;
+
+	img_new(&m, ps);
+	cap = (unsigned)((m.P - 16) / ESIZE);
+
+	build_blocks(&m);
+	r = walk_blocks(&m, &pr, &items, &twice);
+	ok(r == 1 && pr.n == 0 && items == NODES * PER && !twice,
+	   "P=%u KiB, block chain of %u blocks: %u entries, no problem",
+	   ps == 12 ? 4 : 64, NODES, NODES * PER);
+
+	for (i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
+		char what[64];
+
+		build_blocks(&m);
+		le64_store(node_p(&m, loops[i].k), node_pa(&m, loops[i].j));
+		r = walk_blocks(&m, &pr, &items, &twice);
+		snprintf(what, sizeof(what), "block %u -> block %u", loops[i].k,
+			 loops[i].j);
+		expect(&m, what, r, -KHOFMT_ERR_LOOP, &pr, "LUO-2",
+		       node_pa(&m, loops[i].k), items, (loops[i].k + 1) * PER,
+		       twice);
+	}
+
+	build_blocks(&m);
+	le64_store(node_p(&m, 2), WILD);
+	r = walk_blocks(&m, &pr, &items, &twice);
+	expect(&m, "next outside the image", r, -KHOFMT_ERR_NOTCOVERED, &pr,
+	       "LUO-2", node_pa(&m, 2), items, 3 * PER, twice);
+
+	build_blocks(&m);
+	le64_store(node_p(&m, 2), node_pa(&m, 3) + 64);
+	r = walk_blocks(&m, &pr, &items, &twice);
+	expect(&m, "next not page-aligned", r, -KHOFMT_ERR_STRUCT, &pr, "LUO-2",
+	       node_pa(&m, 2), items, 3 * PER, twice);
+
+	/* 6.3: a block holds (P - 16) / esize entries and never 0 */
+	build_blocks(&m);
+	le64_store(node_p(&m, 1) + 8, cap + 1);
+	r = walk_blocks(&m, &pr, &items, &twice);
+	expect(&m, "count beyond the page", r, -KHOFMT_ERR_STRUCT, &pr, "LUO-2",
+	       node_pa(&m, 1), items, PER, twice);
+
+	build_blocks(&m);
+	le64_store(node_p(&m, 1) + 8, 0);
+	r = walk_blocks(&m, &pr, &items, &twice);
+	expect(&m, "count 0", r, -KHOFMT_ERR_STRUCT, &pr, "LUO-2",
+	       node_pa(&m, 1), items, PER, twice);
+
+	/* a full block is fine (entries past PER are zero: markers 0) */
+	build_blocks(&m);
+	le64_store(node_p(&m, NODES - 1) + 8, cap);
+	le64_store(node_p(&m, NODES - 1), 0);
+	{
+		struct khofmt_schema_opts o = {
+			.sz = sizeof(o), .page_shift = ps, .problem = on_problem,
+			.problem_arg = &pr,
+		};
+		struct khofmt_block_iter it;
+		unsigned char e[ESIZE];
+
+		memset(&pr, 0, sizeof(pr));
+		items = 0;
+		khofmt_block_iter_init(&it, m.src, node_pa(&m, 0), ESIZE, &o);
+		while ((r = khofmt_block_next(&it, e, NULL)) == 0)
+			items++;
+		ok(r == 1 && pr.n == 0 && items == (NODES - 1) * PER + cap,
+		   "P=%u KiB, a block of exactly %u entries: read whole",
+		   ps == 12 ? 4 : 64, cap);
+	}
+	khofmt_source_free(m.src);
+}
+
+static void test_chunks(unsigned ps)
+{
+	struct img m;
+	struct probs pr;
+	unsigned items, i;
+	bool twice;
+	int r;
+
+	img_new(&m, ps);
+	build_chunks(&m);
+	r = walk_chunks(&m, &pr, NODES * PER, &items, &twice);
+	ok(r == 1 && pr.n == 0 && items == NODES * PER && !twice,
+	   "P=%u KiB, vmalloc list of %u chunks: %u runs, no problem",
+	   ps == 12 ? 4 : 64, NODES, NODES * PER);
+
+	for (i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
+		char what[64];
+
+		build_chunks(&m);
+		le64_store(node_p(&m, loops[i].k), node_pa(&m, loops[i].j));
+		r = walk_chunks(&m, &pr, NODES * PER, &items, &twice);
+		snprintf(what, sizeof(what), "chunk %u -> chunk %u", loops[i].k,
+			 loops[i].j);
+		expect(&m, what, r, -KHOFMT_ERR_LOOP, &pr, "VM-1",
+		       node_pa(&m, loops[i].k), items, (loops[i].k + 1) * PER,
+		       twice);
+	}
+
+	build_chunks(&m);
+	le64_store(node_p(&m, 2), WILD);
+	r = walk_chunks(&m, &pr, NODES * PER, &items, &twice);
+	expect(&m, "chunk next outside the image", r, -KHOFMT_ERR_NOTCOVERED,
+	       &pr, "VM-1", node_pa(&m, 2), items, 3 * PER, twice);
+
+	build_chunks(&m);
+	le64_store(node_p(&m, 2), node_pa(&m, 3) + 8);
+	r = walk_chunks(&m, &pr, NODES * PER, &items, &twice);
+	expect(&m, "chunk next not page-aligned", r, -KHOFMT_ERR_STRUCT, &pr,
+	       "VM-1", node_pa(&m, 2), items, 3 * PER, twice);
+
+	/* a chunk listing more runs than total_pages allows (6.5) */
+	build_chunks(&m);
+	r = walk_chunks(&m, &pr, PER + 1, &items, &twice);
+	expect(&m, "runs beyond total_pages", r, -KHOFMT_ERR_STRUCT, &pr,
+	       "VM-1", node_pa(&m, 1), items, PER + 1, twice);
+
+	/* a run list that ends early inside a chunk goes on to the next */
+	build_chunks(&m);
+	le64_store(node_p(&m, 0) + 8 + 8 * 1, 0);
+	r = walk_chunks(&m, &pr, NODES * PER - (PER - 1), &items, &twice);
+	ok(r == 1 && pr.n == 0 && items == NODES * PER - (PER - 1) && !twice,
+	   "P=%u KiB, a 0 ends a chunk's runs, the next chunk follows",
+	   ps == 12 ? 4 : 64);
+	khofmt_source_free(m.src);
+}
+
+/*
+ * A long loop through almost every page of a 256-page image (vmalloc
+ * chunks without runs: only the chain itself) is found, at the node that
+ * closes it.
+ */
+static void test_long_loop(unsigned ps)
+{
+	const unsigned n = 256;
+	struct khofmt_source *src;
+	struct khofmt_schema_opts o;
+	struct khofmt_vmalloc_desc d = { .first = NODE_BASE, .total_pages = 0 };
+	struct khofmt_vmalloc_iter it;
+	struct probs pr;
+	unsigned char *p;
+	uint64_t P = U64(1) << ps, pa, len;
+	unsigned i, runs = 0;
+	int r;
+
+	memset(&pr, 0, sizeof(pr));
+	o = (struct khofmt_schema_opts){ .sz = sizeof(o), .page_shift = ps,
+					 .problem = on_problem, .problem_arg = &pr };
+	if (khofmt_source_new_mem(&src) ||
+	    khofmt_source_mem_add(src, NODE_BASE, n * P, (void **)&p))
+		bail_out("mem source");
+	/* chunk i -> chunk i + 1, the last back to chunk 100 */
+	for (i = 0; i < n; i++)
+		le64_store(p + i * P, NODE_BASE + (i + 1 < n ? i + 1 : 100) * P);
+	is(khofmt_vmalloc_iter_init(&it, src, &d, &o), 0, "init");
+	while ((r = khofmt_vmalloc_run_next(&it, &pa, &len)) == 0)
+		runs++;
+	ok(r == -KHOFMT_ERR_LOOP && pr.n == 1 && pr.pa == NODE_BASE + (n - 1) * P &&
+	   runs == 0,
+	   "P=%u KiB, %u empty chunks looping back to chunk 100: LOOP at the last chunk",
+	   (unsigned)(P >> 10), n);
+	khofmt_source_free(src);
+}
+
+int main(void)
+{
+	static const unsigned pss[] = { 12, 16 };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		test_blocks(pss[i]);
+		test_chunks(pss[i]);
+		test_long_loop(pss[i]);
+	}
+	return done_testing();
+}
