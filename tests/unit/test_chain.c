@@ -2,8 +2,9 @@
 /*
  * The chain walker (issue 16 item 3) through its public adapters, on
  * chains built by hand in an in-memory image, with 4 KiB and 64 KiB pages:
- * kho_block chains (khofmt_block_*) and kho_vmalloc chunk lists
- * (khofmt_vmalloc_*). Each fault — a loop closing at any position, a wild
+ * kho_block chains (khofmt_block_*), kho_vmalloc chunk lists
+ * (khofmt_vmalloc_*) and the kho-v1 tracker's chunk list (an encoded
+ * state, walked with khofmt_walk_folios()). Each fault — a loop closing at any position, a wild
  * or misaligned next pointer, a block count of 0 or beyond its page, more
  * runs than total_pages — must end the walk with its own error, be told
  * to the problem callback once, as fatal, under the layout's rule
@@ -363,6 +364,127 @@ static void test_long_loop(unsigned ps)
 	khofmt_source_free(src);
 }
 
+/* ---- the kho-v1 tracker's chunk list (doc/ABI.md 4.2.1) ---- */
+
+struct tprobs {
+	unsigned n, loops, wild, limit;
+	uint64_t loop_node, wild_node, limit_node, limit_value;
+};
+
+static int on_tproblem(void *arg, const struct khofmt_problem *p)
+{
+	struct tprobs *t = arg;
+
+	t->n++;
+	if (p->err == -KHOFMT_ERR_LOOP) {
+		t->loops++;
+		t->loop_node = p->node_pa;
+	} else if (p->err == -KHOFMT_ERR_NOTCOVERED) {
+		t->wild++;
+		t->wild_node = p->node_pa;
+	} else if (p->err == -KHOFMT_ERR_LIMIT) {
+		t->limit++;
+		t->limit_node = p->node_pa;
+		t->limit_value = p->value;
+	}
+	return 0;
+}
+
+/* Entries at DATA_BASE and up: ours (the encoder adds its own pages). */
+static int count_folio(void *arg, uint64_t phys, unsigned order)
+{
+	(void)order;
+	if (phys >= DATA_BASE)
+		++*(unsigned *)arg;
+	return 0;
+}
+
+/*
+ * A kho-v1 E1b state with one chunk per order (orders 0..3, two folios
+ * each); the chunks found by following next here, from
+ * preserved-memory-map: {u64 next, u32 order, u32 num_elms}.
+ */
+static void test_kho_v1(unsigned ps)
+{
+	struct khofmt_enc_opts eo = {
+		.sz = sizeof(eo), .page_shift = ps, .abi = KHOFMT_ABI_V1,
+		.variant = KHOFMT_VARIANT_E1B,
+	};
+	struct khofmt_walk_opts wo = { .sz = sizeof(wo), .problem = on_tproblem };
+	uint64_t P = U64(1) << ps, chunk[8], cap = (P - 16) / 16;
+	struct khofmt_enc *e;
+	struct state st;
+	struct tprobs t;
+	unsigned o, n = 0, folios;
+	unsigned char *c;
+	int r;
+
+	if (khofmt_enc_new(&eo, &e))
+		bail_out("enc_new");
+	for (o = 0; o < 4; o++) {
+		if (khofmt_enc_add_folio(e, DATA_BASE + (U64(1) << 30) * o, o) ||
+		    khofmt_enc_add_folio(e, DATA_BASE + (U64(1) << 30) * o + (P << 4), o))
+			bail_out("add_folio: %s", khofmt_enc_errmsg(e));
+	}
+	if (state_finish_open(e, ps, &st))
+		bail_out("finish");
+	khofmt_enc_free(e);
+	chunk[0] = khofmt_fdt_map(st.fdt);
+	while (chunk[n] && n + 1 < 8) {
+		c = (unsigned char *)(uintptr_t)khofmt_source_ptr(st.src, chunk[n], P);
+		if (!c)
+			bail_out("chunk 0x%" PRIx64, chunk[n]);
+		chunk[n + 1] = le64_load(c);
+		n++;
+	}
+	if (n != 4)
+		bail_out("%u chunks, 4 expected", n);
+
+	memset(&t, 0, sizeof(t));
+	wo.problem_arg = &t;
+	folios = 0;
+	r = khofmt_walk_folios(st.h, &wo, count_folio, &folios);
+	ok(r == 0 && t.n == 0 && folios == 8,
+	   "P=%u KiB, kho-v1: 4 chunks, 8 entries, no problem",
+	   (unsigned)(P >> 10));
+
+	/* the last chunk back to the second: every entry once, LOOP at the last */
+	c = (unsigned char *)(uintptr_t)khofmt_source_ptr(st.src, chunk[3], 8);
+	le64_store(c, chunk[1]);
+	memset(&t, 0, sizeof(t));
+	folios = 0;
+	r = khofmt_walk_folios(st.h, &wo, count_folio, &folios);
+	ok(r == 0 && t.n == 1 && t.loops == 1 && t.loop_node == chunk[3] &&
+	   folios == 8,
+	   "P=%u KiB, kho-v1 chunk 3 -> chunk 1: one LOOP at chunk 3, each entry once (%u)",
+	   (unsigned)(P >> 10), folios);
+
+	/* a wild next in chunk 1: the entries of chunks 0 and 1 */
+	le64_store(c, 0);
+	c = (unsigned char *)(uintptr_t)khofmt_source_ptr(st.src, chunk[1], 16);
+	le64_store(c, WILD);
+	memset(&t, 0, sizeof(t));
+	folios = 0;
+	r = khofmt_walk_folios(st.h, &wo, count_folio, &folios);
+	ok(r == 0 && t.n == 1 && t.wild == 1 && t.wild_node == chunk[1] &&
+	   folios == 4,
+	   "P=%u KiB, kho-v1 chunk 1 next outside memory: NOTCOVERED at chunk 1, 4 entries",
+	   (unsigned)(P >> 10));
+	le64_store(c, chunk[2]);
+
+	/* num_elms beyond the (P - 16) / 16 a chunk holds: told, clamped */
+	c = (unsigned char *)(uintptr_t)khofmt_source_ptr(st.src, chunk[0], 16);
+	c[12] = (unsigned char)(cap + 1);
+	c[13] = (unsigned char)((cap + 1) >> 8);
+	memset(&t, 0, sizeof(t));
+	r = khofmt_walk_folios(st.h, &wo, count_folio, &folios);
+	ok(r == 0 && t.limit == 1 && t.limit_node == chunk[0] &&
+	   t.limit_value == cap + 1,
+	   "P=%u KiB, kho-v1 num_elms %" PRIu64 " > %" PRIu64 ": LIMIT at chunk 0, the walk goes on",
+	   (unsigned)(P >> 10), cap + 1, cap);
+	state_free(&st);
+}
+
 int main(void)
 {
 	static const unsigned pss[] = { 12, 16 };
@@ -372,6 +494,7 @@ int main(void)
 		test_blocks(pss[i]);
 		test_chunks(pss[i]);
 		test_long_loop(pss[i]);
+		test_kho_v1(pss[i]);
 	}
 	return done_testing();
 }
