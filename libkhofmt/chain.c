@@ -103,7 +103,9 @@ int khofmt_chain_init(struct khofmt_chain *c, const struct chain_layout *l,
 	c->esize = l->entry_size ? l->entry_size : esize;
 	c->stop = UINT64_MAX;
 	ns = khofmt_chain_node_size(c);
-	if (!c->esize || l->hdr_size > HDR_MAX || c->esize > ns - l->hdr_size)
+	/* esize 0: nodes without entries (setup_data) */
+	if (l->hdr_size > HDR_MAX || l->hdr_size > ns ||
+	    c->esize > ns - l->hdr_size)
 		return -KHOFMT_ERR_INVAL;
 	c->limit = source_nodes(c);
 	c->done = first == 0;
@@ -307,7 +309,7 @@ int khofmt_chain_node(struct khofmt_chain *c)
 			     l->node, (unsigned long long)pa,
 			     why(c, f, wbuf, sizeof(wbuf)));
 	}
-	cap = (khofmt_chain_node_size(c) - l->hdr_size) / c->esize;
+	cap = c->esize ? (khofmt_chain_node_size(c) - l->hdr_size) / c->esize : 0;
 	count = cap;
 	if (l->count_size == 8)
 		count = ld_le64(hdr + l->count_off);

@@ -90,8 +90,9 @@ typedef int (*chain_problem_cb)(void *arg, const struct chain_problem *p);
 
 /*
  * Start a walk at @first (0: empty chain) of @page_shift's pages, with
- * @esize-byte entries when the layout leaves it open. -KHOFMT_ERR_INVAL
- * for an entry that does not fit a node.
+ * @esize-byte entries when the layout leaves it open (0 with an entry size
+ * of 0 in the layout: nodes without entries). -KHOFMT_ERR_INVAL for an
+ * entry that does not fit a node.
  */
 int khofmt_chain_init(struct khofmt_chain *c, const struct chain_layout *l,
 		      struct khofmt_source *src, uint64_t first,

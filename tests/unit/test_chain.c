@@ -3,8 +3,9 @@
  * The chain walker (issue 16 item 3) through its public adapters, on
  * chains built by hand in an in-memory image, with 4 KiB and 64 KiB pages:
  * kho_block chains (khofmt_block_*), kho_vmalloc chunk lists
- * (khofmt_vmalloc_*) and the kho-v1 tracker's chunk list (an encoded
- * state, walked with khofmt_walk_folios()). Each fault — a loop closing at any position, a wild
+ * (khofmt_vmalloc_*), the kho-v1 tracker's chunk list (an encoded
+ * state, walked with khofmt_walk_folios()) and x86 setup_data (through
+ * khofmt_discover_roots()). Each fault — a loop closing at any position, a wild
  * or misaligned next pointer, a block count of 0 or beyond its page, more
  * runs than total_pages — must end the walk with its own error, be told
  * to the problem callback once, as fatal, under the layout's rule
@@ -485,6 +486,93 @@ static void test_kho_v1(unsigned ps)
 	state_free(&st);
 }
 
+/* ---- x86 setup_data, followed by discovery (doc/ABI.md 1.2) ---- */
+
+#define BP_PA U64(0x10000)      /* boot_params, one page */
+#define SD_PA U64(0x20000)      /* setup_data entries, 32 bytes apart */
+#define KHO_ROOT U64(0x40000)   /* what the type-10 entry names */
+
+/* boot_params: boot_flag 0xAA55 at 0x1fe, "HdrS" at 0x202, version 0x020f
+ * at 0x206, the first setup_data at 0x250; setup_data = {next, u32 type,
+ * u32 len, data}; type 10 = struct kho_data {fdt_addr, fdt_size, ...}. */
+static struct khofmt_source *sd_image(unsigned char **sd)
+{
+	struct khofmt_source *src;
+	unsigned char *bp;
+
+	if (khofmt_source_new_mem(&src) ||
+	    khofmt_source_mem_add(src, BP_PA, 4096, (void **)&bp) ||
+	    khofmt_source_mem_add(src, SD_PA, 512 * 32, (void **)sd))
+		bail_out("mem source");
+	bp[0x1fe] = 0x55;
+	bp[0x1ff] = 0xaa;
+	memcpy(bp + 0x202, "HdrS", 4);
+	bp[0x206] = 0x0f;
+	bp[0x207] = 0x02;
+	le64_store(bp + 0x250, SD_PA);
+	return src;
+}
+
+static void sd_entry(unsigned char *sd, unsigned i, uint64_t next, uint32_t type)
+{
+	unsigned char *e = sd + 32 * i;
+
+	le64_store(e, next);
+	e[8] = (unsigned char)type;
+	if (type == 10) {
+		e[12] = 32;
+		le64_store(e + 16, KHO_ROOT);
+	}
+}
+
+static bool sd_found(struct khofmt_source *src, uint64_t *via)
+{
+	struct khofmt_discover_opts o = { .sz = sizeof(o), .flags = KHOFMT_DISCOVER_NO_SCAN };
+	struct khofmt_root_cand *c = NULL;
+	size_t n = 0, i;
+	bool found = false;
+
+	khofmt_discover_roots(src, &o, &c, &n);
+	for (i = 0; i < n; i++)
+		if (c[i].pa == KHO_ROOT && (c[i].via & KHOFMT_ROOT_SETUP_DATA)) {
+			found = true;
+			*via = c[i].via_pa;
+		}
+	free(c);
+	return found;
+}
+
+static void test_setup_data(void)
+{
+	unsigned char *sd;
+	struct khofmt_source *src = sd_image(&sd);
+	uint64_t via = 0;
+	unsigned i;
+
+	/* 0 -> 1 (type 10) -> 2 -> 0: a loop, the entry found once */
+	sd_entry(sd, 0, SD_PA + 32, 1);
+	sd_entry(sd, 1, SD_PA + 64, 10);
+	sd_entry(sd, 2, SD_PA, 1);
+	ok(sd_found(src, &via) && via == SD_PA + 32,
+	   "setup_data loop 0 -> 1 -> 2 -> 0: the type-10 entry found, the walk ends");
+	/* a wild next after it */
+	sd_entry(sd, 2, U64(0x7f0000000000), 1);
+	ok(sd_found(src, &via) && via == SD_PA + 32,
+	   "setup_data: a wild next after the type-10 entry: still found");
+	/* the type-10 entry behind a wild pointer is not reached */
+	sd_entry(sd, 0, U64(0x7f0000000000), 1);
+	ok(!sd_found(src, &via), "setup_data: nothing past a wild next");
+	/* 300 entries, type 10 at position 270: past the 256 followed */
+	for (i = 0; i < 300; i++)
+		sd_entry(sd, i, i + 1 < 300 ? SD_PA + 32 * (i + 1) : 0,
+			 i == 270 ? 10 : 1);
+	ok(!sd_found(src, &via), "setup_data: entry 270 of a 300-entry list is past the 256 followed");
+	sd_entry(sd, 200, SD_PA + 32 * 201, 10);
+	ok(sd_found(src, &via) && via == SD_PA + 32 * 200,
+	   "setup_data: entry 200 is followed");
+	khofmt_source_free(src);
+}
+
 int main(void)
 {
 	static const unsigned pss[] = { 12, 16 };
@@ -496,5 +584,6 @@ int main(void)
 		test_long_loop(pss[i]);
 		test_kho_v1(pss[i]);
 	}
+	test_setup_data();
 	return done_testing();
 }
