@@ -96,7 +96,7 @@ int khofmt_chain_init(struct khofmt_chain *c, const struct chain_layout *l,
 	memset(c, 0, sizeof(*c));
 	c->src = src;
 	c->layout = l;
-	c->problem = (int (*)(void *, const void *))cb;
+	c->problem = cb;
 	c->problem_arg = arg;
 	c->first = first;
 	c->page_shift = page_shift;
@@ -129,7 +129,7 @@ static int fault(struct khofmt_chain *c, enum chain_fault f, int err,
 		 const char *fmt, ...)
 {
 	const struct chain_layout *l = c->layout;
-	struct chain_problem p;
+	struct khofmt_chain_problem p;
 	char body[ERRMSG_LEN], msg[sizeof(c->owner) + 2 + ERRMSG_LEN];
 	va_list ap;
 	int r = 0;
@@ -390,7 +390,7 @@ int khofmt_chain_entry(struct khofmt_chain *c, void *buf, uint64_t *pa)
 
 /* ---- the sub-schema decoders' callback ---- */
 
-int khofmt_chain_schema_problem(void *arg, const struct chain_problem *p)
+int khofmt_chain_schema_problem(void *arg, const struct khofmt_chain_problem *p)
 {
 	const struct khofmt_schema_opts *o = arg;
 

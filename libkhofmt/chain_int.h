@@ -64,7 +64,7 @@ enum chain_fault {
 	CHAIN_COUNT,            /* an entry count the node cannot hold */
 };
 
-struct chain_problem {
+struct khofmt_chain_problem {
 	const struct chain_layout *layout;
 	const char *owner;      /* "" when the caller named none */
 	enum chain_fault fault;
@@ -86,7 +86,7 @@ struct chain_problem {
  * ends the walk (the walker then returns -KHOFMT_ERR_LIMIT for a
  * non-fatal fault). A fatal fault ends it whatever the callback says.
  */
-typedef int (*chain_problem_cb)(void *arg, const struct chain_problem *p);
+typedef int (*chain_problem_cb)(void *arg, const struct khofmt_chain_problem *p);
 
 /*
  * Start a walk at @first (0: empty chain) of @page_shift's pages, with
@@ -122,6 +122,6 @@ uint64_t khofmt_chain_node_size(const struct khofmt_chain *c);
  * khofmt_schema_report() under the layout's rule, fatal or not.
  * @arg: the decoder's const struct khofmt_schema_opts *.
  */
-int khofmt_chain_schema_problem(void *arg, const struct chain_problem *p);
+int khofmt_chain_schema_problem(void *arg, const struct khofmt_chain_problem *p);
 
 #endif

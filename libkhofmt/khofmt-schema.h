@@ -157,10 +157,11 @@ KHOFMT_API int khofmt_subnode_blob_read(struct khofmt_source *src,
  * structure: kho_block chains, kho_vmalloc chunk lists, the kho-v1
  * tracker's chunk list, x86 setup_data. Fields are private.
  */
+struct khofmt_chain_problem;     /* internal */
 struct khofmt_chain {
 	struct khofmt_source *src;
 	const void *layout;            /* the structure's layout descriptor */
-	int (*problem)(void *arg, const void *p);
+	int (*problem)(void *arg, const struct khofmt_chain_problem *p);
 	void *problem_arg;
 	char owner[80];                /* names the owner in every finding */
 	uint64_t first, cur, next;     /* first node, current node, its next */

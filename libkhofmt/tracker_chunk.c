@@ -11,8 +11,9 @@
  *
  * Hostile input: the chain is followed by the chain walker (chain.c: at
  * most the pages of the source, a cycle found before a chunk is read
- * twice, num_elms over the capacity reported and clamped); orders must keep entries below 2^52;
- * every bitmap must be covered by the source before it is read.
+ * twice, num_elms over the capacity reported and clamped); orders must
+ * keep entries below 2^52; every bitmap must be covered by the source
+ * before it is read.
  *
  * Per-order streams (coalesced ranges) do NOT trust the producer's order:
  * the elements of one order are collected (16 bytes each, bounded by the
@@ -240,7 +241,7 @@ static int do_chunk(struct cwalk *w, uint64_t pa, uint64_t n)
 }
 
 /* The chain walker's faults, as tracker problems of level 1. */
-static int chain_problem(void *arg, const struct chain_problem *p)
+static int chain_problem(void *arg, const struct khofmt_chain_problem *p)
 {
 	struct cwalk *w = arg;
 
