@@ -496,7 +496,7 @@ static int flatten_luo(struct side *s, const void *blob, size_t len,
 		struct khofmt_luo_file f;
 
 		kv_u64(l, ses.file_count, "session %s file_count", ses.name);
-		while (khofmt_luo_file_next(luo, &ses, &f) == 0) {
+		while ((r = khofmt_luo_file_next(luo, &ses, &f)) == 0) {
 			struct khofmt_memfd m;
 			char fp[96];
 
@@ -512,6 +512,9 @@ static int flatten_luo(struct side *s, const void *blob, size_t len,
 			kv_u64(l, m.nr_folios, "%s nr_folios", fp);
 			khofmt_memfd_close(&m);
 		}
+		/* a broken file chain: as a broken session chain */
+		if (r < 0)
+			break;
 	}
 	khofmt_luo_free(luo);
 	/* Sessions whose pages are gone (consumed, reused): not comparable. */

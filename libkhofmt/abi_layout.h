@@ -2,7 +2,8 @@
 /*
  * The binary layouts of the handover structs (doc/ABI.md 6), each declared
  * once: offsets and sizes in bytes, shared by the decoders (schema_*.c,
- * block.c, vmalloc.c) and the encoders (encode_schema.c). Not installed.
+ * block.c, vmalloc.c, the chain layouts of chain.c) and the encoders
+ * (encode_schema.c). Not installed.
  * The tests keep their own constants, written from doc/ABI.md, so that a
  * slip here shows up as a disagreement rather than a shared mistake.
  */
@@ -76,5 +77,19 @@
 #define VM_DESC_SIZE		16
 #define VM_CHUNK_NEXT_OFF	0
 #define VM_CHUNK_SLOTS_OFF	8	/* u64 run starts follow the next pointer */
+#define VM_RUN_SIZE		8
+
+/* kho-v1 chunk (4.2.1): {next, u32 order, u32 num_elms}, then elements */
+#define KV1_NEXT_OFF		0
+#define KV1_ORDER_OFF		8
+#define KV1_NUM_OFF		12
+#define KV1_HDR_SIZE		16
+#define KV1_ELM_SIZE		16	/* {u64 phys_start, u64 bitmap} */
+
+/* x86 struct setup_data (1.2): {next, u32 type, u32 len}, then len bytes */
+#define SD_NEXT_OFF		0
+#define SD_TYPE_OFF		8
+#define SD_LEN_OFF		12
+#define SD_HDR_SIZE		16
 
 #endif

@@ -3,17 +3,15 @@
  * Serialization block chains (kho_block, doc/ABI.md 6.3) and the problem
  * reporting shared by the sub-schema decoders.
  *
- * A chain is walked like 7.2.13 does: a two-pointer (Floyd) cycle check,
+ * A kho_block chain is one layout of the chain walker (chain.c): no loop,
  * at most KHOFMT_BLOCK_MAX_CHAIN blocks, and 1 <= count <= capacity in
- * every block. Any of these is fatal: the kernel panics (sessions) or
- * fails /dev/liveupdate (files).
+ * every block, as 7.2.13 checks. Any of these is fatal: the kernel panics
+ * (sessions) or fails /dev/liveupdate (files).
  */
 #include <stdio.h>
 
-#include "abi_layout.h"
+#include "chain_int.h"
 #include "schema_int.h"
-
-#define BLOCK_HDR BLK_HDR_SIZE
 
 unsigned khofmt_schema_ps(const struct khofmt_schema_opts *opts)
 {
@@ -63,132 +61,18 @@ int khofmt_block_iter_init(struct khofmt_block_iter *it,
 {
 	unsigned ps = khofmt_schema_ps(opts);
 
-	if (!it || !src || !esize || !ps || esize > (UINT64_C(1) << ps) - BLOCK_HDR)
+	if (!it || !src || !esize || !ps)
 		return -KHOFMT_ERR_INVAL;
 	memset(it, 0, sizeof(*it));
-	it->src = src;
 	it->opts = opts;
-	it->first = first;
-	it->next = first;
-	it->slow = first;
-	it->esize = esize;
-	it->page_shift = ps;
-	it->done = first == 0;
-	return 0;
-}
-
-/* Read a block header; checks alignment and count. */
-static int block_hdr(struct khofmt_block_iter *it, uint64_t pa,
-		     uint64_t *next, uint64_t *count)
-{
-	unsigned char hdr[BLOCK_HDR];
-	uint64_t P = UINT64_C(1) << it->page_shift;
-	uint64_t cap = (P - BLOCK_HDR) / it->esize;
-	int r;
-
-	if (pa & (P - 1))
-		return FATAL(it->opts, "LUO-2", KHOFMT_ERR_STRUCT, pa,
-			     "block 0x%llx is not page-aligned",
-			     (unsigned long long)pa);
-	if (!khofmt_source_covers(it->src, pa, P))
-		return FATAL(it->opts, "LUO-2", KHOFMT_ERR_NOTCOVERED, pa,
-			     "block 0x%llx is not in the memory source",
-			     (unsigned long long)pa);
-	r = khofmt_source_read(it->src, pa, hdr, sizeof(hdr));
-	if (r < 0)
-		return FATAL(it->opts, "LUO-2", -r, pa, "cannot read block 0x%llx",
-			     (unsigned long long)pa);
-	*next = ld_le64(hdr + BLK_NEXT_OFF);
-	if (count) {
-		*count = ld_le64(hdr + BLK_COUNT_OFF);
-		if (*count == 0 || *count > cap)
-			return FATAL(it->opts, "LUO-2", KHOFMT_ERR_STRUCT, pa,
-				     "block 0x%llx: count %llu not in 1..%llu",
-				     (unsigned long long)pa,
-				     (unsigned long long)*count,
-				     (unsigned long long)cap);
-	}
-	return 0;
+	return khofmt_chain_init(&it->c, &khofmt_chain_kho_block, src, first, ps,
+				 esize, khofmt_chain_schema_problem,
+				 (void *)opts);
 }
 
 int khofmt_block_next(struct khofmt_block_iter *it, void *entry, uint64_t *pa)
 {
-	uint64_t at;
-	int r;
-
-	if (!it || !entry)
+	if (!it || !entry || !it->c.layout)
 		return -KHOFMT_ERR_INVAL;
-	while (!it->done && it->idx >= it->count) {
-		uint64_t next;
-
-		if (it->next == 0) {
-			it->done = true;
-			break;
-		}
-		if (it->blocks >= KHOFMT_BLOCK_MAX_CHAIN) {
-			it->done = true;
-			return FATAL(it->opts, "LUO-2", KHOFMT_ERR_LIMIT, it->next,
-				     "chain from 0x%llx longer than %u blocks",
-				     (unsigned long long)it->first,
-				     KHOFMT_BLOCK_MAX_CHAIN);
-		}
-		/*
-		 * A bad next pointer is a fault of the block that holds it:
-		 * reported there, so the finding names the owner's page.
-		 */
-		if (it->blocks) {
-			uint64_t P = UINT64_C(1) << it->page_shift;
-			bool odd = it->next & (P - 1);
-
-			if (odd || !khofmt_source_covers(it->src, it->next, P)) {
-				it->done = true;
-				return FATAL(it->opts, "LUO-2",
-					     odd ? KHOFMT_ERR_STRUCT : KHOFMT_ERR_NOTCOVERED,
-					     it->cur, "block 0x%llx: next 0x%llx is %s",
-					     (unsigned long long)it->cur,
-					     (unsigned long long)it->next,
-					     odd ? "not page-aligned" :
-					     "not in the memory source");
-			}
-		}
-		it->cur = it->next;
-		r = block_hdr(it, it->cur, &next, &it->count);
-		if (r) {
-			it->done = true;
-			return r;
-		}
-		it->blocks++;
-		it->idx = 0;
-		it->next = next;
-		/* Floyd: the slow pointer moves every second block. */
-		if (it->blocks > 1 && !(it->blocks & 1)) {
-			r = block_hdr(it, it->slow, &it->slow, NULL);
-			if (r) {
-				it->done = true;
-				return r;
-			}
-		}
-		if (it->next && it->next == it->slow) {
-			it->done = true;
-			return FATAL(it->opts, "LUO-2", KHOFMT_ERR_LOOP, it->cur,
-				     "block chain from 0x%llx loops (block 0x%llx -> 0x%llx)",
-				     (unsigned long long)it->first,
-				     (unsigned long long)it->cur,
-				     (unsigned long long)it->next);
-		}
-	}
-	if (it->done)
-		return 1;
-	at = it->cur + BLOCK_HDR + it->idx * it->esize;
-	r = khofmt_source_read(it->src, at, entry, it->esize);
-	if (r < 0) {
-		it->done = true;
-		return FATAL(it->opts, "LUO-2", -r, at, "cannot read entry at 0x%llx",
-			     (unsigned long long)at);
-	}
-	it->idx++;
-	it->items++;
-	if (pa)
-		*pa = at;
-	return 0;
+	return khofmt_chain_entry(&it->c, entry, pa);
 }

@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <libfdt.h>
 
+#include "abi_layout.h"
+#include "chain_int.h"
 #include "internal.h"
 #include "source_int.h"
 
@@ -31,7 +33,6 @@
 #define MAX_FDT_SIZE (2u << 20)   /* a boot DT can be larger than a page */
 #define MAX_FDT_CHECKS (1u << 16) /* FDT-looking pages opened at most */
 #define MAX_BOOT_PARAMS 64
-#define MAX_SETUP_DATA 256        /* entries followed per chain */
 #define MAX_CANDS 64
 
 /* x86 boot protocol (arch/x86/include/uapi/asm/bootparam.h) */
@@ -170,27 +171,30 @@ static void check_boot_params(struct disc *d, uint64_t pa)
 	d->bp[d->nbp++] = pa;
 }
 
-/* Follow the setup_data chain of boot_params @bp to type 10 entries. */
+/*
+ * Follow the setup_data chain of boot_params @bp to type 10 entries, with
+ * the chain walker (chain.c). A broken chain is no evidence of a handover:
+ * discovery keeps what it found before the fault, silently.
+ */
 static void follow_setup_data(struct disc *d, uint64_t bp)
 {
-	uint64_t seen[MAX_SETUP_DATA], next;
-	unsigned char h[16], k[32];
+	unsigned char h[8], k[32];
 	struct khofmt_root_cand *c;
-	size_t n = 0, i;
+	struct khofmt_chain ch;
+	uint64_t next;
 
 	if (khofmt_source_read(d->src, bp + BP_SETUP_DATA, h, 8) < 0)
 		return;
-	next = ld_le64(h);
-	while (next && n < MAX_SETUP_DATA) {
-		for (i = 0; i < n; i++)
-			if (seen[i] == next)
-				return;	/* a cycle */
-		seen[n++] = next;
-		if (khofmt_source_read(d->src, next, h, sizeof(h)) < 0)
+	if (khofmt_chain_init(&ch, &khofmt_chain_setup_data, d->src, ld_le64(h),
+			      12, 0, NULL, NULL))
+		return;
+	while (khofmt_chain_node(&ch) == 0) {
+		next = ch.cur;
+		if (khofmt_source_read(d->src, next, k, 16) < 0)
 			return;
-		if (ld_le32(h + 8) == SETUP_KEXEC_KHO && ld_le32(h + 12) >= 32 &&
-		    next <= UINT64_MAX - 16 &&
-		    khofmt_source_read(d->src, next + 16, k, sizeof(k)) == 0) {
+		if (ld_le32(k + SD_TYPE_OFF) == SETUP_KEXEC_KHO &&
+		    ld_le32(k + SD_LEN_OFF) >= 32 && next <= UINT64_MAX - SD_HDR_SIZE &&
+		    khofmt_source_read(d->src, next + SD_HDR_SIZE, k, sizeof(k)) == 0) {
 			c = cand_add(d, ld_le64(k));
 			if (c) {
 				c->via |= KHOFMT_ROOT_SETUP_DATA;
@@ -201,7 +205,6 @@ static void follow_setup_data(struct disc *d, uint64_t bp)
 				c->scratch_size = ld_le64(k + 24);
 			}
 		}
-		next = ld_le64(h);
 	}
 }
 

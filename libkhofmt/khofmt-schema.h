@@ -155,25 +155,44 @@ KHOFMT_API int khofmt_subnode_blob_read(struct khofmt_source *src,
 					const struct khofmt_subnode *sn,
 					void **buf, size_t *len);
 
+/* ---- chains of pages (kho_block, kho_vmalloc) ---- */
+
+/*
+ * The state of one checked chain walk (chain.c), shared by every linked
+ * structure: kho_block chains, kho_vmalloc chunk lists, the kho-v1
+ * tracker's chunk list, x86 setup_data. Fields are private.
+ */
+struct khofmt_chain_problem;     /* internal */
+struct khofmt_chain {
+	struct khofmt_source *src;
+	const void *layout;            /* the structure's layout descriptor */
+	int (*problem)(void *arg, const struct khofmt_chain_problem *p);
+	void *problem_arg;
+	char owner[80];                /* names the owner in every finding */
+	uint64_t first, cur, next;     /* first node, current node, its next */
+	uint64_t nodes;                /* nodes entered */
+	uint64_t count, idx;           /* entries in the current node, next index */
+	uint64_t items;                /* entries returned */
+	uint64_t stop;                 /* nodes before the chain loops back */
+	uint64_t limit;                /* nodes the memory source can hold */
+	size_t esize;
+	unsigned page_shift;
+	bool scanned, done;
+};
+
 /* ---- kho_block chains (6.3) ---- */
 
 /* Iterator state; fields are private. */
 struct khofmt_block_iter {
-	struct khofmt_source *src;
+	struct khofmt_chain c;
 	const struct khofmt_schema_opts *opts;
-	uint64_t first, cur, slow, next;
-	uint64_t count, idx;   /* entries in the current block, next index */
-	uint64_t blocks;       /* blocks entered */
-	uint64_t items;        /* entries returned */
-	size_t esize;
-	unsigned page_shift;
-	bool done;
 };
 
 /*
  * Walk a chain starting at @first (0 = empty chain) with @esize-byte
- * entries. Enforced: page-aligned blocks, 1 <= count <= (P-16)/esize,
- * two-pointer cycle check, KHOFMT_BLOCK_MAX_CHAIN blocks.
+ * entries. Enforced: page-aligned blocks in the memory source,
+ * 1 <= count <= (P-16)/esize, no loop (found before any entry of the
+ * block that closes it is returned), KHOFMT_BLOCK_MAX_CHAIN blocks.
  */
 KHOFMT_API int khofmt_block_iter_init(struct khofmt_block_iter *it,
 				      struct khofmt_source *src,
@@ -198,11 +217,9 @@ KHOFMT_API void khofmt_vmalloc_desc_parse(const void *raw16,
 
 /* Iterator over the runs, then (optionally) over the bytes. Private. */
 struct khofmt_vmalloc_iter {
-	struct khofmt_source *src;
+	struct khofmt_chain c;
 	const struct khofmt_schema_opts *opts;
 	struct khofmt_vmalloc_desc d;
-	unsigned page_shift;
-	uint64_t chunk, slow, chunks, slot;
 	uint64_t runs;         /* runs returned */
 	bool done;
 	/* byte reader */

@@ -104,7 +104,7 @@ static const struct khofmt_rule rule_table[] = {
 	{ "KHO-W068", W, "SB-4", "kexec-metadata blob shorter than 73 bytes",
 	  "The reader ignores a kexec-metadata blob shorter than 73 bytes; the previous-release information is lost (never fatal)." },
 	{ "KHO-E069", E, "SB-1", "subnode blobs are the same or overlap",
-	  "Two subnodes point at the same blob, or their blobs (blob-size, or the sub-FDT's totalsize) share bytes or pages. Each producer preserves its blob in pages of its own, so the two owners will each restore, use and free the same memory in the next kernel. A subnode pointer was corrupted or copied; find which owner the blob belongs to." },
+	  "Two subnodes point at the same blob, or their blobs (blob-size, or the sub-FDT's totalsize) share bytes or pages, or a blob lies in a structure page of another subnode (a LUO block, a memfd record, a vmalloc chunk or run). Each producer preserves its blob in pages of its own, so the two owners will each restore, use and free the same memory in the next kernel. A subnode pointer was corrupted or copied; find which owner the blob belongs to." },
 	{ "KHO-E070", E, "SB-1", "subnode blob inside the tracker's pages",
 	  "A subnode's blob lies in a page that the tracker itself uses (a chunk, table or leaf page). Tracker pages are not preserved entries: the next kernel frees them after reading the tracker, and the blob's owner then reads reused memory. A subnode pointer was corrupted." },
 

@@ -200,8 +200,8 @@ static void check_vmalloc(struct vctx *c, const struct khofmt_vmalloc_desc *d,
 	if (khofmt_vmalloc_iter_init(&it, c->src, d, &o))
 		return;
 	while (!c->err && khofmt_vmalloc_run_next(&it, &pa, &len) == 0) {
-		if (it.chunk != chunk) {
-			chunk = it.chunk;
+		if (it.c.cur != chunk) {
+			chunk = it.c.cur;
 			if (entry(c, chunk, 0) == 0)
 				khofmt_vfind(c, R_VM_UNPRESERVED, true, chunk, c->P, 0,
 				      obj, "%s: vmalloc chunk page 0x%llx is not a preserved order-0 entry",
@@ -495,12 +495,103 @@ void khofmt_rules_schema_kho_test(struct vctx *c, const struct khofmt_subnode *s
 	free(blob);
 }
 
+/* ---- SB-1: no blob in another subnode's structure pages ---- */
+
+/* A page span of one subnode's structure (LUO blocks, vmalloc chunks, ...). */
+struct spage {
+	uint64_t lo, hi;
+	const char *owner;
+};
+
+struct spages {
+	struct spage *v;
+	size_t n, cap;
+	const char *owner;
+	uint64_t P;
+};
+
+static int collect_span(void *arg, uint64_t pa, uint64_t len)
+{
+	struct spages *s = arg;
+	struct spage *v;
+	uint64_t lo = pa & ~(s->P - 1), hi = pa + (len ? len : 1);
+
+	if (hi < pa || hi > UINT64_MAX - s->P)
+		hi = UINT64_MAX;
+	else
+		hi = (hi + s->P - 1) & ~(s->P - 1);
+	v = khofmt_grow(s->v, &s->cap, s->n + 1, sizeof(*v));
+	if (!v)
+		return -KHOFMT_ERR_NOMEM;
+	s->v = v;
+	s->v[s->n++] = (struct spage){ lo, hi, s->owner };
+	return 0;
+}
+
+static int cmp_spage(const void *a, const void *b)
+{
+	const struct spage *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * The structure pages come from each schema's pages hook, that is from
+ * the chain walker: a chain broken there yields its pages up to the fault
+ * (the fault itself is the schema rules' finding).
+ */
+static void check_blob_in_structure(struct vctx *c)
+{
+	struct khofmt_schema_opts o = {
+		.sz = sizeof(o), .page_shift = c->page_shift,
+	};
+	struct spages s = { .P = c->P };
+	size_t i, j, n = khofmt_fdt_nsubnodes(c->fdt);
+
+	for (i = 0; i < n && !c->err; i++) {
+		const struct khofmt_subnode *sn = khofmt_fdt_subnode(c->fdt, i);
+
+		if (!sn->has_pa)
+			continue;
+		s.owner = sn->name;
+		if (khofmt_subnode_pages(c->src, sn, &o, collect_span, &s) ==
+		    -KHOFMT_ERR_NOMEM)
+			c->err = -KHOFMT_ERR_NOMEM;
+	}
+	if (s.n > 1)
+		qsort(s.v, s.n, sizeof(*s.v), cmp_spage);
+	for (i = 0; i < c->nq && s.n && !c->err; i++) {
+		const struct cover_q *q = &c->q[i];
+		uint64_t lo = q->start & ~(c->P - 1);
+		uint64_t hi = q->start + (q->bytes ? q->bytes : 1);
+
+		if (hi < q->start)
+			hi = UINT64_MAX;
+		if (q->kind != Q_BLOB)
+			continue;
+		for (j = 0; j < s.n && s.v[j].lo < hi; j++) {
+			if (s.v[j].hi <= lo || !strncmp(s.v[j].owner, q->name,
+						       sizeof(q->name) - 1))
+				continue;
+			khofmt_vfind(c, R_BLOB_SAME, true, q->start, q->bytes, -1,
+				     q->name,
+				     "blob %s at 0x%llx lies in a structure page [0x%llx, 0x%llx) of %s",
+				     q->name, (unsigned long long)q->start,
+				     (unsigned long long)s.v[j].lo,
+				     (unsigned long long)s.v[j].hi, s.v[j].owner);
+			break;
+		}
+	}
+	free(s.v);
+}
+
 void khofmt_rules_schema_check(struct vctx *c)
 {
 	size_t i, n;
 
 	if (!c->tracker_walked || !c->h)
 		return;
+	check_blob_in_structure(c);
 	/* by the owner's subnode name, whatever the blob holds now */
 	n = khofmt_fdt_nsubnodes(c->fdt);
 	for (i = 0; i < n && !c->err; i++) {

@@ -33,6 +33,13 @@ int khofmt_schema_report(const struct khofmt_schema_opts *opts, const char *rule
 int khofmt_schema_fdt_check(const void *blob, size_t len, const char *compat,
 		     const struct khofmt_schema_opts *opts, const char *rule);
 
+/* Name a vmalloc area's owner in its chain's findings (vmalloc.c). */
+void khofmt_vmalloc_owner(struct khofmt_vmalloc_iter *it, const char *owner);
+
+/* The same for a memfd's folio array (schema_memfd.c). */
+void khofmt_memfd_owner(const struct khofmt_memfd *m,
+			struct khofmt_vmalloc_iter *it);
+
 /* Copy a fixed-size name field into @dst (n+1 bytes), return true if the
  * field held a NUL. */
 bool khofmt_schema_copy_name(char *dst, const unsigned char *src, size_t n);

@@ -18,6 +18,7 @@
 #include <libfdt.h>
 
 #include "abi_layout.h"
+#include "chain_int.h"
 #include "schema_int.h"
 
 #define LUO_ROOT_SIZE LUO_SIZE
@@ -214,9 +215,10 @@ void khofmt_luo_rewind(struct khofmt_luo *luo)
 {
 	if (!luo)
 		return;
-	if (luo->info.kind == KHOFMT_SCHEMA_LUO_V5)
-		khofmt_block_iter_init(&luo->sit, luo->src, luo->info.sessions_pa,
-				       SESSION_REC, &luo->opts);
+	if (luo->info.kind == KHOFMT_SCHEMA_LUO_V5 &&
+	    khofmt_block_iter_init(&luo->sit, luo->src, luo->info.sessions_pa,
+				   SESSION_REC, &luo->opts) == 0)
+		khofmt_chain_owner(&luo->sit.c, "LUO sessions");
 	luo->v1_idx = 0;
 	luo->flb_idx = 0;
 	luo->flb_read = false;
@@ -255,7 +257,7 @@ int khofmt_luo_session_next(struct khofmt_luo *luo, struct khofmt_luo_session *s
 	}
 	memset(s, 0, sizeof(*s));
 	s->pa = pa;
-	s->index = inf ? luo->v1_idx - 1 : luo->sit.items - 1;
+	s->index = inf ? luo->v1_idx - 1 : luo->sit.c.items - 1;
 	s->name_terminated = khofmt_schema_copy_name(s->name, rec + LUO_SES_NAME_OFF,
 					     LUO_SES_NAME_LEN);
 	s->files_pa = ld_le64(rec + LUO_SES_FILES_OFF);
@@ -277,9 +279,9 @@ int khofmt_luo_session_next(struct khofmt_luo *luo, struct khofmt_luo_session *s
 			      "session \"%s\": files_pa 0x%llx with file_count %llu",
 			      s->name, (unsigned long long)s->files_pa,
 			      (unsigned long long)s->file_count);
-	if (!inf)
-		khofmt_block_iter_init(&s->files, luo->src, s->files_pa, FILE_REC,
-				       &luo->opts);
+	if (!inf && khofmt_block_iter_init(&s->files, luo->src, s->files_pa,
+					   FILE_REC, &luo->opts) == 0)
+		khofmt_chain_owner(&s->files.c, "session \"%s\" files", s->name);
 	return 0;
 }
 
@@ -446,9 +448,10 @@ static int memfd_pages(struct khofmt_luo *luo, const struct khofmt_luo_file *f,
 	r = khofmt_vmalloc_iter_init(&it, luo->src, &m.folios, &luo->opts);
 	if (r)
 		return r;
+	khofmt_memfd_owner(&m, &it);
 	while ((r = khofmt_vmalloc_run_next(&it, &pa, &len)) == 0) {
-		if (it.chunk != chunk) {
-			chunk = it.chunk;
+		if (it.c.cur != chunk) {
+			chunk = it.c.cur;
 			c = cb(arg, KHOFMT_LUO_PAGE_VMALLOC_CHUNK, chunk, P);
 			if (c)
 				return c;
@@ -489,8 +492,8 @@ static int walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *arg)
 	while ((r = khofmt_luo_session_next(luo, &s)) == 0) {
 		uint64_t fblk = 0;
 
-		if (!v1 && luo->sit.cur != sblk) {
-			sblk = luo->sit.cur;
+		if (!v1 && luo->sit.c.cur != sblk) {
+			sblk = luo->sit.c.cur;
 			c = cb(arg, KHOFMT_LUO_PAGE_SESSION_BLOCK, sblk, P);
 			if (c)
 				return c;
@@ -502,8 +505,8 @@ static int walk_pages(struct khofmt_luo *luo, khofmt_luo_page_cb cb, void *arg)
 				return c;
 		}
 		while ((r = khofmt_luo_file_next(luo, &s, &f)) == 0) {
-			if (!v1 && s.files.cur != fblk) {
-				fblk = s.files.cur;
+			if (!v1 && s.files.c.cur != fblk) {
+				fblk = s.files.c.cur;
 				c = cb(arg, KHOFMT_LUO_PAGE_FILE_BLOCK, fblk, P);
 				if (c)
 					return c;

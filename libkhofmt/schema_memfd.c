@@ -6,6 +6,7 @@
  * area. memfd-v1 (6.19-7.0) is [I]: the same record without seals/flags
  * (40 bytes); its findings carry inferred = true.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "abi_layout.h"
@@ -84,6 +85,17 @@ int khofmt_memfd_open(struct khofmt_source *src, uint64_t pa,
 	return 0;
 }
 
+/* The folio array's chain names its memfd in every finding. */
+void khofmt_memfd_owner(const struct khofmt_memfd *m,
+			struct khofmt_vmalloc_iter *it)
+{
+	char owner[48];
+
+	snprintf(owner, sizeof(owner), "memfd 0x%llx folio array",
+		 (unsigned long long)m->pa);
+	khofmt_vmalloc_owner(it, owner);
+}
+
 int khofmt_memfd_folio_next(struct khofmt_memfd *m, struct khofmt_memfd_folio *f)
 {
 	unsigned char rec[MFD_FOLIO_REC];
@@ -107,6 +119,7 @@ int khofmt_memfd_folio_next(struct khofmt_memfd *m, struct khofmt_memfd_folio *f
 		r = khofmt_vmalloc_iter_init(&m->it, m->src, &m->folios, m->opts);
 		if (r)
 			goto fail;
+		khofmt_memfd_owner(m, &m->it);
 	}
 	r = khofmt_vmalloc_read(&m->it, rec, sizeof(rec));
 	if (r)

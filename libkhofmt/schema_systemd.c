@@ -1059,6 +1059,8 @@ static int memfd_content(struct khofmt_source *src, const struct lfile *lf,
 		uint64_t pa, len;
 
 		r = khofmt_vmalloc_iter_init(&it, src, &m.folios, &q);
+		if (!r)
+			khofmt_memfd_owner(&m, &it);
 		while (!r && (r = khofmt_vmalloc_run_next(&it, &pa, &len)) == 0)
 			;
 		if (r < 0) {

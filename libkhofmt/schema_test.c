@@ -35,7 +35,7 @@ int khofmt_kho_test_open(struct khofmt_source *src, const void *blob,
 	memset(t, 0, sizeof(*t));
 	t->opts = opts;
 	t->page_shift = khofmt_schema_ps(opts);
-	t->it.src = src;
+	t->it.c.src = src;
 	r = khofmt_schema_fdt_check(blob, len, "kho-test-v1", opts, "KT-1");
 	if (r)
 		return r;
@@ -80,7 +80,7 @@ int khofmt_kho_test_folio_next(struct khofmt_kho_test *t, uint64_t *phys,
 	uint64_t v, mask;
 	int r;
 
-	if (!t || !phys || !order || !t->it.src)
+	if (!t || !phys || !order || !t->it.c.src)
 		return -KHOFMT_ERR_INVAL;
 	if (t->seen >= t->nr_folios)
 		return 1;
@@ -88,10 +88,11 @@ int khofmt_kho_test_folio_next(struct khofmt_kho_test *t, uint64_t *phys,
 		memcpy(w, t->inline_info + 8 * t->seen, 8);
 	} else {
 		if (t->seen == 0) {
-			r = khofmt_vmalloc_iter_init(&t->it, t->it.src,
+			r = khofmt_vmalloc_iter_init(&t->it, t->it.c.src,
 						     &t->folios_info, t->opts);
 			if (r)
 				return r;
+			khofmt_vmalloc_owner(&t->it, "kho_test folios_info");
 		}
 		r = khofmt_vmalloc_read(&t->it, w, 8);
 		if (r)
@@ -123,10 +124,11 @@ int khofmt_schema_test_pages(struct khofmt_source *src, const void *blob, size_t
 	if (!ps || khofmt_kho_test_open(src, blob, len, o, &t) || !t.has_vmalloc ||
 	    khofmt_vmalloc_iter_init(&it, src, &t.folios_info, o))
 		return 0;
+	khofmt_vmalloc_owner(&it, "kho_test folios_info");
 	/* its chunk pages and the runs holding the list */
 	while (khofmt_vmalloc_run_next(&it, &pa, &rl) == 0) {
-		if (it.chunk && it.chunk != chunk) {
-			chunk = it.chunk;
+		if (it.c.cur != chunk) {
+			chunk = it.c.cur;
 			if (cb(arg, chunk, UINT64_C(1) << ps))
 				return 0;
 		}

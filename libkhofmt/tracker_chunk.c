@@ -9,10 +9,11 @@
  * khofmt_chunk_choose() picks one from the caller, the producer release
  * or the data (4.2.5) before anything is decoded.
  *
- * Hostile input: the chain is followed at most (covered bytes / P) chunks
- * and every chunk page only once (a page set catches cycles); num_elms is
- * clamped to the chunk capacity; orders must keep entries below 2^52;
- * every bitmap must be covered by the source before it is read.
+ * Hostile input: the chain is followed by the chain walker (chain.c: at
+ * most the pages of the source, a cycle found before a chunk is read
+ * twice, num_elms over the capacity reported and clamped); orders must
+ * keep entries below 2^52; every bitmap must be covered by the source
+ * before it is read.
  *
  * Per-order streams (coalesced ranges) do NOT trust the producer's order:
  * the elements of one order are collected (16 bytes each, bounded by the
@@ -26,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "abi_layout.h"
+#include "chain_int.h"
 #include "cpu.h"
 #include "internal.h"
 
@@ -61,10 +64,10 @@ struct cwalk {
 	const struct cmode *mode;
 	void *arg;
 	unsigned ps, bits_log2;
-	uint64_t P, cap, bits, bm_bytes, limit;
+	uint64_t P, bits, bm_bytes;
 	unsigned char *chunk;		/* P bytes */
 	unsigned char *bm;		/* bm_bytes */
-	struct pageset seen;
+	int crep;			/* the last chain fault's rep() */
 };
 
 /* Report a problem: 0 go on, CSTOP, or a negative error. */
@@ -85,18 +88,6 @@ static int rep(struct cwalk *w, int err, unsigned level, uint64_t node,
 	return r > 0 ? CSTOP : r;
 }
 
-static uint64_t source_bytes(const struct khofmt_source *src)
-{
-	const struct khofmt_range *rg;
-	uint64_t total = 0;
-	size_t n, i;
-
-	rg = khofmt_source_ranges(src, &n);
-	for (i = 0; i < n; i++)
-		total += rg[i].size;
-	return total;
-}
-
 static int cwalk_init(struct cwalk *w, struct khofmt_handover *h,
 		      const struct khofmt_walk_opts *opts, bool quiet,
 		      const struct cmode *mode, void *arg)
@@ -109,15 +100,11 @@ static int cwalk_init(struct cwalk *w, struct khofmt_handover *h,
 	w->arg = arg;
 	w->ps = h->geom.page_shift;
 	w->P = UINT64_C(1) << w->ps;
-	w->cap = (w->P - 16) / 16;
 	w->bm_bytes = h->variant.bitmap_bytes ? h->variant.bitmap_bytes : w->P;
 	w->bits = w->bm_bytes * 8;
 	w->bits_log2 = 63 - __builtin_clzll(w->bits);
-	/* Distinct chunk pages cannot outnumber the pages of the source. */
-	w->limit = source_bytes(h->src) / w->P + 1;
 	w->chunk = malloc(w->P);
 	w->bm = malloc(w->bm_bytes);
-	khofmt_pageset_init(&w->seen);
 	if (!w->chunk || !w->bm) {
 		free(w->chunk);
 		free(w->bm);
@@ -128,7 +115,6 @@ static int cwalk_init(struct cwalk *w, struct khofmt_handover *h,
 
 static void cwalk_free(struct cwalk *w)
 {
-	khofmt_pageset_free(&w->seen);
 	free(w->chunk);
 	free(w->bm);
 }
@@ -224,26 +210,20 @@ static int do_elm(struct cwalk *w, uint64_t cpa, unsigned idx, unsigned order,
 	return w->mode->elm(w, &e);
 }
 
-/* One chunk page (already read into w->chunk). */
-static int do_chunk(struct cwalk *w, uint64_t pa)
+/*
+ * One chunk page (already read into w->chunk); @n its element count, at
+ * most a chunk's capacity (the chain walker reported a larger num_elms).
+ */
+static int do_chunk(struct cwalk *w, uint64_t pa, uint64_t n)
 {
-	unsigned order = ld_le32(w->chunk + 8), i;
-	uint64_t n = ld_le32(w->chunk + 12);
+	unsigned order = ld_le32(w->chunk + KV1_ORDER_OFF), i;
 	int r;
 
 	if (w->mode->chunk) {
-		r = w->mode->chunk(w, pa, order, (unsigned)n);
+		r = w->mode->chunk(w, pa, order,
+				   ld_le32(w->chunk + KV1_NUM_OFF));
 		if (r)
 			return r;
-	}
-	if (n > w->cap) {
-		r = rep(w, KHOFMT_ERR_LIMIT, 1, pa, n, n,
-			"chunk 0x%llx: num_elms %llu exceeds the %llu elements a chunk holds",
-			(unsigned long long)pa, (unsigned long long)n,
-			(unsigned long long)w->cap);
-		if (r)
-			return r;
-		n = w->cap;
 	}
 	if (order > w->h->geom.max_order) {
 		return rep(w, KHOFMT_ERR_BADKEY, 1, pa, 0, order,
@@ -252,17 +232,27 @@ static int do_chunk(struct cwalk *w, uint64_t pa)
 			   w->h->geom.max_order, h_phys_bits(w));
 	}
 	for (i = 0; i < n; i++) {
-		r = do_elm(w, pa, i, order, w->chunk + 16 + 16 * (size_t)i);
+		r = do_elm(w, pa, i, order,
+			   w->chunk + KV1_HDR_SIZE + KV1_ELM_SIZE * (size_t)i);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
-/* Follow the chain from preserved-memory-map. */
+/* The chain walker's faults, as tracker problems of level 1. */
+static int chain_problem(void *arg, const struct khofmt_chain_problem *p)
+{
+	struct cwalk *w = arg;
+
+	w->crep = rep(w, p->err, 1, p->node, p->index, p->value, "%s", p->msg);
+	return w->crep;
+}
+
+/* Follow the chain from preserved-memory-map (chain.c). */
 static int cwalk_run(struct cwalk *w)
 {
-	uint64_t pa = w->h->root, count = 0;
+	struct khofmt_chain c;
 	int r = 0;
 
 	if (!w->quiet && w->h->variant.conflict) {
@@ -271,32 +261,21 @@ static int cwalk_run(struct cwalk *w)
 		if (r)
 			return r;
 	}
-	while (pa) {
-		if (pa & (w->P - 1))
-			return rep(w, KHOFMT_ERR_STRUCT, 1, pa, 0, pa,
-				   "chunk 0x%llx is not page-aligned",
-				   (unsigned long long)pa);
-		if (++count > w->limit)
-			return rep(w, KHOFMT_ERR_LIMIT, 1, pa, count, pa,
-				   "chunk list longer than the %llu pages of the memory source",
-				   (unsigned long long)w->limit);
-		r = khofmt_pageset_add(&w->seen, pa);
-		if (r < 0)
-			return r;
-		if (!r)
-			return rep(w, KHOFMT_ERR_LOOP, 1, pa, count, pa,
-				   "chunk list: chunk 0x%llx comes again (cycle)",
-				   (unsigned long long)pa);
-		if (khofmt_source_read(w->h->src, pa, w->chunk, w->P) < 0)
-			return rep(w, KHOFMT_ERR_NOTCOVERED, 1, pa, count, pa,
-				   "chunk 0x%llx is not in the memory source",
-				   (unsigned long long)pa);
-		r = do_chunk(w, pa);
+	r = khofmt_chain_init(&c, &khofmt_chain_kho_v1, w->h->src, w->h->root,
+			      w->ps, 0, chain_problem, w);
+	if (r)
+		return r;
+	w->crep = 0;
+	while ((r = khofmt_chain_node(&c)) == 0) {
+		/* the walker read the header; the elements come with the page */
+		if (khofmt_source_read(w->h->src, c.cur, w->chunk, w->P) < 0)
+			return -KHOFMT_ERR_INTERNAL;	/* covered was checked */
+		r = do_chunk(w, c.cur, c.count);
 		if (r)
 			return r;
-		pa = ld_le64(w->chunk);
 	}
-	return 0;
+	/* a fault: what the problem callback answered (0: reported, go on) */
+	return r < 0 ? w->crep : 0;
 }
 
 static int chunk_walk(struct khofmt_handover *h,

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * kho_vmalloc areas (doc/ABI.md 6.5): a 16-byte descriptor and a chain of
- * chunk pages listing run starts (2^order pages each). Walked with a
- * two-pointer cycle check; runs are bounded by total_pages, so a hostile
+ * chunk pages listing run starts (2^order pages each). The chunk list is
+ * a layout of the chain walker (chain.c: loops, wild or misaligned next,
+ * bounded by the source); runs are bounded by total_pages, so a hostile
  * chain cannot make us read more than the descriptor promises.
  */
 #include "abi_layout.h"
+#include "chain_int.h"
 #include "schema_int.h"
 
 #define VM_KNOWN_FLAGS 0x3u
-/* Chunks per area: total_pages < 2^32 runs at most, 511 per chunk. */
-#define VM_MAX_CHUNKS (UINT64_C(1) << 24)
 
 void khofmt_vmalloc_desc_parse(const void *raw16, struct khofmt_vmalloc_desc *d)
 {
@@ -39,17 +39,18 @@ int khofmt_vmalloc_iter_init(struct khofmt_vmalloc_iter *it,
 {
 	unsigned ps = khofmt_schema_ps(opts);
 	uint64_t P;
+	int r;
 
 	if (!it || !src || !d || !ps)
 		return -KHOFMT_ERR_INVAL;
 	memset(it, 0, sizeof(*it));
-	it->src = src;
 	it->opts = opts;
 	it->d = *d;
-	it->page_shift = ps;
 	P = UINT64_C(1) << ps;
-	it->chunk = it->slow = d->first;
-	it->slot = 1;
+	r = khofmt_chain_init(&it->c, &khofmt_chain_kho_vmalloc, src, d->first,
+			      ps, 0, khofmt_chain_schema_problem, (void *)opts);
+	if (r)
+		return r;
 	if (d->flags & ~VM_KNOWN_FLAGS)
 		return FATAL(opts, "VM-1", KHOFMT_ERR_STRUCT, d->first,
 			     "vmalloc flags 0x%x has unknown bits", d->flags);
@@ -70,24 +71,10 @@ int khofmt_vmalloc_iter_init(struct khofmt_vmalloc_iter *it,
 	return 0;
 }
 
-static int chunk_word(struct khofmt_vmalloc_iter *it, uint64_t chunk,
-		      uint64_t slot, uint64_t *v)
+/* Name the area's owner in the chain's findings ("memfd 0x... folios"). */
+void khofmt_vmalloc_owner(struct khofmt_vmalloc_iter *it, const char *owner)
 {
-	unsigned char w[8];
-	uint64_t P = UINT64_C(1) << it->page_shift;
-	int r;
-
-	if (chunk & (P - 1))
-		return FATAL(it->opts, "VM-1", KHOFMT_ERR_STRUCT, chunk,
-			     "vmalloc chunk 0x%llx not page-aligned",
-			     (unsigned long long)chunk);
-	r = khofmt_source_read(it->src, chunk + 8 * slot, w, 8);
-	if (r < 0)
-		return FATAL(it->opts, "VM-1", -r, chunk,
-			     "vmalloc chunk 0x%llx not in the memory source",
-			     (unsigned long long)chunk);
-	*v = ld_le64(w);
-	return 0;
+	khofmt_chain_owner(&it->c, "%s", owner);
 }
 
 static int vm_end(struct khofmt_vmalloc_iter *it)
@@ -97,7 +84,8 @@ static int vm_end(struct khofmt_vmalloc_iter *it)
 	it->done = true;
 	if (pages != it->d.total_pages)
 		return FATAL(it->opts, "VM-1", KHOFMT_ERR_STRUCT, it->d.first,
-			     "vmalloc runs cover %llu pages, total_pages is %u",
+			     "%s%svmalloc runs cover %llu pages, total_pages is %u",
+			     it->c.owner, it->c.owner[0] ? ": " : "",
 			     (unsigned long long)pages, it->d.total_pages);
 	return 1;
 }
@@ -105,82 +93,39 @@ static int vm_end(struct khofmt_vmalloc_iter *it)
 int khofmt_vmalloc_run_next(struct khofmt_vmalloc_iter *it, uint64_t *pa,
 			    uint64_t *len)
 {
-	uint64_t P, slots, v, unit;
+	unsigned char w[VM_RUN_SIZE];
+	uint64_t v, unit;
 	int r;
 
-	if (!it)
+	if (!it || !pa || !len)
 		return -KHOFMT_ERR_INVAL;
 	if (it->done)
 		return 1;
-	P = UINT64_C(1) << it->page_shift;
-	slots = P / 8;
-	unit = P << it->d.order;
-	for (;;) {
-		if (!it->chunk)
-			return vm_end(it);
-		if (it->slot >= slots) {
-			r = chunk_word(it, it->chunk, 0, &v);
-			if (r)
-				goto fail;
-			/* a bad next pointer is the fault of the chunk holding it */
-			if (v && ((v & (P - 1)) || !khofmt_source_covers(it->src, v, P))) {
-				bool odd = v & (P - 1);
-
-				r = FATAL(it->opts, "VM-1",
-					  odd ? KHOFMT_ERR_STRUCT : KHOFMT_ERR_NOTCOVERED,
-					  it->chunk, "vmalloc chunk 0x%llx: next 0x%llx is %s",
-					  (unsigned long long)it->chunk,
-					  (unsigned long long)v,
-					  odd ? "not page-aligned" : "not in the memory source");
-				goto fail;
-			}
-			it->chunk = v;
-			it->slot = 1;
-			it->chunks++;
-			if (it->chunks >= VM_MAX_CHUNKS) {
-				r = FATAL(it->opts, "VM-1", KHOFMT_ERR_LIMIT, v,
-					  "vmalloc chain too long");
-				goto fail;
-			}
-			if (!(it->chunks & 1)) {
-				r = chunk_word(it, it->slow, 0, &it->slow);
-				if (r)
-					goto fail;
-			}
-			if (v && v == it->slow) {
-				r = FATAL(it->opts, "VM-1", KHOFMT_ERR_LOOP, v,
-					  "vmalloc chunk chain loops at 0x%llx",
-					  (unsigned long long)v);
-				goto fail;
-			}
-			continue;
-		}
-		r = chunk_word(it, it->chunk, it->slot, &v);
-		if (r)
-			goto fail;
-		if (!v) {
-			/* 0 ends this chunk's list; go to the next chunk */
-			it->slot = slots;
-			continue;
-		}
-		it->slot++;
-		if (((it->runs + 1) << it->d.order) > it->d.total_pages) {
-			r = FATAL(it->opts, "VM-1", KHOFMT_ERR_STRUCT, it->chunk,
-				  "vmalloc runs exceed total_pages %u",
-				  it->d.total_pages);
-			goto fail;
-		}
-		if (v & (unit - 1)) {
-			r = FATAL(it->opts, "VM-1", KHOFMT_ERR_STRUCT, v,
-				  "vmalloc run 0x%llx not aligned to 2^%u pages",
-				  (unsigned long long)v, it->d.order);
-			goto fail;
-		}
-		it->runs++;
-		*pa = v;
-		*len = unit;
-		return 0;
+	unit = (UINT64_C(1) << it->c.page_shift) << it->d.order;
+	r = khofmt_chain_entry(&it->c, w, NULL);
+	if (r == 1)
+		return vm_end(it);
+	if (r < 0)
+		goto fail;
+	v = ld_le64(w);
+	if (((it->runs + 1) << it->d.order) > it->d.total_pages) {
+		r = FATAL(it->opts, "VM-1", KHOFMT_ERR_STRUCT, it->c.cur,
+			  "%s%svmalloc runs exceed total_pages %u",
+			  it->c.owner, it->c.owner[0] ? ": " : "",
+			  it->d.total_pages);
+		goto fail;
 	}
+	if (v & (unit - 1)) {
+		r = FATAL(it->opts, "VM-1", KHOFMT_ERR_STRUCT, v,
+			  "%s%svmalloc run 0x%llx not aligned to 2^%u pages",
+			  it->c.owner, it->c.owner[0] ? ": " : "",
+			  (unsigned long long)v, it->d.order);
+		goto fail;
+	}
+	it->runs++;
+	*pa = v;
+	*len = unit;
+	return 0;
 fail:
 	it->done = true;
 	return r;
@@ -208,7 +153,7 @@ int khofmt_vmalloc_read(struct khofmt_vmalloc_iter *it, void *buf, size_t len)
 		n = it->run_len - it->run_off;
 		if (n > len)
 			n = len;
-		r = khofmt_source_read(it->src, it->run_pa + it->run_off, out, n);
+		r = khofmt_source_read(it->c.src, it->run_pa + it->run_off, out, n);
 		if (r < 0)
 			return FATAL(it->opts, "VM-1", -r, it->run_pa + it->run_off,
 				     "vmalloc page 0x%llx not in the memory source",

@@ -64,6 +64,12 @@ head -c 4096 /dev/zero | tr '\0' 'x' >"$TMP/junk"
 for cmd in verify dump stat ranges map; do
 	expect_exit 2 "$cmd on a file that is no FDT" $cmd --fdt "$TMP/junk" --mem "$F/slim-kexec.elf"
 done
+expect_exit 2 "analyze on a file that is no FDT" analyze --fdt "$TMP/junk" --mem "$F/slim-kexec.elf"
+expect_exit 2 "capture of a file that is no FDT" capture --fdt "$TMP/junk" \
+	--mem "$F/slim-kexec.elf" "$TMP/cap-junk"
+expect_exit 2 "compat on a file that is no FDT" compat --fdt "$TMP/junk" \
+	--mem "$F/slim-kexec.elf" --image "${TESTS_SRCDIR:-$(dirname "$0")/..}/fixtures/images/linux-7.2.13.strings"
+grep -q 'FDT' "$TMP/err"; ok $? "compat: the message names the FDT"
 expect_exit 2 "verify on a file that is no FDT (no --mem)" verify --fdt "$TMP/junk"
 grep -q 'not a flattened device tree' "$TMP/err"; ok $? "says it is no FDT"
 

@@ -127,6 +127,9 @@ enum fault {
 	F_CHUNK_CYCLE,		/* kho-v1: last chunk -> first chunk */
 	F_ORDER37,		/* an entry of order 37 (2^49 bytes), no RAM map */
 	F_ORDER40,		/* order 40: the whole 52-bit space */
+	F_BLOB_OVERLAP,		/* a second blob starting inside the first */
+	F_BLOB_SHARE_PAGE,	/* a second blob in the first one's page */
+	F_BLOB_IN_STRUCT,	/* a blob in kho_test's folios_info chunk page */
 	F_COUNT
 };
 
@@ -156,6 +159,12 @@ static const struct {
 			false, false, true },
 	[F_ORDER40] = { "order-40 entry", "KHO-E028", "KHO-E040 KHO-E021",
 			false, false, true },
+	[F_BLOB_OVERLAP] = { "a blob starting inside another", "KHO-E069", NULL,
+			     false, true },
+	[F_BLOB_SHARE_PAGE] = { "a blob in another blob's page", "KHO-E069", NULL,
+				false, true },
+	[F_BLOB_IN_STRUCT] = { "a blob in another subnode's structure page",
+			       "KHO-E069", NULL, false, true },
 };
 
 struct world {
@@ -313,6 +322,22 @@ static void build(struct world *w, unsigned g, enum fault f)
 	case F_BLOB_IN_TRACKER:
 		w->fault = root_map(w);
 		add_subnode(w, "in-tracker", w->fault, 64);
+		break;
+	case F_BLOB_OVERLAP:
+		/* blob-a's bytes from 16 on, taken for a blob of their own */
+		add_subnode(w, "blob-b", w->fault = w->blob_pa + 16, 32);
+		break;
+	case F_BLOB_SHARE_PAGE: {
+		/* a copy of blob-a further in its page: a valid sub-FDT of its own */
+		uint32_t n = fdt_totalsize(blob);
+
+		w->fault = w->blob_pa + 2048;
+		memcpy(mem_w(w, w->fault, n), blob, n);
+		add_subnode(w, "blob-b", w->fault, n);
+		break;
+	}
+	case F_BLOB_IN_STRUCT:
+		add_subnode(w, "blob-b", w->fault = kt_chunk(w) + 1024, 64);
 		break;
 	case F_ROOT_BIG: {
 		static char pad[2 * 4096];

@@ -6,7 +6,9 @@
  * must verify without errors, for 4, 16 and 64 KiB pages. Then one fault
  * at a time is put into the memory image, the tracker bits or the root
  * FDT, and verify must report exactly the expected rule, at the address
- * the fault was put, and no other error.
+ * the fault was put, and no other error; a fault of a chain (kho_block,
+ * kho_vmalloc) must also name the chain's owner (the LUO sessions, a
+ * session's files, a memfd's folio array, kho_test's folios_info).
  *
  * Where to put a fault is found with the decoders (block, record and
  * folio addresses); the tracker bits are edited with this file's own walk
@@ -43,6 +45,8 @@ struct world {
 	size_t nfolio[4];
 	uint64_t kt_phys[2];
 	unsigned kt_order[2];
+	uint64_t kt_chunk;      /* kho_test folios_info's first chunk */
+	char owner[96];         /* a chain fault's finding names it ("" none) */
 };
 
 #define CK(cond, ...) do { if (!(cond)) bail_out(__VA_ARGS__); } while (0)
@@ -161,6 +165,21 @@ static void locate(struct world *w)
 	khofmt_luo_free(luo);
 	free(blob);
 	CK(ns == 3 && nf == 4 && w->sblock && w->fblock, "layout");
+	/* doc/ABI.md 6.7: /data/folios_info is a 16-byte kho_vmalloc {first, ...} */
+	for (i = 0; i < khofmt_fdt_nsubnodes(w->st.fdt); i++)
+		if (!strcmp(khofmt_fdt_subnode(w->st.fdt, i)->name, "kho_test"))
+			sn = khofmt_fdt_subnode(w->st.fdt, i);
+	CK(!strcmp(sn->name, "kho_test") &&
+	   khofmt_subnode_blob_read(w->st.src, sn, &blob, &len) == 0, "kho_test blob");
+	{
+		int node = fdt_path_offset(blob, "/data"), l;
+		const void *fi = node >= 0 ? fdt_getprop(blob, node, "folios_info", &l) : NULL;
+
+		CK(fi && l == 16, "kho_test folios_info");
+		memcpy(&w->kt_chunk, fi, 8);
+		w->kt_chunk = le64toh(w->kt_chunk);
+	}
+	free(blob);
 	/* independent expectation: one folio per 2^order pages */
 	for (i = 0; i < 4; i++) {
 		uint64_t unit = w->P << forder[i];
@@ -234,6 +253,9 @@ enum mut {
 	/* hostile chains (issue 16 item 3): each names its owner's address */
 	M_BLOCK_OVERFLOW, M_BLOCK_WILD, M_FILEBLOCK_CYCLE, M_FILEBLOCK_OVERFLOW,
 	M_CHUNK_LOOP, M_CHUNK_WILD,
+	/* the chain walker: misaligned next, the owner named, kho_test's list */
+	M_BLOCK_UNALIGNED, M_FILEBLOCK_WILD, M_CHUNK_UNALIGNED, M_RUN_EXCESS,
+	M_KT_LOOP, M_KT_WILD, M_KT_UNALIGNED, M_KT_CHUNK_UNPRESERVED,
 	M_COUNT
 };
 
@@ -265,6 +287,14 @@ static const struct {
 	[M_FILEBLOCK_OVERFLOW] = { "KHO-E141", "file block count beyond its page" },
 	[M_CHUNK_LOOP] = { "KHO-E183", "memfd vmalloc chunk chain loop" },
 	[M_CHUNK_WILD] = { "KHO-E183", "memfd vmalloc chunk next outside memory" },
+	[M_BLOCK_UNALIGNED] = { "KHO-E141", "session block next not page-aligned" },
+	[M_FILEBLOCK_WILD] = { "KHO-E141", "file block next outside memory" },
+	[M_CHUNK_UNALIGNED] = { "KHO-E183", "memfd vmalloc chunk next not page-aligned" },
+	[M_RUN_EXCESS] = { "KHO-E183", "memfd vmalloc chunk lists a run past total_pages" },
+	[M_KT_LOOP] = { "KHO-E183", "kho_test folios_info chunk loop" },
+	[M_KT_WILD] = { "KHO-E183", "kho_test folios_info chunk next outside memory" },
+	[M_KT_UNALIGNED] = { "KHO-E183", "kho_test folios_info chunk next not page-aligned" },
+	[M_KT_CHUNK_UNPRESERVED] = { "KHO-E184", "kho_test folios_info chunk not preserved" },
 };
 
 static void inject(struct world *w, enum mut m)
@@ -283,6 +313,7 @@ static void inject(struct world *w, enum mut m)
 	case M_BLOCK_CYCLE:
 		put64(w, w->sblock, w->sblock);	/* next = itself */
 		w->fault = w->sblock;
+		snprintf(w->owner, sizeof(w->owner), "LUO sessions");
 		break;
 	case M_DUP_NAME:
 		memcpy(mem_w(w, w->sess_pa[1] + SESS_NAME, 7), "sess-a", 7);
@@ -377,27 +408,83 @@ static void inject(struct world *w, enum mut m)
 		/* kho_block header {next, count}: (P - 16) / 80 sessions fit */
 		put64(w, w->sblock + 8, (w->P - 16) / 80 + 1);
 		w->fault = w->sblock;
+		snprintf(w->owner, sizeof(w->owner), "LUO sessions");
 		break;
 	case M_BLOCK_WILD:
 		put64(w, w->sblock, U64(0x7f0000000000));	/* next: nowhere */
 		w->fault = w->sblock;
+		snprintf(w->owner, sizeof(w->owner), "LUO sessions");
 		break;
 	case M_FILEBLOCK_CYCLE:
 		put64(w, w->fblock, w->fblock);
 		w->fault = w->fblock;
+		snprintf(w->owner, sizeof(w->owner), "session \"sess-a\" files");
 		break;
 	case M_FILEBLOCK_OVERFLOW:
 		put64(w, w->fblock + 8, (w->P - 16) / 64 + 1);
 		w->fault = w->fblock;
+		snprintf(w->owner, sizeof(w->owner), "session \"sess-a\" files");
 		break;
 	case M_CHUNK_LOOP:
 		/* kho_vmalloc chunk {next, phys[]}: the first chunk links to itself */
 		put64(w, w->chunk[1], w->chunk[1]);
 		w->fault = w->chunk[1];
+		snprintf(w->owner, sizeof(w->owner), "memfd 0x%" PRIx64 " folio array",
+			 w->mfd_pa[1]);
 		break;
 	case M_CHUNK_WILD:
 		put64(w, w->chunk[1], U64(0x7f0000000000));
 		w->fault = w->chunk[1];
+		snprintf(w->owner, sizeof(w->owner), "memfd 0x%" PRIx64 " folio array",
+			 w->mfd_pa[1]);
+		break;
+	case M_BLOCK_UNALIGNED:
+		/* next: inside the first file block, covered but not a page start */
+		put64(w, w->sblock, w->fblock + 16);
+		w->fault = w->sblock;
+		snprintf(w->owner, sizeof(w->owner), "LUO sessions");
+		break;
+	case M_FILEBLOCK_WILD:
+		put64(w, w->fblock, U64(0x7f0000000000));
+		w->fault = w->fblock;
+		snprintf(w->owner, sizeof(w->owner), "session \"sess-a\" files");
+		break;
+	case M_CHUNK_UNALIGNED:
+		put64(w, w->chunk[1], w->chunk[0] + 8);
+		w->fault = w->chunk[1];
+		snprintf(w->owner, sizeof(w->owner), "memfd 0x%" PRIx64 " folio array",
+			 w->mfd_pa[1]);
+		break;
+	case M_RUN_EXCESS: {
+		/* chunk {next, run[0], run[1] = 0}: a second run, total_pages 1 */
+		uint64_t run;
+
+		memcpy(&run, mem_w(w, w->chunk[0] + 8, 8), 8);
+		CK(le64toh(run) && !memcmp(mem_w(w, w->chunk[0] + 16, 8),
+					   "\0\0\0\0\0\0\0\0", 8),
+		   "memfd 0: one run");
+		put64(w, w->chunk[0] + 16, le64toh(run));
+		w->fault = w->chunk[0];
+		break;
+	}
+	case M_KT_LOOP:
+		put64(w, w->kt_chunk, w->kt_chunk);
+		w->fault = w->kt_chunk;
+		snprintf(w->owner, sizeof(w->owner), "kho_test folios_info");
+		break;
+	case M_KT_WILD:
+		put64(w, w->kt_chunk, U64(0x7f0000000000));
+		w->fault = w->kt_chunk;
+		snprintf(w->owner, sizeof(w->owner), "kho_test folios_info");
+		break;
+	case M_KT_UNALIGNED:
+		put64(w, w->kt_chunk, w->chunk[0] + 8);
+		w->fault = w->kt_chunk;
+		snprintf(w->owner, sizeof(w->owner), "kho_test folios_info");
+		break;
+	case M_KT_CHUNK_UNPRESERVED:
+		set_entry(w, w->kt_chunk, 0, false);
+		w->fault = w->kt_chunk;
 		break;
 	}
 }
@@ -459,8 +546,9 @@ static void test_mut(unsigned ps, enum mut m)
 		const struct khofmt_finding *f = khofmt_verify_finding(v, i);
 
 		if (!strcmp(f->rule->id, id)) {
-			if (w.fault == NOADDR ? !f->has_addr :
-			    f->has_addr && f->addr == w.fault)
+			if ((w.fault == NOADDR ? !f->has_addr :
+			     f->has_addr && f->addr == w.fault) &&
+			    (!w.owner[0] || strstr(f->message, w.owner)))
 				hits++;
 			else
 				others++;
@@ -469,8 +557,9 @@ static void test_mut(unsigned ps, enum mut m)
 		}
 	}
 	if (!ok(hits >= 1 && !others,
-		"P=%u KiB, %s: %s at 0x%" PRIx64 " (~0: none) and nothing else",
-		1u << (ps - 10), expected[m].what, id, w.fault))
+		"P=%u KiB, %s: %s at 0x%" PRIx64 " (~0: none)%s%s%s and nothing else",
+		1u << (ps - 10), expected[m].what, id, w.fault,
+		w.owner[0] ? ", naming " : "", w.owner, w.owner[0] ? "," : ""))
 		show(v);
 	khofmt_verify_free(v);
 	world_free(&w);
