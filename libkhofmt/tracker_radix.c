@@ -596,6 +596,7 @@ struct order_stream {
 	struct frame f[KHOFMT_MAX_LEVELS];
 	/* current leaf: words [wi, wend) left; NULL when none */
 	const unsigned char *leaf;
+	const unsigned char *next;	/* the leaf after it (to prefetch), or NULL */
 	size_t wi, wfirst, wend;
 	uint64_t mfirst, mlast;		/* masks of the first / last word */
 	uint64_t kbase;			/* entry index of the leaf's bit 0 */
@@ -711,6 +712,9 @@ static int stream_next_leaf_ix(struct order_stream *s)
 			n = s->buf;
 		}
 		stream_leaf(s, n, ref->key);
+		/* the next leaf, for the sparse walk to prefetch (blocks_bmi) */
+		s->next = s->leaf && s->li < s->lend ?
+			  khofmt_source_ptr(s->h->src, s->ix->v[s->li].pa, P) : NULL;
 	}
 	return s->leaf ? 0 : 1;
 }
@@ -799,6 +803,8 @@ static inline size_t word_runs(struct khofmt_range *out, size_t n, uint64_t w,
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
 #define HAVE_BMI_KERNEL 1
 /* TZCNT (BMI1): 64 for 0, unlike BSF; only run on a CPU that has it */
 static inline uint64_t tzcnt64(uint64_t x)
@@ -970,6 +976,131 @@ lines_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 	*np = n;
 	return wi;
 }
+
+/*
+ * The runs of the non-zero words @m of the block at @q (@bbase: the
+ * address of its bit 0) at out[n..]: the new n. With @room, a word is
+ * only done while its runs (at most 32, and the two written without a
+ * test) fit below @max; *stop is then the first word left (64: none).
+ */
+static inline __attribute__((always_inline)) struct khofmt_range *
+block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
+	   struct khofmt_range *out, struct khofmt_range *p,
+	   const struct khofmt_range *last, unsigned shift, const bool room,
+	   size_t *stop)
+{
+	const uint64_t unit = UINT64_C(1) << shift;
+	const unsigned sh6 = shift + 6;
+
+	*stop = 64;
+	while (m) {
+		const uint64_t j = tzcnt64(m);
+		uint64_t w = ld_le64(q + 8 * j);
+		const uint64_t base = bbase + (j << sh6);
+		uint64_t a;
+
+		if (room && p > last) {
+			*stop = j;
+			break;
+		}
+		m &= m - 1;
+		/* two adjacent bits, or bit 0 (it may continue the word before) */
+		if (__builtin_expect((w & (2 * w + 1)) != 0, 0)) {
+			const uint64_t prev = ld_le64(q + 8 * j - 8);
+
+			p = out + word_bmi(out, (size_t)(p - out), w, base, shift,
+					   ((w & (prev >> 63)) & 1) != 0);
+			continue;
+		}
+		/* isolated bits: a run per bit, two without a test */
+		a = tzcnt64(w);
+		p[0].start = base + (a << shift);
+		p[0].size = unit;
+		w &= w - 1;
+		a = tzcnt64(w);
+		p[1].start = base + (a << shift);
+		p[1].size = unit;
+		/* 2 - (a == 64): no branch on a second bit (1 word in 4) */
+		p = (struct khofmt_range *)(void *)((char *)p + 2 * sizeof(*p) -
+						    ((a >> 6) << 4));
+		w &= w - 1;
+		while (__builtin_expect(w != 0, 0)) {
+			a = tzcnt64(w);
+			p->start = base + (a << shift);
+			p->size = unit;
+			p++;
+			w &= w - 1;
+		}
+	}
+	return p;
+}
+
+/*
+ * The sparse walk (BMI with AVX2, one call per leaf): words [wi, lim) of
+ * @leaf, 64 at a time (a 512-byte block, aligned in the leaf). A block's
+ * non-zero words become one 64-bit mask (16 VPCMPEQQ/VMOVMSKPD), whose set
+ * bits are iterated: a zero word costs nothing, a zero block one test.
+ * Most words of a sparse leaf hold isolated bits (no two adjacent, bit 0
+ * not continuing the previous word): each bit is a run of one entry, two
+ * written without a test and the rest (rare) in a loop; any other word
+ * takes word_bmi. A block is done only if its runs fit (at most its set
+ * bits, plus the two written without a test); else the new wi is where it
+ * stopped, for the word-at-a-time code. wi > 0: word wi - 1 is in the leaf
+ * and was done (its bit 63 tells whether word wi continues a run).
+ */
+__attribute__((noinline, target("avx2,bmi,bmi2,popcnt")))
+static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
+			 struct khofmt_range *out, size_t *np, size_t max,
+			 uint64_t kbase, unsigned shift,
+			 const unsigned char *next)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	size_t n = *np;
+
+	while (wi < lim) {
+		size_t blk = wi & ~(size_t)63, end = blk + 64, k, j;
+		const unsigned char *q = leaf + 8 * blk;
+		const uint64_t bbase = (kbase + (uint64_t)blk * 64) << shift;
+		uint64_t zm = 0, m;
+
+		/*
+		 * The same block of the next leaf: the hardware prefetcher does
+		 * not cross into another page, and a sparse leaf is decoded in
+		 * about the time of a few misses to memory.
+		 */
+		if (next)
+			for (k = 0; k < 512; k += 64)
+				__builtin_prefetch(next + 8 * blk + k, 0, 2);
+
+#pragma GCC unroll 16
+		for (k = 0; k < 16; k++) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(q + 32 * k));
+
+			zm |= (uint64_t)(unsigned)_mm256_movemask_pd(
+				_mm256_castsi256_pd(_mm256_cmpeq_epi64(v, zero))) << (4 * k);
+		}
+		m = ~zm & (~UINT64_C(0) << (wi - blk));
+		if (end > lim) {
+			m &= (UINT64_C(1) << (lim - blk)) - 1;
+			end = lim;
+		}
+		if (__builtin_expect(n + 2 + 32 * (size_t)__builtin_popcountll(m) <= max, 1)) {
+			n = (size_t)(block_runs(q, m, bbase, out, out + n, NULL,
+						shift, false, &j) - out);
+		} else {
+			/* near the end of the room: a word at a time while 34 fit */
+			n = (size_t)(block_runs(q, m, bbase, out, out + n,
+						out + max - 34, shift, true, &j) - out);
+			if (j < 64) {
+				wi = blk + j;
+				break;
+			}
+		}
+		wi = end;
+	}
+	*np = n;
+	return wi;
+}
 #else
 #define WORD_RUNS(...) word_runs(__VA_ARGS__)
 #endif
@@ -1024,9 +1155,12 @@ fill_words(struct order_stream *s, struct khofmt_range *out, size_t max,
 				/* the words in between, while a word's runs fit */
 				lim = wend - 1;
 #if defined(HAVE_BMI_KERNEL)
-				if (bmi)
+				if (bmi) {
+					wi = blocks_bmi(leaf, wi, lim, out, &n, max,
+							kbase, shift, s->next);
 					wi = lines_bmi(leaf, wi, lim, out, &n, max,
 						       kbase, shift);
+				}
 #endif
 				while (wi < lim && n + 33 <= max) {
 					/* a whole zero cache line: one test for 8 words */
