@@ -75,7 +75,12 @@ struct rwalk {
 	struct pageset seen;
 	unsigned char *buf;	/* depth * P fallback buffers, made on demand */
 	int err;		/* allocating them failed */
+	unsigned long problems;	/* reported so far */
 };
+
+/* khofmt_report() for the walk, counted (the index is cached only when 0) */
+#define rreport(w, ...) \
+	(++(w)->problems, khofmt_report((w)->h, (w)->opts, __VA_ARGS__))
 
 /*
  * Page @pa of the tree: zero-copy when the source allows, else read into
@@ -114,7 +119,7 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 	int r;
 
 	if (child & (P - 1)) {
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_STRUCT,
+		r = rreport(w, KHOFMT_ERR_STRUCT,
 				  parent_level, parent_pa, idx, child,
 				  "radix level %u node 0x%llx entry %llu: child 0x%llx is not page-aligned",
 				  parent_level, (unsigned long long)parent_pa,
@@ -123,7 +128,7 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 		return r ? (r > 0 ? 2 : r) : 0;
 	}
 	if (!khofmt_source_covers(w->h->src, child, P)) {
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_NOTCOVERED,
+		r = rreport(w, KHOFMT_ERR_NOTCOVERED,
 				  parent_level, parent_pa, idx, child,
 				  "radix level %u node 0x%llx entry %llu: %s page 0x%llx is %s",
 				  parent_level, (unsigned long long)parent_pa,
@@ -137,7 +142,7 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_LOOP,
+		r = rreport(w, KHOFMT_ERR_LOOP,
 				  parent_level, parent_pa, idx, child,
 				  "radix level %u node 0x%llx entry %llu: page 0x%llx is already part of the tree (cycle or shared child)",
 				  parent_level, (unsigned long long)parent_pa,
@@ -166,7 +171,7 @@ static int leaf_slow(struct rwalk *w, uint64_t leaf_pa,
 
 			word &= word - 1;
 			if (khofmt_radix_decode(g, key, &phys, &order) < 0) {
-				r = khofmt_report(w->h, w->opts,
+				r = rreport(w,
 						  KHOFMT_ERR_BADKEY, 0, leaf_pa,
 						  i * 64 + b, key,
 						  "radix leaf 0x%llx bit %llu: key 0x%llx decodes to no valid entry (zero key, order too large or beyond %u physical bits)",
@@ -261,7 +266,7 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 		uint64_t k = prefix | ((uint64_t)i << s);
 
 		if (i >= limit) {
-			r = khofmt_report(w->h, w->opts, KHOFMT_ERR_BADKEY,
+			r = rreport(w, KHOFMT_ERR_BADKEY,
 					  level, pa, i, c,
 					  "radix root 0x%llx entry %zu: index beyond the %u-bit key space (valid 0..%zu)",
 					  (unsigned long long)pa, i,
@@ -299,15 +304,15 @@ static int check_root(struct rwalk *w)
 	int r = 0;
 
 	if (!root)
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_STRUCT, top, 0, 0, 0,
+		r = rreport(w, KHOFMT_ERR_STRUCT, top, 0, 0, 0,
 				  "preserved-memory-map is 0: no radix tree root");
 	else if (root & (P - 1))
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_STRUCT, top, root,
+		r = rreport(w, KHOFMT_ERR_STRUCT, top, root,
 				  0, root,
 				  "preserved-memory-map 0x%llx is not page-aligned",
 				  (unsigned long long)root);
 	else if (!khofmt_source_covers(w->h->src, root, P))
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_NOTCOVERED, top,
+		r = rreport(w, KHOFMT_ERR_NOTCOVERED, top,
 				  root, 0, root,
 				  "radix root 0x%llx (preserved-memory-map) is %s",
 				  (unsigned long long)root,
@@ -317,10 +322,14 @@ static int check_root(struct rwalk *w)
 	return r > 0 ? 2 : r;
 }
 
-/* Returns 0 done, >0 stopped by a callback, <0 error. */
-static int rwalk_run(struct khofmt_handover *h,
-		     const struct khofmt_walk_opts *opts,
-		     const struct rwalk_mode *mode, void *arg)
+/*
+ * Returns 0 done, >0 stopped by a callback, <0 error; *problems (may be
+ * NULL) the number of problems reported.
+ */
+static int rwalk_run_counted(struct khofmt_handover *h,
+			     const struct khofmt_walk_opts *opts,
+			     const struct rwalk_mode *mode, void *arg,
+			     unsigned long *problems)
 {
 	const struct khofmt_geom *g = &h->geom;
 	struct rwalk w = { .h = h, .opts = opts, .mode = mode, .arg = arg };
@@ -337,7 +346,16 @@ static int rwalk_run(struct khofmt_handover *h,
 		r = 1;	/* problem callback asked to stop */
 	khofmt_pageset_free(&w.seen);
 	free(w.buf);
+	if (problems)
+		*problems = w.problems;
 	return r;
+}
+
+static int rwalk_run(struct khofmt_handover *h,
+		     const struct khofmt_walk_opts *opts,
+		     const struct rwalk_mode *mode, void *arg)
+{
+	return rwalk_run_counted(h, opts, mode, arg, NULL);
 }
 
 /* ---- mode: check only ---- */
@@ -369,6 +387,10 @@ struct radix_index {
 	struct tracker_index hdr;
 	struct leafref *v;	/* in key order (the walk's order) */
 	size_t n, cap;
+	/* kept by the handover (h->tdata): what it was built for */
+	bool cached;
+	uint64_t root;
+	unsigned page_shift, depth;
 };
 
 static int index_leafref(struct rwalk *w, uint64_t pa, uint64_t prefix)
@@ -401,9 +423,9 @@ static int index_leafref(struct rwalk *w, uint64_t pa, uint64_t prefix)
 	return 0;
 }
 
-static void radix_index_close(struct tracker_index *hdr)
+static void radix_index_free(void *p)
 {
-	struct radix_index *ix = (struct radix_index *)hdr;
+	struct radix_index *ix = p;
 
 	if (!ix)
 		return;
@@ -411,6 +433,34 @@ static void radix_index_close(struct tracker_index *hdr)
 	free(ix);
 }
 
+static void radix_index_close(struct tracker_index *hdr)
+{
+	struct radix_index *ix = (struct radix_index *)hdr;
+
+	if (ix && !ix->cached)
+		radix_index_free(ix);
+}
+
+/*
+ * Can the index of this handover's tree be kept for the next walk? Only
+ * when the memory cannot change while the handover lives: a read-only
+ * file mapping (ELF core, raw image), not an in-memory image its owner may
+ * write, not a live or pread() source.
+ */
+static bool source_is_fixed(const struct khofmt_source *src)
+{
+	return (src->kind == KHOFMT_SOURCE_ELF || src->kind == KHOFMT_SOURCE_RAW) &&
+	       src->map && src->fd < 0 && !src->kd;
+}
+
+/*
+ * The leaves of the tree in key order, after the structure checks (every
+ * problem reported through @opts). A tree that passed them without a
+ * single problem, in memory that cannot change, is checked once per
+ * handover: its index is kept (h->tdata) and handed to the next walk,
+ * which has nothing to report. A tree with problems is checked (and its
+ * problems reported) again on every walk.
+ */
 static int radix_index_open(struct khofmt_handover *h,
 			    const struct khofmt_walk_opts *opts,
 			    struct tracker_index **out)
@@ -418,17 +468,32 @@ static int radix_index_open(struct khofmt_handover *h,
 	static const struct rwalk_mode m = {
 		.leaf = check_leaf, .leafref = index_leafref,
 	};
-	struct radix_index *ix;
+	struct radix_index *ix = h->tdata;
+	unsigned long problems = 0;
 	int r;
 
 	*out = NULL;
+	if (ix && h->tdata_free == radix_index_free && ix->root == h->root &&
+	    ix->page_shift == h->geom.page_shift && ix->depth == h->geom.depth) {
+		h->errmsg[0] = '\0';
+		*out = &ix->hdr;
+		return 0;
+	}
 	ix = calloc(1, sizeof(*ix));
 	if (!ix)
 		return -KHOFMT_ERR_NOMEM;
-	r = rwalk_run(h, opts, &m, ix);
+	r = rwalk_run_counted(h, opts, &m, ix, &problems);
 	if (r) {
 		radix_index_close(&ix->hdr);
 		return r;
+	}
+	if (!problems && !h->tdata && source_is_fixed(h->src)) {
+		ix->cached = true;
+		ix->root = h->root;
+		ix->page_shift = h->geom.page_shift;
+		ix->depth = h->geom.depth;
+		h->tdata = ix;
+		h->tdata_free = radix_index_free;
 	}
 	*out = &ix->hdr;
 	return 0;
