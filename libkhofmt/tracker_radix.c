@@ -1063,6 +1063,7 @@ block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
 		uint64_t w = ld_le64(q + 8 * j);
 		const uint64_t base = bbase + (j << sh6);
 		uint64_t a;
+		size_t c;
 
 		if (room && p > last) {
 			*stop = j;
@@ -1077,7 +1078,12 @@ block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
 					   ((w & (prev >> 63)) & 1) != 0);
 			continue;
 		}
-		/* isolated bits: a run per bit, two without a test */
+		/*
+		 * isolated bits: a run per bit, two written without a test
+		 * (the second is not counted when there is none: no branch on
+		 * a second bit, 1 word in 4), a loop for the rest (1 in 20)
+		 */
+		c = (size_t)__builtin_popcountll(w);
 		a = tzcnt64(w);
 		p[0].start = base + (a << shift);
 		p[0].size = unit;
@@ -1085,17 +1091,19 @@ block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
 		a = tzcnt64(w);
 		p[1].start = base + (a << shift);
 		p[1].size = unit;
-		/* 2 - (a == 64): no branch on a second bit (1 word in 4) */
-		p = (struct khofmt_range *)(void *)((char *)p + 2 * sizeof(*p) -
-						    ((a >> 6) << 4));
-		w &= w - 1;
-		while (__builtin_expect(w != 0, 0)) {
-			a = tzcnt64(w);
-			p->start = base + (a << shift);
-			p->size = unit;
-			p++;
+		if (__builtin_expect(c > 2, 0)) {
+			struct khofmt_range *r = p + 2;
+
 			w &= w - 1;
+			do {
+				a = tzcnt64(w);
+				r->start = base + (a << shift);
+				r->size = unit;
+				r++;
+				w &= w - 1;
+			} while (w);
 		}
+		p += c;
 	}
 	return p;
 }
