@@ -1121,20 +1121,46 @@ block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
  * stopped, for the word-at-a-time code. wi > 0: word wi - 1 is in the leaf
  * and was done (its bit 63 tells whether word wi continues a run).
  */
+/* Bit k set: word k of the 64 at @q is not zero (AVX2). */
+static inline __attribute__((always_inline, target("avx2"))) uint64_t
+nonzero_words(const unsigned char *q)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	uint64_t part[4];
+	unsigned k, i;
+
+	/* four independent chains, joined at the end (short latency) */
+	for (i = 0; i < 4; i++) {
+		part[i] = 0;
+#pragma GCC unroll 4
+		for (k = 0; k < 4; k++) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)
+						       (q + 128 * i + 32 * k));
+
+			part[i] |= (uint64_t)(unsigned)_mm256_movemask_pd(
+				_mm256_castsi256_pd(_mm256_cmpeq_epi64(v, zero))) << (4 * k);
+		}
+	}
+	return ~((part[0] | part[1] << 16) | (part[2] << 32 | part[3] << 48));
+}
+
 __attribute__((noinline, target("avx2,bmi,bmi2,popcnt")))
 static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 			 struct khofmt_range *out, size_t *np, size_t max,
 			 uint64_t kbase, unsigned shift,
 			 const unsigned char *next)
 {
-	const __m256i zero = _mm256_setzero_si256();
-	size_t n = *np;
+	size_t n = *np, blk = wi & ~(size_t)63;
+	uint64_t mnext;
 
-	while (wi < lim) {
-		size_t blk = wi & ~(size_t)63, end = blk + 64, k, j;
+	if (wi >= lim)
+		return wi;
+	mnext = nonzero_words(leaf + 8 * blk);
+	for (;;) {
+		size_t end = blk + 64, k, j;
 		const unsigned char *q = leaf + 8 * blk;
 		const uint64_t bbase = (kbase + (uint64_t)blk * 64) << shift;
-		uint64_t zm = 0, m;
+		uint64_t m = mnext & (~UINT64_C(0) << (wi - blk));
 
 		/*
 		 * The same block of the next leaf: the hardware prefetcher does
@@ -1144,18 +1170,15 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 		if (next)
 			for (k = 0; k < 512; k += 64)
 				__builtin_prefetch(next + 8 * blk + k, 0, 2);
-
-#pragma GCC unroll 16
-		for (k = 0; k < 16; k++) {
-			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(q + 32 * k));
-
-			zm |= (uint64_t)(unsigned)_mm256_movemask_pd(
-				_mm256_castsi256_pd(_mm256_cmpeq_epi64(v, zero))) << (4 * k);
-		}
-		m = ~zm & (~UINT64_C(0) << (wi - blk));
-		if (end > lim) {
-			m &= (UINT64_C(1) << (lim - blk)) - 1;
+		if (end >= lim) {
+			m &= ~UINT64_C(0) >> (63 - (lim - 1 - blk));
 			end = lim;
+		} else {
+			/* the next block's mask now: its loads overlap this block */
+			mnext = nonzero_words(q + 512);
+			if (end + 64 < lim)
+				for (k = 0; k < 512; k += 64)
+					__builtin_prefetch(q + 1024 + k, 0, 3);
 		}
 		if (__builtin_expect(n + 2 + 32 * (size_t)__builtin_popcountll(m) <= max, 1)) {
 			n = (size_t)(block_runs(q, m, bbase, out, out + n, NULL,
@@ -1170,6 +1193,9 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 			}
 		}
 		wi = end;
+		if (wi >= lim)
+			break;
+		blk += 64;
 	}
 	*np = n;
 	return wi;
