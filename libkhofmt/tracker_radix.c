@@ -1168,6 +1168,7 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 		 * about the time of a few misses to memory.
 		 */
 		if (next)
+#pragma GCC unroll 8
 			for (k = 0; k < 512; k += 64)
 				__builtin_prefetch(next + 8 * blk + k, 0, 2);
 		if (end >= lim) {
@@ -1177,6 +1178,7 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 			/* the next block's mask now: its loads overlap this block */
 			mnext = nonzero_words(q + 512);
 			if (end + 64 < lim)
+#pragma GCC unroll 8
 				for (k = 0; k < 512; k += 64)
 					__builtin_prefetch(q + 1024 + k, 0, 3);
 		}

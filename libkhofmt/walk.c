@@ -80,6 +80,8 @@ int khofmt_walk_nodes(struct khofmt_handover *h,
 
 /* Runs fetched from a stream per call: one indirect call per batch. */
 #define RUN_BATCH 128
+/* ... the first time (the radix streams fill 66 and more at once) */
+#define FIRST_BATCH 66
 
 struct head {
 	struct order_stream *s;
@@ -89,15 +91,18 @@ struct head {
 	unsigned order;
 };
 
-/* Next batch of @hd's stream: 0 = got runs, 1 = end, < 0 error. */
-static int head_refill(struct khofmt_handover *h, struct head *hd)
+/*
+ * Next batch of @hd's stream, at most @max (<= RUN_BATCH) runs: 0 = got
+ * runs, 1 = end, < 0 error.
+ */
+static int head_refill(struct khofmt_handover *h, struct head *hd, size_t max)
 {
 	int r;
 
 	hd->i = 0;
 	hd->n = 0;
 	if (h->ops->stream_fill) {
-		r = h->ops->stream_fill(hd->s, hd->run, RUN_BATCH);
+		r = h->ops->stream_fill(hd->s, hd->run, max);
 		if (r <= 0)
 			return r < 0 ? r : 1;
 		hd->n = (size_t)r;
@@ -415,7 +420,12 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 		       : h->ops->stream_open(h, o, &hd->s);
 		if (r)
 			goto out;
-		r = head_refill(h, hd);
+		/*
+		 * A short first batch: when one stream is left, the rest of its
+		 * batch is copied run by run (drain_one) before the stream
+		 * writes into the output itself (drain_direct).
+		 */
+		r = head_refill(h, hd, FIRST_BATCH);
 		if (r < 0) {
 			h->ops->stream_close(hd->s);
 			goto out;
@@ -429,7 +439,7 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 		hq[nheads].idx = nheads;
 		nheads++;
 	}
-	for (i = nheads; i < 2 * KHOFMT_MAX_ORDERS + 2; i++) {
+	for (i = nheads; i < 2 * nheads + 2; i++) {
 		hq[i].key = UINT64_MAX;
 		hq[i].idx = 0;
 	}
@@ -475,7 +485,7 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 				hd->key = hd->run[hd->i].start;
 		}
 		if (hd->i == hd->n) {
-			r = head_refill(h, hd);
+			r = head_refill(h, hd, RUN_BATCH);
 			if (r < 0)
 				goto out;
 			if (r == 1) {
