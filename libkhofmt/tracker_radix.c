@@ -1062,7 +1062,7 @@ block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
 		const uint64_t j = tzcnt64(m);
 		uint64_t w = ld_le64(q + 8 * j);
 		const uint64_t base = bbase + (j << sh6);
-		uint64_t a;
+		uint64_t a, prev;
 		size_t c;
 
 		if (room && p > last) {
@@ -1070,12 +1070,11 @@ block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
 			break;
 		}
 		m &= m - 1;
-		/* two adjacent bits, or bit 0 (it may continue the word before) */
-		if (__builtin_expect((w & (2 * w + 1)) != 0, 0)) {
-			const uint64_t prev = ld_le64(q + 8 * j - 8);
-
+		/* two adjacent bits, or bit 0 continuing the word before */
+		prev = ld_le64(q + 8 * j - 8) >> 63;
+		if (__builtin_expect((w & (2 * w + prev)) != 0, 0)) {
 			p = out + word_bmi(out, (size_t)(p - out), w, base, shift,
-					   ((w & (prev >> 63)) & 1) != 0);
+					   (w & prev) != 0);
 			continue;
 		}
 		/*
