@@ -870,6 +870,9 @@ static inline size_t word_runs(struct khofmt_range *out, size_t n, uint64_t w,
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
+/* Slots word_bmi4 may write from n on: 32 runs and 3 not counted. */
+#define WORD_ROOM 35
+
 #define HAVE_BMI_KERNEL 1
 /* TZCNT (BMI1): 64 for 0, unlike BSF; only run on a CPU that has it */
 static inline uint64_t tzcnt64(uint64_t x)
@@ -967,6 +970,57 @@ word_bmi(struct khofmt_range *out, size_t n, uint64_t w, uint64_t base,
 	return n;
 }
 
+/*
+ * word_bmi for dense words (lines_bmi): the runs four at a time.
+ */
+static inline __attribute__((always_inline)) size_t
+word_bmi4(struct khofmt_range *out, size_t n, uint64_t w, uint64_t base,
+	  unsigned shift, bool cont)
+{
+	uint64_t smask = w & ~(w << 1), emask = ~w & (w << 1), a, b;
+	struct khofmt_range *p;
+	size_t r;
+
+	if (__builtin_expect(cont, 0)) {
+		out[n - 1].size += tzcnt64(emask) << shift;
+		smask &= smask - 1;
+		emask &= emask - 1;
+	}
+	/*
+	 * The runs four at a time, without a test between them: a group
+	 * past the last run writes slots that are not counted (up to
+	 * WORD_ROOM - 32 of them), so a word costs one loop exit, not one
+	 * test per run.
+	 */
+	r = (size_t)__builtin_popcountll(smask);
+	p = out + n;
+	do {
+#define RUN_AT(k)							\
+		a = tzcnt64(smask);					\
+		b = tzcnt64(emask);					\
+		p[k].start = base + (a << shift);			\
+		p[k].size = (b - a) << shift;				\
+		smask &= smask - 1;					\
+		emask &= emask - 1;
+		RUN_AT(0) RUN_AT(1) RUN_AT(2) RUN_AT(3)
+#undef RUN_AT
+		p += 4;
+	} while (smask);
+	return n + r;
+}
+
+/*
+ * word_bmi4 out of line, for block_runs: a word that is not isolated bits
+ * (every word of a dense leaf, few of a sparse one) costs a call, and the
+ * sparse loop stays small.
+ */
+__attribute__((noinline, target("bmi,bmi2,popcnt")))
+static size_t word_bmi4_call(struct khofmt_range *out, size_t n, uint64_t w,
+			     uint64_t base, unsigned shift, bool cont)
+{
+	return word_bmi4(out, n, w, base, shift, cont);
+}
+
 /* Does bit 0 of @w continue out[n - 1] (which ends at @base if so)? */
 static inline bool cont_any(const struct khofmt_range *out, size_t n,
 			    uint64_t w, uint64_t base)
@@ -992,11 +1046,11 @@ lines_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 	size_t n = *np;
 
 	/* to a line boundary word by word */
-	for (; (wi & 7) && wi < lim && n + 33 <= max; wi++) {
+	for (; (wi & 7) && wi < lim && n + WORD_ROOM <= max; wi++) {
 		uint64_t w = ld_le64(leaf + 8 * wi);
 		uint64_t base = (kbase + (uint64_t)wi * 64) << shift;
 
-		n = word_bmi(out, n, w, base, shift, cont_any(out, n, w, base));
+		n = word_bmi4(out, n, w, base, shift, cont_any(out, n, w, base));
 	}
 	while (wi + 8 <= lim) {
 		const unsigned char *q = leaf + 8 * wi;
@@ -1014,29 +1068,29 @@ lines_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 		 * room: 8 * 32 runs at most, else as many as set bits, and
 		 * the two a word writes without a test
 		 */
-		if (n + 8 * 32 + 2 > max &&
-		    n + 2 + (size_t)(__builtin_popcountll(w0) + __builtin_popcountll(w1) +
+		if (n + 8 * 32 + WORD_ROOM > max &&
+		    n + WORD_ROOM + (size_t)(__builtin_popcountll(w0) + __builtin_popcountll(w1) +
 				     __builtin_popcountll(w2) + __builtin_popcountll(w3) +
 				     __builtin_popcountll(w4) + __builtin_popcountll(w5) +
 				     __builtin_popcountll(w6) + __builtin_popcountll(w7)) > max)
 			break;
 		wi += 8;
-		n = word_bmi(out, n, w0, base, shift,
+		n = word_bmi4(out, n, w0, base, shift,
 			     cont_any(out, n, w0, base));
-		n = word_bmi(out, n, w1, base + step, shift, CONT(w1, w0));
-		n = word_bmi(out, n, w2, base + 2 * step, shift, CONT(w2, w1));
-		n = word_bmi(out, n, w3, base + 3 * step, shift, CONT(w3, w2));
-		n = word_bmi(out, n, w4, base + 4 * step, shift, CONT(w4, w3));
-		n = word_bmi(out, n, w5, base + 5 * step, shift, CONT(w5, w4));
-		n = word_bmi(out, n, w6, base + 6 * step, shift, CONT(w6, w5));
-		n = word_bmi(out, n, w7, base + 7 * step, shift, CONT(w7, w6));
+		n = word_bmi4(out, n, w1, base + step, shift, CONT(w1, w0));
+		n = word_bmi4(out, n, w2, base + 2 * step, shift, CONT(w2, w1));
+		n = word_bmi4(out, n, w3, base + 3 * step, shift, CONT(w3, w2));
+		n = word_bmi4(out, n, w4, base + 4 * step, shift, CONT(w4, w3));
+		n = word_bmi4(out, n, w5, base + 5 * step, shift, CONT(w5, w4));
+		n = word_bmi4(out, n, w6, base + 6 * step, shift, CONT(w6, w5));
+		n = word_bmi4(out, n, w7, base + 7 * step, shift, CONT(w7, w6));
 	}
 	/* the rest of the leaf, or of the room, word by word */
-	for (; wi < lim && n + 33 <= max; wi++) {
+	for (; wi < lim && n + WORD_ROOM <= max; wi++) {
 		uint64_t w = ld_le64(leaf + 8 * wi);
 		uint64_t base = (kbase + (uint64_t)wi * 64) << shift;
 
-		n = word_bmi(out, n, w, base, shift, cont_any(out, n, w, base));
+		n = word_bmi4(out, n, w, base, shift, cont_any(out, n, w, base));
 	}
 	*np = n;
 	return wi;
@@ -1073,8 +1127,8 @@ block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
 		/* two adjacent bits, or bit 0 continuing the word before */
 		prev = ld_le64(q + 8 * j - 8) >> 63;
 		if (__builtin_expect((w & (2 * w + prev)) != 0, 0)) {
-			p = out + word_bmi(out, (size_t)(p - out), w, base, shift,
-					   (w & prev) != 0);
+			p = out + word_bmi4_call(out, (size_t)(p - out), w, base,
+						 shift, (w & prev) != 0);
 			continue;
 		}
 		/*
@@ -1181,17 +1235,32 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 				for (k = 0; k < 512; k += 64)
 					__builtin_prefetch(q + 1024 + k, 0, 3);
 		}
-		if (__builtin_expect(n + 2 + 32 * (size_t)__builtin_popcountll(m) <= max, 1)) {
+		if (m == ~UINT64_C(0)) {
+			/*
+			 * No zero word (a dense leaf): every word's runs, four
+			 * at a time, while a word's fit.
+			 */
+			uint64_t prev = ld_le64(q - 8);
+
+			for (j = 0; j < 64 && n + WORD_ROOM <= max; j++) {
+				uint64_t w = ld_le64(q + 8 * j);
+
+				n = word_bmi4(out, n, w, bbase + (j << (shift + 6)),
+					      shift, ((w & (prev >> 63)) & 1) != 0);
+				prev = w;
+			}
+		} else if (__builtin_expect(n + WORD_ROOM + 32 *
+					    (size_t)__builtin_popcountll(m) <= max, 1)) {
 			n = (size_t)(block_runs(q, m, bbase, out, out + n, NULL,
 						shift, false, &j) - out);
 		} else {
-			/* near the end of the room: a word at a time while 34 fit */
+			/* near the end of the room: a word at a time while they fit */
 			n = (size_t)(block_runs(q, m, bbase, out, out + n,
-						out + max - 34, shift, true, &j) - out);
-			if (j < 64) {
-				wi = blk + j;
-				break;
-			}
+						out + max - WORD_ROOM, shift, true, &j) - out);
+		}
+		if (j < 64) {
+			wi = blk + j;
+			break;
 		}
 		wi = end;
 		if (wi >= lim)
