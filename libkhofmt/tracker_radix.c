@@ -1211,9 +1211,11 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 	mnext = nonzero_words(leaf + 8 * blk);
 	for (;;) {
 		size_t end = blk + 64, k, j;
+		bool full;
 		const unsigned char *q = leaf + 8 * blk;
 		const uint64_t bbase = (kbase + (uint64_t)blk * 64) << shift;
-		uint64_t m = mnext & (~UINT64_C(0) << (wi - blk));
+		const uint64_t want = ~UINT64_C(0) << (wi - blk);
+		uint64_t m = mnext & want;
 
 		/*
 		 * The same block of the next leaf: the hardware prefetcher does
@@ -1227,7 +1229,9 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 		if (end >= lim) {
 			m &= ~UINT64_C(0) >> (63 - (lim - 1 - blk));
 			end = lim;
+			full = m == (want & (~UINT64_C(0) >> (63 - (lim - 1 - blk))));
 		} else {
+			full = m == want;
 			/* the next block's mask now: its loads overlap this block */
 			mnext = nonzero_words(q + 512);
 			if (end + 64 < lim)
@@ -1235,20 +1239,22 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 				for (k = 0; k < 512; k += 64)
 					__builtin_prefetch(q + 1024 + k, 0, 3);
 		}
-		if (m == ~UINT64_C(0)) {
+		if (full) {
 			/*
 			 * No zero word (a dense leaf): every word's runs, four
 			 * at a time, while a word's fit.
 			 */
-			uint64_t prev = ld_le64(q - 8);
+			uint64_t prev = ld_le64(q + 8 * (wi - blk) - 8);
 
-			for (j = 0; j < 64 && n + WORD_ROOM <= max; j++) {
+			for (j = wi - blk; j < end - blk && n + WORD_ROOM <= max; j++) {
 				uint64_t w = ld_le64(q + 8 * j);
 
 				n = word_bmi4(out, n, w, bbase + (j << (shift + 6)),
 					      shift, ((w & (prev >> 63)) & 1) != 0);
 				prev = w;
 			}
+			if (j == end - blk)
+				j = 64;
 		} else if (__builtin_expect(n + WORD_ROOM + 32 *
 					    (size_t)__builtin_popcountll(m) <= max, 1)) {
 			n = (size_t)(block_runs(q, m, bbase, out, out + n, NULL,

@@ -378,6 +378,7 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 		.cb = cb, .arg = arg, .ovl = ovl, .ovl_arg = ovl_arg,
 	};
 	unsigned nheads = 0, nord, o, i;
+	uint64_t omask;
 	int r;
 
 	r = check_args(h, opts);
@@ -410,11 +411,14 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 	}
 	mg.out = runs + RUN_BATCH * (size_t)nord;
 
-	for (o = 0; o <= h->geom.max_order && o < KHOFMT_MAX_ORDERS; o++) {
+	/* the orders the index has (their bits), else every order */
+	omask = ix ? ix->orders : ~UINT64_C(0);
+	if (h->geom.max_order + 1 < KHOFMT_MAX_ORDERS)
+		omask &= (UINT64_C(2) << h->geom.max_order) - 1;
+	for (; omask; omask &= omask - 1) {
 		struct head *hd = &heads[nheads];
 
-		if (ix && !((ix->orders >> o) & 1))
-			continue;
+		o = (unsigned)__builtin_ctzll(omask);
 		hd->run = runs + (size_t)nheads * RUN_BATCH;
 		r = ix ? h->ops->stream_open_ix(h, ix, o, &hd->s)
 		       : h->ops->stream_open(h, o, &hd->s);
