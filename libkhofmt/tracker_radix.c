@@ -1234,7 +1234,7 @@ static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 			full = m == want;
 			/* the next block's mask now: its loads overlap this block */
 			mnext = nonzero_words(q + 512);
-			if (end + 64 < lim)
+			if (end + 128 <= lim + 1)	/* the block after next: in the leaf (lim + 1 = wend) */
 #pragma GCC unroll 8
 				for (k = 0; k < 512; k += 64)
 					__builtin_prefetch(q + 1024 + k, 0, 3);
