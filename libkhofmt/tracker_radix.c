@@ -390,7 +390,8 @@ struct radix_index {
 	/* kept by the handover (h->tdata): what it was built for */
 	bool cached;
 	uint64_t root;
-	unsigned page_shift, depth;
+	const struct khofmt_source *src;
+	struct khofmt_geom geom;
 };
 
 static int index_leafref(struct rwalk *w, uint64_t pa, uint64_t prefix)
@@ -474,7 +475,7 @@ static int radix_index_open(struct khofmt_handover *h,
 
 	*out = NULL;
 	if (ix && h->tdata_free == radix_index_free && ix->root == h->root &&
-	    ix->page_shift == h->geom.page_shift && ix->depth == h->geom.depth) {
+	    ix->src == h->src && !memcmp(&ix->geom, &h->geom, sizeof(ix->geom))) {
 		h->errmsg[0] = '\0';
 		*out = &ix->hdr;
 		return 0;
@@ -490,8 +491,8 @@ static int radix_index_open(struct khofmt_handover *h,
 	if (!problems && !h->tdata && source_is_fixed(h->src)) {
 		ix->cached = true;
 		ix->root = h->root;
-		ix->page_shift = h->geom.page_shift;
-		ix->depth = h->geom.depth;
+		ix->src = h->src;
+		ix->geom = h->geom;
 		h->tdata = ix;
 		h->tdata_free = radix_index_free;
 	}
