@@ -75,7 +75,12 @@ struct rwalk {
 	struct pageset seen;
 	unsigned char *buf;	/* depth * P fallback buffers, made on demand */
 	int err;		/* allocating them failed */
+	unsigned long problems;	/* reported so far */
 };
+
+/* khofmt_report() for the walk, counted (the index is cached only when 0) */
+#define rreport(w, ...) \
+	(++(w)->problems, khofmt_report((w)->h, (w)->opts, __VA_ARGS__))
 
 /*
  * Page @pa of the tree: zero-copy when the source allows, else read into
@@ -114,7 +119,7 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 	int r;
 
 	if (child & (P - 1)) {
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_STRUCT,
+		r = rreport(w, KHOFMT_ERR_STRUCT,
 				  parent_level, parent_pa, idx, child,
 				  "radix level %u node 0x%llx entry %llu: child 0x%llx is not page-aligned",
 				  parent_level, (unsigned long long)parent_pa,
@@ -123,7 +128,7 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 		return r ? (r > 0 ? 2 : r) : 0;
 	}
 	if (!khofmt_source_covers(w->h->src, child, P)) {
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_NOTCOVERED,
+		r = rreport(w, KHOFMT_ERR_NOTCOVERED,
 				  parent_level, parent_pa, idx, child,
 				  "radix level %u node 0x%llx entry %llu: %s page 0x%llx is %s",
 				  parent_level, (unsigned long long)parent_pa,
@@ -137,7 +142,7 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_LOOP,
+		r = rreport(w, KHOFMT_ERR_LOOP,
 				  parent_level, parent_pa, idx, child,
 				  "radix level %u node 0x%llx entry %llu: page 0x%llx is already part of the tree (cycle or shared child)",
 				  parent_level, (unsigned long long)parent_pa,
@@ -166,7 +171,7 @@ static int leaf_slow(struct rwalk *w, uint64_t leaf_pa,
 
 			word &= word - 1;
 			if (khofmt_radix_decode(g, key, &phys, &order) < 0) {
-				r = khofmt_report(w->h, w->opts,
+				r = rreport(w,
 						  KHOFMT_ERR_BADKEY, 0, leaf_pa,
 						  i * 64 + b, key,
 						  "radix leaf 0x%llx bit %llu: key 0x%llx decodes to no valid entry (zero key, order too large or beyond %u physical bits)",
@@ -261,7 +266,7 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 		uint64_t k = prefix | ((uint64_t)i << s);
 
 		if (i >= limit) {
-			r = khofmt_report(w->h, w->opts, KHOFMT_ERR_BADKEY,
+			r = rreport(w, KHOFMT_ERR_BADKEY,
 					  level, pa, i, c,
 					  "radix root 0x%llx entry %zu: index beyond the %u-bit key space (valid 0..%zu)",
 					  (unsigned long long)pa, i,
@@ -299,15 +304,15 @@ static int check_root(struct rwalk *w)
 	int r = 0;
 
 	if (!root)
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_STRUCT, top, 0, 0, 0,
+		r = rreport(w, KHOFMT_ERR_STRUCT, top, 0, 0, 0,
 				  "preserved-memory-map is 0: no radix tree root");
 	else if (root & (P - 1))
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_STRUCT, top, root,
+		r = rreport(w, KHOFMT_ERR_STRUCT, top, root,
 				  0, root,
 				  "preserved-memory-map 0x%llx is not page-aligned",
 				  (unsigned long long)root);
 	else if (!khofmt_source_covers(w->h->src, root, P))
-		r = khofmt_report(w->h, w->opts, KHOFMT_ERR_NOTCOVERED, top,
+		r = rreport(w, KHOFMT_ERR_NOTCOVERED, top,
 				  root, 0, root,
 				  "radix root 0x%llx (preserved-memory-map) is %s",
 				  (unsigned long long)root,
@@ -317,10 +322,14 @@ static int check_root(struct rwalk *w)
 	return r > 0 ? 2 : r;
 }
 
-/* Returns 0 done, >0 stopped by a callback, <0 error. */
-static int rwalk_run(struct khofmt_handover *h,
-		     const struct khofmt_walk_opts *opts,
-		     const struct rwalk_mode *mode, void *arg)
+/*
+ * Returns 0 done, >0 stopped by a callback, <0 error; *problems (may be
+ * NULL) the number of problems reported.
+ */
+static int rwalk_run_counted(struct khofmt_handover *h,
+			     const struct khofmt_walk_opts *opts,
+			     const struct rwalk_mode *mode, void *arg,
+			     unsigned long *problems)
 {
 	const struct khofmt_geom *g = &h->geom;
 	struct rwalk w = { .h = h, .opts = opts, .mode = mode, .arg = arg };
@@ -337,7 +346,16 @@ static int rwalk_run(struct khofmt_handover *h,
 		r = 1;	/* problem callback asked to stop */
 	khofmt_pageset_free(&w.seen);
 	free(w.buf);
+	if (problems)
+		*problems = w.problems;
 	return r;
+}
+
+static int rwalk_run(struct khofmt_handover *h,
+		     const struct khofmt_walk_opts *opts,
+		     const struct rwalk_mode *mode, void *arg)
+{
+	return rwalk_run_counted(h, opts, mode, arg, NULL);
 }
 
 /* ---- mode: check only ---- */
@@ -369,6 +387,11 @@ struct radix_index {
 	struct tracker_index hdr;
 	struct leafref *v;	/* in key order (the walk's order) */
 	size_t n, cap;
+	/* kept by the handover (h->tdata): what it was built for */
+	bool cached;
+	uint64_t root;
+	const struct khofmt_source *src;
+	struct khofmt_geom geom;
 };
 
 static int index_leafref(struct rwalk *w, uint64_t pa, uint64_t prefix)
@@ -401,9 +424,9 @@ static int index_leafref(struct rwalk *w, uint64_t pa, uint64_t prefix)
 	return 0;
 }
 
-static void radix_index_close(struct tracker_index *hdr)
+static void radix_index_free(void *p)
 {
-	struct radix_index *ix = (struct radix_index *)hdr;
+	struct radix_index *ix = p;
 
 	if (!ix)
 		return;
@@ -411,6 +434,34 @@ static void radix_index_close(struct tracker_index *hdr)
 	free(ix);
 }
 
+static void radix_index_close(struct tracker_index *hdr)
+{
+	struct radix_index *ix = (struct radix_index *)hdr;
+
+	if (ix && !ix->cached)
+		radix_index_free(ix);
+}
+
+/*
+ * Can the index of this handover's tree be kept for the next walk? Only
+ * when the memory cannot change while the handover lives: a read-only
+ * file mapping (ELF core, raw image), not an in-memory image its owner may
+ * write, not a live or pread() source.
+ */
+static bool source_is_fixed(const struct khofmt_source *src)
+{
+	return (src->kind == KHOFMT_SOURCE_ELF || src->kind == KHOFMT_SOURCE_RAW) &&
+	       src->map && src->fd < 0 && !src->kd;
+}
+
+/*
+ * The leaves of the tree in key order, after the structure checks (every
+ * problem reported through @opts). A tree that passed them without a
+ * single problem, in memory that cannot change, is checked once per
+ * handover: its index is kept (h->tdata) and handed to the next walk,
+ * which has nothing to report. A tree with problems is checked (and its
+ * problems reported) again on every walk.
+ */
 static int radix_index_open(struct khofmt_handover *h,
 			    const struct khofmt_walk_opts *opts,
 			    struct tracker_index **out)
@@ -418,17 +469,32 @@ static int radix_index_open(struct khofmt_handover *h,
 	static const struct rwalk_mode m = {
 		.leaf = check_leaf, .leafref = index_leafref,
 	};
-	struct radix_index *ix;
+	struct radix_index *ix = h->tdata;
+	unsigned long problems = 0;
 	int r;
 
 	*out = NULL;
+	if (ix && h->tdata_free == radix_index_free && ix->root == h->root &&
+	    ix->src == h->src && !memcmp(&ix->geom, &h->geom, sizeof(ix->geom))) {
+		h->errmsg[0] = '\0';
+		*out = &ix->hdr;
+		return 0;
+	}
 	ix = calloc(1, sizeof(*ix));
 	if (!ix)
 		return -KHOFMT_ERR_NOMEM;
-	r = rwalk_run(h, opts, &m, ix);
+	r = rwalk_run_counted(h, opts, &m, ix, &problems);
 	if (r) {
 		radix_index_close(&ix->hdr);
 		return r;
+	}
+	if (!problems && !h->tdata && source_is_fixed(h->src)) {
+		ix->cached = true;
+		ix->root = h->root;
+		ix->src = h->src;
+		ix->geom = h->geom;
+		h->tdata = ix;
+		h->tdata_free = radix_index_free;
 	}
 	*out = &ix->hdr;
 	return 0;
@@ -596,6 +662,7 @@ struct order_stream {
 	struct frame f[KHOFMT_MAX_LEVELS];
 	/* current leaf: words [wi, wend) left; NULL when none */
 	const unsigned char *leaf;
+	const unsigned char *next;	/* the leaf after it (to prefetch), or NULL */
 	size_t wi, wfirst, wend;
 	uint64_t mfirst, mlast;		/* masks of the first / last word */
 	uint64_t kbase;			/* entry index of the leaf's bit 0 */
@@ -711,6 +778,9 @@ static int stream_next_leaf_ix(struct order_stream *s)
 			n = s->buf;
 		}
 		stream_leaf(s, n, ref->key);
+		/* the next leaf, for the sparse walk to prefetch (blocks_bmi) */
+		s->next = s->leaf && s->li < s->lend ?
+			  khofmt_source_ptr(s->h->src, s->ix->v[s->li].pa, P) : NULL;
 	}
 	return s->leaf ? 0 : 1;
 }
@@ -799,6 +869,11 @@ static inline size_t word_runs(struct khofmt_range *out, size_t n, uint64_t w,
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* Slots word_bmi4 may write from n on: 32 runs and 3 not counted. */
+#define WORD_ROOM 35
+
 #define HAVE_BMI_KERNEL 1
 /* TZCNT (BMI1): 64 for 0, unlike BSF; only run on a CPU that has it */
 static inline uint64_t tzcnt64(uint64_t x)
@@ -896,6 +971,57 @@ word_bmi(struct khofmt_range *out, size_t n, uint64_t w, uint64_t base,
 	return n;
 }
 
+/*
+ * word_bmi for dense words (lines_bmi): the runs four at a time.
+ */
+static inline __attribute__((always_inline)) size_t
+word_bmi4(struct khofmt_range *out, size_t n, uint64_t w, uint64_t base,
+	  unsigned shift, bool cont)
+{
+	uint64_t smask = w & ~(w << 1), emask = ~w & (w << 1), a, b;
+	struct khofmt_range *p;
+	size_t r;
+
+	if (__builtin_expect(cont, 0)) {
+		out[n - 1].size += tzcnt64(emask) << shift;
+		smask &= smask - 1;
+		emask &= emask - 1;
+	}
+	/*
+	 * The runs four at a time, without a test between them: a group
+	 * past the last run writes slots that are not counted (up to
+	 * WORD_ROOM - 32 of them), so a word costs one loop exit, not one
+	 * test per run.
+	 */
+	r = (size_t)__builtin_popcountll(smask);
+	p = out + n;
+	do {
+#define RUN_AT(k)							\
+		a = tzcnt64(smask);					\
+		b = tzcnt64(emask);					\
+		p[k].start = base + (a << shift);			\
+		p[k].size = (b - a) << shift;				\
+		smask &= smask - 1;					\
+		emask &= emask - 1;
+		RUN_AT(0) RUN_AT(1) RUN_AT(2) RUN_AT(3)
+#undef RUN_AT
+		p += 4;
+	} while (smask);
+	return n + r;
+}
+
+/*
+ * word_bmi4 out of line, for block_runs: a word that is not isolated bits
+ * (every word of a dense leaf, few of a sparse one) costs a call, and the
+ * sparse loop stays small.
+ */
+__attribute__((noinline, target("bmi,bmi2,popcnt")))
+static size_t word_bmi4_call(struct khofmt_range *out, size_t n, uint64_t w,
+			     uint64_t base, unsigned shift, bool cont)
+{
+	return word_bmi4(out, n, w, base, shift, cont);
+}
+
 /* Does bit 0 of @w continue out[n - 1] (which ends at @base if so)? */
 static inline bool cont_any(const struct khofmt_range *out, size_t n,
 			    uint64_t w, uint64_t base)
@@ -921,11 +1047,11 @@ lines_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 	size_t n = *np;
 
 	/* to a line boundary word by word */
-	for (; (wi & 7) && wi < lim && n + 33 <= max; wi++) {
+	for (; (wi & 7) && wi < lim && n + WORD_ROOM <= max; wi++) {
 		uint64_t w = ld_le64(leaf + 8 * wi);
 		uint64_t base = (kbase + (uint64_t)wi * 64) << shift;
 
-		n = word_bmi(out, n, w, base, shift, cont_any(out, n, w, base));
+		n = word_bmi4(out, n, w, base, shift, cont_any(out, n, w, base));
 	}
 	while (wi + 8 <= lim) {
 		const unsigned char *q = leaf + 8 * wi;
@@ -943,29 +1069,210 @@ lines_bmi(const unsigned char *leaf, size_t wi, size_t lim,
 		 * room: 8 * 32 runs at most, else as many as set bits, and
 		 * the two a word writes without a test
 		 */
-		if (n + 8 * 32 + 2 > max &&
-		    n + 2 + (size_t)(__builtin_popcountll(w0) + __builtin_popcountll(w1) +
+		if (n + 8 * 32 + WORD_ROOM > max &&
+		    n + WORD_ROOM + (size_t)(__builtin_popcountll(w0) + __builtin_popcountll(w1) +
 				     __builtin_popcountll(w2) + __builtin_popcountll(w3) +
 				     __builtin_popcountll(w4) + __builtin_popcountll(w5) +
 				     __builtin_popcountll(w6) + __builtin_popcountll(w7)) > max)
 			break;
 		wi += 8;
-		n = word_bmi(out, n, w0, base, shift,
+		n = word_bmi4(out, n, w0, base, shift,
 			     cont_any(out, n, w0, base));
-		n = word_bmi(out, n, w1, base + step, shift, CONT(w1, w0));
-		n = word_bmi(out, n, w2, base + 2 * step, shift, CONT(w2, w1));
-		n = word_bmi(out, n, w3, base + 3 * step, shift, CONT(w3, w2));
-		n = word_bmi(out, n, w4, base + 4 * step, shift, CONT(w4, w3));
-		n = word_bmi(out, n, w5, base + 5 * step, shift, CONT(w5, w4));
-		n = word_bmi(out, n, w6, base + 6 * step, shift, CONT(w6, w5));
-		n = word_bmi(out, n, w7, base + 7 * step, shift, CONT(w7, w6));
+		n = word_bmi4(out, n, w1, base + step, shift, CONT(w1, w0));
+		n = word_bmi4(out, n, w2, base + 2 * step, shift, CONT(w2, w1));
+		n = word_bmi4(out, n, w3, base + 3 * step, shift, CONT(w3, w2));
+		n = word_bmi4(out, n, w4, base + 4 * step, shift, CONT(w4, w3));
+		n = word_bmi4(out, n, w5, base + 5 * step, shift, CONT(w5, w4));
+		n = word_bmi4(out, n, w6, base + 6 * step, shift, CONT(w6, w5));
+		n = word_bmi4(out, n, w7, base + 7 * step, shift, CONT(w7, w6));
 	}
 	/* the rest of the leaf, or of the room, word by word */
-	for (; wi < lim && n + 33 <= max; wi++) {
+	for (; wi < lim && n + WORD_ROOM <= max; wi++) {
 		uint64_t w = ld_le64(leaf + 8 * wi);
 		uint64_t base = (kbase + (uint64_t)wi * 64) << shift;
 
-		n = word_bmi(out, n, w, base, shift, cont_any(out, n, w, base));
+		n = word_bmi4(out, n, w, base, shift, cont_any(out, n, w, base));
+	}
+	*np = n;
+	return wi;
+}
+
+/*
+ * The runs of the non-zero words @m of the block at @q (@bbase: the
+ * address of its bit 0) at out[n..]: the new n. With @room, a word is
+ * only done while its runs (at most 32, and the two written without a
+ * test) fit below @max; *stop is then the first word left (64: none).
+ */
+static inline __attribute__((always_inline)) struct khofmt_range *
+block_runs(const unsigned char *q, uint64_t m, uint64_t bbase,
+	   struct khofmt_range *out, struct khofmt_range *p,
+	   const struct khofmt_range *last, unsigned shift, const bool room,
+	   size_t *stop)
+{
+	const uint64_t unit = UINT64_C(1) << shift;
+	const unsigned sh6 = shift + 6;
+
+	*stop = 64;
+	while (m) {
+		const uint64_t j = tzcnt64(m);
+		uint64_t w = ld_le64(q + 8 * j);
+		const uint64_t base = bbase + (j << sh6);
+		uint64_t a, prev;
+		size_t c;
+
+		if (room && p > last) {
+			*stop = j;
+			break;
+		}
+		m &= m - 1;
+		/* two adjacent bits, or bit 0 continuing the word before */
+		prev = ld_le64(q + 8 * j - 8) >> 63;
+		if (__builtin_expect((w & (2 * w + prev)) != 0, 0)) {
+			p = out + word_bmi4_call(out, (size_t)(p - out), w, base,
+						 shift, (w & prev) != 0);
+			continue;
+		}
+		/*
+		 * isolated bits: a run per bit, two written without a test
+		 * (the second is not counted when there is none: no branch on
+		 * a second bit, 1 word in 4), a loop for the rest (1 in 20)
+		 */
+		c = (size_t)__builtin_popcountll(w);
+		a = tzcnt64(w);
+		p[0].start = base + (a << shift);
+		p[0].size = unit;
+		w &= w - 1;
+		a = tzcnt64(w);
+		p[1].start = base + (a << shift);
+		p[1].size = unit;
+		if (__builtin_expect(c > 2, 0)) {
+			struct khofmt_range *r = p + 2;
+
+			w &= w - 1;
+			do {
+				a = tzcnt64(w);
+				r->start = base + (a << shift);
+				r->size = unit;
+				r++;
+				w &= w - 1;
+			} while (w);
+		}
+		p += c;
+	}
+	return p;
+}
+
+/*
+ * The sparse walk (BMI with AVX2, one call per leaf): words [wi, lim) of
+ * @leaf, 64 at a time (a 512-byte block, aligned in the leaf). A block's
+ * non-zero words become one 64-bit mask (16 VPCMPEQQ/VMOVMSKPD), whose set
+ * bits are iterated: a zero word costs nothing, a zero block one test.
+ * Most words of a sparse leaf hold isolated bits (no two adjacent, bit 0
+ * not continuing the previous word): each bit is a run of one entry, two
+ * written without a test and the rest (rare) in a loop; any other word
+ * takes word_bmi. A block is done only if its runs fit (at most its set
+ * bits, plus the two written without a test); else the new wi is where it
+ * stopped, for the word-at-a-time code. wi > 0: word wi - 1 is in the leaf
+ * and was done (its bit 63 tells whether word wi continues a run).
+ */
+/* Bit k set: word k of the 64 at @q is not zero (AVX2). */
+static inline __attribute__((always_inline, target("avx2"))) uint64_t
+nonzero_words(const unsigned char *q)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	uint64_t part[4];
+	unsigned k, i;
+
+	/* four independent chains, joined at the end (short latency) */
+	for (i = 0; i < 4; i++) {
+		part[i] = 0;
+#pragma GCC unroll 4
+		for (k = 0; k < 4; k++) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)
+						       (q + 128 * i + 32 * k));
+
+			part[i] |= (uint64_t)(unsigned)_mm256_movemask_pd(
+				_mm256_castsi256_pd(_mm256_cmpeq_epi64(v, zero))) << (4 * k);
+		}
+	}
+	return ~((part[0] | part[1] << 16) | (part[2] << 32 | part[3] << 48));
+}
+
+__attribute__((noinline, target("avx2,bmi,bmi2,popcnt")))
+static size_t blocks_bmi(const unsigned char *leaf, size_t wi, size_t lim,
+			 struct khofmt_range *out, size_t *np, size_t max,
+			 uint64_t kbase, unsigned shift,
+			 const unsigned char *next)
+{
+	size_t n = *np, blk = wi & ~(size_t)63;
+	uint64_t mnext;
+
+	if (wi >= lim)
+		return wi;
+	mnext = nonzero_words(leaf + 8 * blk);
+	for (;;) {
+		size_t end = blk + 64, k, j;
+		bool full;
+		const unsigned char *q = leaf + 8 * blk;
+		const uint64_t bbase = (kbase + (uint64_t)blk * 64) << shift;
+		const uint64_t want = ~UINT64_C(0) << (wi - blk);
+		uint64_t m = mnext & want;
+
+		/*
+		 * The same block of the next leaf: the hardware prefetcher does
+		 * not cross into another page, and a sparse leaf is decoded in
+		 * about the time of a few misses to memory.
+		 */
+		if (next)
+#pragma GCC unroll 8
+			for (k = 0; k < 512; k += 64)
+				__builtin_prefetch(next + 8 * blk + k, 0, 2);
+		if (end >= lim) {
+			m &= ~UINT64_C(0) >> (63 - (lim - 1 - blk));
+			end = lim;
+			full = m == (want & (~UINT64_C(0) >> (63 - (lim - 1 - blk))));
+		} else {
+			full = m == want;
+			/* the next block's mask now: its loads overlap this block */
+			mnext = nonzero_words(q + 512);
+			if (end + 128 <= lim + 1)	/* the block after next: in the leaf (lim + 1 = wend) */
+#pragma GCC unroll 8
+				for (k = 0; k < 512; k += 64)
+					__builtin_prefetch(q + 1024 + k, 0, 3);
+		}
+		if (full) {
+			/*
+			 * No zero word (a dense leaf): every word's runs, four
+			 * at a time, while a word's fit.
+			 */
+			uint64_t prev = ld_le64(q + 8 * (wi - blk) - 8);
+
+			for (j = wi - blk; j < end - blk && n + WORD_ROOM <= max; j++) {
+				uint64_t w = ld_le64(q + 8 * j);
+
+				n = word_bmi4(out, n, w, bbase + (j << (shift + 6)),
+					      shift, ((w & (prev >> 63)) & 1) != 0);
+				prev = w;
+			}
+			if (j == end - blk)
+				j = 64;
+		} else if (__builtin_expect(n + WORD_ROOM + 32 *
+					    (size_t)__builtin_popcountll(m) <= max, 1)) {
+			n = (size_t)(block_runs(q, m, bbase, out, out + n, NULL,
+						shift, false, &j) - out);
+		} else {
+			/* near the end of the room: a word at a time while they fit */
+			n = (size_t)(block_runs(q, m, bbase, out, out + n,
+						out + max - WORD_ROOM, shift, true, &j) - out);
+		}
+		if (j < 64) {
+			wi = blk + j;
+			break;
+		}
+		wi = end;
+		if (wi >= lim)
+			break;
+		blk += 64;
 	}
 	*np = n;
 	return wi;
@@ -1024,9 +1331,12 @@ fill_words(struct order_stream *s, struct khofmt_range *out, size_t max,
 				/* the words in between, while a word's runs fit */
 				lim = wend - 1;
 #if defined(HAVE_BMI_KERNEL)
-				if (bmi)
+				if (bmi) {
+					wi = blocks_bmi(leaf, wi, lim, out, &n, max,
+							kbase, shift, s->next);
 					wi = lines_bmi(leaf, wi, lim, out, &n, max,
 						       kbase, shift);
+				}
 #endif
 				while (wi < lim && n + 33 <= max) {
 					/* a whole zero cache line: one test for 8 words */

@@ -80,6 +80,8 @@ int khofmt_walk_nodes(struct khofmt_handover *h,
 
 /* Runs fetched from a stream per call: one indirect call per batch. */
 #define RUN_BATCH 128
+/* ... the first time (the radix streams fill 66 and more at once) */
+#define FIRST_BATCH 66
 
 struct head {
 	struct order_stream *s;
@@ -89,15 +91,18 @@ struct head {
 	unsigned order;
 };
 
-/* Next batch of @hd's stream: 0 = got runs, 1 = end, < 0 error. */
-static int head_refill(struct khofmt_handover *h, struct head *hd)
+/*
+ * Next batch of @hd's stream, at most @max (<= RUN_BATCH) runs: 0 = got
+ * runs, 1 = end, < 0 error.
+ */
+static int head_refill(struct khofmt_handover *h, struct head *hd, size_t max)
 {
 	int r;
 
 	hd->i = 0;
 	hd->n = 0;
 	if (h->ops->stream_fill) {
-		r = h->ops->stream_fill(hd->s, hd->run, RUN_BATCH);
+		r = h->ops->stream_fill(hd->s, hd->run, max);
 		if (r <= 0)
 			return r < 0 ? r : 1;
 		hd->n = (size_t)r;
@@ -373,6 +378,7 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 		.cb = cb, .arg = arg, .ovl = ovl, .ovl_arg = ovl_arg,
 	};
 	unsigned nheads = 0, nord, o, i;
+	uint64_t omask;
 	int r;
 
 	r = check_args(h, opts);
@@ -405,17 +411,25 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 	}
 	mg.out = runs + RUN_BATCH * (size_t)nord;
 
-	for (o = 0; o <= h->geom.max_order && o < KHOFMT_MAX_ORDERS; o++) {
+	/* the orders the index has (their bits), else every order */
+	omask = ix ? ix->orders : ~UINT64_C(0);
+	if (h->geom.max_order + 1 < KHOFMT_MAX_ORDERS)
+		omask &= (UINT64_C(2) << h->geom.max_order) - 1;
+	for (; omask; omask &= omask - 1) {
 		struct head *hd = &heads[nheads];
 
-		if (ix && !((ix->orders >> o) & 1))
-			continue;
+		o = (unsigned)__builtin_ctzll(omask);
 		hd->run = runs + (size_t)nheads * RUN_BATCH;
 		r = ix ? h->ops->stream_open_ix(h, ix, o, &hd->s)
 		       : h->ops->stream_open(h, o, &hd->s);
 		if (r)
 			goto out;
-		r = head_refill(h, hd);
+		/*
+		 * A short first batch: when one stream is left, the rest of its
+		 * batch is copied run by run (drain_one) before the stream
+		 * writes into the output itself (drain_direct).
+		 */
+		r = head_refill(h, hd, FIRST_BATCH);
 		if (r < 0) {
 			h->ops->stream_close(hd->s);
 			goto out;
@@ -429,7 +443,7 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 		hq[nheads].idx = nheads;
 		nheads++;
 	}
-	for (i = nheads; i < 2 * KHOFMT_MAX_ORDERS + 2; i++) {
+	for (i = nheads; i < 2 * nheads + 2; i++) {
 		hq[i].key = UINT64_MAX;
 		hq[i].idx = 0;
 	}
@@ -475,7 +489,7 @@ int khofmt_walk_ranges_overlap(struct khofmt_handover *h,
 				hd->key = hd->run[hd->i].start;
 		}
 		if (hd->i == hd->n) {
-			r = head_refill(h, hd);
+			r = head_refill(h, hd, RUN_BATCH);
 			if (r < 0)
 				goto out;
 			if (r == 1) {
