@@ -591,9 +591,9 @@ int input_open_mem(const struct input_opts *o, struct input *in)
 
 				/* libkdumpfile is loaded when needed: say why not */
 				if (khofmt_kdump_available(why, sizeof(why)) < 0)
-					return out_err(o->mem_path, "%s: a kdump file, and "
+					return out_err(o->mem_path, "a kdump file, and "
 						       "libkdumpfile cannot be loaded (%s)",
-						       khofmt_strerror(r), why);
+						       why);
 				return out_lib_err(o->mem_path, r, "a kdump file, and this "
 						   "khoctl was built without libkdumpfile");
 			}
