@@ -156,7 +156,7 @@ int main(void)
 			fl += (size_t)sprintf(fwant + fl, "%18s  %5" PRIu64 "  %8s\n", a,
 					      fvals[i][1], h);
 		}
-		for (lvl = 1; lvl <= 2; lvl++) {
+		for (lvl = 1; lvl <= 3; lvl++) {
 			int got_lvl = rows_simd(lvl);
 			size_t done, n, gl;
 			char *o;
@@ -165,7 +165,8 @@ int main(void)
 			int m;
 
 			if (got_lvl != lvl) {
-				skip(3, "no AVX2 on this CPU");
+				skip(3, lvl == 2 ? "no AVX2 on this CPU" :
+				     "no AVX-512 VBMI on this CPU");
 				continue;
 			}
 			for (m = 0; m < 3; m++) {
