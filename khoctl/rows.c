@@ -436,20 +436,25 @@ static void hex_idx_init(void)
 			     p == 48 ? IX_NL : IX_SP;
 }
 
+/* A compact size not in hcache: put it in slot @h (out of the hot loop). */
+static __attribute__((noinline, cold)) void human_fill(unsigned h, uint64_t x)
+{
+	char b[32];
+	size_t n = human(b, x);
+
+	memset(hcache[h].s, ' ', 8);
+	memcpy(hcache[h].s + 8 - n, b, n);
+	hcache[h].key = x;
+}
+
 /* The compact size's 8-byte cell (hcache, as human_cell). */
 static inline uint64_t human8(uint64_t x)
 {
 	unsigned h = (unsigned)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 58);
 	uint64_t r;
 
-	if (__builtin_expect(hcache[h].key != x, 0)) {
-		char b[32];
-		size_t n = human(b, x);
-
-		memset(hcache[h].s, ' ', 8);
-		memcpy(hcache[h].s + 8 - n, b, n);
-		hcache[h].key = x;
-	}
+	if (__builtin_expect(hcache[h].key != x, 0))
+		human_fill(h, x);
 	memcpy(&r, hcache[h].s, 8);
 	return r;
 }
