@@ -973,7 +973,8 @@ void out_rows_vals(const uint64_t *v, size_t n)
  * @n rows from (start, size) pairs (@pr), column i showing @src[i] (enum
  * rows_src) of its pair: as n calls of out_row_vals.
  */
-void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n)
+void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n,
+		     uint64_t *bytes)
 {
 	struct frame *t = top();
 	uint64_t v[ROWS_MAX_COLS];
@@ -982,6 +983,7 @@ void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n)
 	if (t->kind != F_TABLE || !t->rows || t->tbl || S.o.json ||
 	    S.o.list_columns || t->ncols > ROWS_MAX_COLS) {
 		for (; n; n--, pr += 2) {
+			*bytes += pr[1];
 			for (c = 0; c < t->ncols && c < ROWS_MAX_COLS; c++)
 				v[c] = src[c] == ROWS_SRC_START ? pr[0] :
 				       src[c] == ROWS_SRC_LAST ? pr[0] + pr[1] - 1 :
@@ -994,7 +996,7 @@ void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n)
 		t_head(t);
 	while (n) {
 		char *o = rows_text_ranges(S.rb + S.rl, S.rb + sizeof(S.rb),
-					   &t->rl, src, pr, n, &done);
+					   &t->rl, src, pr, n, &done, bytes);
 
 		S.rl = (size_t)(o - S.rb);
 		n -= done;

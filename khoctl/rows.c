@@ -462,7 +462,7 @@ static inline uint64_t human8(uint64_t x)
 static inline __attribute__((always_inline,
 			     target("avx512f,avx512bw,avx512vl,avx512vbmi,avx2,lzcnt"))) char *
 hhu_avx512_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
-	     size_t n, size_t *done, const bool two)
+	     size_t n, size_t *done, uint64_t *bytes, const bool two)
 {
 	/* per qword: the bit offsets of 8 nibbles, the most significant first */
 	const __m256i ctl = _mm256_setr_epi8(
@@ -478,6 +478,7 @@ hhu_avx512_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
 					   ' ', '0', 'x', '\n', 0, 0, 0, 0);
 	const __m512i fixed = _mm512_load_si512((const void *)row_idx);
 	const char *t0 = (const char *)hex_idx[0], *t1 = (const char *)hex_idx[1];
+	uint64_t sum = 0;
 	size_t i, k;
 
 	k = (size_t)(end - o) >= rowmax ? ((size_t)(end - o) - rowmax) / 49 + 1 : 0;
@@ -501,8 +502,10 @@ hhu_avx512_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
 
 		_mm512_storeu_si512((void *)o, _mm512_permutexvar_epi8(idx, src));
 		o += 49;
+		sum += x2;
 	}
 	*done = i;
+	*bytes += sum;
 	return o;
 }
 
@@ -510,14 +513,17 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx2,lzcnt")))
 static char *hhu_avx512(char *o, const char *end, size_t rowmax,
 			const uint64_t *v, size_t n, size_t *done)
 {
-	return hhu_avx512_k(o, end, rowmax, v, n, done, false);
+	uint64_t unused = 0;
+
+	return hhu_avx512_k(o, end, rowmax, v, n, done, &unused, false);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx2,lzcnt")))
 static char *hhu_avx512_pairs(char *o, const char *end, size_t rowmax,
-			      const uint64_t *v, size_t n, size_t *done)
+			      const uint64_t *v, size_t n, size_t *done,
+			      uint64_t *bytes)
 {
-	return hhu_avx512_k(o, end, rowmax, v, n, done, true);
+	return hhu_avx512_k(o, end, rowmax, v, n, done, bytes, true);
 }
 
 /* khoctl ranges' own layout, which hhu_avx512 writes */
@@ -795,7 +801,7 @@ char *rows_text_n(char *o, const char *end, const struct rows_layout *L,
 
 char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 		       const unsigned char *src, const uint64_t *pr, size_t n,
-		       size_t *done)
+		       size_t *done, uint64_t *bytes)
 {
 	size_t i, c, nc = L->ncols;
 	uint64_t v[ROWS_MAX_COLS];
@@ -809,8 +815,11 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 
 		fixed_get(&f, L);
 		if (simd_level() == 3 && hhu_std(&f))
-			return hhu_avx512_pairs(o, end, L->rowmax, pr, n, done);
-		return hhu_avx2_pairs(o, end, L->rowmax, &f, pr, n, done);
+			return hhu_avx512_pairs(o, end, L->rowmax, pr, n, done, bytes);
+		o = hhu_avx2_pairs(o, end, L->rowmax, &f, pr, n, done);
+		for (i = 0; i < *done; i++)
+			*bytes += pr[2 * i + 1];
+		return o;
 	}
 #endif
 	for (i = 0; i < n && (size_t)(end - o) >= L->rowmax; i++, pr += 2) {
@@ -818,6 +827,7 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 			v[c] = src[c] == ROWS_SRC_START ? pr[0] :
 			       src[c] == ROWS_SRC_LAST ? pr[0] + pr[1] - 1 : pr[1];
 		o = rows_text(o, L, v);
+		*bytes += pr[1];
 	}
 	*done = i;
 	return o;
