@@ -22,6 +22,7 @@
 #include <emmintrin.h>
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define ROWS_AVX2 1
 #endif
@@ -536,15 +537,29 @@ static inline bool hhu_std(const struct fixed *f)
 /* 0 = not decided, 1 = SSE2, 2 = AVX2, 3 = AVX-512 VBMI */
 static int simd;
 
-/* The best level this CPU runs (what hhu_avx2 and hhu_avx512 use). */
+/*
+ * The best level this CPU runs (what hhu_avx2 and hhu_avx512 use), asked
+ * with CPUID when the rows first need it. Not __builtin_cpu_supports():
+ * that links libgcc's __cpu_indicator_init, a constructor that runs some
+ * twenty CPUIDs in every khoctl process before main, each a VM exit under
+ * a hypervisor (~50 us of `khoctl --version` on the issue 20 machine).
+ */
 static int cpu_level(void)
 {
 #if defined(ROWS_AVX2)
-	__builtin_cpu_init();
-	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("lzcnt"))
+	unsigned a, b, c, d, b7, c7, lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
 		return 1;
-	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi"))
+	/* XCR0: the OS saves the YMM state (bits 1, 2), and the ZMM state (5-7) */
+	__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	if ((lo & 0x6) != 0x6 || !__get_cpuid_count(7, 0, &a, &b7, &c7, &d) ||
+	    !(b7 & bit_AVX2) || !__get_cpuid(0x80000001, &a, &b, &c, &d) ||
+	    !(c & bit_ABM))
+		return 1;
+	if ((lo & 0xe6) == 0xe6 && (b7 & bit_AVX512F) && (b7 & bit_AVX512BW) &&
+	    (b7 & bit_AVX512VL) && (c7 & bit_AVX512VBMI))
 		return 3;
 	return 2;
 #else
