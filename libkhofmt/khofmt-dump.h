@@ -56,7 +56,8 @@ KHOFMT_API int khofmt_source_open(const char *path, struct khofmt_source **out);
  * 0 when libkhofmt was built without libkdumpfile; -KHOFMT_ERR_UNSUPPORTED
  * when it cannot be loaded or lacks a function, with the loader's message
  * in @why (e.g. "libkdumpfile.so.10: cannot open shared object file: No
- * such file or directory").
+ * such file or directory"); -KHOFMT_ERR_NOMEM. On failure @why always
+ * holds a message.
  */
 KHOFMT_API int khofmt_kdump_available(char *why, size_t len);
 

@@ -160,8 +160,9 @@ KHOFMT_API int khofmt_kdump_available(char *why, size_t len)
 	int err;
 
 	err = kd_load(&kd, buf, sizeof(buf));
-	if (err == -KHOFMT_ERR_UNSUPPORTED && why && len)
-		snprintf(why, len, "%s", buf);
+	if (err && why && len)
+		snprintf(why, len, "%s", err == -KHOFMT_ERR_UNSUPPORTED ? buf :
+			 khofmt_strerror(err));
 	if (err)
 		return err;
 	kd_unload(kd);
