@@ -110,8 +110,9 @@ static bool blob_name_ok(const char *name)
  * libarchive is loaded with dlopen() by khofmt_capture_pack() and
  * khofmt_capture_unpack(), not linked (issue 20): it brings libxml2, ICU,
  * libstdc++ and libacl, whose loading and relocations every khoctl run
- * paid. Each call loads it (dlopen counts references: the second load is
- * cheap) and releases it when done; no global state.
+ * paid. Each call loads it (dlopen counts references) and releases its
+ * handle when done; no global state. RTLD_NODELETE keeps the library
+ * mapped once loaded: a second call does not load it again.
  */
 struct arlib {
 	void *dl;
@@ -215,7 +216,8 @@ static int ar_load(struct arlib **out, const char *path,
 	L = calloc(1, sizeof(*L));
 	if (!L)
 		return -KHOFMT_ERR_NOMEM;
-	L->dl = dlopen(KHOFMT_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	L->dl = dlopen(KHOFMT_LIBARCHIVE_SONAME,
+		       RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!L->dl) {
 		e = dlerror();
 		snprintf(res->detail, sizeof(res->detail),

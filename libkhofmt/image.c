@@ -340,7 +340,8 @@ static int bad_err(struct img_scan *sc, const char *what, const char *detail)
  * sonames (KHO_SONAME) and defines KHOFMT_COMP_DLOPEN for the shared
  * library; the static builds (kexec-static, the test guest) compile this
  * file without it and call the libraries directly. Each call loads what it
- * needs and releases it (no global state); a library that cannot be loaded
+ * needs and releases its handle (no global state; RTLD_NODELETE keeps the
+ * library mapped once loaded); a library that cannot be loaded
  * makes that image unreadable (-KHOFMT_ERR_UNSUPPORTED, the loader's words
  * in the message), nothing else.
  */
@@ -349,7 +350,7 @@ static int bad_err(struct img_scan *sc, const char *what, const char *detail)
 static void *comp_load(struct img_scan *sc, const char *soname, const char *what,
 		       const char *const *names, size_t n, void *fns, int *err)
 {
-	void *dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	void *dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	size_t i;
 
 	*err = 0;

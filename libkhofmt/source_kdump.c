@@ -17,7 +17,10 @@
  * libstdc++, libm and libgcc_s, whose loading and ~2,000 symbol relocations
  * every khoctl run paid, kdump file or not. Each kdump source holds its own
  * handle and function table (no global state; dlopen counts references),
- * closed with the source. The soname is the one configure found the
+ * closed with the source. Once loaded the library stays mapped
+ * (RTLD_NODELETE): a second kdump file does not load it again, and a leak
+ * checker can still name it at exit (tests/lsan.supp names libkdumpfile's
+ * own leak by its module). The soname is the one configure found the
  * development package's libkdumpfile.so pointing at
  * (KHOFMT_KDUMPFILE_SONAME); when it cannot be loaded, opening a kdump file
  * fails with -KHOFMT_ERR_UNSUPPORTED and khofmt_kdump_available() says why.
@@ -118,7 +121,8 @@ static int kd_load(struct kd **out, char *why, size_t len)
 	kd = calloc(1, sizeof(*kd));
 	if (!kd)
 		return -KHOFMT_ERR_NOMEM;
-	kd->dl = dlopen(KHOFMT_KDUMPFILE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	kd->dl = dlopen(KHOFMT_KDUMPFILE_SONAME,
+			RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!kd->dl) {
 		const char *e = dlerror();
 
