@@ -326,8 +326,9 @@ static char *text_fixed(char *o, const struct fixed *f, const uint64_t *v)
  */
 static inline __attribute__((always_inline, target("avx2,lzcnt"))) char *
 hhu_avx2_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
-	   size_t n, size_t *done, const bool two, const unsigned e0,
-	   const unsigned e1, const unsigned e2, const unsigned len)
+	   size_t n, size_t *done, uint64_t *bytes, const bool two,
+	   const unsigned e0, const unsigned e1, const unsigned e2,
+	   const unsigned len)
 {
 	const __m256i sp = _mm256_set1_epi8(' ');
 	const __m256i m0f = _mm256_set1_epi16(0x0f);
@@ -336,6 +337,7 @@ hhu_avx2_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
 		'8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
 		'0', '1', '2', '3', '4', '5', '6', '7',
 		'8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
+	uint64_t sum = 0;
 	size_t i, k;
 
 	/* the rows that fit: each takes len bytes, rowmax for the last */
@@ -370,8 +372,10 @@ hhu_avx2_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
 		memcpy(o + e0 - nd0 - 2, "0x", 2);
 		o[len - 1] = '\n';
 		o += len;
+		sum += x2;
 	}
 	*done = i;
+	*bytes += sum;
 	return o;
 }
 
@@ -380,21 +384,25 @@ static char *hhu_avx2(char *o, const char *end, size_t rowmax,
 		      const struct fixed *f, const uint64_t *v, size_t n,
 		      size_t *done)
 {
+	uint64_t unused = 0;
+
 	if (f->end[0] == 18 && f->end[1] == 38 && f->end[2] == 48 && f->len == 49)
-		return hhu_avx2_k(o, end, rowmax, v, n, done, false, 18, 38, 48, 49);
-	return hhu_avx2_k(o, end, rowmax, v, n, done, false, f->end[0],
+		return hhu_avx2_k(o, end, rowmax, v, n, done, &unused, false,
+				  18, 38, 48, 49);
+	return hhu_avx2_k(o, end, rowmax, v, n, done, &unused, false, f->end[0],
 			  f->end[1], f->end[2], f->len);
 }
 
 __attribute__((target("avx2,lzcnt")))
 static char *hhu_avx2_pairs(char *o, const char *end, size_t rowmax,
 			    const struct fixed *f, const uint64_t *v, size_t n,
-			    size_t *done)
+			    size_t *done, uint64_t *bytes)
 {
 	/* khoctl ranges' own table: its cells where the constants say */
 	if (f->end[0] == 18 && f->end[1] == 38 && f->end[2] == 48 && f->len == 49)
-		return hhu_avx2_k(o, end, rowmax, v, n, done, true, 18, 38, 48, 49);
-	return hhu_avx2_k(o, end, rowmax, v, n, done, true, f->end[0],
+		return hhu_avx2_k(o, end, rowmax, v, n, done, bytes, true,
+				  18, 38, 48, 49);
+	return hhu_avx2_k(o, end, rowmax, v, n, done, bytes, true, f->end[0],
 			  f->end[1], f->end[2], f->len);
 }
 #endif
@@ -819,7 +827,7 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 		       size_t *done, uint64_t *bytes)
 {
 	size_t i, c, nc = L->ncols;
-	uint64_t v[ROWS_MAX_COLS];
+	uint64_t v[ROWS_MAX_COLS], sum = 0;
 
 #if defined(ROWS_FIXED) && defined(ROWS_AVX2)
 	if (L->fixed_len && nc == 3 && src[0] == ROWS_SRC_START &&
@@ -831,10 +839,7 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 		fixed_get(&f, L);
 		if (simd_level() == 3 && hhu_std(&f))
 			return hhu_avx512_pairs(o, end, L->rowmax, pr, n, done, bytes);
-		o = hhu_avx2_pairs(o, end, L->rowmax, &f, pr, n, done);
-		for (i = 0; i < *done; i++)
-			*bytes += pr[2 * i + 1];
-		return o;
+		return hhu_avx2_pairs(o, end, L->rowmax, &f, pr, n, done, bytes);
 	}
 #endif
 	for (i = 0; i < n && (size_t)(end - o) >= L->rowmax; i++, pr += 2) {
@@ -842,8 +847,9 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 			v[c] = src[c] == ROWS_SRC_START ? pr[0] :
 			       src[c] == ROWS_SRC_LAST ? pr[0] + pr[1] - 1 : pr[1];
 		o = rows_text(o, L, v);
-		*bytes += pr[1];
+		sum += pr[1];
 	}
+	*bytes += sum;
 	*done = i;
 	return o;
 }
