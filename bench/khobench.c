@@ -19,7 +19,9 @@
  * running only that path is printed next to it.
  *
  * Whole processes (--khoctl, --python), each the best of N runs with
- * stdout on /dev/null, user + system CPU from wait4 (wall printed too):
+ * stdout on /dev/null, user + system CPU from wait4 (wall printed too),
+ * run through bench/khospawn so that their peak RSS is their own (see
+ * time_process):
  * `khoctl --version` (start-up alone), `khoctl stat`, `khoctl ranges`
  * (text, --json, --folios), `khoctl synth` of W1, and the Python decoder
  * printing every range of W1 (its output is first compared with `khoctl
@@ -29,7 +31,7 @@
  * value and met / missed. No limit is scaled by anything measured.
  *
  * Usage: khobench [--runs N] [--pyruns N] [--python SCRIPT]
- *                 [--khoctl PATH] DIR     (DIR/w1.fdt, w1.elf, ...)
+ *                 [--khoctl PATH --spawn KHOSPAWN] DIR  (DIR/w1.fdt, ...)
  */
 extern char **environ;
 #include <errno.h>
@@ -456,11 +458,26 @@ static double bench_one(const struct contender *c, struct wl *w, int runs,
 	return best(t, runs);
 }
 
+/* Peak RSS of this process's memory (VmHWM of /proc/self/status), KiB; -1. */
+static long vm_hwm_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 /* --peak NAME PATH DIR: run one path once in this fresh process. */
 static int peak_child(const char *name, const char *path, const char *dir)
 {
 	struct wl w = { .name = name };
-	struct rusage ru;
 	size_t c;
 
 	if (!wl_open_lean(&w, dir))
@@ -475,8 +492,12 @@ static int peak_child(const char *name, const char *path, const char *dir)
 			return 64;
 		contenders[c].fn(&w);
 	}
-	getrusage(RUSAGE_SELF, &ru);
-	printf("%ld\n", ru.ru_maxrss);
+	/*
+	 * This process's own peak (VmHWM), not ru_maxrss: that also holds
+	 * the peak of the memory the process ran on before its exec (here
+	 * popen's shell, spawned on khobench's memory; see time_process).
+	 */
+	printf("%ld\n", vm_hwm_kib());
 	wl_close(&w);
 	return 0;
 }
@@ -500,34 +521,76 @@ static long peak_of(const char *name, const char *path, const char *dir)
 	return kib;
 }
 
+/* bench/khospawn, which runs the whole processes (--spawn; see time_process) */
+static const char *spawn_path;
+
 /*
  * A whole process with stdout on @out (/dev/null when NULL): wall and CPU
  * (user + system, from wait4) seconds and peak RSS (KiB). 0 = exit 0.
+ *
+ * The process is not spawned from here but by bench/khospawn (a small
+ * static program), which forks and execs it and reports its rusage through
+ * a pipe: Linux's exec (exec_mmap()) folds the peak RSS of the memory a
+ * process ran on before its exec into its ru_maxrss, and a child spawned
+ * from here with posix_spawn() (vfork semantics) runs on this process's
+ * memory until the exec (a forked one on a copy of it), so every peak would
+ * be at least khobench's own (it reported 5.3 MiB for `true`, 980 KiB
+ * alone). khospawn's own peak (~0.7 MiB, VmHWM) is below that of any
+ * dynamically linked program, so the peak it reports is the target's. Its
+ * fork is in the wall time, not in the CPU time (the target's rusage).
  */
 static int time_process(char *const argv[], const char *out, double *wall_s,
 			double *cpu_s, long *rss)
 {
 	posix_spawn_file_actions_t fa;
-	struct rusage ru;
+	char fdarg[16], line[128], *sargv[64];
+	long st, ut_us, st_us, kib;
+	int pfd[2], n = 0, i, ws;
 	double t0;
 	pid_t pid;
-	int st;
+	ssize_t r;
 
+	for (i = 0; argv[i]; i++)
+		if (i + 3 >= (int)(sizeof(sargv) / sizeof(sargv[0])))
+			return -1;
+	if (pipe(pfd))
+		return -1;
+	snprintf(fdarg, sizeof(fdarg), "%d", pfd[1]);
+	sargv[0] = (char *)spawn_path;
+	sargv[1] = fdarg;
+	for (i = 0; argv[i]; i++)
+		sargv[i + 2] = argv[i];
+	sargv[i + 2] = NULL;
 	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addclose(&fa, pfd[0]);
 	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	t0 = wall();
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
+	if (posix_spawn(&pid, spawn_path, &fa, NULL, sargv, environ)) {
 		posix_spawn_file_actions_destroy(&fa);
+		close(pfd[0]);
+		close(pfd[1]);
 		return -1;
 	}
 	posix_spawn_file_actions_destroy(&fa);
-	if (wait4(pid, &st, 0, &ru) < 0)
+	close(pfd[1]);
+	while (n < (int)sizeof(line) - 1 &&
+	       (r = read(pfd[0], line + n, sizeof(line) - 1 - (size_t)n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		n += (int)r;
+	}
+	line[n] = '\0';
+	close(pfd[0]);
+	if (waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
 		return -1;
 	*wall_s = wall() - t0;
-	*cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
-		 ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-	*rss = ru.ru_maxrss;
+	if (sscanf(line, "%ld %ld %ld %ld", &st, &ut_us, &st_us, &kib) != 4)
+		return -1;
+	*cpu_s = (ut_us + st_us) * 1e-6;
+	*rss = kib;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
@@ -702,14 +765,18 @@ int main(int argc, char **argv)
 			python = argv[++i];
 		else if (!strcmp(argv[i], "--khoctl") && i + 1 < argc)
 			khoctl = argv[++i];
+		else if (!strcmp(argv[i], "--spawn") && i + 1 < argc)
+			spawn_path = argv[++i];
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else
 			dir = NULL, i = argc;
 	}
-	if (!dir || runs < 3 || runs > MAX_RUNS || pyruns < 1 || pyruns > MAX_RUNS) {
+	if (!dir || runs < 3 || runs > MAX_RUNS || pyruns < 1 || pyruns > MAX_RUNS ||
+	    (khoctl && !spawn_path)) {
 		fprintf(stderr, "usage: khobench [--runs 3..%d] [--pyruns 1..%d] "
-			"[--python SCRIPT] [--khoctl PATH] DIR\n", MAX_RUNS, MAX_RUNS);
+			"[--python SCRIPT] [--khoctl PATH --spawn KHOSPAWN] DIR\n",
+			MAX_RUNS, MAX_RUNS);
 		return 64;
 	}
 
@@ -725,9 +792,9 @@ int main(int argc, char **argv)
 	       getenv("KHOFMT_CPU") ? getenv("KHOFMT_CPU") : "(unset)");
 #endif
 	/*
-	 * Whole processes first, while this process is small: a child
-	 * spawned with vfork semantics reports the peak RSS of the memory it
-	 * borrowed from us before its exec.
+	 * Whole processes first (their peak RSS does not depend on this
+	 * process's size, see time_process; their CPU times then come from
+	 * the same minutes as the Python decoder's).
 	 */
 	for (k = 0; k < NWL; k++) {
 		char f[4096];

@@ -24,7 +24,8 @@ ${OBJCOPY:-objcopy} --wildcard --keep-global-symbol='khofmt_*' "$OUT/lib/khofmt-
 ${AR:-ar} rcs "$OUT/lib/libkhofmt.a" "$OUT/lib/khofmt-all.o"
 "$SRC/kexec/fetch-kexec-tools.sh" "$OUT/src" >/dev/null
 # KEXEC_LDFLAGS: what libkhofmt.a was built with that the link needs (sanitizers)
-# KEXEC_LIBS: the libraries libkhofmt itself links (kdumpfile, decompressors)
+# KEXEC_LIBS: the libraries libkhofmt itself links (decompressors, nettle;
+# libkdumpfile and libarchive are dlopen()ed)
 set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-L$OUT/lib ${KEXEC_LDFLAGS:-}" LIBS="${KEXEC_LIBS:-}"
 # libelf.a needs zlib and zstd
 [ "$MODE" != static ] || set -- CPPFLAGS="-I$SRC/libkhofmt" LDFLAGS="-static -L$OUT/lib ${KEXEC_LDFLAGS:-}" LIBS="${KEXEC_LIBS:-} -lzstd -lz"

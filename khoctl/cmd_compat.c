@@ -209,6 +209,11 @@ int cmd_compat(int argc, char **argv)
 	if (r) {
 		khofmt_compat_free(c);
 		input_close(&in);
+		/* what cannot be read says why (a decompressor not loadable:
+		 * "xz image: liblzma.so.5 cannot be loaded: ..."), not the
+		 * generic "unsupported KHO generation" */
+		if (r == -KHOFMT_ERR_UNSUPPORTED && err[0])
+			return out_err("image", "%s", err);
 		return out_lib_err("image", r, err);
 	}
 	khofmt_compat_judge(c, img);

@@ -98,16 +98,12 @@ static const unsigned char range_src[] = {
 static int ranges_cb(void *arg, const struct khofmt_range *v, size_t n)
 {
 	struct walk_ctx *c = arg;
-	uint64_t bytes = 0;
 	size_t i;
 
 	if (!c->nsel) {
-		for (i = 0; i < n; i++)
-			bytes += v[i].size;
-		c->bytes += bytes;
 		c->count += n;
 		/* struct khofmt_range is two uint64_t: start, size */
-		out_rows_ranges(range_src, &v[0].start, n);
+		out_rows_ranges(range_src, &v[0].start, n, &c->bytes);
 		return out_failed();
 	}
 	for (i = 0; i < n; i++) {

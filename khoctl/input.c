@@ -648,11 +648,19 @@ int input_open_mem(const struct input_opts *o, struct input *in)
 				return out_err(o->mem_path, "neither an ELF core nor a "
 					       "dump libkdumpfile reads (a raw image "
 					       "needs FILE@BASE)");
+			if (r == -KHOFMT_ERR_UNSUPPORTED) {
+				char why[256];
+
+				/* libkdumpfile is loaded when needed: say why not */
+				if (khofmt_kdump_available(why, sizeof(why)) < 0)
+					return out_err(o->mem_path, "a kdump file, and "
+						       "libkdumpfile cannot be loaded (%s)",
+						       why);
+				return out_lib_err(o->mem_path, r, "a kdump file, and this "
+						   "khoctl was built without libkdumpfile");
+			}
 			return out_lib_err(o->mem_path, r,
-					   r == -KHOFMT_ERR_IO && e ? strerror(e) :
-					   r == -KHOFMT_ERR_UNSUPPORTED ?
-					   "a kdump file, and this khoctl was built "
-					   "without libkdumpfile" : NULL);
+					   r == -KHOFMT_ERR_IO && e ? strerror(e) : NULL);
 		}
 		dump_geometry(o, in);
 	}

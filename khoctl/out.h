@@ -122,9 +122,11 @@ void out_row_vals(const uint64_t *v);
 void out_rows_vals(const uint64_t *v, size_t n);
 /*
  * @n rows from (start, size) pairs (@pr), column i showing @src[i] of its
- * pair (enum rows_src in rows.h: start, start + size - 1, size).
+ * pair (enum rows_src in rows.h: start, start + size - 1, size); their
+ * sizes are added to *@bytes.
  */
-void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n);
+void out_rows_ranges(const unsigned char *src, const uint64_t *pr, size_t n,
+		     uint64_t *bytes);
 
 /* Fields. @key is ignored for array elements. */
 void out_u64(const char *key, uint64_t v);

@@ -22,6 +22,7 @@
 #include <emmintrin.h>
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define ROWS_AVX2 1
 #endif
@@ -325,8 +326,9 @@ static char *text_fixed(char *o, const struct fixed *f, const uint64_t *v)
  */
 static inline __attribute__((always_inline, target("avx2,lzcnt"))) char *
 hhu_avx2_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
-	   size_t n, size_t *done, const bool two, const unsigned e0,
-	   const unsigned e1, const unsigned e2, const unsigned len)
+	   size_t n, size_t *done, uint64_t *bytes, const bool two,
+	   const unsigned e0, const unsigned e1, const unsigned e2,
+	   const unsigned len)
 {
 	const __m256i sp = _mm256_set1_epi8(' ');
 	const __m256i m0f = _mm256_set1_epi16(0x0f);
@@ -335,6 +337,7 @@ hhu_avx2_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
 		'8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
 		'0', '1', '2', '3', '4', '5', '6', '7',
 		'8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
+	uint64_t sum = 0;
 	size_t i, k;
 
 	/* the rows that fit: each takes len bytes, rowmax for the last */
@@ -369,8 +372,10 @@ hhu_avx2_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
 		memcpy(o + e0 - nd0 - 2, "0x", 2);
 		o[len - 1] = '\n';
 		o += len;
+		sum += x2;
 	}
 	*done = i;
+	*bytes += sum;
 	return o;
 }
 
@@ -379,67 +384,232 @@ static char *hhu_avx2(char *o, const char *end, size_t rowmax,
 		      const struct fixed *f, const uint64_t *v, size_t n,
 		      size_t *done)
 {
+	uint64_t unused = 0;
+
 	if (f->end[0] == 18 && f->end[1] == 38 && f->end[2] == 48 && f->len == 49)
-		return hhu_avx2_k(o, end, rowmax, v, n, done, false, 18, 38, 48, 49);
-	return hhu_avx2_k(o, end, rowmax, v, n, done, false, f->end[0],
+		return hhu_avx2_k(o, end, rowmax, v, n, done, &unused, false,
+				  18, 38, 48, 49);
+	return hhu_avx2_k(o, end, rowmax, v, n, done, &unused, false, f->end[0],
 			  f->end[1], f->end[2], f->len);
 }
 
 __attribute__((target("avx2,lzcnt")))
 static char *hhu_avx2_pairs(char *o, const char *end, size_t rowmax,
 			    const struct fixed *f, const uint64_t *v, size_t n,
-			    size_t *done)
+			    size_t *done, uint64_t *bytes)
 {
 	/* khoctl ranges' own table: its cells where the constants say */
 	if (f->end[0] == 18 && f->end[1] == 38 && f->end[2] == 48 && f->len == 49)
-		return hhu_avx2_k(o, end, rowmax, v, n, done, true, 18, 38, 48, 49);
-	return hhu_avx2_k(o, end, rowmax, v, n, done, true, f->end[0],
+		return hhu_avx2_k(o, end, rowmax, v, n, done, bytes, true,
+				  18, 38, 48, 49);
+	return hhu_avx2_k(o, end, rowmax, v, n, done, bytes, true, f->end[0],
 			  f->end[1], f->end[2], f->len);
 }
 #endif
 
-/* 0 = not decided, 1 = SSE2, 2 = AVX2 */
-static int simd;
+#if defined(ROWS_AVX2)
+/*
+ * AVX-512 VBMI (picked at run time) for the ranges table in its own
+ * layout (cells ending at 18, 38 and 48, 49 bytes a row): a whole row in
+ * one 64-byte register, written with one store (the buffer has room for
+ * 64 bytes behind every row). VPMULTISHIFTQB spreads the nibbles of both
+ * addresses (each qword twice: 8 digits a qword), VPERMB turns them into
+ * digits; the row is then one VPERMB of a 64-byte source (the 32 digits,
+ * the compact size's 8 bytes, ' ', '0', 'x', '\n') by an index vector:
+ * the OR of the fixed part (size cell, '\n') and of one vector per hex
+ * cell, chosen by the value's leading zero count (hex_idx below: spaces,
+ * "0x", then the significant digits).
+ */
+enum { IX_SP = 40, IX_0 = 41, IX_X = 42, IX_NL = 43 };
+static unsigned char hex_idx[2][64][64] __attribute__((aligned(64)));
+static unsigned char row_idx[64] __attribute__((aligned(64)));
 
-static bool use_avx2(void);
-static bool avx2_cpu(void);
-
-int rows_simd(int level)
+static void hex_idx_init(void)
 {
-	simd = level == 2 ? 0 : level == 1 ? 1 : 0;
-	if (level == 2 || level == 0)
-		(void)use_avx2();	/* the CPU decides (and KHOFMT_CPU for 0) */
-	if (level == 2 && simd == 1 && avx2_cpu())
-		simd = 2;
-	return simd ? simd : 1;
+	static const unsigned cend[2] = { 18, 38 }, cbeg[2] = { 0, 18 };
+	unsigned c, lz, p;
+
+	if (row_idx[48] == IX_NL)
+		return;
+	for (c = 0; c < 2; c++)
+		for (lz = 0; lz < 64; lz++) {
+			unsigned nd = (67 - lz) >> 2, e = cend[c];
+
+			for (p = cbeg[c]; p < e; p++)
+				hex_idx[c][lz][p] = p >= e - nd ? (unsigned char)(16 * c + p - (e - 16)) :
+						    p == e - nd - 2 ? IX_0 :
+						    p == e - nd - 1 ? IX_X : IX_SP;
+		}
+	for (p = 38; p < 64; p++)
+		row_idx[p] = p >= 40 && p < 48 ? (unsigned char)(32 + p - 40) :
+			     p == 48 ? IX_NL : IX_SP;
 }
 
-/* The CPU has what hhu_avx2 uses. */
-static bool avx2_cpu(void)
+/* A compact size not in hcache: put it in slot @h (out of the hot loop). */
+static __attribute__((noinline, cold)) void human_fill(unsigned h, uint64_t x)
+{
+	char b[32];
+	size_t n = human(b, x);
+
+	memset(hcache[h].s, ' ', 8);
+	memcpy(hcache[h].s + 8 - n, b, n);
+	hcache[h].key = x;
+}
+
+/* The compact size's 8-byte cell (hcache, as human_cell). */
+static inline uint64_t human8(uint64_t x)
+{
+	unsigned h = (unsigned)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 58);
+	uint64_t r;
+
+	if (__builtin_expect(hcache[h].key != x, 0))
+		human_fill(h, x);
+	memcpy(&r, hcache[h].s, 8);
+	return r;
+}
+
+static inline __attribute__((always_inline,
+			     target("avx512f,avx512bw,avx512vl,avx512vbmi,avx2,lzcnt"))) char *
+hhu_avx512_k(char *o, const char *end, size_t rowmax, const uint64_t *v,
+	     size_t n, size_t *done, uint64_t *bytes, const bool two)
+{
+	/* per qword: the bit offsets of 8 nibbles, the most significant first */
+	const __m256i ctl = _mm256_setr_epi8(
+		60, 56, 52, 48, 44, 40, 36, 32, 28, 24, 20, 16, 12, 8, 4, 0,
+		60, 56, 52, 48, 44, 40, 36, 32, 28, 24, 20, 16, 12, 8, 4, 0);
+	/* a nibble and junk above it: the low 5 bits index this */
+	const __m256i lut = _mm256_setr_epi8(
+		'0', '1', '2', '3', '4', '5', '6', '7',
+		'8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
+		'0', '1', '2', '3', '4', '5', '6', '7',
+		'8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
+	const __m128i tail = _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0,
+					   ' ', '0', 'x', '\n', 0, 0, 0, 0);
+	const __m512i fixed = _mm512_load_si512((const void *)row_idx);
+	const char *t0 = (const char *)hex_idx[0], *t1 = (const char *)hex_idx[1];
+	uint64_t sum = 0;
+	size_t i, k;
+
+	k = (size_t)(end - o) >= rowmax ? ((size_t)(end - o) - rowmax) / 49 + 1 : 0;
+	if (k > n)
+		k = n;
+	for (i = 0; i < k; i++, v += two ? 2 : 3) {
+		uint64_t x0 = v[0], x1 = two ? v[0] + v[1] - 1 : v[1];
+		uint64_t x2 = two ? v[1] : v[2];
+		unsigned lz0 = (unsigned)__builtin_clzll(x0 | 1);
+		unsigned lz1 = (unsigned)__builtin_clzll(x1 | 1);
+		__m256i x4 = _mm256_permute4x64_epi64(_mm256_castsi128_si256(
+			_mm_set_epi64x((long long)x1, (long long)x0)), 0x50);
+		__m256i dig = _mm256_permutexvar_epi8(
+			_mm256_multishift_epi64_epi8(ctl, x4), lut);
+		__m128i hi = _mm_or_si128(_mm_cvtsi64_si128((long long)human8(x2)), tail);
+		__m512i src = _mm512_inserti64x4(_mm512_castsi256_si512(dig),
+						 _mm256_castsi128_si256(hi), 1);
+		__m512i idx = _mm512_ternarylogic_epi32(fixed,
+			_mm512_load_si512((const void *)(t0 + 64 * lz0)),
+			_mm512_load_si512((const void *)(t1 + 64 * lz1)), 0xfe);
+
+		_mm512_storeu_si512((void *)o, _mm512_permutexvar_epi8(idx, src));
+		o += 49;
+		sum += x2;
+	}
+	*done = i;
+	*bytes += sum;
+	return o;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx2,lzcnt")))
+static char *hhu_avx512(char *o, const char *end, size_t rowmax,
+			const uint64_t *v, size_t n, size_t *done)
+{
+	uint64_t unused = 0;
+
+	return hhu_avx512_k(o, end, rowmax, v, n, done, &unused, false);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx2,lzcnt")))
+static char *hhu_avx512_pairs(char *o, const char *end, size_t rowmax,
+			      const uint64_t *v, size_t n, size_t *done,
+			      uint64_t *bytes)
+{
+	return hhu_avx512_k(o, end, rowmax, v, n, done, bytes, true);
+}
+
+/* khoctl ranges' own layout, which hhu_avx512 writes */
+static inline bool hhu_std(const struct fixed *f)
+{
+	return f->end[0] == 18 && f->end[1] == 38 && f->end[2] == 48 && f->len == 49;
+}
+#endif
+
+/* 0 = not decided, 1 = SSE2, 2 = AVX2, 3 = AVX-512 VBMI */
+static int simd;
+
+/*
+ * The best level this CPU runs (what hhu_avx2 and hhu_avx512 use), asked
+ * with CPUID when the rows first need it. Not __builtin_cpu_supports():
+ * that links libgcc's __cpu_indicator_init, a constructor that runs some
+ * twenty CPUIDs in every khoctl process before main, each a VM exit under
+ * a hypervisor (~50 us of `khoctl --version` on the issue 20 machine).
+ */
+static int cpu_level(void)
 {
 #if defined(ROWS_AVX2)
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("lzcnt");
+	unsigned a, b, c, d, b7, c7, lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
+		return 1;
+	/* XCR0: the OS saves the YMM state (bits 1, 2), and the ZMM state (5-7) */
+	__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	if ((lo & 0x6) != 0x6 || !__get_cpuid_count(7, 0, &a, &b7, &c7, &d) ||
+	    !(b7 & bit_AVX2) || !__get_cpuid(0x80000001, &a, &b, &c, &d) ||
+	    !(c & bit_ABM))
+		return 1;
+	if ((lo & 0xe6) == 0xe6 && (b7 & bit_AVX512F) && (b7 & bit_AVX512BW) &&
+	    (b7 & bit_AVX512VL) && (c7 & bit_AVX512VBMI))
+		return 3;
+	return 2;
 #else
-	return false;
+	return 1;
 #endif
 }
 
-/* AVX2 when the CPU has it, unless KHOFMT_CPU says generic or popcnt. */
-static bool use_avx2(void)
+/*
+ * The level on first use: the CPU's best, capped by KHOFMT_CPU as the
+ * library's kernels are (generic or popcnt: the SSE2 rows; avx2: AVX2).
+ */
+static int simd_level(void)
 {
-#if defined(ROWS_AVX2)
 	if (!simd) {
 		const char *cap = getenv("KHOFMT_CPU");
 
-		simd = avx2_cpu() &&
-		       !(cap && (!strcmp(cap, "generic") || !strcmp(cap, "popcnt")))
-		       ? 2 : 1;
+		simd = cpu_level();
+		if (cap && (!strcmp(cap, "generic") || !strcmp(cap, "popcnt")))
+			simd = 1;
+		else if (cap && !strcmp(cap, "avx2") && simd > 2)
+			simd = 2;
 	}
-	return simd == 2;
-#else
-	return false;
+#if defined(ROWS_AVX2)
+	if (simd == 3)
+		hex_idx_init();
 #endif
+	return simd;
+}
+
+int rows_simd(int level)
+{
+	int best = cpu_level();
+
+	simd = 0;
+	if (level > 0)
+		simd = level < best ? level : best;
+	return simd_level();
+}
+
+static inline bool use_avx2(void)
+{
+	return simd_level() >= 2;
 }
 
 /*
@@ -461,6 +631,8 @@ static char *fixed_rows(char *o, const char *end, const struct rows_layout *L,
 		const unsigned len = f->len;
 
 #if defined(ROWS_AVX2)
+		if (simd_level() == 3 && hhu_std(f))
+			return hhu_avx512(o, end, rowmax, v, n, done);
 		if (use_avx2())
 			return hhu_avx2(o, end, rowmax, f, v, n, done);
 #endif
@@ -652,10 +824,10 @@ char *rows_text_n(char *o, const char *end, const struct rows_layout *L,
 
 char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 		       const unsigned char *src, const uint64_t *pr, size_t n,
-		       size_t *done)
+		       size_t *done, uint64_t *bytes)
 {
 	size_t i, c, nc = L->ncols;
-	uint64_t v[ROWS_MAX_COLS];
+	uint64_t v[ROWS_MAX_COLS], sum = 0;
 
 #if defined(ROWS_FIXED) && defined(ROWS_AVX2)
 	if (L->fixed_len && nc == 3 && src[0] == ROWS_SRC_START &&
@@ -665,7 +837,9 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 		struct fixed f;
 
 		fixed_get(&f, L);
-		return hhu_avx2_pairs(o, end, L->rowmax, &f, pr, n, done);
+		if (simd_level() == 3 && hhu_std(&f))
+			return hhu_avx512_pairs(o, end, L->rowmax, pr, n, done, bytes);
+		return hhu_avx2_pairs(o, end, L->rowmax, &f, pr, n, done, bytes);
 	}
 #endif
 	for (i = 0; i < n && (size_t)(end - o) >= L->rowmax; i++, pr += 2) {
@@ -673,7 +847,9 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 			v[c] = src[c] == ROWS_SRC_START ? pr[0] :
 			       src[c] == ROWS_SRC_LAST ? pr[0] + pr[1] - 1 : pr[1];
 		o = rows_text(o, L, v);
+		sum += pr[1];
 	}
+	*bytes += sum;
 	*done = i;
 	return o;
 }

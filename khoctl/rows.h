@@ -75,11 +75,13 @@ enum rows_src {
 /*
  * rows_text_n for ranges: @pr holds @n (start, size) pairs, column i of a
  * row shows @src[i] (enum rows_src) of its pair. Same bytes as
- * rows_text_n on the rows of values; without the copy of them.
+ * rows_text_n on the rows of values; without the copy of them. The sizes
+ * of the *@done pairs written are added to *@bytes (the caller's total,
+ * summed here where each size is loaded anyway).
  */
 char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
 		       const unsigned char *src, const uint64_t *pr, size_t n,
-		       size_t *done);
+		       size_t *done, uint64_t *bytes);
 
 /*
  * The vector code of the ranges rows: @level 1 the x86-64 baseline (SSE2;

@@ -9,10 +9,14 @@
  * static libkhofmt.a of the patched kexec and the test guest's static
  * khoctl: Debian's libarchive.a pulls a dozen more static libraries),
  * khofmt_capture_pack() and khofmt_capture_unpack() fail with
- * -KHOFMT_ERR_UNSUPPORTED; bundle directories work the same.
+ * -KHOFMT_ERR_UNSUPPORTED; bundle directories work the same. So they do
+ * when libarchive, loaded with dlopen() when an archive is packed or
+ * unpacked, cannot be loaded (the detail says why).
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,12 +106,149 @@ static bool blob_name_ok(const char *name)
 
 #ifdef KHOFMT_WITH_ARCHIVE
 
-/* libarchive's message, kept in @res (the archive object goes away). */
-static int fail_ar(struct khofmt_capture_result *res, const char *path,
-		   struct archive *a, int code)
+/*
+ * libarchive is loaded with dlopen() by khofmt_capture_pack() and
+ * khofmt_capture_unpack(), not linked (issue 20): it brings libxml2, ICU,
+ * libstdc++ and libacl, whose loading and relocations every khoctl run
+ * paid. Each call loads it (dlopen counts references) and releases its
+ * handle when done; no global state. RTLD_NODELETE keeps the library
+ * mapped once loaded: a second call does not load it again.
+ */
+struct arlib {
+	void *dl;
+	__typeof__(&archive_entry_filetype) entry_filetype;
+	__typeof__(&archive_entry_free) entry_free;
+	__typeof__(&archive_entry_hardlink) entry_hardlink;
+	__typeof__(&archive_entry_new) entry_new;
+	__typeof__(&archive_entry_pathname) entry_pathname;
+	__typeof__(&archive_entry_set_filetype) entry_set_filetype;
+	__typeof__(&archive_entry_set_mtime) entry_set_mtime;
+	__typeof__(&archive_entry_set_pathname) entry_set_pathname;
+	__typeof__(&archive_entry_set_perm) entry_set_perm;
+	__typeof__(&archive_entry_set_size) entry_set_size;
+	__typeof__(&archive_entry_symlink) entry_symlink;
+	__typeof__(&archive_errno) errno_;
+	__typeof__(&archive_error_string) error_string;
+	__typeof__(&archive_read_data_block) read_data_block;
+	__typeof__(&archive_read_free) read_free;
+	__typeof__(&archive_read_new) read_new;
+	__typeof__(&archive_read_next_header) read_next_header;
+	__typeof__(&archive_read_open_filename) read_open_filename;
+	__typeof__(&archive_read_support_filter_gzip) read_support_filter_gzip;
+	__typeof__(&archive_read_support_filter_xz) read_support_filter_xz;
+	__typeof__(&archive_read_support_filter_zstd) read_support_filter_zstd;
+	__typeof__(&archive_read_support_format_tar) read_support_format_tar;
+	__typeof__(&archive_write_add_filter_gzip) write_add_filter_gzip;
+	__typeof__(&archive_write_add_filter_none) write_add_filter_none;
+	__typeof__(&archive_write_add_filter_xz) write_add_filter_xz;
+	__typeof__(&archive_write_add_filter_zstd) write_add_filter_zstd;
+	__typeof__(&archive_write_close) write_close;
+	__typeof__(&archive_write_data) write_data;
+	__typeof__(&archive_write_free) write_free;
+	__typeof__(&archive_write_header) write_header;
+	__typeof__(&archive_write_new) write_new;
+	__typeof__(&archive_write_open_fd) write_open_fd;
+	__typeof__(&archive_write_set_bytes_in_last_block) write_set_bytes_in_last_block;
+	__typeof__(&archive_write_set_filter_option) write_set_filter_option;
+	__typeof__(&archive_write_set_format_pax_restricted) write_set_format_pax_restricted;
+};
+
+static const struct {
+	const char *name;
+	size_t off;
+} ar_syms[] = {
+#define AR_SYM(f, m) { #f, offsetof(struct arlib, m) }
+	AR_SYM(archive_entry_filetype, entry_filetype),
+	AR_SYM(archive_entry_free, entry_free),
+	AR_SYM(archive_entry_hardlink, entry_hardlink),
+	AR_SYM(archive_entry_new, entry_new),
+	AR_SYM(archive_entry_pathname, entry_pathname),
+	AR_SYM(archive_entry_set_filetype, entry_set_filetype),
+	AR_SYM(archive_entry_set_mtime, entry_set_mtime),
+	AR_SYM(archive_entry_set_pathname, entry_set_pathname),
+	AR_SYM(archive_entry_set_perm, entry_set_perm),
+	AR_SYM(archive_entry_set_size, entry_set_size),
+	AR_SYM(archive_entry_symlink, entry_symlink),
+	AR_SYM(archive_errno, errno_),
+	AR_SYM(archive_error_string, error_string),
+	AR_SYM(archive_read_data_block, read_data_block),
+	AR_SYM(archive_read_free, read_free),
+	AR_SYM(archive_read_new, read_new),
+	AR_SYM(archive_read_next_header, read_next_header),
+	AR_SYM(archive_read_open_filename, read_open_filename),
+	AR_SYM(archive_read_support_filter_gzip, read_support_filter_gzip),
+	AR_SYM(archive_read_support_filter_xz, read_support_filter_xz),
+	AR_SYM(archive_read_support_filter_zstd, read_support_filter_zstd),
+	AR_SYM(archive_read_support_format_tar, read_support_format_tar),
+	AR_SYM(archive_write_add_filter_gzip, write_add_filter_gzip),
+	AR_SYM(archive_write_add_filter_none, write_add_filter_none),
+	AR_SYM(archive_write_add_filter_xz, write_add_filter_xz),
+	AR_SYM(archive_write_add_filter_zstd, write_add_filter_zstd),
+	AR_SYM(archive_write_close, write_close),
+	AR_SYM(archive_write_data, write_data),
+	AR_SYM(archive_write_free, write_free),
+	AR_SYM(archive_write_header, write_header),
+	AR_SYM(archive_write_new, write_new),
+	AR_SYM(archive_write_open_fd, write_open_fd),
+	AR_SYM(archive_write_set_bytes_in_last_block, write_set_bytes_in_last_block),
+	AR_SYM(archive_write_set_filter_option, write_set_filter_option),
+	AR_SYM(archive_write_set_format_pax_restricted, write_set_format_pax_restricted),
+#undef AR_SYM
+};
+
+static void ar_unload(struct arlib *L)
 {
-	const char *m = archive_error_string(a);
-	int e = archive_errno(a);
+	if (L) {
+		dlclose(L->dl);
+		free(L);
+	}
+}
+
+/* Load libarchive (KHOFMT_LIBARCHIVE_SONAME) or fail with what the loader said. */
+static int ar_load(struct arlib **out, const char *path,
+		   struct khofmt_capture_result *res)
+{
+	struct arlib *L;
+	const char *e;
+	size_t i;
+
+	*out = NULL;
+	L = calloc(1, sizeof(*L));
+	if (!L)
+		return -KHOFMT_ERR_NOMEM;
+	L->dl = dlopen(KHOFMT_LIBARCHIVE_SONAME,
+		       RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (!L->dl) {
+		e = dlerror();
+		snprintf(res->detail, sizeof(res->detail),
+			 "libarchive cannot be loaded (%s): bundle archives are "
+			 "not supported, use a bundle directory",
+			 e ? e : KHOFMT_LIBARCHIVE_SONAME);
+		free(L);
+		return fail(res, path, res->detail, 0, -KHOFMT_ERR_UNSUPPORTED);
+	}
+	for (i = 0; i < sizeof(ar_syms) / sizeof(ar_syms[0]); i++) {
+		void *sym = dlsym(L->dl, ar_syms[i].name);
+
+		if (!sym) {
+			snprintf(res->detail, sizeof(res->detail), "%s: no %s",
+				 KHOFMT_LIBARCHIVE_SONAME, ar_syms[i].name);
+			ar_unload(L);
+			return fail(res, path, res->detail, 0, -KHOFMT_ERR_UNSUPPORTED);
+		}
+		/* POSIX: a function's address converts from void * */
+		memcpy((char *)L + ar_syms[i].off, &sym, sizeof(sym));
+	}
+	*out = L;
+	return 0;
+}
+
+/* libarchive's message, kept in @res (the archive object goes away). */
+static int fail_ar(const struct arlib *L, struct khofmt_capture_result *res,
+		   const char *path, struct archive *a, int code)
+{
+	const char *m = L->error_string(a);
+	int e = L->errno_(a);
 
 	snprintf(res->detail, sizeof(res->detail), "%s", m ? m : "archive error");
 	/* libarchive reports format damage with errno -1 or EINVAL/EFTYPE */
@@ -118,25 +259,27 @@ static int fail_ar(struct khofmt_capture_result *res, const char *path,
 
 /* ---- writing ---- */
 
-static int add_dir(struct archive *a, const char *name, long long time)
+static int add_dir(const struct arlib *L, struct archive *a, const char *name,
+		   long long time)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e = L->entry_new();
 	int r;
 
 	if (!e)
 		return ARCHIVE_FATAL;
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFDIR);
-	archive_entry_set_perm(e, 0755);
-	archive_entry_set_mtime(e, time, 0);
-	r = archive_write_header(a, e);
-	archive_entry_free(e);
+	L->entry_set_pathname(e, name);
+	L->entry_set_filetype(e, AE_IFDIR);
+	L->entry_set_perm(e, 0755);
+	L->entry_set_mtime(e, time, 0);
+	r = L->write_header(a, e);
+	L->entry_free(e);
 	return r;
 }
 
 /* One regular file; absent optional files are skipped (1). */
-static int add_file(struct archive *a, const char *name, const char *path,
-		    long long time, struct khofmt_capture_result *res)
+static int add_file(const struct arlib *L, struct archive *a, const char *name,
+		    const char *path, long long time,
+		    struct khofmt_capture_result *res)
 {
 	struct archive_entry *e;
 	char buf[65536];
@@ -153,30 +296,30 @@ static int add_file(struct archive *a, const char *name, const char *path,
 		close(fd);
 		return fail(res, path, "not a regular file", 0, -KHOFMT_ERR_IO);
 	}
-	e = archive_entry_new();
+	e = L->entry_new();
 	if (!e) {
 		close(fd);
 		return -KHOFMT_ERR_NOMEM;
 	}
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, st.st_size);
-	archive_entry_set_mtime(e, time, 0);
-	r = archive_write_header(a, e);
-	archive_entry_free(e);
+	L->entry_set_pathname(e, name);
+	L->entry_set_filetype(e, AE_IFREG);
+	L->entry_set_perm(e, 0644);
+	L->entry_set_size(e, st.st_size);
+	L->entry_set_mtime(e, time, 0);
+	r = L->write_header(a, e);
+	L->entry_free(e);
 	if (r != ARCHIVE_OK) {
 		close(fd);
-		return fail_ar(res, name, a, -KHOFMT_ERR_IO);
+		return fail_ar(L, res, name, a, -KHOFMT_ERR_IO);
 	}
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			goto io;
-		if (archive_write_data(a, buf, (size_t)n) != n) {
+		if (L->write_data(a, buf, (size_t)n) != n) {
 			close(fd);
-			return fail_ar(res, name, a, -KHOFMT_ERR_IO);
+			return fail_ar(L, res, name, a, -KHOFMT_ERR_IO);
 		}
 	}
 	close(fd);
@@ -188,32 +331,34 @@ io:
 	return fail(res, path, "cannot read", r, -KHOFMT_ERR_IO);
 }
 
-static int set_form(struct archive *a, enum khofmt_capture_form form)
+static int set_form(const struct arlib *L, struct archive *a,
+		    enum khofmt_capture_form form)
 {
 	/* pax only where ustar cannot say it (long names): stable bytes */
-	int r = archive_write_set_format_pax_restricted(a);
+	int r = L->write_set_format_pax_restricted(a);
 
 	if (r != ARCHIVE_OK)
 		return r;
 	switch (form) {
 	case KHOFMT_CAPTURE_FORM_TAR_ZST:
-		return archive_write_add_filter_zstd(a);
+		return L->write_add_filter_zstd(a);
 	case KHOFMT_CAPTURE_FORM_TAR_XZ:
-		return archive_write_add_filter_xz(a);
+		return L->write_add_filter_xz(a);
 	case KHOFMT_CAPTURE_FORM_TAR_GZ:
-		r = archive_write_add_filter_gzip(a);
+		r = L->write_add_filter_gzip(a);
 		/* no file name or time in the gzip header */
 		if (r == ARCHIVE_OK)
-			r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+			r = L->write_set_filter_option(a, "gzip", "timestamp", NULL);
 		return r;
 	default:
-		return archive_write_add_filter_none(a);
+		return L->write_add_filter_none(a);
 	}
 }
 
 /* The members of @dir under @top/, in a fixed order. */
-static int pack_members(struct archive *a, const char *dir, const char *top,
-			long long time, struct khofmt_capture_result *res)
+static int pack_members(const struct arlib *L, struct archive *a, const char *dir,
+			const char *top, long long time,
+			struct khofmt_capture_result *res)
 {
 	char *bdir = join(dir, KHOFMT_CAPTURE_BLOBS), *btop = join(top, KHOFMT_CAPTURE_BLOBS);
 	struct dirent **ents = NULL;
@@ -224,9 +369,9 @@ static int pack_members(struct archive *a, const char *dir, const char *top,
 	if (!bdir || !btop)
 		goto out;
 	m = join(top, "");
-	r = m ? add_dir(a, m, time) : ARCHIVE_FATAL;
+	r = m ? add_dir(L, a, m, time) : ARCHIVE_FATAL;
 	if (r != ARCHIVE_OK) {
-		r = fail_ar(res, top, a, -KHOFMT_ERR_IO);
+		r = fail_ar(L, res, top, a, -KHOFMT_ERR_IO);
 		goto out;
 	}
 	for (k = 0, r = 0; r >= 0 && k < NFILES; k++) {
@@ -234,7 +379,7 @@ static int pack_members(struct archive *a, const char *dir, const char *top,
 		free(p);
 		m = join(top, bundle_files[k]);
 		p = join(dir, bundle_files[k]);
-		r = m && p ? add_file(a, m, p, time, res) : -KHOFMT_ERR_NOMEM;
+		r = m && p ? add_file(L, a, m, p, time, res) : -KHOFMT_ERR_NOMEM;
 	}
 	if (r < 0)
 		goto out;
@@ -250,9 +395,9 @@ static int pack_members(struct archive *a, const char *dir, const char *top,
 	}
 	free(m);
 	m = join(btop, "");
-	r = m ? add_dir(a, m, time) : ARCHIVE_FATAL;
+	r = m ? add_dir(L, a, m, time) : ARCHIVE_FATAL;
 	if (r != ARCHIVE_OK) {
-		r = fail_ar(res, btop, a, -KHOFMT_ERR_IO);
+		r = fail_ar(L, res, btop, a, -KHOFMT_ERR_IO);
 		goto out;
 	}
 	for (i = 0, r = 0; r >= 0 && i < n; i++) {
@@ -262,7 +407,7 @@ static int pack_members(struct archive *a, const char *dir, const char *top,
 		free(p);
 		m = join(btop, ents[i]->d_name);
 		p = join(bdir, ents[i]->d_name);
-		r = m && p ? add_file(a, m, p, time, res) : -KHOFMT_ERR_NOMEM;
+		r = m && p ? add_file(L, a, m, p, time, res) : -KHOFMT_ERR_NOMEM;
 	}
 out:
 	for (i = 0; i < n; i++)
@@ -282,6 +427,7 @@ int khofmt_capture_pack(const char *dir, const char *archive, long long time,
 	const char *base;
 	char *top = NULL, *tmp = NULL;
 	struct archive *a = NULL;
+	struct arlib *L = NULL;
 	int fd = -1, r;
 	size_t sl;
 
@@ -298,6 +444,9 @@ int khofmt_capture_pack(const char *dir, const char *archive, long long time,
 			    -KHOFMT_ERR_INVAL);
 	if (!(flags & KHOFMT_CAPTURE_REPLACE) && access(archive, F_OK) == 0)
 		return fail(res, archive, "already exists", EEXIST, -KHOFMT_ERR_IO);
+	r = ar_load(&L, archive, res);
+	if (r)
+		return r;
 	top = strndup(base, strlen(base) - sl);
 	tmp = malloc(strlen(archive) + 16);
 	r = -KHOFMT_ERR_NOMEM;
@@ -312,19 +461,19 @@ int khofmt_capture_pack(const char *dir, const char *archive, long long time,
 		goto out;
 	}
 	fchmod(fd, 0644);
-	a = archive_write_new();
+	a = L->write_new();
 	if (!a)
 		goto out;
-	if (set_form(a, form) != ARCHIVE_OK ||
+	if (set_form(L, a, form) != ARCHIVE_OK ||
 	    /* one 10 KiB block at the end like tar(1), not padding per write */
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		r = fail_ar(res, archive, a, -KHOFMT_ERR_IO);
+	    L->write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    L->write_open_fd(a, fd) != ARCHIVE_OK) {
+		r = fail_ar(L, res, archive, a, -KHOFMT_ERR_IO);
 		goto out;
 	}
-	r = pack_members(a, dir, top, time, res);
-	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
-		r = fail_ar(res, archive, a, -KHOFMT_ERR_IO);
+	r = pack_members(L, a, dir, top, time, res);
+	if (r == 0 && L->write_close(a) != ARCHIVE_OK)
+		r = fail_ar(L, res, archive, a, -KHOFMT_ERR_IO);
 	if (r == 0 && fsync(fd) && errno != EINVAL)
 		r = fail(res, archive, "write error", errno, -KHOFMT_ERR_IO);
 	if (close(fd) && r == 0)
@@ -342,13 +491,14 @@ int khofmt_capture_pack(const char *dir, const char *archive, long long time,
 	}
 out:
 	if (a)
-		archive_write_free(a);
+		L->write_free(a);
 	if (fd >= 0)
 		close(fd);
 	if (tmp)
 		unlink(tmp);
 	free(tmp);
 	free(top);
+	ar_unload(L);
 	return r;
 }
 
@@ -386,8 +536,9 @@ static char *member_path(const char *dir, const char *name, bool *blob)
 	return join(dir, s);
 }
 
-static int unpack_member(struct archive *a, const char *path, uint64_t max,
-			 uint64_t *total, struct khofmt_capture_result *res)
+static int unpack_member(const struct arlib *L, struct archive *a, const char *path,
+			 uint64_t max, uint64_t *total,
+			 struct khofmt_capture_result *res)
 {
 	const void *buf;
 	size_t n;
@@ -404,12 +555,12 @@ static int unpack_member(struct archive *a, const char *path, uint64_t max,
 		return fail(res, path, "cannot create", errno, -KHOFMT_ERR_IO);
 	}
 	for (;;) {
-		r = archive_read_data_block(a, &buf, &n, &off);
+		r = L->read_data_block(a, &buf, &n, &off);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
 			close(fd);
-			return fail_ar(res, path, a, -KHOFMT_ERR_STRUCT);
+			return fail_ar(L, res, path, a, -KHOFMT_ERR_STRUCT);
 		}
 		if (off < 0 || (uint64_t)off + n < got || (uint64_t)off + n > max ||
 		    *total + n > KHOFMT_CAPTURE_MAX_UNPACK) {
@@ -436,6 +587,7 @@ int khofmt_capture_unpack(const char *archive, const char *dir,
 			  struct khofmt_capture_result *res)
 {
 	struct archive_entry *e;
+	struct arlib *L;
 	struct archive *a;
 	uint64_t total = 0;
 	char *bdir;
@@ -444,37 +596,45 @@ int khofmt_capture_unpack(const char *archive, const char *dir,
 	memset(res, 0, sizeof(*res));
 	if (!archive || !dir)
 		return -KHOFMT_ERR_INVAL;
+	r = ar_load(&L, archive, res);
+	if (r)
+		return r;
 	bdir = join(dir, KHOFMT_CAPTURE_BLOBS);
-	if (!bdir)
+	if (!bdir) {
+		ar_unload(L);
 		return -KHOFMT_ERR_NOMEM;
+	}
 	if (mkdir(dir, 0700)) {
 		r = fail(res, dir, "cannot create", errno, -KHOFMT_ERR_IO);
 		free(bdir);
+		ar_unload(L);
 		return r;
 	}
 	if (mkdir(bdir, 0700)) {
 		r = fail(res, bdir, "cannot create", errno, -KHOFMT_ERR_IO);
 		rmdir(dir);
 		free(bdir);
+		ar_unload(L);
 		return r;
 	}
 	free(bdir);
-	a = archive_read_new();
+	a = L->read_new();
 	if (!a) {
 		khofmt_capture_remove(dir);
+		ar_unload(L);
 		return -KHOFMT_ERR_NOMEM;
 	}
 	/* tar only, and only filters done in-process (no external programs) */
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_gzip(a);
-	if (archive_read_open_filename(a, archive, 65536) != ARCHIVE_OK) {
-		int e2 = archive_errno(a);
+	L->read_support_format_tar(a);
+	L->read_support_filter_zstd(a);
+	L->read_support_filter_xz(a);
+	L->read_support_filter_gzip(a);
+	if (L->read_open_filename(a, archive, 65536) != ARCHIVE_OK) {
+		int e2 = L->errno_(a);
 
 		r = e2 > 0 && e2 != EINVAL ?
 			fail(res, archive, "cannot open", e2, -KHOFMT_ERR_IO) :
-			fail_ar(res, archive, a, -KHOFMT_ERR_STRUCT);
+			fail_ar(L, res, archive, a, -KHOFMT_ERR_STRUCT);
 		goto out;
 	}
 	for (;;) {
@@ -482,30 +642,31 @@ int khofmt_capture_unpack(const char *archive, const char *dir,
 		bool blob;
 		char *p;
 
-		r = archive_read_next_header(a, &e);
+		r = L->read_next_header(a, &e);
 		if (r == ARCHIVE_EOF) {
 			r = 0;
 			break;
 		}
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			r = fail_ar(res, archive, a, -KHOFMT_ERR_STRUCT);
+			r = fail_ar(L, res, archive, a, -KHOFMT_ERR_STRUCT);
 			break;
 		}
-		name = archive_entry_pathname(e);
-		if (!name || archive_entry_filetype(e) != AE_IFREG ||
-		    archive_entry_hardlink(e) || archive_entry_symlink(e))
+		name = L->entry_pathname(e);
+		if (!name || L->entry_filetype(e) != AE_IFREG ||
+		    L->entry_hardlink(e) || L->entry_symlink(e))
 			continue;
 		p = member_path(dir, name, &blob);
 		if (!p)
 			continue;
-		r = unpack_member(a, p, blob ? KHOFMT_CAPTURE_MAX_BLOB :
+		r = unpack_member(L, a, p, blob ? KHOFMT_CAPTURE_MAX_BLOB :
 				  KHOFMT_CAPTURE_MAX_UNPACK, &total, res);
 		free(p);
 		if (r)
 			break;
 	}
 out:
-	archive_read_free(a);
+	L->read_free(a);
+	ar_unload(L);
 	if (r)
 		khofmt_capture_remove(dir);
 	return r;

@@ -13,6 +13,7 @@
  * kernel's legacy LZ4 framing (liblz4 decodes its blocks, not that frame).
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -331,6 +332,118 @@ static int bad_err(struct img_scan *sc, const char *what, const char *detail)
 	return -KHOFMT_ERR_STRUCT;
 }
 
+/*
+ * The decompressors but zlib (libelf needs it anyway) are loaded with
+ * dlopen() when an image compressed with them is read (issue 20): four
+ * libraries that every khoctl run mapped and relocated (~0.2 ms, ~340 KiB
+ * of RSS) for the few that read a kernel image. configure found their
+ * sonames (KHO_SONAME) and defines KHOFMT_COMP_DLOPEN for the shared
+ * library; the static builds (kexec-static, the test guest) compile this
+ * file without it and call the libraries directly. Each call loads what it
+ * needs and releases its handle (no global state; RTLD_NODELETE keeps the
+ * library mapped once loaded); a library that cannot be loaded
+ * makes that image unreadable (-KHOFMT_ERR_UNSUPPORTED, the loader's words
+ * in the message), nothing else.
+ */
+#ifdef KHOFMT_COMP_DLOPEN
+#define COMP_FN(f) __typeof__(&f) f
+static void *comp_load(struct img_scan *sc, const char *soname, const char *what,
+		       const char *const *names, size_t n, void *fns, int *err)
+{
+	void *dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	size_t i;
+
+	*err = 0;
+	if (!dl) {
+		const char *e = dlerror();
+
+		khofmt_setmsg(sc->err, sc->errlen, "%s image: %s cannot be loaded: %s",
+			      what, soname, e ? e : "dlopen failed");
+		*err = -KHOFMT_ERR_UNSUPPORTED;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		void *sym = dlsym(dl, names[i]);
+
+		if (!sym) {
+			khofmt_setmsg(sc->err, sc->errlen, "%s image: %s has no %s",
+				      what, soname, names[i]);
+			dlclose(dl);
+			*err = -KHOFMT_ERR_UNSUPPORTED;
+			return NULL;
+		}
+		/* POSIX: a function's address converts from void * */
+		memcpy((char *)fns + i * sizeof(sym), &sym, sizeof(sym));
+	}
+	return dl;
+}
+
+static void comp_unload(void *dl)
+{
+	if (dl)
+		dlclose(dl);
+}
+#define COMP_LOAD(sc, soname, what, names, fns, err) \
+	comp_load(sc, soname, what, names, sizeof(names) / sizeof(names[0]), fns, err)
+#else
+#define COMP_FN(f) __typeof__(&f) f
+#define COMP_LOAD(sc, soname, what, names, fns, err) (*(err) = 0, (void *)0)
+static void comp_unload(void *dl)
+{
+	(void)dl;
+}
+#endif
+
+/* The functions of each library, in the order of their names. */
+struct lzma_fns {
+	COMP_FN(lzma_alone_decoder);
+	COMP_FN(lzma_stream_decoder);
+	COMP_FN(lzma_code);
+	COMP_FN(lzma_end);
+};
+struct zstd_fns {
+	COMP_FN(ZSTD_createDStream);
+	COMP_FN(ZSTD_DCtx_setParameter);
+	COMP_FN(ZSTD_decompressStream);
+	COMP_FN(ZSTD_isError);
+	COMP_FN(ZSTD_getErrorName);
+	COMP_FN(ZSTD_freeDStream);
+};
+struct lz4_fns {
+	COMP_FN(LZ4_compressBound);
+	COMP_FN(LZ4_decompress_safe);
+};
+struct bz2_fns {
+	COMP_FN(BZ2_bzDecompressInit);
+	COMP_FN(BZ2_bzDecompress);
+	COMP_FN(BZ2_bzDecompressEnd);
+};
+#ifdef KHOFMT_COMP_DLOPEN
+static const char *const lzma_names[] = {
+	"lzma_alone_decoder", "lzma_stream_decoder", "lzma_code", "lzma_end",
+};
+static const char *const zstd_names[] = {
+	"ZSTD_createDStream", "ZSTD_DCtx_setParameter", "ZSTD_decompressStream",
+	"ZSTD_isError", "ZSTD_getErrorName", "ZSTD_freeDStream",
+};
+static const char *const lz4_names[] = {
+	"LZ4_compressBound", "LZ4_decompress_safe",
+};
+static const char *const bz2_names[] = {
+	"BZ2_bzDecompressInit", "BZ2_bzDecompress", "BZ2_bzDecompressEnd",
+};
+#define LZMA_INIT { 0 }
+#define ZSTD_INIT { 0 }
+#define LZ4_INIT { 0 }
+#define BZ2_INIT { 0 }
+#else
+#define LZMA_INIT { lzma_alone_decoder, lzma_stream_decoder, lzma_code, lzma_end }
+#define ZSTD_INIT { ZSTD_createDStream, ZSTD_DCtx_setParameter, ZSTD_decompressStream, \
+		    ZSTD_isError, ZSTD_getErrorName, ZSTD_freeDStream }
+#define LZ4_INIT { LZ4_compressBound, LZ4_decompress_safe }
+#define BZ2_INIT { BZ2_bzDecompressInit, BZ2_bzDecompress, BZ2_bzDecompressEnd }
+#endif
+
 static int gunzip(struct img_scan *sc, const unsigned char *in, size_t len,
 		  unsigned char *out)
 {
@@ -369,19 +482,26 @@ static int unxz(struct img_scan *sc, const unsigned char *in, size_t len,
 {
 	lzma_stream z = LZMA_STREAM_INIT;
 	const char *what = alone ? "lzma" : "xz";
+	struct lzma_fns f = LZMA_INIT;
 	lzma_ret lr;
+	void *dl;
 	int r = 0;
 
-	lr = alone ? lzma_alone_decoder(&z, 256u << 20) :
-		     lzma_stream_decoder(&z, 256u << 20, 0);
-	if (lr != LZMA_OK)
+	dl = COMP_LOAD(sc, KHOFMT_LZMA_SONAME, what, lzma_names, &f, &r);
+	if (r)
+		return r;
+	lr = alone ? f.lzma_alone_decoder(&z, 256u << 20) :
+		     f.lzma_stream_decoder(&z, 256u << 20, 0);
+	if (lr != LZMA_OK) {
+		comp_unload(dl);
 		return -KHOFMT_ERR_NOMEM;
+	}
 	z.next_in = in;
 	z.avail_in = len;
 	do {
 		z.next_out = out;
 		z.avail_out = IMG_WINDOW;
-		lr = lzma_code(&z, LZMA_FINISH);
+		lr = f.lzma_code(&z, LZMA_FINISH);
 		if (lr != LZMA_OK && lr != LZMA_STREAM_END) {
 			r = lr == LZMA_BUF_ERROR ? trunc_err(sc, what) :
 			    lr == LZMA_MEM_ERROR ? -KHOFMT_ERR_NOMEM :
@@ -396,28 +516,37 @@ static int unxz(struct img_scan *sc, const unsigned char *in, size_t len,
 		if (r)
 			break;
 	} while (lr != LZMA_STREAM_END);
-	lzma_end(&z);
+	f.lzma_end(&z);
+	comp_unload(dl);
 	return r;
 }
 
 static int unzstd(struct img_scan *sc, const unsigned char *in, size_t len,
 		  unsigned char *out)
 {
-	ZSTD_DStream *z = ZSTD_createDStream();
+	struct zstd_fns f = ZSTD_INIT;
 	ZSTD_inBuffer ib = { in, len, 0 };
+	ZSTD_DStream *z;
 	size_t zr = 1;
+	void *dl;
 	int r = 0;
 
-	if (!z)
+	dl = COMP_LOAD(sc, KHOFMT_ZSTD_SONAME, "zstd", zstd_names, &f, &r);
+	if (r)
+		return r;
+	z = f.ZSTD_createDStream();
+	if (!z) {
+		comp_unload(dl);
 		return -KHOFMT_ERR_NOMEM;
+	}
 	/* the kernel's zstd -22 uses a 128 MiB window at most (2^27) */
-	ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 27);
+	f.ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 27);
 	while (zr) {
 		ZSTD_outBuffer ob = { out, IMG_WINDOW, 0 };
 
-		zr = ZSTD_decompressStream(z, &ob, &ib);
-		if (ZSTD_isError(zr)) {
-			r = bad_err(sc, "zstd", ZSTD_getErrorName(zr));
+		zr = f.ZSTD_decompressStream(z, &ob, &ib);
+		if (f.ZSTD_isError(zr)) {
+			r = bad_err(sc, "zstd", f.ZSTD_getErrorName(zr));
 			break;
 		}
 		r = scan_feed(sc, out, ob.pos);
@@ -428,7 +557,8 @@ static int unzstd(struct img_scan *sc, const unsigned char *in, size_t len,
 			break;
 		}
 	}
-	ZSTD_freeDStream(z);
+	f.ZSTD_freeDStream(z);
+	comp_unload(dl);
 	return r;
 }
 
@@ -440,13 +570,21 @@ static int unzstd(struct img_scan *sc, const unsigned char *in, size_t len,
  */
 static int unlz4(struct img_scan *sc, const unsigned char *in, size_t len)
 {
-	unsigned char *out = malloc(LZ4_LEGACY_BLOCK);
+	struct lz4_fns f = LZ4_INIT;
 	size_t pos = 4, blocks = 0;
+	unsigned char *out;
 	uint32_t csz;
+	void *dl;
 	int n, r = 0;
 
-	if (!out)
+	dl = COMP_LOAD(sc, KHOFMT_LZ4_SONAME, "lz4", lz4_names, &f, &r);
+	if (r)
+		return r;
+	out = malloc(LZ4_LEGACY_BLOCK);
+	if (!out) {
+		comp_unload(dl);
 		return -KHOFMT_ERR_NOMEM;
+	}
 	while (len - pos > 4) {
 		csz = ld_le32(in + pos);
 		pos += 4;
@@ -456,11 +594,11 @@ static int unlz4(struct img_scan *sc, const unsigned char *in, size_t len)
 			r = trunc_err(sc, "lz4");
 			break;
 		}
-		if (csz > (uint32_t)LZ4_compressBound(LZ4_LEGACY_BLOCK)) {
+		if (csz > (uint32_t)f.LZ4_compressBound(LZ4_LEGACY_BLOCK)) {
 			r = bad_err(sc, "lz4", "block larger than the format allows");
 			break;
 		}
-		n = LZ4_decompress_safe((const char *)in + pos, (char *)out,
+		n = f.LZ4_decompress_safe((const char *)in + pos, (char *)out,
 					(int)csz, LZ4_LEGACY_BLOCK);
 		if (n < 0) {
 			r = bad_err(sc, "lz4", "block does not decode");
@@ -475,24 +613,32 @@ static int unlz4(struct img_scan *sc, const unsigned char *in, size_t len)
 	if (!r && !blocks)
 		r = trunc_err(sc, "lz4");
 	free(out);
+	comp_unload(dl);
 	return r;
 }
 
 static int unbz2(struct img_scan *sc, const unsigned char *in, size_t len,
 		 unsigned char *out)
 {
+	struct bz2_fns f = BZ2_INIT;
 	bz_stream z;
 	int br, r = 0;
+	void *dl;
 
+	dl = COMP_LOAD(sc, KHOFMT_BZ2_SONAME, "bzip2", bz2_names, &f, &r);
+	if (r)
+		return r;
 	memset(&z, 0, sizeof(z));
-	if (BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK)
+	if (f.BZ2_bzDecompressInit(&z, 0, 0) != BZ_OK) {
+		comp_unload(dl);
 		return -KHOFMT_ERR_NOMEM;
+	}
 	z.next_in = (char *)in;
 	z.avail_in = len > UINT32_MAX ? UINT32_MAX : (unsigned)len;
 	do {
 		z.next_out = (char *)out;
 		z.avail_out = IMG_WINDOW;
-		br = BZ2_bzDecompress(&z);
+		br = f.BZ2_bzDecompress(&z);
 		if (br != BZ_OK && br != BZ_STREAM_END) {
 			r = br == BZ_MEM_ERROR ? -KHOFMT_ERR_NOMEM :
 			    bad_err(sc, "bzip2", "data error");
@@ -506,7 +652,8 @@ static int unbz2(struct img_scan *sc, const unsigned char *in, size_t len,
 			break;
 		}
 	} while (br != BZ_STREAM_END);
-	BZ2_bzDecompressEnd(&z);
+	f.BZ2_bzDecompressEnd(&z);
+	comp_unload(dl);
 	return r;
 }
 

@@ -39,9 +39,27 @@ extern "C" {
  * and a detail saying "not in the dump", and their number is in
  * khofmt_dump_info.absent_pages. -KHOFMT_ERR_BADELF when the file is
  * neither; -KHOFMT_ERR_UNSUPPORTED for a kdump file when libkhofmt was
- * built without libkdumpfile; -KHOFMT_ERR_IO with errno kept.
+ * built without libkdumpfile or libkdumpfile cannot be loaded (it is
+ * loaded when the first kdump file is opened: khofmt_kdump_available()
+ * says which); -KHOFMT_ERR_IO with errno kept.
  */
 KHOFMT_API int khofmt_source_open(const char *path, struct khofmt_source **out);
+
+/**
+ * khofmt_kdump_available() - whether kdump files can be read
+ * @why: where to write why not (NUL-terminated, cut at @len); may be NULL
+ * @len: size of @why
+ *
+ * libkhofmt loads libkdumpfile only when a kdump file is opened (dlopen()
+ * of the soname it was built against), so that other inputs never pay for
+ * loading it and the libraries it needs. Returns 1 when it can be loaded;
+ * 0 when libkhofmt was built without libkdumpfile; -KHOFMT_ERR_UNSUPPORTED
+ * when it cannot be loaded or lacks a function, with the loader's message
+ * in @why (e.g. "libkdumpfile.so.10: cannot open shared object file: No
+ * such file or directory"); -KHOFMT_ERR_NOMEM. On failure @why always
+ * holds a message.
+ */
+KHOFMT_API int khofmt_kdump_available(char *why, size_t len);
 
 /* What a dump says about itself; pointers live as long as the source. */
 struct khofmt_dump_info {

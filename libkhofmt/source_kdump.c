@@ -12,11 +12,31 @@
  *    RAM pages not in the file were left out by the dump tool (makedumpfile
  *    -d 31 drops free, cache, user and zero pages): "not in the dump".
  *
+ * libkdumpfile is loaded with dlopen() when a kdump file is opened, not
+ * linked (issue 20): it brings libaddrxlat, liblzo2, libsnappy and with it
+ * libstdc++, libm and libgcc_s, whose loading and ~2,000 symbol relocations
+ * every khoctl run paid, kdump file or not. Each kdump source holds its own
+ * handle and function table (no global state; dlopen counts references),
+ * closed with the source. Once loaded the library stays mapped
+ * (RTLD_NODELETE): a second kdump file does not load it again, and a leak
+ * checker can still name it at exit (tests/lsan.supp names libkdumpfile's
+ * own leak by its module). The soname is the one configure found the
+ * development package's libkdumpfile.so pointing at
+ * (KHOFMT_KDUMPFILE_SONAME); when it cannot be loaded, opening a kdump file
+ * fails with -KHOFMT_ERR_UNSUPPORTED and khofmt_kdump_available() says why.
+ * Nothing here may call the header's static inline helpers
+ * (kdump_get_number_attr(), kdump_open_fd(), ...): they would reference
+ * libkdumpfile's symbols directly. tests/cli/lazy-libs.sh checks that
+ * libkhofmt.so neither needs libkdumpfile nor has one of its symbols
+ * undefined.
+ *
  * Built without libkdumpfile (KHOFMT_WITH_KDUMP undefined, as in the static
  * guest build of tests/vm), kdump files are recognised and refused with
  * -KHOFMT_ERR_UNSUPPORTED.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,15 +62,150 @@ int khofmt_src_kdump_probe(const unsigned char *head, size_t len)
 #ifdef KHOFMT_WITH_KDUMP
 #include <libkdumpfile/kdumpfile.h>
 
+/* src->kd: the loaded library and the dump's context. */
+struct kd {
+	void *dl;
+	kdump_ctx_t *ctx;
+	__typeof__(&kdump_new) new_;
+	__typeof__(&kdump_free) free_;
+	__typeof__(&kdump_open_fdset) open_fdset;
+	__typeof__(&kdump_get_err) get_err;
+	__typeof__(&kdump_read) read;
+	__typeof__(&kdump_get_typed_attr) get_typed_attr;
+	__typeof__(&kdump_bmp_incref) bmp_incref;
+	__typeof__(&kdump_bmp_decref) bmp_decref;
+	__typeof__(&kdump_bmp_find_set) bmp_find_set;
+	__typeof__(&kdump_bmp_find_clear) bmp_find_clear;
+	__typeof__(&kdump_bmp_get_err) bmp_get_err;
+	__typeof__(&kdump_blob_incref) blob_incref;
+	__typeof__(&kdump_blob_decref) blob_decref;
+	__typeof__(&kdump_blob_pin) blob_pin;
+	__typeof__(&kdump_blob_unpin) blob_unpin;
+	__typeof__(&kdump_blob_size) blob_size;
+};
+
+static const struct {
+	const char *name;
+	size_t off;
+} kd_syms[] = {
+#define KD_SYM(f, m) { #f, offsetof(struct kd, m) }
+	KD_SYM(kdump_new, new_),
+	KD_SYM(kdump_free, free_),
+	KD_SYM(kdump_open_fdset, open_fdset),
+	KD_SYM(kdump_get_err, get_err),
+	KD_SYM(kdump_read, read),
+	KD_SYM(kdump_get_typed_attr, get_typed_attr),
+	KD_SYM(kdump_bmp_incref, bmp_incref),
+	KD_SYM(kdump_bmp_decref, bmp_decref),
+	KD_SYM(kdump_bmp_find_set, bmp_find_set),
+	KD_SYM(kdump_bmp_find_clear, bmp_find_clear),
+	KD_SYM(kdump_bmp_get_err, bmp_get_err),
+	KD_SYM(kdump_blob_incref, blob_incref),
+	KD_SYM(kdump_blob_decref, blob_decref),
+	KD_SYM(kdump_blob_pin, blob_pin),
+	KD_SYM(kdump_blob_unpin, blob_unpin),
+	KD_SYM(kdump_blob_size, blob_size),
+#undef KD_SYM
+};
+
+/*
+ * Load libkdumpfile into a new struct kd: 0, or -KHOFMT_ERR_UNSUPPORTED with
+ * the loader's words in @why (-KHOFMT_ERR_NOMEM).
+ */
+static int kd_load(struct kd **out, char *why, size_t len)
+{
+	struct kd *kd;
+	size_t i;
+
+	*out = NULL;
+	kd = calloc(1, sizeof(*kd));
+	if (!kd)
+		return -KHOFMT_ERR_NOMEM;
+	kd->dl = dlopen(KHOFMT_KDUMPFILE_SONAME,
+			RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (!kd->dl) {
+		const char *e = dlerror();
+
+		snprintf(why, len, "%s", e ? e : KHOFMT_KDUMPFILE_SONAME ": not loadable");
+		free(kd);
+		return -KHOFMT_ERR_UNSUPPORTED;
+	}
+	for (i = 0; i < sizeof(kd_syms) / sizeof(kd_syms[0]); i++) {
+		void *sym = dlsym(kd->dl, kd_syms[i].name);
+
+		if (!sym) {
+			snprintf(why, len, "%s: no %s", KHOFMT_KDUMPFILE_SONAME,
+				 kd_syms[i].name);
+			dlclose(kd->dl);
+			free(kd);
+			return -KHOFMT_ERR_UNSUPPORTED;
+		}
+		/* POSIX: a function's address converts from void * */
+		memcpy((char *)kd + kd_syms[i].off, &sym, sizeof(sym));
+	}
+	*out = kd;
+	return 0;
+}
+
+static void kd_unload(struct kd *kd)
+{
+	if (!kd)
+		return;
+	if (kd->ctx)
+		kd->free_(kd->ctx);
+	dlclose(kd->dl);
+	free(kd);
+}
+
+KHOFMT_API int khofmt_kdump_available(char *why, size_t len)
+{
+	char buf[256];
+	struct kd *kd;
+	int err;
+
+	err = kd_load(&kd, buf, sizeof(buf));
+	if (err && why && len)
+		snprintf(why, len, "%s", err == -KHOFMT_ERR_UNSUPPORTED ? buf :
+			 khofmt_strerror(err));
+	if (err)
+		return err;
+	kd_unload(kd);
+	return 1;
+}
+
 static int kd_err(struct khofmt_source *src, int err, const char *what)
 {
+	struct kd *kd = src->kd;
+
 	return khofmt_src_err(src, err, "%s: %s: %s", khofmt_src_name(src), what,
-			      kdump_get_err(src->kd));
+			      kd->get_err(kd->ctx));
+}
+
+/* kdump_get_typed_attr() of a number / string (the header's inline helpers) */
+static kdump_status kd_number(struct kd *kd, const char *key, kdump_num_t *num)
+{
+	kdump_attr_t a = { .type = KDUMP_NUMBER };
+	kdump_status st = kd->get_typed_attr(kd->ctx, key, &a);
+
+	if (st == KDUMP_OK)
+		*num = a.val.number;
+	return st;
+}
+
+static kdump_status kd_string(struct kd *kd, const char *key, const char **str)
+{
+	kdump_attr_t a = { .type = KDUMP_STRING };
+	kdump_status st = kd->get_typed_attr(kd->ctx, key, &a);
+
+	if (st == KDUMP_OK)
+		*str = a.val.string;
+	return st;
 }
 
 int khofmt_src_kdump_read(struct khofmt_source *src, uint64_t pa, void *out,
 			  uint64_t n)
 {
+	struct kd *kd = src->kd;
 	unsigned char *o = out;
 
 	while (n) {
@@ -61,7 +216,7 @@ int khofmt_src_kdump_read(struct khofmt_source *src, uint64_t pa, void *out,
 		 * needs libkdumpfile's translation set up from the arch; it
 		 * is the same address outside Xen).
 		 */
-		kdump_status st = kdump_read(src->kd, KDUMP_MACHPHYSADDR, pa, o, &len);
+		kdump_status st = kd->read(kd->ctx, KDUMP_MACHPHYSADDR, pa, o, &len);
 
 		if (st == KDUMP_OK) {
 			o += len;
@@ -74,15 +229,14 @@ int khofmt_src_kdump_read(struct khofmt_source *src, uint64_t pa, void *out,
 				      -KHOFMT_ERR_NOTCOVERED : -KHOFMT_ERR_IO,
 				      "%s: physical 0x%" PRIx64 ": %s",
 				      khofmt_src_name(src), pa + len,
-				      kdump_get_err(src->kd));
+				      kd->get_err(kd->ctx));
 	}
 	return 0;
 }
 
 void khofmt_src_kdump_close(struct khofmt_source *src)
 {
-	if (src->kd)
-		kdump_free(src->kd);
+	kd_unload(src->kd);
 	src->kd = NULL;
 }
 
@@ -90,6 +244,7 @@ void khofmt_src_kdump_close(struct khofmt_source *src)
 static int bmp_runs(struct khofmt_source *src, const char *key, unsigned shift,
 		    struct khofmt_range **out, size_t *nout, uint64_t *pages)
 {
+	struct kd *kd = src->kd;
 	struct khofmt_range *r = NULL;
 	size_t n = 0, cap = 0;
 	kdump_addr_t idx = 0, end;
@@ -101,18 +256,18 @@ static int bmp_runs(struct khofmt_source *src, const char *key, unsigned shift,
 	*nout = 0;
 	*pages = 0;
 	a.type = KDUMP_BITMAP;
-	if (kdump_get_typed_attr(src->kd, key, &a) != KDUMP_OK)
+	if (kd->get_typed_attr(kd->ctx, key, &a) != KDUMP_OK)
 		return kd_err(src, -KHOFMT_ERR_BADELF, key);
 	bmp = a.val.bitmap;
-	kdump_bmp_incref(bmp);
+	kd->bmp_incref(bmp);
 	for (;;) {
-		st = kdump_bmp_find_set(bmp, &idx);
+		st = kd->bmp_find_set(bmp, &idx);
 		if (st == KDUMP_ERR_NODATA)
 			break;
 		if (st != KDUMP_OK)
 			goto bad;
 		end = idx;
-		st = kdump_bmp_find_clear(bmp, &end);
+		st = kd->bmp_find_clear(bmp, &end);
 		if (st != KDUMP_OK || end <= idx)
 			goto bad;
 		if (end > UINT64_MAX >> shift) {
@@ -123,7 +278,7 @@ static int bmp_runs(struct khofmt_source *src, const char *key, unsigned shift,
 			struct khofmt_range *nr;
 
 			if (cap >= KDUMP_MAX_RUNS) {
-				kdump_bmp_decref(bmp);
+				kd->bmp_decref(bmp);
 				free(r);
 				return khofmt_src_err(src, -KHOFMT_ERR_LIMIT,
 						      "%s: %s: more than %u runs of pages",
@@ -132,7 +287,7 @@ static int bmp_runs(struct khofmt_source *src, const char *key, unsigned shift,
 			}
 			nr = khofmt_grow(r, &cap, n + 1, sizeof(*r));
 			if (!nr) {
-				kdump_bmp_decref(bmp);
+				kd->bmp_decref(bmp);
 				free(r);
 				return -KHOFMT_ERR_NOMEM;
 			}
@@ -144,15 +299,15 @@ static int bmp_runs(struct khofmt_source *src, const char *key, unsigned shift,
 		n++;
 		idx = end;
 	}
-	kdump_bmp_decref(bmp);
+	kd->bmp_decref(bmp);
 	*out = r;
 	*nout = n;
 	return 0;
 bad:
 	(void)st;
 	khofmt_src_err(src, -KHOFMT_ERR_BADELF, "%s: %s: %s", khofmt_src_name(src),
-		       key, kdump_bmp_get_err(bmp));
-	kdump_bmp_decref(bmp);
+		       key, kd->bmp_get_err(bmp));
+	kd->bmp_decref(bmp);
 	free(r);
 	return -KHOFMT_ERR_BADELF;
 }
@@ -161,20 +316,28 @@ static int kdump_load(struct khofmt_source *src, int fd)
 {
 	struct khofmt_range *file = NULL;
 	struct khofmt_seg *segs;
+	struct kd *kd;
 	kdump_num_t ps = 0;
 	kdump_attr_t a;
 	const char *s;
 	uint64_t fpages = 0, rpages = 0;
 	size_t nfile = 0, i;
 	unsigned shift = 0;
+	char why[256];
 	int err;
 
-	src->kd = kdump_new();
-	if (!src->kd)
+	err = kd_load(&kd, why, sizeof(why));
+	if (err == -KHOFMT_ERR_UNSUPPORTED)
+		return khofmt_src_err(src, err, "%s: %s", khofmt_src_name(src), why);
+	if (err)
+		return err;
+	src->kd = kd;
+	kd->ctx = kd->new_();
+	if (!kd->ctx)
 		return -KHOFMT_ERR_NOMEM;
-	if (kdump_open_fd(src->kd, fd) != KDUMP_OK)
+	if (kd->open_fdset(kd->ctx, 1, &fd) != KDUMP_OK)
 		return kd_err(src, -KHOFMT_ERR_BADELF, "not readable as a dump");
-	if (kdump_get_number_attr(src->kd, KDUMP_ATTR_PAGE_SIZE, &ps) != KDUMP_OK ||
+	if (kd_number(kd, KDUMP_ATTR_PAGE_SIZE, &ps) != KDUMP_OK ||
 	    ps < 512 || ps > (1u << 24) || (ps & (ps - 1)))
 		return khofmt_src_err(src, -KHOFMT_ERR_BADELF,
 				      "%s: no usable page size (%" PRIu64 ")",
@@ -184,10 +347,10 @@ static int kdump_load(struct khofmt_source *src, int fd)
 	src->ram_page_shift = shift;
 
 	snprintf(src->format, sizeof(src->format), "%s", "kdump");
-	if (kdump_get_string_attr(src->kd, KDUMP_ATTR_FILE_FORMAT, &s) == KDUMP_OK)
+	if (kd_string(kd, KDUMP_ATTR_FILE_FORMAT, &s) == KDUMP_OK)
 		snprintf(src->format, sizeof(src->format), "%s%s",
 			 !strcmp(s, "diskdump") ? "kdump-compressed " : "", s);
-	if (kdump_get_string_attr(src->kd, KDUMP_ATTR_ARCH_NAME, &s) == KDUMP_OK)
+	if (kd_string(kd, KDUMP_ATTR_ARCH_NAME, &s) == KDUMP_OK)
 		snprintf(src->machine, sizeof(src->machine), "%s", s);
 	/*
 	 * The raw blob, not kdump_vmcoreinfo_raw(): that one wants the OS
@@ -195,17 +358,17 @@ static int kdump_load(struct khofmt_source *src, int fd)
 	 * translation from the dump, which physical reads do not need.
 	 */
 	a.type = KDUMP_BLOB;
-	if (kdump_get_typed_attr(src->kd, "linux.vmcoreinfo.raw", &a) == KDUMP_OK &&
+	if (kd->get_typed_attr(kd->ctx, "linux.vmcoreinfo.raw", &a) == KDUMP_OK &&
 	    a.val.blob) {
 		kdump_blob_t *b = a.val.blob;
 		const char *d;
 
-		kdump_blob_incref(b);
-		d = kdump_blob_pin(b);
-		err = d ? khofmt_src_set_vmcoreinfo(src, d, kdump_blob_size(b),
+		kd->blob_incref(b);
+		d = kd->blob_pin(b);
+		err = d ? khofmt_src_set_vmcoreinfo(src, d, kd->blob_size(b),
 						    "kdump header") : 0;
-		kdump_blob_unpin(b);
-		kdump_blob_decref(b);
+		kd->blob_unpin(b);
+		kd->blob_decref(b);
 		if (err)
 			return err;
 	}
@@ -278,6 +441,13 @@ int khofmt_src_kdump_read(struct khofmt_source *src, uint64_t pa, void *out,
 void khofmt_src_kdump_close(struct khofmt_source *src)
 {
 	(void)src;
+}
+
+KHOFMT_API int khofmt_kdump_available(char *why, size_t len)
+{
+	if (why && len)
+		snprintf(why, len, "built without libkdumpfile");
+	return 0;
 }
 
 int khofmt_src_kdump_open(const char *path, struct khofmt_source **out)

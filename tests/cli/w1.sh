@@ -65,6 +65,15 @@ is "$(wc -l <"$TMP/ranges" | tr -d ' ')" $((RUNS + 1)) \
 KHOFMT_CPU=generic "$KHOCTL" ranges $IN --noheadings 2>"$TMP/err" >"$TMP/ranges-generic"
 cmp -s "$TMP/ranges" "$TMP/ranges-generic"
 ok $? "ranges with KHOFMT_CPU=generic: the same rows"
+KHOFMT_CPU=avx2 "$KHOCTL" ranges $IN --noheadings 2>"$TMP/err" >"$TMP/ranges-avx2"
+cmp -s "$TMP/ranges" "$TMP/ranges-avx2"
+ok $? "ranges with KHOFMT_CPU=avx2 (AVX2 rows, not AVX-512): the same rows"
+# the rows leave in full buffers through write(2): a failed write is reported
+"$KHOCTL" ranges $IN --noheadings >/dev/full 2>"$TMP/err"
+is "$?" 2 "ranges > /dev/full: exit 2"
+grep -q '^khoctl: standard output: write error: No space left on device$' "$TMP/err"
+ok $? "ranges > /dev/full: says so, once" || head -c 500 "$TMP/err" | comment
+is "$(wc -l <"$TMP/err" | tr -d ' ')" 1 "ranges > /dev/full: one line on stderr"
 
 # ---- the built-in generator, same shape
 G=$TMP/gen

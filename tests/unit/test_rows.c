@@ -124,6 +124,7 @@ int main(void)
 		static uint64_t vals[NR][3], pairs[NR][2], fvals[NR][3];
 		static char want_all[NR * 64], got[NR * 64], fwant[NR * 64];
 		struct rows_layout F;
+		uint64_t want_bytes = 0;
 		size_t wl = 0, fl = 0;
 		int lvl;
 
@@ -145,6 +146,7 @@ int main(void)
 			pairs[i][1] = sz;
 			vals[i][1] = st + sz - 1;
 			vals[i][2] = sz;
+			want_bytes += sz;
 			rows_human(h, sz);
 			snprintf(a, sizeof(a), "0x%" PRIx64, st);
 			snprintf(b, sizeof(b), "0x%" PRIx64, st + sz - 1);
@@ -156,8 +158,9 @@ int main(void)
 			fl += (size_t)sprintf(fwant + fl, "%18s  %5" PRIu64 "  %8s\n", a,
 					      fvals[i][1], h);
 		}
-		for (lvl = 1; lvl <= 2; lvl++) {
+		for (lvl = 1; lvl <= 3; lvl++) {
 			int got_lvl = rows_simd(lvl);
+			uint64_t bytes = 0;
 			size_t done, n, gl;
 			char *o;
 			const char *what[3] = { "rows_text_n", "rows_text_ranges",
@@ -165,7 +168,8 @@ int main(void)
 			int m;
 
 			if (got_lvl != lvl) {
-				skip(3, "no AVX2 on this CPU");
+				skip(3, lvl == 2 ? "no AVX2 on this CPU" :
+				     "no AVX-512 VBMI on this CPU");
 				continue;
 			}
 			for (m = 0; m < 3; m++) {
@@ -179,7 +183,7 @@ int main(void)
 						o = rows_text_n(o, end, &L, vals[n], NR - n, &done);
 					else if (m == 1)
 						o = rows_text_ranges(o, end, &L, src, pairs[n],
-								     NR - n, &done);
+								     NR - n, &done, &bytes);
 					else
 						o = rows_text_n(o, end, &F, fvals[n], NR - n, &done);
 					if (!done)
@@ -194,6 +198,10 @@ int main(void)
 					ok(n == NR && gl == fl && !memcmp(got, fwant, fl),
 					   "level %d: %s, %d rows, wide orders by the general path = snprintf",
 					   lvl, what[m], NR);
+				if (m == 1)
+					ok(bytes == want_bytes,
+					   "level %d: rows_text_ranges adds up the sizes of the rows it wrote",
+					   lvl);
 			}
 		}
 		rows_simd(0);
