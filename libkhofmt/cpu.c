@@ -69,11 +69,13 @@ static inline uint64_t line_mask(const unsigned char *q)
  * a word's bit only in a line that is not zero.
  */
 static uint64_t nonzero_generic(const unsigned char *p, size_t n,
-				uint64_t *mask)
+				uint64_t *mask, uint64_t *blocks)
 {
 	uint64_t all = 0;
 	size_t b;
 
+	for (b = 0; b < n / 64; b += 64)
+		blocks[b / 64] = 0;
 	for (b = 0; b < n / 64; b++) {
 		const unsigned char *q = p + 512 * b;
 		uint64_t m = 0;
@@ -111,6 +113,7 @@ static uint64_t nonzero_generic(const unsigned char *p, size_t n,
 			m |= line_mask(r) << (8 * l);
 		}
 		mask[b] = m;
+		blocks[b / 64] |= (uint64_t)(m != 0) << (b % 64);
 	}
 	return all;
 }
@@ -181,13 +184,16 @@ static uint64_t popcount_avx2(const unsigned char *p, size_t n)
  * VPCMPEQQ/VMOVMSKPD (the block is in L1 by then).
  */
 __attribute__((target("avx2")))
-static uint64_t nonzero_avx2(const unsigned char *p, size_t n, uint64_t *mask)
+static uint64_t nonzero_avx2(const unsigned char *p, size_t n, uint64_t *mask,
+			     uint64_t *blocks)
 {
 	const __m256i zero = _mm256_setzero_si256();
 	__m256i all = zero;
 	uint64_t r;
 	size_t b;
 
+	for (b = 0; b < n / 64; b += 64)
+		blocks[b / 64] = 0;
 	for (b = 0; b < n / 64; b++) {
 		const unsigned char *q = p + 512 * b;
 		__m256i a0, a1, a2, a3;
@@ -218,6 +224,7 @@ static uint64_t nonzero_avx2(const unsigned char *p, size_t n, uint64_t *mask)
 				_mm256_cmpeq_epi64(LD(k), zero))) << (4 * k);
 #undef LD
 		mask[b] = ~m;
+		blocks[b / 64] |= UINT64_C(1) << (b % 64);
 	}
 	r = (uint64_t)_mm256_extract_epi64(all, 0) | (uint64_t)_mm256_extract_epi64(all, 1) |
 	    (uint64_t)_mm256_extract_epi64(all, 2) | (uint64_t)_mm256_extract_epi64(all, 3);
@@ -309,7 +316,8 @@ uint64_t khofmt_popcount_words(const unsigned char *p, size_t n)
 	return f(p, n);
 }
 
-uint64_t khofmt_nonzero_words(const unsigned char *p, size_t n, uint64_t *mask)
+uint64_t khofmt_nonzero_words(const unsigned char *p, size_t n, uint64_t *mask,
+			      uint64_t *blocks)
 {
 	static khofmt_nonzero_fn fn;
 	khofmt_nonzero_fn f = __atomic_load_n(&fn, __ATOMIC_RELAXED);
@@ -318,7 +326,7 @@ uint64_t khofmt_nonzero_words(const unsigned char *p, size_t n, uint64_t *mask)
 		f = khofmt_nonzero_impl(khofmt_cpu_level());
 		__atomic_store_n(&fn, f, __ATOMIC_RELAXED);
 	}
-	return f(p, n, mask);
+	return f(p, n, mask, blocks);
 }
 
 bool khofmt_cpu_bmi(void)

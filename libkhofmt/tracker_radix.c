@@ -251,9 +251,9 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 		    uint64_t prefix, const unsigned char *node)
 {
 	const struct khofmt_geom *g = &w->h->geom;
-	size_t P = (size_t)1 << g->page_shift, n = P / 8, b, limit = n;
+	size_t P = (size_t)1 << g->page_shift, n = P / 8, bw, limit = n;
 	unsigned s = lvl_shift(g, level);
-	uint64_t mask[TABLE_MASKS];
+	uint64_t mask[TABLE_MASKS], blocks[(TABLE_MASKS + 63) / 64], bm;
 	int r;
 
 	if (n % 64 || n / 64 > TABLE_MASKS)
@@ -275,44 +275,48 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 	 * a zero block of a sparse table costs one test, and only the entries
 	 * found are checked, each in table order as before.
 	 */
-	if (!khofmt_nonzero_words(node, n, mask))
+	if (!khofmt_nonzero_words(node, n, mask, blocks))
 		return 0;
-	for (b = 0; b < n / 64; b++) {
-		uint64_t m = mask[b];
+	for (bw = 0; bw < (n / 64 + 63) / 64; bw++) {
+		/* the blocks with a non-zero entry, then their entries */
+		for (bm = blocks[bw]; bm; bm &= bm - 1) {
+			size_t b = 64 * bw + (size_t)__builtin_ctzll(bm);
+			uint64_t m = mask[b];
 
-		while (m) {
-			size_t i = 64 * b + (size_t)__builtin_ctzll(m);
-			uint64_t c = ld_le64(node + 8 * i);
-			uint64_t k = prefix | ((uint64_t)i << s);
-			const unsigned char *cn;
+			while (m) {
+				size_t i = 64 * b + (size_t)__builtin_ctzll(m);
+				uint64_t c = ld_le64(node + 8 * i);
+				uint64_t k = prefix | ((uint64_t)i << s);
+				const unsigned char *cn;
 
-			m &= m - 1;
-			if (i >= limit) {
-				r = rreport(w, KHOFMT_ERR_BADKEY,
-					    level, pa, i, c,
-					    "radix root 0x%llx entry %zu: index beyond the %u-bit key space (valid 0..%zu)",
-					    (unsigned long long)pa, i,
-					    g->key_bits, limit - 1);
+				m &= m - 1;
+				if (i >= limit) {
+					r = rreport(w, KHOFMT_ERR_BADKEY,
+						    level, pa, i, c,
+						    "radix root 0x%llx entry %zu: index beyond the %u-bit key space (valid 0..%zu)",
+						    (unsigned long long)pa, i,
+						    g->key_bits, limit - 1);
+					if (r)
+						return r > 0 ? 2 : r;
+					continue;
+				}
+				r = check_child(w, level, pa, i, c, level - 1, &cn);
+				if (r == 0)
+					continue;
+				if (r != 1)
+					return r;
+				if (level == 1) {
+					if (!cn)
+						cn = rwalk_node(w, c, 0);
+					if (!cn)
+						return w->err ? w->err : -KHOFMT_ERR_INTERNAL;
+					r = do_leaf(w, c, cn, k);
+				} else {
+					r = do_table(w, c, level - 1, k, cn);
+				}
 				if (r)
-					return r > 0 ? 2 : r;
-				continue;
+					return r;
 			}
-			r = check_child(w, level, pa, i, c, level - 1, &cn);
-			if (r == 0)
-				continue;
-			if (r != 1)
-				return r;
-			if (level == 1) {
-				if (!cn)
-					cn = rwalk_node(w, c, 0);
-				if (!cn)
-					return w->err ? w->err : -KHOFMT_ERR_INTERNAL;
-				r = do_leaf(w, c, cn, k);
-			} else {
-				r = do_table(w, c, level - 1, k, cn);
-			}
-			if (r)
-				return r;
 		}
 	}
 	return 0;

@@ -90,27 +90,29 @@ int main(void)
 	 */
 	for (l = KHOFMT_CPU_GENERIC; l < KHOFMT_CPU_NLEVELS; l++) {
 		khofmt_nonzero_fn f = khofmt_nonzero_impl((enum khofmt_cpu_level)l);
-		uint64_t mask[8], want[8], wor, got;
+		uint64_t mask[8], want[8], blocks[1], wor, got;
 		unsigned bad = 0, w, b, k, off;
 
 		if (!f) {
-			skip(3, "this CPU or build lacks the kernel");
+			skip(4, "this CPU or build lacks the kernel");
 			continue;
 		}
 		memset(buf, 0, sizeof(buf));
-		got = f(buf, 512, mask);
+		blocks[0] = ~UINT64_C(0);
+		got = f(buf, 512, mask, blocks);
 		ok(got == 0 && !(mask[0] | mask[1] | mask[2] | mask[3] | mask[4] |
-				 mask[5] | mask[6] | mask[7]),
-		   "%s: scan of a zero table: OR 0, no mask bit", names[l]);
+				 mask[5] | mask[6] | mask[7]) && blocks[0] == 0,
+		   "%s: scan of a zero table: OR 0, no mask bit, no block", names[l]);
 		for (w = 0; w < 512; w++)
 			for (b = 0; b < 8; b += 7) {
 				/* only byte b of word w: the low or the top byte */
 				buf[8 * w + b] = 0x10;
-				got = f(buf, 512, mask);
+				got = f(buf, 512, mask, blocks);
 				for (k = 0; k < 8; k++)
 					if (mask[k] != (k == w / 64 ? UINT64_C(1) << (w % 64) : 0))
 						break;
-				if (k < 8 || got != (uint64_t)0x10 << (8 * b)) {
+				if (k < 8 || got != (uint64_t)0x10 << (8 * b) ||
+				    blocks[0] != UINT64_C(1) << (w / 64)) {
 					if (!bad++)
 						diag("%s: word %u byte %u: mask[%u] %016llx, OR %016llx",
 						     names[l], w, b, k < 8 ? k : 0,
@@ -120,10 +122,11 @@ int main(void)
 				buf[8 * w + b] = 0;
 			}
 		is_int(bad, 0, "%s: scan: each of 512 words alone (low byte, top byte): "
-		       "its one mask bit, the OR its value", names[l]);
+		       "its one mask bit and block bit, the OR its value", names[l]);
 		bad = 0;
 		for (off = 0; off < 8; off++) {
 			unsigned rep;
+			uint64_t wor2;
 
 			for (rep = 0; rep < 20; rep++) {
 				memset(buf, 0, sizeof(buf));
@@ -147,13 +150,35 @@ int main(void)
 					memcpy(&v, buf + off + 8 * w, 8);
 					wor |= v;
 				}
-				got = f(buf + off, 512, mask);
-				if (got != wor || memcmp(mask, want, sizeof(want)))
+				got = f(buf + off, 512, mask, blocks);
+				for (k = 0, wor2 = 0; k < 8; k++)
+					wor2 |= (uint64_t)(want[k] != 0) << k;
+				if (got != wor || memcmp(mask, want, sizeof(want)) ||
+				    blocks[0] != wor2)
 					bad++;
 			}
 		}
 		is_int(bad, 0, "%s: scan: 160 random sparse tables at offsets 0..7 = "
 		       "the word-by-word test", names[l]);
+		/* a 64 KiB table: 8192 words, 128 blocks, two block words */
+		bad = 0;
+		for (w = 0; w < 8192; w += 61) {
+			static uint64_t big[8192], bmask[128];
+			uint64_t bblocks[2];
+
+			memset(big, 0, sizeof(big));
+			big[w] = UINT64_C(1) << (w % 64);
+			got = f((const unsigned char *)big, 8192, bmask, bblocks);
+			for (k = 0; k < 128; k++)
+				if (bmask[k] != (k == w / 64 ? UINT64_C(1) << (w % 64) : 0))
+					break;
+			if (k < 128 || got != big[w] ||
+			    bblocks[0] != (w / 64 < 64 ? UINT64_C(1) << (w / 64) : 0) ||
+			    bblocks[1] != (w / 64 >= 64 ? UINT64_C(1) << (w / 64 - 64) : 0))
+				bad++;
+		}
+		is_int(bad, 0, "%s: scan of a 64 KiB table: every 61st of 8192 words "
+		       "alone, its mask bit and block bit", names[l]);
 	}
 
 	/* the dispatched entry point, capped to generic, agrees as well */
