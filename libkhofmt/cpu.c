@@ -13,6 +13,10 @@
 
 #include "cpu.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /*
  * Generic: the classic SWAR count (what libgcc's __popcountdi2 does, but
  * inline, four words per turn). On arm64, __builtin_popcountll is CNT and
@@ -46,6 +50,72 @@ static uint64_t popcount_generic(const unsigned char *p, size_t n)
 		sum += (uint64_t)__builtin_popcountll(load64(p + 8 * i));
 #endif
 	return sum;
+}
+
+/* Bit k set: word k of the 8 at @q (a cache line) is not zero. */
+static inline uint64_t line_mask(const unsigned char *q)
+{
+	uint64_t m = 0;
+	unsigned k;
+
+	for (k = 0; k < 8; k++)
+		m |= (uint64_t)(load64(q + 8 * k) != 0) << k;
+	return m;
+}
+
+/*
+ * Generic: a 512-byte block with one test when it is all zero (SSE2, the
+ * x86-64 baseline: 32 loads ORed in four chains), else a line at a time,
+ * a word's bit only in a line that is not zero.
+ */
+static uint64_t nonzero_generic(const unsigned char *p, size_t n,
+				uint64_t *mask, uint64_t *blocks)
+{
+	uint64_t all = 0;
+	size_t b;
+
+	for (b = 0; b < n / 64; b += 64)
+		blocks[b / 64] = 0;
+	for (b = 0; b < n / 64; b++) {
+		const unsigned char *q = p + 512 * b;
+		uint64_t m = 0;
+		unsigned l;
+
+#if defined(__SSE2__)
+		{
+#define LD(k) _mm_loadu_si128((const __m128i *)(const void *)(q + 16 * (k)))
+#define OR4(k) _mm_or_si128(_mm_or_si128(LD(k), LD(k + 1)), \
+			    _mm_or_si128(LD(k + 2), LD(k + 3)))
+			__m128i a0 = _mm_or_si128(OR4(0), OR4(4));
+			__m128i a1 = _mm_or_si128(OR4(8), OR4(12));
+			__m128i a2 = _mm_or_si128(OR4(16), OR4(20));
+			__m128i a3 = _mm_or_si128(OR4(24), OR4(28));
+#undef OR4
+#undef LD
+
+			a0 = _mm_or_si128(_mm_or_si128(a0, a1), _mm_or_si128(a2, a3));
+			if (_mm_movemask_epi8(_mm_cmpeq_epi8(a0, _mm_setzero_si128())) == 0xffff) {
+				mask[b] = 0;
+				continue;
+			}
+		}
+#endif
+		for (l = 0; l < 8; l++) {
+			const unsigned char *r = q + 64 * l;
+			uint64_t o = ((load64(r) | load64(r + 8)) |
+				      (load64(r + 16) | load64(r + 24))) |
+				     ((load64(r + 32) | load64(r + 40)) |
+				      (load64(r + 48) | load64(r + 56)));
+
+			if (!o)
+				continue;
+			all |= o;
+			m |= line_mask(r) << (8 * l);
+		}
+		mask[b] = m;
+		blocks[b / 64] |= (uint64_t)(m != 0) << (b % 64);
+	}
+	return all;
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -108,6 +178,59 @@ static uint64_t popcount_avx2(const unsigned char *p, size_t n)
 	return sum;
 }
 
+/*
+ * AVX2: a 512-byte block is 16 loads ORed in four chains and one VPTEST;
+ * only a block that is not all zero has its mask built, four words a
+ * VPCMPEQQ/VMOVMSKPD (the block is in L1 by then).
+ */
+__attribute__((target("avx2")))
+static uint64_t nonzero_avx2(const unsigned char *p, size_t n, uint64_t *mask,
+			     uint64_t *blocks)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i all = zero;
+	uint64_t r;
+	size_t b;
+
+	for (b = 0; b < n / 64; b += 64)
+		blocks[b / 64] = 0;
+	for (b = 0; b < n / 64; b++) {
+		const unsigned char *q = p + 512 * b;
+		__m256i a0, a1, a2, a3;
+		uint64_t m = 0;
+		unsigned k;
+
+#define LD(k) _mm256_loadu_si256((const __m256i *)(const void *)(q + 32 * (k)))
+		a0 = _mm256_or_si256(_mm256_or_si256(LD(0), LD(4)),
+				     _mm256_or_si256(LD(8), LD(12)));
+		a1 = _mm256_or_si256(_mm256_or_si256(LD(1), LD(5)),
+				     _mm256_or_si256(LD(9), LD(13)));
+		a2 = _mm256_or_si256(_mm256_or_si256(LD(2), LD(6)),
+				     _mm256_or_si256(LD(10), LD(14)));
+		a3 = _mm256_or_si256(_mm256_or_si256(LD(3), LD(7)),
+				     _mm256_or_si256(LD(11), LD(15)));
+		a0 = _mm256_or_si256(_mm256_or_si256(a0, a1),
+				     _mm256_or_si256(a2, a3));
+		if (_mm256_testz_si256(a0, a0)) {
+			mask[b] = 0;
+			continue;
+		}
+		all = _mm256_or_si256(all, a0);
+		/* read the block again (L1) rather than keep 16 registers live */
+		__asm__ volatile("" : : : "memory");
+#pragma GCC unroll 16
+		for (k = 0; k < 16; k++)
+			m |= (uint64_t)(unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
+				_mm256_cmpeq_epi64(LD(k), zero))) << (4 * k);
+#undef LD
+		mask[b] = ~m;
+		blocks[b / 64] |= UINT64_C(1) << (b % 64);
+	}
+	r = (uint64_t)_mm256_extract_epi64(all, 0) | (uint64_t)_mm256_extract_epi64(all, 1) |
+	    (uint64_t)_mm256_extract_epi64(all, 2) | (uint64_t)_mm256_extract_epi64(all, 3);
+	return r;
+}
+
 static enum khofmt_cpu_level cpu_best(void)
 {
 	__builtin_cpu_init();
@@ -138,6 +261,17 @@ khofmt_popcount_fn khofmt_popcount_impl(enum khofmt_cpu_level level)
 	default:
 		return popcount_generic;
 	}
+}
+
+khofmt_nonzero_fn khofmt_nonzero_impl(enum khofmt_cpu_level level)
+{
+	if ((unsigned)level >= KHOFMT_CPU_NLEVELS || level > cpu_best())
+		return NULL;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (level == KHOFMT_CPU_AVX2)
+		return nonzero_avx2;
+#endif
+	return nonzero_generic;
 }
 
 /* The CPU's best level, capped by KHOFMT_CPU (generic, popcnt, avx2). */
@@ -180,6 +314,19 @@ uint64_t khofmt_popcount_words(const unsigned char *p, size_t n)
 		__atomic_store_n(&fn, f, __ATOMIC_RELAXED);
 	}
 	return f(p, n);
+}
+
+uint64_t khofmt_nonzero_words(const unsigned char *p, size_t n, uint64_t *mask,
+			      uint64_t *blocks)
+{
+	static khofmt_nonzero_fn fn;
+	khofmt_nonzero_fn f = __atomic_load_n(&fn, __ATOMIC_RELAXED);
+
+	if (!f) {
+		f = khofmt_nonzero_impl(khofmt_cpu_level());
+		__atomic_store_n(&fn, f, __ATOMIC_RELAXED);
+	}
+	return f(p, n, mask, blocks);
 }
 
 bool khofmt_cpu_bmi(void)

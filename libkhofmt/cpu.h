@@ -27,6 +27,19 @@ enum khofmt_cpu_level {
 /* Set bits in the @n 8-byte words at @p (any alignment), dispatched. */
 uint64_t khofmt_popcount_words(const unsigned char *p, size_t n);
 
+/*
+ * The non-zero 8-byte words of the @n words at @p (any alignment; @n a
+ * multiple of 64, a radix table): bit k of mask[b] is set when word
+ * 64 * b + k is not zero, and bit b % 64 of blocks[b / 64] when mask[b] is
+ * not 0 (the caller skips the zero blocks without a test each). Returns
+ * the OR of all the words as loaded (native byte order; le64toh() of it is
+ * the OR of their values): 0 when all are zero. Dispatched: AVX2 reads 512
+ * bytes with one test when they are all zero, and builds a block's mask
+ * with VPCMPEQQ/VMOVMSKPD only when they are not.
+ */
+uint64_t khofmt_nonzero_words(const unsigned char *p, size_t n, uint64_t *mask,
+			      uint64_t *blocks);
+
 /* The level khofmt_popcount_words uses (CPU and KHOFMT_CPU). */
 enum khofmt_cpu_level khofmt_cpu_level(void);
 
@@ -43,5 +56,9 @@ bool khofmt_cpu_bmi(void);
  */
 typedef uint64_t (*khofmt_popcount_fn)(const unsigned char *p, size_t n);
 khofmt_popcount_fn khofmt_popcount_impl(enum khofmt_cpu_level level);
+
+typedef uint64_t (*khofmt_nonzero_fn)(const unsigned char *p, size_t n,
+				      uint64_t *mask, uint64_t *blocks);
+khofmt_nonzero_fn khofmt_nonzero_impl(enum khofmt_cpu_level level);
 
 #endif

@@ -123,15 +123,19 @@ enum khofmt_abi khofmt_handover_abi(const struct khofmt_handover *h)
 
 /* ---- page set: open addressing on page addresses ---- */
 
+/* The inline table is zeroed by the first add: a set never used costs nothing. */
 void khofmt_pageset_init(struct pageset *s)
 {
-	memset(s, 0, sizeof(*s));
+	s->slot = NULL;
+	s->cap = 0;
+	s->n = 0;
+	s->has_zero = false;
 }
 
 void khofmt_pageset_free(struct pageset *s)
 {
 	free(s->slot);
-	memset(s, 0, sizeof(*s));
+	khofmt_pageset_init(s);
 }
 
 static size_t pageset_hash(uint64_t pa, size_t cap)
@@ -142,20 +146,25 @@ static size_t pageset_hash(uint64_t pa, size_t cap)
 
 static int pageset_grow(struct pageset *s)
 {
-	size_t ncap = s->cap ? s->cap * 2 : 256, i;
-	uint64_t *n = calloc(ncap, sizeof(*n));
+	const uint64_t *old = s->slot ? s->slot : s->inl;
+	size_t ocap = s->slot ? s->cap : PAGESET_INLINE;
+	size_t ncap = 2 * ocap, i;
+	uint64_t *n;
 
+	if (ncap < 256)
+		ncap = 256;
+	n = calloc(ncap, sizeof(*n));
 	if (!n)
 		return -KHOFMT_ERR_NOMEM;
-	for (i = 0; i < s->cap; i++) {
+	for (i = 0; i < ocap; i++) {
 		size_t j;
 
-		if (!s->slot[i])
+		if (!old[i])
 			continue;
-		for (j = pageset_hash(s->slot[i], ncap); n[j];
+		for (j = pageset_hash(old[i], ncap); n[j];
 		     j = (j + 1) & (ncap - 1))
 			;
-		n[j] = s->slot[i];
+		n[j] = old[i];
 	}
 	free(s->slot);
 	s->slot = n;
@@ -165,7 +174,8 @@ static int pageset_grow(struct pageset *s)
 
 int khofmt_pageset_add(struct pageset *s, uint64_t pa)
 {
-	size_t j;
+	uint64_t *slot;
+	size_t j, cap;
 
 	if (!pa) {
 		if (s->has_zero)
@@ -173,17 +183,21 @@ int khofmt_pageset_add(struct pageset *s, uint64_t pa)
 		s->has_zero = true;
 		return 1;
 	}
-	if ((s->n + 1) * 2 > s->cap) {
+	cap = s->slot ? s->cap : PAGESET_INLINE;
+	if (!s->slot && !s->n)
+		memset(s->inl, 0, sizeof(s->inl));
+	if ((s->n + 1) * 2 > cap) {
 		int r = pageset_grow(s);
 
 		if (r)
 			return r;
+		cap = s->cap;
 	}
-	for (j = pageset_hash(pa, s->cap); s->slot[j];
-	     j = (j + 1) & (s->cap - 1))
-		if (s->slot[j] == pa)
+	slot = s->slot ? s->slot : s->inl;
+	for (j = pageset_hash(pa, cap); slot[j]; j = (j + 1) & (cap - 1))
+		if (slot[j] == pa)
 			return 0;
-	s->slot[j] = pa;
+	slot[j] = pa;
 	s->n++;
 	return 1;
 }

@@ -129,10 +129,21 @@ struct khofmt_fdt {
 
 /* ---- set of page addresses (cycle / shared-node detection) ---- */
 
+/*
+ * Open addressing on page addresses, 0 = empty (pa 0 kept aside). The
+ * first PAGESET_INLINE / 2 pages live in the set itself (no allocation, a
+ * small tree's walk costs no calloc); beyond that the table is on the heap,
+ * doubled as pages are added: its size follows the pages actually added,
+ * never a count the input claims. No pointer into the set itself, so a set
+ * may be copied while inline.
+ */
+#define PAGESET_INLINE 32
+
 struct pageset {
-	uint64_t *slot;		/* open addressing, 0 = empty (pa 0 kept aside) */
-	size_t cap, n;
+	uint64_t *slot;		/* the heap table, or NULL while inline */
+	size_t cap, n;		/* cap 0: the inline table (PAGESET_INLINE) */
 	bool has_zero;
+	uint64_t inl[PAGESET_INLINE];	/* zeroed by the first add */
 };
 
 void khofmt_pageset_init(struct pageset *s);

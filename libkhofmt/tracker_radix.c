@@ -112,11 +112,13 @@ static const unsigned char *rwalk_node(struct rwalk *w, uint64_t pa,
  */
 static int check_child(struct rwalk *w, unsigned parent_level,
 		       uint64_t parent_pa, uint64_t idx, uint64_t child,
-		       unsigned child_level)
+		       unsigned child_level, const unsigned char **zc)
 {
 	const struct khofmt_geom *g = &w->h->geom;
 	uint64_t P = UINT64_C(1) << g->page_shift;
 	int r;
+
+	*zc = NULL;
 
 	if (child & (P - 1)) {
 		r = rreport(w, KHOFMT_ERR_STRUCT,
@@ -127,7 +129,9 @@ static int check_child(struct rwalk *w, unsigned parent_level,
 				  (unsigned long long)child);
 		return r ? (r > 0 ? 2 : r) : 0;
 	}
-	if (!khofmt_source_covers(w->h->src, child, P)) {
+	/* a zero-copy page is covered: one look-up, kept for the descent */
+	*zc = khofmt_source_ptr(w->h->src, child, (size_t)P);
+	if (!*zc && !khofmt_source_covers(w->h->src, child, P)) {
 		r = rreport(w, KHOFMT_ERR_NOTCOVERED,
 				  parent_level, parent_pa, idx, child,
 				  "radix level %u node 0x%llx entry %llu: %s page 0x%llx is %s",
@@ -240,16 +244,22 @@ static int do_leaf(struct rwalk *w, uint64_t pa, const unsigned char *leaf,
 	return leaf_slow(w, pa, leaf, prefix);
 }
 
+/* Mask words of a table's non-zero entries: P / 8 / 64 for P up to 64 KiB. */
+#define TABLE_MASKS ((UINT64_C(1) << 16) / 8 / 64)
+
 static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
-		    uint64_t prefix)
+		    uint64_t prefix, const unsigned char *node)
 {
 	const struct khofmt_geom *g = &w->h->geom;
-	size_t P = (size_t)1 << g->page_shift, n = P / 8, i, limit = n;
-	const unsigned char *node;
+	size_t P = (size_t)1 << g->page_shift, n = P / 8, bw, limit = n;
 	unsigned s = lvl_shift(g, level);
+	uint64_t mask[TABLE_MASKS], blocks[(TABLE_MASKS + 63) / 64], bm;
 	int r;
 
-	node = rwalk_node(w, pa, level);
+	if (n % 64 || n / 64 > TABLE_MASKS)
+		return -KHOFMT_ERR_INTERNAL;	/* geom allows 4, 16, 64 KiB */
+	if (!node)
+		node = rwalk_node(w, pa, level);
 	if (!node)	/* covered was checked */
 		return w->err ? w->err : -KHOFMT_ERR_INTERNAL;
 	if (w->mode->node) {
@@ -260,38 +270,54 @@ static int do_table(struct rwalk *w, uint64_t pa, unsigned level,
 	/* Root: indexes at or above this limit hold keys wider than KEY_BITS. */
 	if (level == g->depth - 1 && s + g->tbl_log2 > g->key_bits)
 		limit = (size_t)1 << (g->key_bits - s);
-	for (i = skip_zero_words(node, 0, n); i < n;
-	     i = skip_zero_words(node, i + 1, n)) {
-		uint64_t c = ld_le64(node + 8 * i);
-		uint64_t k = prefix | ((uint64_t)i << s);
+	/*
+	 * The non-zero entries, 64 a mask (AVX2 where the CPU has it, cpu.c):
+	 * a zero block of a sparse table costs one test, and only the entries
+	 * found are checked, each in table order as before.
+	 */
+	if (!khofmt_nonzero_words(node, n, mask, blocks))
+		return 0;
+	for (bw = 0; bw < (n / 64 + 63) / 64; bw++) {
+		/* the blocks with a non-zero entry, then their entries */
+		for (bm = blocks[bw]; bm; bm &= bm - 1) {
+			size_t b = 64 * bw + (size_t)__builtin_ctzll(bm);
+			uint64_t m = mask[b];
 
-		if (i >= limit) {
-			r = rreport(w, KHOFMT_ERR_BADKEY,
-					  level, pa, i, c,
-					  "radix root 0x%llx entry %zu: index beyond the %u-bit key space (valid 0..%zu)",
-					  (unsigned long long)pa, i,
-					  g->key_bits, limit - 1);
-			if (r)
-				return r > 0 ? 2 : r;
-			continue;
-		}
-		r = check_child(w, level, pa, i, c, level - 1);
-		if (r == 0)
-			continue;
-		if (r != 1)
-			return r;
-		if (level == 1) {
-			const unsigned char *leaf;
+			while (m) {
+				size_t i = 64 * b + (size_t)__builtin_ctzll(m);
+				uint64_t c = ld_le64(node + 8 * i);
+				uint64_t k = prefix | ((uint64_t)i << s);
+				const unsigned char *cn;
 
-			leaf = rwalk_node(w, c, 0);
-			if (!leaf)
-				return w->err ? w->err : -KHOFMT_ERR_INTERNAL;
-			r = do_leaf(w, c, leaf, k);
-		} else {
-			r = do_table(w, c, level - 1, k);
+				m &= m - 1;
+				if (i >= limit) {
+					r = rreport(w, KHOFMT_ERR_BADKEY,
+						    level, pa, i, c,
+						    "radix root 0x%llx entry %zu: index beyond the %u-bit key space (valid 0..%zu)",
+						    (unsigned long long)pa, i,
+						    g->key_bits, limit - 1);
+					if (r)
+						return r > 0 ? 2 : r;
+					continue;
+				}
+				r = check_child(w, level, pa, i, c, level - 1, &cn);
+				if (r == 0)
+					continue;
+				if (r != 1)
+					return r;
+				if (level == 1) {
+					if (!cn)
+						cn = rwalk_node(w, c, 0);
+					if (!cn)
+						return w->err ? w->err : -KHOFMT_ERR_INTERNAL;
+					r = do_leaf(w, c, cn, k);
+				} else {
+					r = do_table(w, c, level - 1, k, cn);
+				}
+				if (r)
+					return r;
+			}
 		}
-		if (r)
-			return r;
 	}
 	return 0;
 }
@@ -341,7 +367,7 @@ static int rwalk_run_counted(struct khofmt_handover *h,
 	khofmt_pageset_init(&w.seen);
 	r = check_root(&w);
 	if (r == 1)
-		r = do_table(&w, h->root, g->depth - 1, 0);
+		r = do_table(&w, h->root, g->depth - 1, 0, NULL);
 	if (r == 2)
 		r = 1;	/* problem callback asked to stop */
 	khofmt_pageset_free(&w.seen);

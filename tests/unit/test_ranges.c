@@ -9,6 +9,12 @@
  * runs once with the best kernel the CPU has and once more, as a child,
  * with KHOFMT_CPU=generic, and the two runs must print the same ranges.
  *
+ * The structure check's table scan (cpu.c: AVX2 or generic) on hostile
+ * tables: a bad entry in each entry of a level-1 table in turn, and one
+ * tree with problems of every kind at three levels, each walk's problems
+ * as derived by hand, with this run's scan and in a child with
+ * KHOFMT_CPU=generic.
+ *
  * Also the per-handover cache of the checked tree (radix_index_open): a
  * clean tree in an ELF file walks the same twice; a tree with a problem
  * reports it on every walk; an in-memory image whose tables change
@@ -498,6 +504,254 @@ out:
 	free(fewer.v);
 }
 
+/* ---- hostile tables: the check's scan, each kernel ---- */
+
+/*
+ * The tree of two order-0 leaves from BASE: key 2^52 | pfn, so leaf 0 is
+ * entry (2^18 >> 15) & 511 = 8 of its level-1 table and leaf 1 entry 9;
+ * entry 0 is the leaf of the root FDT page (below 2^27: pfn < 2^15);
+ * the path goes through root entry 2^52 >> 51 = 2, and the level-1 table
+ * is entry (2^18 >> 24) & 511 = 0 of its level-2 table. The root's entries
+ * 4..511 hold keys wider than the 53-bit key space (4 KiB pages: keys are
+ * 65 - 12 bits, root entries cover key bits 51..59).
+ */
+#define WILD UINT64_C(0x7000000000)	/* far beyond the image */
+
+struct pages {
+	uint64_t root, l2, l1, leaff, leaf0, leaf1;
+};
+
+static int find_pages(void *arg, uint64_t pa, unsigned level)
+{
+	struct pages *pg = arg;
+
+	if (level == 5)
+		pg->root = pa;
+	else if (level == 2 && !pg->l2)
+		pg->l2 = pa;
+	else if (level == 1 && !pg->l1)
+		pg->l1 = pa;
+	else if (level == 0 && !pg->leaff)
+		pg->leaff = pa;
+	else if (level == 0 && !pg->leaf0)
+		pg->leaf0 = pa;
+	else if (level == 0 && !pg->leaf1)
+		pg->leaf1 = pa;
+	return 0;
+}
+
+struct ptext {
+	char *s;
+	size_t n, cap;
+	bool msgs;	/* also the message (the two kernels' runs compare it) */
+};
+
+static void pt_add(struct ptext *t, const char *line)
+{
+	size_t l = strlen(line);
+
+	if (t->n + l + 1 > t->cap) {
+		t->cap = (t->n + l + 1) * 2;
+		t->s = realloc(t->s, t->cap);
+		if (!t->s)
+			bail_out("out of memory");
+	}
+	memcpy(t->s + t->n, line, l + 1);
+	t->n += l;
+}
+
+static void pt_problem(struct ptext *t, int err, unsigned level, uint64_t node,
+		       uint64_t index, uint64_t value, const char *msg)
+{
+	char line[600];
+
+	snprintf(line, sizeof(line), "  %s level %u node 0x%" PRIx64 " entry %" PRIu64
+		 " value 0x%" PRIx64 "%s%s\n", khofmt_strerror(err), level, node,
+		 index, value, msg ? ": " : "", msg ? msg : "");
+	pt_add(t, line);
+}
+
+static int record_problem(void *arg, const struct khofmt_problem *p)
+{
+	struct ptext *t = arg;
+
+	pt_problem(t, p->err, p->level, p->node_pa, p->index, p->value,
+		   t->msgs ? p->msg : NULL);
+	return 0;
+}
+
+/* One walk of @st with a problem callback: its problems into @t. */
+static int walk_problems(struct state *st, struct ptext *t, struct rv *got)
+{
+	struct khofmt_walk_opts wo = { .sz = sizeof(wo), .problem = record_problem,
+				       .problem_arg = t };
+
+	got->n = 0;
+	return khofmt_walk_range_batches(st->h, &wo, batch_cb, got);
+}
+
+/* Entry @j of the level-1 table alone made hostile: what it holds. */
+static uint64_t lane_value(const struct pages *pg, unsigned j, int *err)
+{
+	switch (j % 3) {
+	case 0:
+		*err = -KHOFMT_ERR_STRUCT;	/* 0x800..0x9ff into a page */
+		return BASE + 0x800 + j;
+	case 1:
+		*err = -KHOFMT_ERR_NOTCOVERED;
+		return WILD + (uint64_t)j * PAGE;
+	default:
+		*err = -KHOFMT_ERR_LOOP;	/* the table itself: a cycle */
+		return pg->l1;
+	}
+}
+
+/*
+ * The hostile walks; with @want, the problems the walks must report,
+ * derived from the layout above instead. Every entry of the level-1 table
+ * but the three leaves' (0, 8, 9) made hostile in turn (every lane of every
+ * 32-byte vector and 512-byte block: misaligned, outside the image, or
+ * the table itself), each walk's ranges the oracle's; then one walk with
+ * problems of every kind in two blocks and three levels.
+ */
+static int hostile_tables(struct ptext *t, bool want)
+{
+	uint64_t bits[NWORDS] = { 0 };
+	struct rv got = { 0 }, ref = { 0 };
+	struct pages pg = { 0 };
+	struct state st;
+	uint64_t *l1, *l2, *root;
+	unsigned j, bad = 0;
+	char line[200];
+	int r, err;
+
+	set_bit(bits, 1);
+	set_bit(bits, 3);
+	set_bit(bits, 32768 + 5);
+	if (encode(bits, &st) < 0)
+		bail_out("encode for the hostile tables");
+	oracle(bits, st.fdt_pa, &ref);
+	r = khofmt_walk_nodes(st.h, NULL, find_pages, &pg);
+	l1 = (uint64_t *)(uintptr_t)khofmt_source_ptr(st.src, pg.l1, PAGE);
+	l2 = (uint64_t *)(uintptr_t)khofmt_source_ptr(st.src, pg.l2, PAGE);
+	root = (uint64_t *)(uintptr_t)khofmt_source_ptr(st.src, pg.root, PAGE);
+	if (r || !l1 || !l2 || !root || !pg.leaf1 || l1[0] != pg.leaff ||
+	    l1[8] != pg.leaf0 ||
+	    l1[9] != pg.leaf1 || l2[0] != pg.l1 || !root[2])
+		bail_out("hostile tables: the tree is not laid out as derived");
+	for (j = 0; j < 512; j++) {
+		uint64_t v;
+
+		if (j == 0 || j == 8 || j == 9)
+			continue;
+		v = lane_value(&pg, j, &err);
+		snprintf(line, sizeof(line), "level-1 entry %u:\n", j);
+		pt_add(t, line);
+		if (want) {
+			pt_problem(t, err, 1, pg.l1, j, v, NULL);
+			continue;
+		}
+		l1[j] = v;
+		r = walk_problems(&st, t, &got);
+		l1[j] = 0;
+		if (r || !same(&got, &ref, "hostile lane"))
+			bad++;
+	}
+	/* the ranges of every walk: the intact leaves' */
+	snprintf(line, sizeof(line), "walks with other ranges or failed: 0\n");
+	if (!want)
+		snprintf(line, sizeof(line), "walks with other ranges or failed: %u\n", bad);
+	pt_add(t, line);
+
+	/*
+	 * Everything at once, in the order of the walk (depth first, each
+	 * table in entry order): level-1 entry 1 misaligned, 5 the page of
+	 * leaf 1 (so leaf 1's own entry 9 finds it taken), 63 (last of block
+	 * 0) leaf 0 again, 64 (first of block 1) the root, 130 outside the
+	 * image, 511 the table itself; level-2 entry 1 the root; root entries
+	 * 4 and 511 beyond the key space.
+	 */
+	pt_add(t, "all at once:\n");
+	if (want) {
+		pt_problem(t, -KHOFMT_ERR_STRUCT, 1, pg.l1, 1, BASE + 0x800, NULL);
+		pt_problem(t, -KHOFMT_ERR_LOOP, 1, pg.l1, 9, pg.leaf1, NULL);
+		pt_problem(t, -KHOFMT_ERR_LOOP, 1, pg.l1, 63, pg.leaf0, NULL);
+		pt_problem(t, -KHOFMT_ERR_LOOP, 1, pg.l1, 64, pg.root, NULL);
+		pt_problem(t, -KHOFMT_ERR_NOTCOVERED, 1, pg.l1, 130, WILD, NULL);
+		pt_problem(t, -KHOFMT_ERR_LOOP, 1, pg.l1, 511, pg.l1, NULL);
+		pt_problem(t, -KHOFMT_ERR_LOOP, 2, pg.l2, 1, pg.root, NULL);
+		pt_problem(t, -KHOFMT_ERR_BADKEY, 5, pg.root, 4, WILD + PAGE, NULL);
+		pt_problem(t, -KHOFMT_ERR_BADKEY, 5, pg.root, 511, pg.root, NULL);
+	} else {
+		l1[1] = BASE + 0x800;
+		l1[5] = pg.leaf1;
+		l1[63] = pg.leaf0;
+		l1[64] = pg.root;
+		l1[130] = WILD;
+		l1[511] = pg.l1;
+		l2[1] = pg.root;
+		root[4] = WILD + PAGE;
+		root[511] = pg.root;
+		r = walk_problems(&st, t, &got);
+		if (r)
+			pt_add(t, "the walk failed\n");
+	}
+	state_free(&st);
+	free(got.v);
+	free(ref.v);
+	return 0;
+}
+
+/*
+ * The hostile walks with this run's table scan and, in a child, with
+ * KHOFMT_CPU=generic: each reports the problems derived by hand, and
+ * the two the same messages.
+ */
+static void test_hostile(const char *argv0)
+{
+	struct ptext want = { 0 }, here = { 0 }, here_m = { .msgs = true };
+	struct ptext child = { 0 }, child_f = { 0 };
+	char cmd[4200], line[1024];
+	FILE *c;
+
+	hostile_tables(&want, true);
+	hostile_tables(&here, false);
+	is_str(here.s, want.s, "hostile tables, %s scan: the problems derived by "
+	       "hand (509 walks with one bad entry in each lane, one with 9 in "
+	       "three levels)", khofmt_cpu_level() == KHOFMT_CPU_AVX2 ? "AVX2" : "generic");
+	hostile_tables(&here_m, false);
+	if (strchr(argv0, '/') && !strchr(argv0, '\''))
+		snprintf(cmd, sizeof(cmd), "KHOFMT_CPU=generic '%s' --problems", argv0);
+	else
+		snprintf(cmd, sizeof(cmd), "KHOFMT_CPU=generic /proc/%ld/exe --problems",
+			 (long)getpid());
+	c = popen(cmd, "r");
+	ok(c != NULL, "hostile tables: run the generic scan: %s", cmd);
+	if (c) {
+		while (fgets(line, sizeof(line), c)) {
+			char *m = strstr(line, ": radix");
+
+			pt_add(&child, line);
+			/* without the message: as derived by hand */
+			if (m && line[0] == ' ') {
+				m[0] = '\n';
+				m[1] = '\0';
+			}
+			pt_add(&child_f, line);
+		}
+		is(pclose(c), 0, "hostile tables: the generic child ran");
+	}
+	is_str(child_f.s ? child_f.s : "", want.s,
+	       "hostile tables, generic scan: the problems derived by hand");
+	is_str(child.s ? child.s : "", here_m.s,
+	       "hostile tables: the generic scan's messages = this run's");
+	free(want.s);
+	free(here.s);
+	free(here_m.s);
+	free(child.s);
+	free(child_f.s);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t dig[NPAT] = { 0 }, cdig[NPAT] = { 0 };
@@ -507,6 +761,15 @@ int main(int argc, char **argv)
 	size_t p;
 	FILE *c;
 
+	if (argc == 2 && !strcmp(argv[1], "--problems")) {
+		/* the child: the hostile walks' problems on stdout */
+		struct ptext t = { .msgs = true };
+
+		hostile_tables(&t, false);
+		fputs(t.s, stdout);
+		free(t.s);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "--digests")) {
 		/* the child: the same patterns, digests on stdout */
 		bad = run_patterns(dig, true);
@@ -539,6 +802,7 @@ int main(int argc, char **argv)
 		ok(dig[p] == cdig[p], "%s: generic kernel = this run's kernel "
 		   "(%016" PRIx64 ")", patterns[p].name, dig[p]);
 
+	test_hostile(argv[0]);
 	test_cache(tmp);
 	return done_testing();
 }
