@@ -45,8 +45,7 @@ static error_t analyze_parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->in;
-		state->child_inputs[1] = &a->in.out;
+		input_table_bind(state, &a->in);
 		return 0;
 	case OPT_RUNS:
 		if (!input_parse_u64(arg, &v) || !v || v > 1000)
@@ -57,12 +56,6 @@ static error_t analyze_parse(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 }
-
-static const struct argp_child analyze_children[] = {
-	{ &input_argp, 0, "Input options:", 0 },
-	{ &out_table_argp, 0, "Table options:", 0 },
-	{ 0 }
-};
 
 static const struct argp analyze_argp = {
 	.options = analyze_options,
@@ -76,7 +69,7 @@ static const struct argp analyze_argp = {
 	       "decode times (ns) and whether each decoder gives back the "
 	       "same ranges, then the seed's arithmetic for this set.\v"
 	       KHOCTL_EXIT_DOC,
-	.children = analyze_children,
+	.children = input_table_children,
 };
 
 static void seed_emit(const struct khofmt_analysis *an)

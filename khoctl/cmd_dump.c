@@ -202,18 +202,11 @@ static error_t dump_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	}
 	if (key == ARGP_KEY_INIT) {
-		state->child_inputs[0] = &a->in;
-		state->child_inputs[1] = &a->in.out;
+		input_table_bind(state, &a->in);
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
 }
-
-static const struct argp_child dump_children[] = {
-	{ &input_argp, 0, "Input options:", 0 },
-	{ &out_table_argp, 0, "Table options:", 0 },
-	{ 0 }
-};
 
 static const struct argp dump_argp = {
 	.options = dump_options,
@@ -224,7 +217,7 @@ static const struct argp dump_argp = {
 	       "address, size and decoded schema (kexec-metadata, LUO sessions "
 	       "and memfds, memblock regions, kho_test folios; the first 32 "
 	       "bytes of unknown blobs).\v" KHOCTL_EXIT_DOC,
-	.children = dump_children,
+	.children = input_table_children,
 };
 
 int cmd_dump(int argc, char **argv)

@@ -145,8 +145,7 @@ static error_t ranges_parse(int key, char *arg, struct argp_state *state)
 	(void)arg;
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->in;
-		state->child_inputs[1] = &a->in.out;
+		input_table_bind(state, &a->in);
 		return 0;
 	case 'F':
 		a->folios = true;
@@ -156,12 +155,6 @@ static error_t ranges_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child ranges_children[] = {
-	{ &input_argp, 0, "Input options:", 0 },
-	{ &out_table_argp, 0, "Table options:", 0 },
-	{ 0 }
-};
-
 static const struct argp ranges_argp = {
 	.options = ranges_options,
 	.parser = ranges_parse,
@@ -170,7 +163,7 @@ static const struct argp ranges_argp = {
 	       "(JSON: start and size). With --folios, the preserved entries "
 	       "as the tracker holds them: PHYS ORDER SIZE (JSON: phys and "
 	       "order).\v" KHOCTL_EXIT_DOC,
-	.children = ranges_children,
+	.children = input_table_children,
 };
 
 int cmd_ranges(int argc, char **argv)

@@ -121,8 +121,7 @@ static error_t stat_parse(int key, char *arg, struct argp_state *state)
 	(void)arg;
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->in;
-		state->child_inputs[1] = &a->in.out;
+		input_table_bind(state, &a->in);
 		return 0;
 	case 't':
 		a->time = true;
@@ -132,19 +131,13 @@ static error_t stat_parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child stat_children[] = {
-	{ &input_argp, 0, "Input options:", 0 },
-	{ &out_table_argp, 0, "Table options:", 0 },
-	{ 0 }
-};
-
 static const struct argp stat_argp = {
 	.options = stat_options,
 	.parser = stat_parse,
 	.doc = "Count the preserved memory: entries and bytes per order, "
 	       "tracker pages per level and their overhead, and the address "
 	       "span [start, end) (end exclusive).\v" KHOCTL_EXIT_DOC,
-	.children = stat_children,
+	.children = input_table_children,
 };
 
 static double now_ms(void)

@@ -347,6 +347,12 @@ const struct argp input_argp = {
 	.children = input_children,
 };
 
+const struct argp_child input_table_children[] = {
+	{ &input_argp, 0, "Input options:", 0 },
+	{ &out_table_argp, 0, "Table options:", 0 },
+	{ 0 }
+};
+
 void input_opts_init(struct input_opts *o, unsigned need)
 {
 	memset(o, 0, sizeof(*o));

@@ -107,6 +107,19 @@ struct input {
 extern const struct argp input_argp;
 extern const struct argp input_common_argp;
 
+/*
+ * The children of a command that reads a state and prints tables (stat,
+ * ranges, dump, analyze): "Input options:" then "Table options:". Its
+ * parser binds them at ARGP_KEY_INIT with input_table_bind().
+ */
+extern const struct argp_child input_table_children[];
+
+static inline void input_table_bind(struct argp_state *state, struct input_opts *in)
+{
+	state->child_inputs[0] = in;
+	state->child_inputs[1] = &in->out;
+}
+
 /* Defaults; @need is a mask of INPUT_NEED_*. */
 void input_opts_init(struct input_opts *o, unsigned need);
 
