@@ -14,7 +14,6 @@
  * unpacked, cannot be loaded (the detail says why).
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -30,6 +29,7 @@
 #endif
 
 #include "khofmt.h"
+#include "dl_int.h"
 
 /* The top-level files of a bundle, in archive order. */
 static const char *const bundle_files[] = {
@@ -153,11 +153,8 @@ struct arlib {
 	__typeof__(&archive_write_set_format_pax_restricted) write_set_format_pax_restricted;
 };
 
-static const struct {
-	const char *name;
-	size_t off;
-} ar_syms[] = {
-#define AR_SYM(f, m) { #f, offsetof(struct arlib, m) }
+static const struct khofmt_dl_sym ar_syms[] = {
+#define AR_SYM(f, m) KHOFMT_DL_SYM(struct arlib, m, f)
 	AR_SYM(archive_entry_filetype, entry_filetype),
 	AR_SYM(archive_entry_free, entry_free),
 	AR_SYM(archive_entry_hardlink, entry_hardlink),
@@ -209,35 +206,20 @@ static int ar_load(struct arlib **out, const char *path,
 		   struct khofmt_capture_result *res)
 {
 	struct arlib *L;
-	const char *e;
-	size_t i;
+	char why[sizeof(res->detail) - 128];
 
 	*out = NULL;
 	L = calloc(1, sizeof(*L));
 	if (!L)
 		return -KHOFMT_ERR_NOMEM;
-	L->dl = dlopen(KHOFMT_LIBARCHIVE_SONAME,
-		       RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	L->dl = khofmt_dl_open(KHOFMT_LIBARCHIVE_SONAME, ar_syms,
+			       sizeof(ar_syms) / sizeof(ar_syms[0]), L, why, sizeof(why));
 	if (!L->dl) {
-		e = dlerror();
 		snprintf(res->detail, sizeof(res->detail),
 			 "libarchive cannot be loaded (%s): bundle archives are "
-			 "not supported, use a bundle directory",
-			 e ? e : KHOFMT_LIBARCHIVE_SONAME);
+			 "not supported, use a bundle directory", why);
 		free(L);
 		return fail(res, path, res->detail, 0, -KHOFMT_ERR_UNSUPPORTED);
-	}
-	for (i = 0; i < sizeof(ar_syms) / sizeof(ar_syms[0]); i++) {
-		void *sym = dlsym(L->dl, ar_syms[i].name);
-
-		if (!sym) {
-			snprintf(res->detail, sizeof(res->detail), "%s: no %s",
-				 KHOFMT_LIBARCHIVE_SONAME, ar_syms[i].name);
-			ar_unload(L);
-			return fail(res, path, res->detail, 0, -KHOFMT_ERR_UNSUPPORTED);
-		}
-		/* POSIX: a function's address converts from void * */
-		memcpy((char *)L + ar_syms[i].off, &sym, sizeof(sym));
 	}
 	*out = L;
 	return 0;

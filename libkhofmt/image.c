@@ -13,7 +13,6 @@
  * kernel's legacy LZ4 framing (liblz4 decodes its blocks, not that frame).
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -27,6 +26,7 @@
 #include <nettle/sha2.h>
 
 #include "internal.h"
+#include "dl_int.h"
 
 #define IMG_WINDOW (1u << 20)  /* scan window */
 #define IMG_CARRY 512u         /* bytes kept between windows (> longest token) */
@@ -348,32 +348,16 @@ static int bad_err(struct img_scan *sc, const char *what, const char *detail)
 #ifdef KHOFMT_COMP_DLOPEN
 #define COMP_FN(f) __typeof__(&f) f
 static void *comp_load(struct img_scan *sc, const char *soname, const char *what,
-		       const char *const *names, size_t n, void *fns, int *err)
+		       const struct khofmt_dl_sym *syms, size_t n, void *fns, int *err)
 {
-	void *dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	size_t i;
+	char why[256];
+	void *dl = khofmt_dl_open(soname, syms, n, fns, why, sizeof(why));
 
 	*err = 0;
 	if (!dl) {
-		const char *e = dlerror();
-
 		khofmt_setmsg(sc->err, sc->errlen, "%s image: %s cannot be loaded: %s",
-			      what, soname, e ? e : "dlopen failed");
+			      what, soname, why);
 		*err = -KHOFMT_ERR_UNSUPPORTED;
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		void *sym = dlsym(dl, names[i]);
-
-		if (!sym) {
-			khofmt_setmsg(sc->err, sc->errlen, "%s image: %s has no %s",
-				      what, soname, names[i]);
-			dlclose(dl);
-			*err = -KHOFMT_ERR_UNSUPPORTED;
-			return NULL;
-		}
-		/* POSIX: a function's address converts from void * */
-		memcpy((char *)fns + i * sizeof(sym), &sym, sizeof(sym));
 	}
 	return dl;
 }
@@ -419,19 +403,24 @@ struct bz2_fns {
 	COMP_FN(BZ2_bzDecompressEnd);
 };
 #ifdef KHOFMT_COMP_DLOPEN
-static const char *const lzma_names[] = {
-	"lzma_alone_decoder", "lzma_stream_decoder", "lzma_code", "lzma_end",
+#define SYM(t, f) KHOFMT_DL_SYM(struct t, f, f)
+static const struct khofmt_dl_sym lzma_names[] = {
+	SYM(lzma_fns, lzma_alone_decoder), SYM(lzma_fns, lzma_stream_decoder),
+	SYM(lzma_fns, lzma_code), SYM(lzma_fns, lzma_end),
 };
-static const char *const zstd_names[] = {
-	"ZSTD_createDStream", "ZSTD_DCtx_setParameter", "ZSTD_decompressStream",
-	"ZSTD_isError", "ZSTD_getErrorName", "ZSTD_freeDStream",
+static const struct khofmt_dl_sym zstd_names[] = {
+	SYM(zstd_fns, ZSTD_createDStream), SYM(zstd_fns, ZSTD_DCtx_setParameter),
+	SYM(zstd_fns, ZSTD_decompressStream), SYM(zstd_fns, ZSTD_isError),
+	SYM(zstd_fns, ZSTD_getErrorName), SYM(zstd_fns, ZSTD_freeDStream),
 };
-static const char *const lz4_names[] = {
-	"LZ4_compressBound", "LZ4_decompress_safe",
+static const struct khofmt_dl_sym lz4_names[] = {
+	SYM(lz4_fns, LZ4_compressBound), SYM(lz4_fns, LZ4_decompress_safe),
 };
-static const char *const bz2_names[] = {
-	"BZ2_bzDecompressInit", "BZ2_bzDecompress", "BZ2_bzDecompressEnd",
+static const struct khofmt_dl_sym bz2_names[] = {
+	SYM(bz2_fns, BZ2_bzDecompressInit), SYM(bz2_fns, BZ2_bzDecompress),
+	SYM(bz2_fns, BZ2_bzDecompressEnd),
 };
+#undef SYM
 #define LZMA_INIT { 0 }
 #define ZSTD_INIT { 0 }
 #define LZ4_INIT { 0 }

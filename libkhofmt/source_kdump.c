@@ -34,7 +34,6 @@
  * guest build of tests/vm), kdump files are recognised and refused with
  * -KHOFMT_ERR_UNSUPPORTED.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -46,6 +45,7 @@
 
 #include "grow.h"
 #include "khofmt.h"
+#include "dl_int.h"
 #include "source_int.h"
 
 /* Run-length limit: a bitmap of more runs than this is refused. */
@@ -84,11 +84,8 @@ struct kd {
 	__typeof__(&kdump_blob_size) blob_size;
 };
 
-static const struct {
-	const char *name;
-	size_t off;
-} kd_syms[] = {
-#define KD_SYM(f, m) { #f, offsetof(struct kd, m) }
+static const struct khofmt_dl_sym kd_syms[] = {
+#define KD_SYM(f, m) KHOFMT_DL_SYM(struct kd, m, f)
 	KD_SYM(kdump_new, new_),
 	KD_SYM(kdump_free, free_),
 	KD_SYM(kdump_open_fdset, open_fdset),
@@ -115,33 +112,16 @@ static const struct {
 static int kd_load(struct kd **out, char *why, size_t len)
 {
 	struct kd *kd;
-	size_t i;
 
 	*out = NULL;
 	kd = calloc(1, sizeof(*kd));
 	if (!kd)
 		return -KHOFMT_ERR_NOMEM;
-	kd->dl = dlopen(KHOFMT_KDUMPFILE_SONAME,
-			RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	kd->dl = khofmt_dl_open(KHOFMT_KDUMPFILE_SONAME, kd_syms,
+				sizeof(kd_syms) / sizeof(kd_syms[0]), kd, why, len);
 	if (!kd->dl) {
-		const char *e = dlerror();
-
-		snprintf(why, len, "%s", e ? e : KHOFMT_KDUMPFILE_SONAME ": not loadable");
 		free(kd);
 		return -KHOFMT_ERR_UNSUPPORTED;
-	}
-	for (i = 0; i < sizeof(kd_syms) / sizeof(kd_syms[0]); i++) {
-		void *sym = dlsym(kd->dl, kd_syms[i].name);
-
-		if (!sym) {
-			snprintf(why, len, "%s: no %s", KHOFMT_KDUMPFILE_SONAME,
-				 kd_syms[i].name);
-			dlclose(kd->dl);
-			free(kd);
-			return -KHOFMT_ERR_UNSUPPORTED;
-		}
-		/* POSIX: a function's address converts from void * */
-		memcpy((char *)kd + kd_syms[i].off, &sym, sizeof(sym));
 	}
 	*out = kd;
 	return 0;
