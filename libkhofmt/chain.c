@@ -5,8 +5,9 @@
  *
  * A walk makes two passes over the next pointers. The first, on the
  * first call, reads only node headers and runs Brent's cycle finding
- * (constant memory, at most about three times the chain's distinct nodes,
- * themselves bounded by the memory source); on a cycle it then finds mu,
+ * (constant memory, at most about three times the nodes the second pass
+ * may enter: the reader kernel's limit, or the nodes the memory source
+ * holds); on a cycle it then finds mu,
  * the first node on the cycle, and lambda, its length, so that the node
  * whose next pointer closes the loop (index mu + lambda - 1) is known.
  * Faults of a node (alignment, coverage, read) stop that pass silently:
@@ -200,14 +201,23 @@ static bool peek(struct khofmt_chain *c, uint64_t pa, uint64_t *next)
  */
 static void scan(struct khofmt_chain *c)
 {
+	const struct chain_layout *l = c->layout;
 	uint64_t tort = c->first, hare, power = 1, lam = 1, mu = 0, steps = 0, i;
-	uint64_t bound = c->limit > UINT64_MAX / 4 ? UINT64_MAX : 3 * c->limit + 3;
+	/*
+	 * The second pass enters at most min(limit, max_nodes) nodes: a loop
+	 * closing later is never met, and Brent finds one with mu + lam
+	 * nodes within 3 (mu + lam) steps, so nothing past that bound needs
+	 * a look (a 10 000-block cap must not cost a walk of all memory).
+	 */
+	uint64_t nodes = l->max_nodes && l->max_nodes < c->limit ?
+			 l->max_nodes : c->limit;
+	uint64_t bound = nodes > UINT64_MAX / 4 ? UINT64_MAX : 3 * nodes + 3;
 
 	if (!peek(c, tort, &hare))
 		return;
 	while (hare != tort) {
 		if (!hare || ++steps > bound)
-			return;	/* the end, or (never) past the bound */
+			return;	/* the end, or past what the second pass enters */
 		if (power == lam) {
 			tort = hare;
 			power <<= 1;

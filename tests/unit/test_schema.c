@@ -1170,6 +1170,36 @@ static void test_chain_limit(void)
 	while ((r = khofmt_block_next(&it, e, NULL)) == 0)
 		;
 	is(r, -KHOFMT_ERR_LOOP, "cycle 5000 -> 1234 found (two-pointer)");
+	/*
+	 * Loops closing at the reader's limit: the cycle scan is bounded by
+	 * it (3 * 10 000 steps), yet must find a loop of 10 000 blocks (Brent
+	 * meets it after 16 383 + 10 000 steps), before any entry comes twice.
+	 */
+	le64_store(p + 5000 * 4096, base + 5001 * 4096);
+	{
+		static const uint64_t back[] = { 0, 8193, 9999 };
+		size_t k;
+
+		for (k = 0; k < sizeof(back) / sizeof(back[0]); k++) {
+			le64_store(p + (n - 2) * 4096, base + back[k] * 4096);
+			khofmt_block_iter_init(&it, src, base, 64, &o);
+			items = 0;
+			while ((r = khofmt_block_next(&it, e, NULL)) == 0)
+				items++;
+			is(r, -KHOFMT_ERR_LOOP, "block 9999 -> %llu: LOOP",
+			   (unsigned long long)back[k]);
+			is_u64(items, KHOFMT_BLOCK_MAX_CHAIN, "... after 10000 entries, each once");
+		}
+	}
+	/* a loop one block past the limit: the limit, each entry once */
+	le64_store(p + (n - 2) * 4096, base + (n - 1) * 4096);
+	le64_store(p + (n - 1) * 4096, base);
+	khofmt_block_iter_init(&it, src, base, 64, &o);
+	items = 0;
+	while ((r = khofmt_block_next(&it, e, NULL)) == 0)
+		items++;
+	is(r, -KHOFMT_ERR_LIMIT, "block 10000 -> 0 (10001 in the loop): LIMIT");
+	is_u64(items, KHOFMT_BLOCK_MAX_CHAIN, "... after 10000 entries, each once");
 	is(khofmt_block_iter_init(&it, src, base, 4096, &o), -KHOFMT_ERR_INVAL,
 	   "entry size larger than a block refused");
 	khofmt_source_free(src);
