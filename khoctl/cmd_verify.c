@@ -235,6 +235,13 @@ static enum khofmt_severity shown_sev(const struct verify_args *a,
 	return a->strict && s == KHOFMT_SEV_WARNING ? KHOFMT_SEV_ERROR : s;
 }
 
+/* shown_sev() for metrics_write() */
+static enum khofmt_severity metrics_sev(const void *arg,
+					const struct khofmt_finding *f)
+{
+	return shown_sev(arg, f);
+}
+
 /* Errors as shown (with --strict, warnings are errors). */
 static size_t shown_errors(const struct khofmt_verify *v,
 					  const struct verify_args *a)
@@ -394,6 +401,7 @@ int cmd_verify(int argc, char **argv)
 	void *blob = NULL;
 	size_t len = 0;
 	int r, w;
+	bool clean = false;	/* report()'s verdict: exit 0 */
 
 	memset(&a, 0, sizeof(a));
 	input_opts_init(&a.in, 0);
@@ -509,6 +517,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	r = report(&a, v, &lay, &geom, tracker);
+	clean = r == KHOCTL_EXIT_OK;
 	w = out_doc_end();
 	if (w)
 		r = w;
@@ -522,7 +531,8 @@ int cmd_verify(int argc, char **argv)
 out:
 	if (a.metrics) {
 		/* also when the state could not be read: success 0 */
-		w = metrics_write(a.metrics, v, a.strict);
+		w = metrics_write(a.metrics, v, a.strict, metrics_sev, &a,
+				  clean);
 		if (w && r != KHOCTL_EXIT_DECODE)
 			r = w;
 	}

@@ -23,14 +23,8 @@
 #include "metrics.h"
 #include "out.h"
 
-static enum khofmt_severity sev_of(const struct khofmt_finding *f, bool strict)
-{
-	enum khofmt_severity s = f->rule->severity;
-
-	return strict && s == KHOFMT_SEV_WARNING ? KHOFMT_SEV_ERROR : s;
-}
-
-static void emit(FILE *o, const struct khofmt_verify *v, bool strict)
+static void emit(FILE *o, const struct khofmt_verify *v, bool strict,
+		 metrics_sev_fn sev, const void *arg, bool clean)
 {
 	static const char *const sevs[3] = { "info", "warning", "error" };
 	size_t i, k, n = v ? khofmt_verify_nfindings(v) : 0;
@@ -50,17 +44,18 @@ static void emit(FILE *o, const struct khofmt_verify *v, bool strict)
 	if (!v)
 		return;
 	for (i = 0; i < n; i++)
-		counts[sev_of(khofmt_verify_finding(v, i), strict)]++;
+		counts[sev(arg, khofmt_verify_finding(v, i))]++;
 	fputs("# HELP khoctl_verify_clean 1 when verify found no error (exit 0), "
 	      "else 0.\n# TYPE khoctl_verify_clean gauge\n", o);
-	fprintf(o, "khoctl_verify_clean %d\n", counts[KHOFMT_SEV_ERROR] ? 0 : 1);
+	fprintf(o, "khoctl_verify_clean %d\n", clean ? 1 : 0);
 	fputs("# HELP khoctl_verify_findings Findings of khoctl verify per "
 	      "severity.\n# TYPE khoctl_verify_findings gauge\n", o);
 	for (s = 2; s >= 0; s--)
 		fprintf(o, "khoctl_verify_findings{severity=\"%s\"} %lu\n", sevs[s],
 			counts[s]);
 	fputs("# HELP khoctl_verify_rule_findings Findings of khoctl verify per "
-	      "rule (khoctl rules RULE explains one).\n"
+	      "rule at the rule's severity (khoctl rules RULE explains one; "
+	      "a blob consumed by its owner counts as info only).\n"
 	      "# TYPE khoctl_verify_rule_findings gauge\n", o);
 	for (k = 0; k < nr; k++) {
 		const struct khofmt_rule *r = khofmt_rule_get(k);
@@ -69,15 +64,20 @@ static void emit(FILE *o, const struct khofmt_verify *v, bool strict)
 
 		if (strict && rs == KHOFMT_SEV_WARNING)
 			rs = KHOFMT_SEV_ERROR;
-		for (i = 0; i < n; i++)
-			c += khofmt_verify_finding(v, i)->rule == r;
+		/* as shown: a consumed blob's findings are info, not here */
+		for (i = 0; i < n; i++) {
+			const struct khofmt_finding *f = khofmt_verify_finding(v, i);
+
+			c += f->rule == r && sev(arg, f) == rs;
+		}
 		/* rule IDs are [A-Z0-9-]: nothing to escape in the label */
 		fprintf(o, "khoctl_verify_rule_findings{rule=\"%s\",severity=\"%s\"} %lu\n",
 			r->id, sevs[rs], c);
 	}
 }
 
-int metrics_write(const char *path, const struct khofmt_verify *v, bool strict)
+int metrics_write(const char *path, const struct khofmt_verify *v, bool strict,
+		  metrics_sev_fn sev, const void *arg, bool clean)
 {
 	size_t n = strlen(path) + 16;
 	char *tmp = malloc(n);
@@ -100,7 +100,7 @@ int metrics_write(const char *path, const struct khofmt_verify *v, bool strict)
 		close(fd);
 		goto fail;
 	}
-	emit(o, v, strict);
+	emit(o, v, strict, sev, arg, clean);
 	if (fflush(o) || ferror(o) || fsync(fileno(o)))
 		e = errno ? errno : EIO;
 	if (fclose(o) && !e)

@@ -115,7 +115,9 @@ khofmt_schema_info(enum khofmt_schema_kind kind);
  * Decode @blob (@len bytes, from @src's memory) with the decoder of
  * registry entry @in, whatever the blob looks like, walking everything it
  * points at (sessions, files, folio arrays, regions, folio lists); every
- * problem goes to @opts' callback. 0, or the decoder's fatal error.
+ * problem goes to @opts' callback. 0, or the decoder's fatal error;
+ * -KHOFMT_ERR_INVAL when @in is not an entry the registry returned
+ * (khofmt_schema_at(), _find(), _info()), e.g. a copy of one.
  */
 KHOFMT_API int khofmt_schema_decode(const struct khofmt_schema_info *in,
 				    struct khofmt_source *src,

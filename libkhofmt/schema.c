@@ -292,16 +292,19 @@ int khofmt_schema_decode(const struct khofmt_schema_info *in,
 			 struct khofmt_source *src, const void *blob, size_t len,
 			 const struct khofmt_schema_opts *opts)
 {
-	const struct schema_row *r;
+	const struct schema_row *r = NULL;
+	size_t i;
 	int ret;
 
-	if (!in || (!blob && len))
+	/* @in must be a registry entry itself, not a copy: its row holds the hooks */
+	for (i = 0; in && i < NROWS && !r; i++)
+		if (&rows[i]->info == in)
+			r = rows[i];
+	if (!r || (!blob && len))
 		return -KHOFMT_ERR_INVAL;
 	ret = KHOFMT_OPTS_VALID(opts, sizeof(*opts));
 	if (ret)
 		return ret;
-	r = (const struct schema_row *)(const void *)
-	    ((const char *)in - offsetof(struct schema_row, info));
 	return r->decode ? r->decode(src, blob, len, opts) : 0;
 }
 

@@ -74,6 +74,11 @@ is "$(grep '^khoctl_verify_rule_findings{rule="KHO-W043",' "$m" | awk '{ print $
 is "$(grep -c '^# TYPE khoctl_verify_[a-z_]* gauge$' "$m")" 5 "five gauges, each typed"
 grep -v '^#' "$m" | grep -qvE '^[a-z_]+(\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\})? [0-9]+$'
 ok $((1 - $?)) "every sample line is NAME{LABELS} VALUE"
+# --strict with rules skipped for want of an input exits 1: not clean
+expect_exit 1 "verify --strict --metrics, no memory (rules skipped)" verify \
+	--fdt "$F/root.fdt" --strict --metrics "$m"
+is "$(awk '$1 == "khoctl_verify_clean" { print $2 }' "$m")" 0 \
+	"clean 0 when --strict exits 1 for skipped rules"
 expect_exit 2 "verify --metrics of an unreadable state" verify --fdt "$TMP/nonexistent" --metrics "$m"
 is "$(awk '$1 == "khoctl_verify_success" { print $2 }' "$m")" 0 "success 0 when the state could not be read"
 

@@ -125,8 +125,16 @@ if [ -n "$RE" ] && [ -n "$luo" ]; then
 	is "$(jq -c '[.summary.errors, ([.findings[] | select(.object == "LUO")] | all(.severity == "info"))]' "$TMP/out")" \
 		'[0,true]' "consumed LUO blob: info, not 'not luo-v5 (kernel panics)' as an error"
 	grep -q 'LUO: the blob fails its own compatible' "$TMP/err"; ok $? "says the LUO blob was consumed"
+	# --metrics tells what the exit code tells: a consumed blob is no error
+	expect_exit 0 "verify --metrics of that state" verify --capture "$TMP/cin" \
+		--metrics "$TMP/cin.prom"
+	is "$(awk '$1 == "khoctl_verify_findings{severity=\"error\"}" || $1 == "khoctl_verify_clean" { printf "%s ", $2 }' "$TMP/cin.prom")" \
+		"1 0 " "--metrics: clean 1, 0 errors (the consumed LUO blob's findings are info)"
+	is "$(grep -c '^khoctl_verify_rule_findings{[^}]*severity="error"} [1-9]' "$TMP/cin.prom")" 0 \
+		"--metrics: no error rule gauge above 0"
 else
 	skip "no readelf"; skip "no readelf"; skip "no readelf"; skip "no readelf"
+	skip "no readelf"; skip "no readelf"; skip "no readelf"
 fi
 
 # ---- a kernel virtual pointer is never an address

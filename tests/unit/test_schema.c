@@ -1509,6 +1509,15 @@ static void test_registry(struct capture *c)
 			ok(khofmt_schema_decode(khofmt_schema_info(KHOFMT_SCHEMA_MEMBLOCK_V1),
 						c->src, b, bl, &po) < 0 && pr.n > 0,
 			   "the memblock decoder on the LUO struct: an error, told");
+			{
+				/* a caller's copy of an entry has no hooks behind it */
+				struct khofmt_schema_info copy =
+					*khofmt_schema_info(KHOFMT_SCHEMA_LUO_V5);
+
+				is(khofmt_schema_decode(&copy, c->src, b, bl, &po),
+				   -KHOFMT_ERR_INVAL,
+				   "khofmt_schema_decode of a copy of the luo-v5 entry: INVAL");
+			}
 		}
 		free(b);
 	}
