@@ -107,6 +107,8 @@ static const struct khofmt_rule rule_table[] = {
 	  "Two subnodes point at the same blob, or their blobs (blob-size, or the sub-FDT's totalsize) share bytes or pages, or a blob lies in a structure page of another subnode (a LUO block, a memfd record, a vmalloc chunk or run). Each producer preserves its blob in pages of its own, so the two owners will each restore, use and free the same memory in the next kernel. A subnode pointer was corrupted or copied; find which owner the blob belongs to." },
 	{ "KHO-E070", E, "SB-1", "subnode blob inside the tracker's pages",
 	  "A subnode's blob lies in a page that the tracker itself uses (a chunk, table or leaf page). Tracker pages are not preserved entries: the next kernel frees them after reading the tracker, and the blob's owner then reads reused memory. A subnode pointer was corrupted." },
+	{ "KHO-I071", I, "SB-1", "subnode blob of no known schema: contents not checked",
+	  "The subnode's name matches no sub-schema this build knows and its blob is not an FDT. The blob rules ran (read, preserved, not shared, not in the tracker's pages); what its owner expects inside it was not checked. \"clean\" says nothing about those bytes." },
 
 	/* ---- scratch areas (080-099) ---- */
 	{ "KHO-E080", E, "SC-1", "scratch areas overlap",

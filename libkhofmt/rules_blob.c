@@ -197,6 +197,10 @@ static void check_blob(struct vctx *c, const struct khofmt_subnode *sn)
 	if (is_fdt_schema(sn->name) ||
 	    (hlen >= 4 && fdt_magic(head) == FDT_MAGIC))
 		check_subfdt(c, sn, head, hlen);
+	else if (!row)
+		khofmt_vfind(c, R_BLOB_NOSCHEMA, true, sn->pa, sn->has_size ? sn->size : 0,
+			     -1, sn->name, "blob %s: no sub-schema of this build reads it: "
+			     "its contents were not checked", sn->name);
 }
 
 /* Pages [*lo, *hi) a blob uses (its first byte when its size is unknown). */
