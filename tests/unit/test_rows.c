@@ -45,7 +45,7 @@ int main(void)
 	};
 	struct rows_layout L, D;
 	uint64_t x, seed = 88172645463325252u;
-	unsigned i, bad_hex = 0, bad_dec = 0, bad_json = 0, bad_hum = 0;
+	unsigned i, bad_hex = 0, bad_dec = 0, bad_json = 0, bad_hum = 0, bad_rdec = 0;
 	char want[512], a[40], b[40];
 
 	ok(rows_layout_init(&L, 3, 0, rk, rw, rkeys), "ranges layout");
@@ -80,6 +80,14 @@ int main(void)
 		snprintf(want, sizeof(want), "    %-6s  %5s  %3" PRIu64 "\n", a, b, x);
 		if (strcmp(text_row(&D, v), want) && !bad_dec++)
 			diag("got '%s' want '%s'", buf, want);
+		/* rows_dec, the digits alone (out.c's scalars) */
+		{
+			char d[21 + 1];
+
+			memset(d, '#', sizeof(d));
+			if ((rows_dec(d, x) != strlen(a) || strcmp(d, a)) && !bad_rdec++)
+				diag("rows_dec: got '%s' want '%s'", d, a);
+		}
 		memset(buf, '#', sizeof(buf));
 		*rows_json(buf, &L, v, i == 0) = '\0';
 		snprintf(want, sizeof(want), "%s{\"start\":%" PRIu64 ",\"size\":%" PRIu64 "}",
@@ -90,6 +98,7 @@ int main(void)
 	is_int(bad_hex, 0, "hex cells and compact sizes = snprintf (2^k +- 1, random)");
 	is_int(bad_dec, 0, "decimal cells, left-aligned pending padding, indent = snprintf");
 	is_int(bad_json, 0, "JSON rows = snprintf, text-only column left out");
+	is_int(bad_rdec, 0, "rows_dec = snprintf (2^k +- 1, random)");
 	for (i = 0; i < sizeof(hum) / sizeof(hum[0]); i++) {
 		char h[32];
 
