@@ -171,18 +171,20 @@ int main(void)
 			int got_lvl = rows_simd(lvl);
 			uint64_t bytes = 0;
 			size_t done, n, gl;
+			unsigned past_end = 0;
 			char *o;
 			const char *what[3] = { "rows_text_n", "rows_text_ranges",
 						"rows_text_n (folios)" };
 			int m;
 
 			if (got_lvl != lvl) {
-				skip(3, lvl == 2 ? "no AVX2 on this CPU" :
+				skip(7, lvl == 2 ? "no AVX2 on this CPU" :
 				     "no AVX-512 VBMI on this CPU");
 				continue;
 			}
 			for (m = 0; m < 3; m++) {
 				memset(got, '#', sizeof(got));
+				past_end = 0;
 				o = got;
 				for (n = 0; n < NR; n += done) {
 					/* room for about 100 rows per call */
@@ -195,6 +197,9 @@ int main(void)
 								     NR - n, &done, &bytes);
 					else
 						o = rows_text_n(o, end, &F, fvals[n], NR - n, &done);
+					/* nothing past @end (fresh '#' there before the call) */
+					if (strspn(end, "#") < 64 && !past_end++)
+						diag("level %d, %s: a row written past the end", lvl, what[m]);
 					if (!done)
 						break;
 				}
@@ -207,6 +212,8 @@ int main(void)
 					ok(n == NR && gl == fl && !memcmp(got, fwant, fl),
 					   "level %d: %s, %d rows, wide orders by the general path = snprintf",
 					   lvl, what[m], NR);
+				is_int(past_end, 0, "level %d: %s writes nothing past the end it is given",
+				       lvl, what[m]);
 				if (m == 1)
 					ok(bytes == want_bytes,
 					   "level %d: rows_text_ranges adds up the sizes of the rows it wrote",
