@@ -264,30 +264,7 @@ bool out_failed(void)
 /* Decimal digits of @v into @b (at least 21 bytes); returns the length. */
 static size_t fmt_dec(char *b, uint64_t v)
 {
-	static const char pairs[] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char t[20];
-	size_t i = sizeof(t), n;
-
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100);
-
-		v /= 100;
-		i -= 2;
-		memcpy(t + i, pairs + 2 * d, 2);
-	}
-	if (v >= 10) {
-		i -= 2;
-		memcpy(t + i, pairs + 2 * v, 2);
-	} else {
-		t[--i] = (char)('0' + v);
-	}
-	n = sizeof(t) - i;
-	memcpy(b, t + i, n);
-	b[n] = '\0';
-	return n;
+	return rows_dec(b, v);
 }
 
 /* "0x" and the hex digits of @v into @b (at least 19 bytes); the length. */
@@ -306,41 +283,24 @@ static size_t fmt_hex(char *b, uint64_t v)
 	return nd + 2;
 }
 
-/* "1.5 MiB" (or "1.5M" when @compact); one rounded decimal when needed. */
+/*
+ * "1.5 MiB" (or "1.5M" when @compact); one rounded decimal when needed.
+ * The rows' compact size (rows_human), so that a size reads the same in
+ * every table and scalar, with the unit spelled out unless @compact.
+ */
 static size_t fmt_human(char *b, uint64_t v, bool compact)
 {
-	char *b0 = b;
-
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	unsigned u = 0, shift;
-	uint64_t tenth = 0;
+	static const char letters[] = "BKMGTPE";
+	size_t n = rows_human(b, v);
+	const char *u;
 
-	while (u < 6 && v >> (10 * (u + 1)))
-		u++;
-	if (u) {
-		shift = 10 * u;
-		/* top 10 bits of the remainder, then tenths, rounded */
-		tenth = (((v & ((UINT64_C(1) << shift) - 1)) >> (shift - 10)) * 10 +
-			 512) >> 10;
-		v >>= shift;
-		if (tenth == 10) {
-			v++;
-			tenth = 0;
-		}
-	}
-	b += fmt_dec(b, v);
-	if (tenth) {
-		*b++ = '.';
-		*b++ = (char)('0' + tenth);
-	}
-	if (compact) {
-		*b++ = units[u][0];
-		*b = '\0';
-		return (size_t)(b - b0);
-	}
-	*b++ = ' ';
-	strcpy(b, units[u]);
-	return (size_t)(b - b0) + strlen(units[u]);
+	if (compact)
+		return n;
+	u = units[strchr(letters, b[n - 1]) - letters];
+	b[n - 1] = ' ';
+	strcpy(b + n, u);
+	return n + strlen(u);
 }
 
 static void pad(int n)

@@ -167,6 +167,16 @@ static inline size_t human(char *o, uint64_t v)
 	return n + 1;
 }
 
+size_t rows_dec(char *b, uint64_t v)
+{
+	char t[48];
+	size_t n = dec(t, v);
+
+	memcpy(b, t, n);
+	b[n] = '\0';
+	return n;
+}
+
 size_t rows_human(char *b, uint64_t v)
 {
 	char t[32];

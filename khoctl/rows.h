@@ -91,6 +91,9 @@ char *rows_text_ranges(char *o, const char *end, const struct rows_layout *L,
  */
 int rows_simd(int level);
 
+/* The decimal digits of @v alone, NUL-terminated (@b: 21 bytes); their count. */
+size_t rows_dec(char *b, uint64_t v);
+
 /* The compact size alone ("4K", "1.5M"), NUL-terminated; its length. */
 size_t rows_human(char *b, uint64_t v);
 

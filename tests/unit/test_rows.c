@@ -45,7 +45,7 @@ int main(void)
 	};
 	struct rows_layout L, D;
 	uint64_t x, seed = 88172645463325252u;
-	unsigned i, bad_hex = 0, bad_dec = 0, bad_json = 0, bad_hum = 0;
+	unsigned i, bad_hex = 0, bad_dec = 0, bad_json = 0, bad_hum = 0, bad_rdec = 0;
 	char want[512], a[40], b[40];
 
 	ok(rows_layout_init(&L, 3, 0, rk, rw, rkeys), "ranges layout");
@@ -80,6 +80,14 @@ int main(void)
 		snprintf(want, sizeof(want), "    %-6s  %5s  %3" PRIu64 "\n", a, b, x);
 		if (strcmp(text_row(&D, v), want) && !bad_dec++)
 			diag("got '%s' want '%s'", buf, want);
+		/* rows_dec, the digits alone (out.c's scalars) */
+		{
+			char d[21 + 1];
+
+			memset(d, '#', sizeof(d));
+			if ((rows_dec(d, x) != strlen(a) || strcmp(d, a)) && !bad_rdec++)
+				diag("rows_dec: got '%s' want '%s'", d, a);
+		}
 		memset(buf, '#', sizeof(buf));
 		*rows_json(buf, &L, v, i == 0) = '\0';
 		snprintf(want, sizeof(want), "%s{\"start\":%" PRIu64 ",\"size\":%" PRIu64 "}",
@@ -90,6 +98,7 @@ int main(void)
 	is_int(bad_hex, 0, "hex cells and compact sizes = snprintf (2^k +- 1, random)");
 	is_int(bad_dec, 0, "decimal cells, left-aligned pending padding, indent = snprintf");
 	is_int(bad_json, 0, "JSON rows = snprintf, text-only column left out");
+	is_int(bad_rdec, 0, "rows_dec = snprintf (2^k +- 1, random)");
 	for (i = 0; i < sizeof(hum) / sizeof(hum[0]); i++) {
 		char h[32];
 
@@ -162,18 +171,20 @@ int main(void)
 			int got_lvl = rows_simd(lvl);
 			uint64_t bytes = 0;
 			size_t done, n, gl;
+			unsigned past_end = 0;
 			char *o;
 			const char *what[3] = { "rows_text_n", "rows_text_ranges",
 						"rows_text_n (folios)" };
 			int m;
 
 			if (got_lvl != lvl) {
-				skip(3, lvl == 2 ? "no AVX2 on this CPU" :
+				skip(7, lvl == 2 ? "no AVX2 on this CPU" :
 				     "no AVX-512 VBMI on this CPU");
 				continue;
 			}
 			for (m = 0; m < 3; m++) {
 				memset(got, '#', sizeof(got));
+				past_end = 0;
 				o = got;
 				for (n = 0; n < NR; n += done) {
 					/* room for about 100 rows per call */
@@ -186,6 +197,9 @@ int main(void)
 								     NR - n, &done, &bytes);
 					else
 						o = rows_text_n(o, end, &F, fvals[n], NR - n, &done);
+					/* nothing past @end (fresh '#' there before the call) */
+					if (strspn(end, "#") < 64 && !past_end++)
+						diag("level %d, %s: a row written past the end", lvl, what[m]);
 					if (!done)
 						break;
 				}
@@ -198,6 +212,8 @@ int main(void)
 					ok(n == NR && gl == fl && !memcmp(got, fwant, fl),
 					   "level %d: %s, %d rows, wide orders by the general path = snprintf",
 					   lvl, what[m], NR);
+				is_int(past_end, 0, "level %d: %s writes nothing past the end it is given",
+				       lvl, what[m]);
 				if (m == 1)
 					ok(bytes == want_bytes,
 					   "level %d: rows_text_ranges adds up the sizes of the rows it wrote",
